@@ -1,0 +1,62 @@
+//! `towel`: the command-line face of the towel crates.
+//!
+//! Every subcommand lives in its own module; `main` only parses arguments,
+//! runs the command and turns any error into one line on stderr and exit
+//! code 1 (2 for usage errors, which clap reports itself).
+//!
+//! Dependencies: `clap` (derive-based parsing, help and completions), `anyhow`
+//! (error context chains for one-line messages), `indicatif` (progress bars on
+//! stderr, hidden with `--json` or when stderr is not a terminal), `plotters`
+//! with the `dejavu` font (PNG plots with no system font lookup, so the tour
+//! draws the same on any machine).
+
+mod data_cmd;
+mod output;
+#[allow(dead_code)] // line charts are for the part chapters
+mod plot;
+mod tour;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// towel: tokenizers, sparse retrieval, vectors and autograd, tested against
+/// the tools people use (tiktoken, scikit-learn, bm25s, faiss, PyTorch).
+///
+/// Start with `towel tour`: it walks through every part on data it can always
+/// reach and writes a report with plots.
+#[derive(Parser, Debug)]
+#[command(name = "towel", version, propagate_version = true)]
+pub struct Cli {
+    /// Print machine-readable JSON on stdout instead of text (for commands that report results).
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the guided tour of every part and write a report folder (Markdown + PNG plots).
+    Tour(tour::TourArgs),
+    /// Find, verify and download the reference data (vocabularies, corpora, test collections).
+    #[command(subcommand)]
+    Data(data_cmd::DataCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = output::Output::new(cli.json);
+    let result = match cli.command {
+        Command::Tour(args) => tour::run(&args, &out),
+        Command::Data(cmd) => data_cmd::run(cmd, &out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            output::report_error(&err);
+            ExitCode::FAILURE
+        }
+    }
+}

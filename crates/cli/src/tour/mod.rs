@@ -1,0 +1,320 @@
+//! `towel tour`: the guided walk through every part of towel.
+//!
+//! A tour is a list of [`Chapter`]s run in order. Each chapter gets a [`Ctx`]
+//! (where data is, where to put files) and fills a [`Page`]: Markdown for the
+//! report, a few summary lines for the terminal, facts for `--json`, and PNG
+//! plots. A chapter that fails is reported in its place and the tour goes on;
+//! the command then exits non-zero.
+//!
+//! To add a chapter: write a type implementing [`Chapter`] in its own module
+//! here and list it in [`chapters`].
+
+mod data_chapter;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+use towel_data::registry;
+use towel_data::DataDirs;
+
+use crate::output::Output;
+use crate::plot::LineChart;
+
+#[derive(clap::Args, Debug)]
+pub struct TourArgs {
+    /// Folder for the report (created if needed; files of an earlier tour are replaced).
+    #[arg(long, short, default_value = "towel-report")]
+    pub out: PathBuf,
+    /// Run only the chapters with these ids (see `--list`).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// List the chapters and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Use only the data embedded in towel, even when richer files are available.
+    #[arg(long)]
+    pub embedded_only: bool,
+}
+
+/// What a chapter can see.
+pub struct Ctx {
+    pub dirs: DataDirs,
+    pub embedded_only: bool,
+    /// Every chapter's title and the registry files it would use.
+    pub wanted: Vec<(&'static str, &'static [&'static str])>,
+}
+
+impl Ctx {
+    /// The verified bytes of a registry file, or `None` when it is not
+    /// available (or `--embedded-only`); chapters then fall back to embedded data.
+    #[allow(dead_code)]
+    pub fn data(&self, name: &str) -> Option<Vec<u8>> {
+        if self.embedded_only {
+            return None;
+        }
+        self.dirs.read(registry::by_name(name)?).ok()
+    }
+
+    /// The verified path of a registry file, or `None` as for [`Ctx::data`].
+    #[allow(dead_code)]
+    pub fn data_path(&self, name: &str) -> Option<PathBuf> {
+        if self.embedded_only {
+            return None;
+        }
+        self.dirs.locate(registry::by_name(name)?).ok()
+    }
+}
+
+/// One chapter of the tour.
+pub trait Chapter {
+    /// Short id used in file names and `--only`.
+    fn id(&self) -> &'static str;
+    /// Title shown in the report and on the terminal.
+    fn title(&self) -> &'static str;
+    /// Registry names of the richer data this chapter uses when it is present.
+    fn wants(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Do the chapter's work and fill its page.
+    fn run(&self, ctx: &Ctx, page: &mut Page) -> anyhow::Result<()>;
+}
+
+/// All chapters, in tour order.
+pub fn chapters() -> Vec<Box<dyn Chapter>> {
+    vec![Box::new(data_chapter::DataChapter)]
+}
+
+/// What a chapter produced.
+#[derive(Debug, Default, Serialize)]
+pub struct Page {
+    pub id: String,
+    pub title: String,
+    #[serde(skip)]
+    markdown: String,
+    pub summary: Vec<String>,
+    pub facts: serde_json::Map<String, serde_json::Value>,
+    pub plots: Vec<String>,
+    pub seconds: f64,
+    pub error: Option<String>,
+    #[serde(skip)]
+    out_dir: PathBuf,
+}
+
+impl Page {
+    /// A paragraph of Markdown.
+    pub fn para(&mut self, text: impl AsRef<str>) {
+        self.markdown.push_str(text.as_ref().trim_end());
+        self.markdown.push_str("\n\n");
+    }
+
+    /// A sub-heading.
+    pub fn heading(&mut self, text: &str) {
+        self.para(format!("### {text}"));
+    }
+
+    /// A Markdown table.
+    pub fn table<S: AsRef<str>>(&mut self, headers: &[&str], rows: &[Vec<S>]) {
+        let mut t = format!("| {} |\n|", headers.join(" | "));
+        t.push_str(&" --- |".repeat(headers.len()));
+        t.push('\n');
+        for r in rows {
+            let cells: Vec<String> = r.iter().map(|c| c.as_ref().replace('|', "\\|")).collect();
+            t.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+        self.para(t);
+    }
+
+    /// A fenced code block.
+    #[allow(dead_code)] // for the part chapters
+    pub fn code(&mut self, lang: &str, text: &str) {
+        self.para(format!("```{lang}\n{}\n```", text.trim_end()));
+    }
+
+    /// A line for the terminal summary (also kept in the JSON report).
+    pub fn say(&mut self, line: impl Into<String>) {
+        self.summary.push(line.into());
+    }
+
+    /// A machine-readable fact for `report.json` and `--json`.
+    pub fn fact(&mut self, key: &str, value: impl Serialize) {
+        if let Ok(v) = serde_json::to_value(value) {
+            self.facts.insert(key.to_string(), v);
+        }
+    }
+
+    fn plot_path(&mut self, name: &str) -> PathBuf {
+        let file = format!("{}-{name}.png", self.id);
+        self.plots.push(file.clone());
+        self.out_dir.join(file)
+    }
+
+    /// Draw a line chart into the report and reference it from the page.
+    #[allow(dead_code)] // for the part chapters
+    pub fn line_plot(&mut self, name: &str, chart: &LineChart) -> anyhow::Result<()> {
+        let path = self.plot_path(name);
+        chart.save(&path)?;
+        let file = self.plots.last().cloned().unwrap_or_default();
+        self.para(format!("![{}]({file})", chart.title));
+        Ok(())
+    }
+
+    /// Draw a bar chart into the report and reference it from the page.
+    pub fn bar_plot(
+        &mut self,
+        name: &str,
+        title: &str,
+        x_label: &str,
+        bars: &[(String, f64)],
+    ) -> anyhow::Result<()> {
+        let path = self.plot_path(name);
+        crate::plot::bar_chart(&path, title, x_label, bars)?;
+        let file = self.plots.last().cloned().unwrap_or_default();
+        self.para(format!("![{title}]({file})"));
+        Ok(())
+    }
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    report: String,
+    data_dir: Option<String>,
+    embedded_only: bool,
+    chapters: &'a [Page],
+}
+
+pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
+    let all = chapters();
+    if args.list {
+        for c in &all {
+            println!("{:<12} {}", c.id(), c.title());
+        }
+        return Ok(());
+    }
+    for id in &args.only {
+        if !all.iter().any(|c| c.id() == id) {
+            let ids: Vec<_> = all.iter().map(|c| c.id()).collect();
+            bail!("no tour chapter `{id}`; chapters are: {}", ids.join(", "));
+        }
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating report folder {}", args.out.display()))?;
+    let out_dir = args.out.canonicalize().unwrap_or_else(|_| args.out.clone());
+    let ctx = Ctx {
+        dirs: DataDirs::from_env(),
+        embedded_only: args.embedded_only,
+        wanted: all.iter().map(|c| (c.title(), c.wants())).collect(),
+    };
+    let selected: Vec<_> = all
+        .iter()
+        .filter(|c| args.only.is_empty() || args.only.iter().any(|o| o == c.id()))
+        .collect();
+    let mut pages = Vec::new();
+    for (i, chapter) in selected.iter().enumerate() {
+        if !out.json {
+            println!("\n== {}. {} ==", i + 1, chapter.title());
+        }
+        let mut page = Page {
+            id: chapter.id().into(),
+            title: chapter.title().into(),
+            out_dir: out_dir.clone(),
+            ..Page::default()
+        };
+        let start = Instant::now();
+        if let Err(e) = chapter.run(&ctx, &mut page) {
+            let msg = format!("{e:#}").replace('\n', " ");
+            page.para(format!("**This chapter failed:** {msg}"));
+            page.error = Some(msg);
+        }
+        page.seconds = start.elapsed().as_secs_f64();
+        if !out.json {
+            for line in &page.summary {
+                println!("  {line}");
+            }
+            if let Some(e) = &page.error {
+                println!("  FAILED: {e}");
+            }
+        }
+        pages.push(page);
+    }
+    let readme = out_dir.join("README.md");
+    towel_data::write_atomic(&readme, render_markdown(&ctx, &pages).as_bytes())?;
+    let report = Report {
+        report: readme.display().to_string(),
+        data_dir: ctx.dirs.data_dir.as_ref().map(|p| p.display().to_string()),
+        embedded_only: ctx.embedded_only,
+        chapters: &pages,
+    };
+    towel_data::write_atomic(
+        &out_dir.join("report.json"),
+        serde_json::to_string_pretty(&report)?.as_bytes(),
+    )?;
+    if out.json {
+        out.print_json(&report)?;
+    } else {
+        println!("\nReport written to {}", readme.display());
+    }
+    let failed: Vec<_> = pages
+        .iter()
+        .filter(|p| p.error.is_some())
+        .map(|p| p.id.as_str())
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "{} tour chapter(s) failed: {}",
+            failed.len(),
+            failed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn render_markdown(ctx: &Ctx, pages: &[Page]) -> String {
+    let mut md = String::from("# The towel tour\n\n");
+    md.push_str(&format!(
+        "Generated by `towel tour` (towel {}). Data: {}.\n\n",
+        env!("CARGO_PKG_VERSION"),
+        match (&ctx.dirs.data_dir, ctx.embedded_only) {
+            (_, true) => "embedded only (`--embedded-only`)".to_string(),
+            (Some(d), false) => format!("`TOWEL_DATA_DIR={}`", d.display()),
+            (None, false) => "embedded, plus whatever is in the cache".to_string(),
+        }
+    ));
+    for (i, p) in pages.iter().enumerate() {
+        md.push_str(&format!(
+            "{}. [{}](#{})\n",
+            i + 1,
+            p.title,
+            anchor(&p.title)
+        ));
+    }
+    md.push('\n');
+    for p in pages {
+        md.push_str(&format!("## {}\n\n", p.title));
+        md.push_str(&p.markdown);
+        md.push_str(&format!("_Chapter time: {:.2} s._\n\n", p.seconds));
+    }
+    md
+}
+
+fn anchor(title: &str) -> String {
+    title
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Human-readable byte count.
+pub fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        n if n >= 1_000 => format!("{:.1} KB", n as f64 / 1e3),
+        n => format!("{n} B"),
+    }
+}

@@ -1,0 +1,355 @@
+//! # towel-data: where towel finds its reference data
+//!
+//! towel tests and benchmarks itself on real public data: OpenAI's BPE
+//! vocabularies, tiny shakespeare, a Project Gutenberg subset, and the SciFact
+//! and Cranfield retrieval collections. This crate is the one place that knows
+//! those files: their paths in the data layout, their sha256, and where they
+//! can be downloaded.
+//!
+//! A file is looked up, in order:
+//! 1. at an explicit path the caller gives (used as is, no hash check);
+//! 2. under `$TOWEL_DATA_DIR`, a folder with the layout of the reference data;
+//! 3. under the user cache dir (`$TOWEL_CACHE_DIR`, else `~/.cache/towel` on Linux),
+//!    where [`fetch`] puts downloads.
+//!
+//! A registry file found with the wrong sha256 is reported and skipped, never used.
+//!
+//! ```no_run
+//! use towel_data::{registry, DataDirs};
+//! let dirs = DataDirs::from_env();
+//! let text = dirs.read(registry::by_name("tinyshakespeare").unwrap())?;
+//! assert_eq!(text.len(), 1_115_394);
+//! # Ok::<(), towel_data::DataError>(())
+//! ```
+//!
+//! Dependencies: `sha2` (RustCrypto, uses the CPU's SHA extensions when present),
+//! `ureq` (a small blocking HTTP client; towel needs one GET at a time, not an async
+//! runtime), `tempfile` (temp file in the target folder, then an atomic rename),
+//! `dirs` (the platform's cache folder).
+
+pub mod embedded;
+pub mod registry;
+pub mod testing;
+
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use registry::DataFile;
+use sha2::{Digest, Sha256};
+
+/// Everything that can go wrong finding, checking or fetching a data file.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("data file `{name}` ({path}) not found; looked in {searched}. {hint}")]
+    NotFound {
+        name: String,
+        path: String,
+        searched: String,
+        hint: String,
+    },
+    #[error("{path}: sha256 mismatch for `{name}` (expected {expected}, got {actual}); the copy is damaged or a different version, so it is not used")]
+    Mismatch {
+        name: String,
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
+    #[error("unknown data file `{0}`; `towel data list` shows the known names")]
+    Unknown(String),
+    #[error("`{name}` has no single public download URL; copy it from a reference data folder and set TOWEL_DATA_DIR to that folder ({path} inside it)")]
+    NoUrl { name: String, path: String },
+    #[error("downloading {url} failed: {reason}. Without network access, point TOWEL_DATA_DIR at a local copy of the data folder")]
+    Download { url: String, reason: String },
+    #[error("no cache folder: set TOWEL_CACHE_DIR or HOME")]
+    NoCacheDir,
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl DataError {
+    fn io(path: &Path, source: io::Error) -> Self {
+        DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Where a file was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// `$TOWEL_DATA_DIR` (or a folder given explicitly).
+    DataDir,
+    /// The user cache folder.
+    Cache,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::DataDir => "TOWEL_DATA_DIR",
+            Source::Cache => "cache",
+        })
+    }
+}
+
+/// The state of one registry file, as `towel data list` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Status {
+    /// Found with the expected sha256.
+    Ok { path: PathBuf, source: Source },
+    /// Found, but every copy has the wrong sha256.
+    Mismatch { path: PathBuf, actual: String },
+    /// Not in any searched folder.
+    Missing,
+}
+
+/// The folders searched for data files.
+#[derive(Debug, Clone, Default)]
+pub struct DataDirs {
+    /// A folder with the reference data layout (`$TOWEL_DATA_DIR`).
+    pub data_dir: Option<PathBuf>,
+    /// The download cache (`$TOWEL_CACHE_DIR`, else the platform cache dir + `towel`).
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl DataDirs {
+    /// Folders from the environment: `$TOWEL_DATA_DIR`, then the cache.
+    pub fn from_env() -> Self {
+        let data_dir = std::env::var_os("TOWEL_DATA_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        let cache_dir = std::env::var_os("TOWEL_CACHE_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| dirs::cache_dir().map(|d| d.join("towel")));
+        DataDirs {
+            data_dir,
+            cache_dir,
+        }
+    }
+
+    /// Only this data folder, no cache (what tests use).
+    pub fn with_data_dir(dir: impl Into<PathBuf>) -> Self {
+        DataDirs {
+            data_dir: Some(dir.into()),
+            cache_dir: None,
+        }
+    }
+
+    fn candidates(&self, file: &DataFile) -> Vec<(PathBuf, Source)> {
+        let mut out = Vec::new();
+        if let Some(d) = &self.data_dir {
+            out.push((d.join(file.path), Source::DataDir));
+        }
+        if let Some(d) = &self.cache_dir {
+            out.push((d.join(file.path), Source::Cache));
+        }
+        out
+    }
+
+    /// Check every candidate location of `file` and say what was found.
+    pub fn status(&self, file: &DataFile) -> Status {
+        let mut mismatch = None;
+        for (path, source) in self.candidates(file) {
+            if !path.is_file() {
+                continue;
+            }
+            match sha256_file(&path) {
+                Ok(actual) if actual == file.sha256 => return Status::Ok { path, source },
+                Ok(actual) => {
+                    mismatch.get_or_insert(Status::Mismatch { path, actual });
+                }
+                Err(_) => continue,
+            }
+        }
+        mismatch.unwrap_or(Status::Missing)
+    }
+
+    /// The path of a verified copy of `file`.
+    pub fn locate(&self, file: &DataFile) -> Result<PathBuf, DataError> {
+        match self.status(file) {
+            Status::Ok { path, .. } => Ok(path),
+            Status::Mismatch { path, actual } => Err(DataError::Mismatch {
+                name: file.name.into(),
+                path,
+                expected: file.sha256.into(),
+                actual,
+            }),
+            Status::Missing => Err(self.not_found(file)),
+        }
+    }
+
+    /// The bytes of a verified copy of `file` (read once, hashed in memory).
+    pub fn read(&self, file: &DataFile) -> Result<Vec<u8>, DataError> {
+        let mut mismatch = None;
+        for (path, _) in self.candidates(file) {
+            let bytes = match fs::read(&path) {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(DataError::io(&path, e)),
+            };
+            let actual = sha256_hex(&bytes);
+            if actual == file.sha256 {
+                return Ok(bytes);
+            }
+            mismatch.get_or_insert(DataError::Mismatch {
+                name: file.name.into(),
+                path,
+                expected: file.sha256.into(),
+                actual,
+            });
+        }
+        Err(mismatch.unwrap_or_else(|| self.not_found(file)))
+    }
+
+    /// Like [`DataDirs::read`], by registry name.
+    pub fn read_named(&self, name: &str) -> Result<Vec<u8>, DataError> {
+        self.read(registry::by_name(name).ok_or_else(|| DataError::Unknown(name.into()))?)
+    }
+
+    fn not_found(&self, file: &DataFile) -> DataError {
+        let searched: Vec<String> = self
+            .candidates(file)
+            .iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        let searched = if searched.is_empty() {
+            "no folder (TOWEL_DATA_DIR is unset and there is no cache dir)".to_string()
+        } else {
+            searched.join(", ")
+        };
+        let hint = match file.url {
+            Some(_) => format!(
+                "Run `towel data fetch {}`, or set TOWEL_DATA_DIR to a folder holding {}",
+                file.name, file.path
+            ),
+            None => format!(
+                "Set TOWEL_DATA_DIR to a copy of the reference data folder (one holding {})",
+                file.path
+            ),
+        };
+        DataError::NotFound {
+            name: file.name.into(),
+            path: file.path.into(),
+            searched,
+            hint,
+        }
+    }
+}
+
+/// Lower-case hex sha256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex sha256 of a file, streamed.
+pub fn sha256_file(path: &Path) -> Result<String, DataError> {
+    let mut f = File::open(path).map_err(|e| DataError::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| DataError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Write `bytes` to `path` atomically: a temp file in the same folder, flushed,
+/// then renamed over the target. Readers see the old file or the new one, never
+/// half of one. Creates the parent folder.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Like [`write_atomic`], with a writer callback for large or streamed output.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), DataError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(|e| DataError::io(&dir, e))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| DataError::io(&dir, e))?;
+    {
+        let mut w = io::BufWriter::new(tmp.as_file_mut());
+        write(&mut w).map_err(|e| DataError::io(path, e))?;
+        w.flush().map_err(|e| DataError::io(path, e))?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| DataError::io(path, e))?;
+    tmp.persist(path)
+        .map_err(|e| DataError::io(path, e.error))?;
+    Ok(())
+}
+
+/// Download `file` from its canonical URL into the cache folder, checking its
+/// sha256 before the file appears there. `progress(done, total)` is called as
+/// bytes arrive. Returns the cached path.
+pub fn fetch(
+    dirs: &DataDirs,
+    file: &DataFile,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<PathBuf, DataError> {
+    let url = file.url.ok_or_else(|| DataError::NoUrl {
+        name: file.name.into(),
+        path: file.path.into(),
+    })?;
+    let cache = dirs.cache_dir.as_ref().ok_or(DataError::NoCacheDir)?;
+    let dest = cache.join(file.path);
+    let download = |reason: String| DataError::Download {
+        url: url.into(),
+        reason,
+    };
+    let resp = ureq::get(url)
+        .timeout(std::time::Duration::from_secs(60))
+        .call()
+        .map_err(|e| download(e.to_string()))?;
+    let total = resp
+        .header("Content-Length")
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut body = resp.into_reader();
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut done = 0u64;
+    let mut data = Vec::with_capacity(total.unwrap_or(0) as usize);
+    loop {
+        let n = body.read(&mut buf).map_err(|e| download(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        data.extend_from_slice(&buf[..n]);
+        done += n as u64;
+        progress(done, total);
+    }
+    let actual = hex(&hasher.finalize());
+    if actual != file.sha256 {
+        return Err(DataError::Mismatch {
+            name: file.name.into(),
+            path: PathBuf::from(url),
+            expected: file.sha256.into(),
+            actual,
+        });
+    }
+    write_atomic(&dest, &data)?;
+    Ok(dest)
+}

@@ -1,0 +1,135 @@
+//! The registry against the reference data folder: every file in its
+//! SHA256SUMS is known with the same hash and size, lookups verify hashes,
+//! and a damaged copy is reported, never used.
+
+use std::fs;
+
+use towel_data::registry::{self, FILES};
+use towel_data::{data_or_skip, DataDirs, DataError, Status};
+
+#[test]
+fn registry_matches_sha256sums() {
+    let dir = data_or_skip!();
+    let sums = fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
+    let mut listed = 0;
+    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
+        let (sha, path) = line.split_once(char::is_whitespace).unwrap();
+        let path = path.trim().trim_start_matches('*');
+        let f = registry::by_name(path).unwrap_or_else(|| panic!("{path} is not in the registry"));
+        assert_eq!(f.sha256, sha, "{path}");
+        assert_eq!(
+            fs::metadata(dir.join(path)).unwrap().len(),
+            f.size,
+            "size of {path}"
+        );
+        listed += 1;
+    }
+    assert_eq!(
+        listed,
+        FILES.len(),
+        "registry has files that SHA256SUMS lacks"
+    );
+}
+
+#[test]
+fn every_file_found_and_verified() {
+    let dir = data_or_skip!();
+    let dirs = DataDirs::with_data_dir(&dir);
+    for f in FILES {
+        match dirs.status(f) {
+            Status::Ok { path, .. } => assert_eq!(path, dir.join(f.path)),
+            other => panic!("{}: {other:?}", f.name),
+        }
+    }
+    let bytes = dirs.read_named("tinyshakespeare").unwrap();
+    assert_eq!(bytes.len(), 1_115_394);
+}
+
+#[test]
+fn damaged_copy_is_reported_not_used() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = registry::by_name("tinyshakespeare").unwrap();
+    let path = tmp.path().join(f.path);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(
+        &path,
+        b"First Citizen:\nBefore we proceed any further, hear me speak.\n",
+    )
+    .unwrap();
+    let dirs = DataDirs::with_data_dir(tmp.path());
+    assert!(matches!(dirs.status(f), Status::Mismatch { .. }));
+    let err = dirs.read(f).unwrap_err();
+    assert!(matches!(err, DataError::Mismatch { .. }), "{err}");
+    assert!(err.to_string().contains("sha256 mismatch"), "{err}");
+    assert!(matches!(dirs.locate(f), Err(DataError::Mismatch { .. })));
+}
+
+#[test]
+fn damaged_first_copy_falls_back_to_a_good_one() {
+    let dir = data_or_skip!();
+    let tmp = tempfile::tempdir().unwrap();
+    let f = registry::by_name("cranfield-raw-readme").unwrap();
+    let bad = tmp.path().join(f.path);
+    fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    fs::write(&bad, b"not the readme").unwrap();
+    // The damaged copy is in the data dir, the good one in the "cache".
+    let dirs = DataDirs {
+        data_dir: Some(tmp.path().to_path_buf()),
+        cache_dir: Some(dir.clone()),
+    };
+    match dirs.status(f) {
+        Status::Ok { path, .. } => assert_eq!(path, dir.join(f.path)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn missing_file_says_how_to_get_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = DataDirs::with_data_dir(tmp.path());
+    let err = dirs.read_named("cl100k_base").unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("towel data fetch cl100k_base"), "{msg}");
+    assert!(msg.contains("TOWEL_DATA_DIR"), "{msg}");
+    let err = dirs.read_named("scifact-corpus").unwrap_err().to_string();
+    assert!(err.contains("TOWEL_DATA_DIR"), "{err}");
+    assert!(matches!(
+        dirs.read_named("nope"),
+        Err(DataError::Unknown(_))
+    ));
+}
+
+#[test]
+fn write_atomic_replaces_whole_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("a/b/out.txt");
+    towel_data::write_atomic(&p, b"one").unwrap();
+    towel_data::write_atomic(&p, b"two two").unwrap();
+    assert_eq!(fs::read(&p).unwrap(), b"two two");
+    // No temp files are left behind.
+    assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+}
+
+#[test]
+fn fetch_without_url_or_network_fails_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = DataDirs {
+        data_dir: None,
+        cache_dir: Some(tmp.path().to_path_buf()),
+    };
+    let err = towel_data::fetch(
+        &dirs,
+        registry::by_name("gutenberg").unwrap(),
+        &mut |_, _| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, DataError::NoUrl { .. }), "{err}");
+}
+
+#[test]
+fn sha256_of_known_bytes() {
+    assert_eq!(
+        towel_data::sha256_hex(b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
