@@ -7,7 +7,9 @@
 //!   (BEIR TSV or TREC) and TREC run files.
 //!
 //! Dependencies: `thiserror` (typed errors with messages that say what to
-//! do), `serde` (so the CLI can print evaluations as JSON), `towel-data`
-//! (atomic file output, shared by every towel crate).
+//! do), `serde` (so the CLI can print evaluations as JSON), `rustc-hash`
+//! (FxHash: the duplicate check of every retrieved doc id is the hot loop of
+//! evaluation, and std's SipHash is several times slower on short keys),
+//! `towel-data` (atomic file output, shared by every towel crate).
 
 pub mod eval;

@@ -86,7 +86,7 @@ fn hand_made_and_random_cases_match_pytrec_eval() {
 #[test]
 fn tie_order_is_descending_docid() {
     // The fixture case checks the values; this pins the order itself.
-    let mut r = vec![
+    let mut r = [
         ("d1", 1.0),
         ("d10", 1.0),
         ("d9", 1.0),
@@ -97,7 +97,7 @@ fn tie_order_is_descending_docid() {
     r.sort_by(|a, b| trec_order(*a, *b));
     let ids: Vec<&str> = r.iter().map(|x| x.0).collect();
     assert_eq!(ids, ["x", "d9", "d10", "d1", "b", "a"]);
-    let mut n = vec![("a", f64::NAN), ("b", 0.0), ("c", f64::NEG_INFINITY)];
+    let mut n = [("a", f64::NAN), ("b", 0.0), ("c", f64::NEG_INFINITY)];
     n.sort_by(|a, b| trec_order(*a, *b));
     assert_eq!(n.iter().map(|x| x.0).collect::<Vec<_>>(), ["b", "c", "a"]);
 }
@@ -483,5 +483,85 @@ proptest! {
         let back = read_trec_run(&path).unwrap();
         prop_assert_eq!(&back, &nonempty);
         prop_assert_eq!(evaluate(&qrels, &back), evaluate(&qrels, &nonempty));
+    }
+}
+
+/// The measures computed the obvious way: sort the whole ranking in trec
+/// order, drop repeated docs, walk the ranks. `evaluate` avoids the full sort.
+fn reference_query(
+    judged: &std::collections::BTreeMap<String, i32>,
+    ranking: &[(String, f64)],
+) -> Metrics {
+    let num_rel = judged.values().filter(|&&r| r > 0).count();
+    if num_rel == 0 {
+        return Metrics::default();
+    }
+    let mut order: Vec<(&str, f64)> = ranking.iter().map(|(d, s)| (d.as_str(), *s)).collect();
+    order.sort_by(|a, b| trec_order(*a, *b));
+    let mut seen = HashSet::new();
+    order.retain(|(d, _)| seen.insert(*d));
+    let (mut dcg, mut rel_ret, mut cut, mut ap, mut rr) = (0.0, 0, 0, 0.0, 0.0);
+    for (i, (d, _)) in order.iter().enumerate() {
+        let rank = i + 1;
+        let rel = judged.get(*d).copied().unwrap_or(0);
+        if rel <= 0 {
+            continue;
+        }
+        rel_ret += 1;
+        if rank <= 10 {
+            dcg += rel as f64 / ((rank + 1) as f64).log2();
+            if rr == 0.0 {
+                rr = 1.0 / rank as f64;
+            }
+        }
+        if rank <= 100 {
+            cut += 1;
+        }
+        ap += rel_ret as f64 / rank as f64;
+    }
+    let mut gains: Vec<i32> = judged.values().copied().filter(|&g| g > 0).collect();
+    gains.sort_by(|a, b| b.cmp(a));
+    let ideal: f64 = gains
+        .iter()
+        .take(10)
+        .enumerate()
+        .map(|(i, &g)| g as f64 / ((i + 2) as f64).log2())
+        .sum();
+    Metrics {
+        ndcg_at_10: dcg / ideal,
+        recall_at_100: cut as f64 / num_rel as f64,
+        map: ap / num_rel as f64,
+        mrr_at_10: rr,
+    }
+}
+
+fn arb_messy_ranking() -> impl Strategy<Value = Vec<(String, f64)>> {
+    let score = prop_oneof![
+        4 => prop::sample::select(vec![0.0, -0.0, 1.0, 2.5, -1.0]),
+        2 => -1e3f64..1e3,
+        1 => Just(f64::NAN),
+        1 => Just(f64::INFINITY),
+    ];
+    prop::collection::vec(("d[0-9]{1,2}", score), 0..300)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn fast_path_equals_full_sort_reference(
+        judged in prop::collection::btree_map("d[0-9]{1,2}", -2i32..5, 1..60),
+        ranking in arb_messy_ranking(),
+    ) {
+        let mut qrels = Qrels::new();
+        qrels.insert("q".into(), judged.clone());
+        let mut run = Run::new();
+        run.insert("q".into(), ranking.clone());
+        let got = evaluate(&qrels, &run);
+        let want = reference_query(&judged, &ranking);
+        prop_assert_eq!(got.per_query["q"], want);
+        let mut seen = HashSet::new();
+        let dups = ranking.iter().filter(|(d, _)| !seen.insert(d.clone())).count();
+        prop_assert_eq!(got.duplicate_run_docs, dups);
     }
 }

@@ -19,7 +19,7 @@ pub enum EvalError {
     Write {
         path: PathBuf,
         #[source]
-        source: towel_data::DataError,
+        source: Box<towel_data::DataError>,
     },
     /// The file has no data lines.
     #[error(

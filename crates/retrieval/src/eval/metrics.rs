@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashSet};
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use super::{Qrels, Run};
@@ -123,54 +124,82 @@ pub fn evaluate_with_corpus(qrels: &Qrels, run: &Run, known_docs: &HashSet<Strin
     ev
 }
 
-/// Buffers reused from query to query.
+/// Buffers reused from query to query (all borrow from the same run).
 #[derive(Default)]
-struct Scratch {
+struct Scratch<'a> {
+    /// Doc ids seen so far in the current ranking, to find duplicates.
+    seen: FxHashSet<&'a str>,
+    /// The current ranking without duplicates.
+    entries: Vec<(&'a str, f64)>,
+    /// Retrieved relevant docs `(doc, score, grade)`, in trec order.
+    relevant: Vec<(&'a str, f64, i32)>,
+    /// `before[k]`: retrieved docs ranked ahead of `relevant[k]` (after the prefix sum).
+    before: Vec<usize>,
+    /// Positive grades of the query, for the ideal DCG.
     gains: Vec<i32>,
 }
 
-impl Scratch {
+impl<'a> Scratch<'a> {
     /// The measures of one query and the number of duplicate docs dropped.
+    ///
+    /// Only the relevant retrieved docs need their exact rank, so instead of
+    /// sorting the whole ranking this sorts those few in trec order and counts,
+    /// for every retrieved doc, how many of them it precedes (a binary search):
+    /// O(n log R) for n retrieved and R relevant retrieved docs.
     fn query(
         &mut self,
         judged: &BTreeMap<String, i32>,
-        ranking: &[(String, f64)],
+        ranking: &'a [(String, f64)],
     ) -> (Metrics, usize) {
+        let dups = self.dedup(ranking);
         let num_rel = judged.values().filter(|&&r| r > 0).count();
         if num_rel == 0 {
             // trec_eval: every measure is 0 without relevant docs.
-            return (Metrics::default(), count_duplicates(ranking));
+            return (Metrics::default(), dups);
         }
 
-        let mut order: Vec<(&str, f64)> = ranking.iter().map(|(d, s)| (d.as_str(), *s)).collect();
-        order.sort_unstable_by(|a, b| trec_order(*a, *b));
+        self.relevant.clear();
+        for &(doc, score) in &self.entries {
+            if let Some(&rel) = judged.get(doc) {
+                if rel > 0 {
+                    self.relevant.push((doc, score, rel));
+                }
+            }
+        }
+        if self.relevant.is_empty() {
+            return (Metrics::default(), dups);
+        }
+        let key = |r: &(&'a str, f64, i32)| (r.0, r.1);
+        self.relevant
+            .sort_unstable_by(|a, b| trec_order(key(a), key(b)));
 
-        let mut seen: HashSet<&str> = HashSet::with_capacity(order.len());
-        let mut rank = 0usize;
-        let mut dups = 0usize;
-        let (mut dcg, mut rel_ret, mut rel_ret_cut, mut sum_prec, mut rr) =
-            (0.0, 0usize, 0usize, 0.0, 0.0);
-        for (doc, _) in order {
-            if !seen.insert(doc) {
-                dups += 1;
-                continue;
-            }
-            rank += 1;
-            let rel = judged.get(doc).copied().unwrap_or(0);
-            if rel <= 0 {
-                continue;
-            }
+        // before[q] counts the docs with exactly q relevant docs at or ahead of
+        // them; doc e is ahead of relevant[k] iff q(e) <= k.
+        self.before.clear();
+        self.before.resize(self.relevant.len() + 1, 0);
+        for &e in &self.entries {
+            let q = self
+                .relevant
+                .partition_point(|r| trec_order(key(r), e) != Ordering::Greater);
+            self.before[q] += 1;
+        }
+        for k in 1..self.before.len() {
+            self.before[k] += self.before[k - 1];
+        }
+
+        let (mut dcg, mut rel_ret_cut, mut sum_prec, mut rr) = (0.0, 0usize, 0.0, 0.0);
+        for (k, &(_, _, rel)) in self.relevant.iter().enumerate() {
+            let rank = self.before[k] + 1;
             if rank <= NDCG_CUTOFF {
                 dcg += f64::from(rel) / ((rank + 1) as f64).log2();
             }
-            rel_ret += 1;
-            sum_prec += rel_ret as f64 / rank as f64;
             if rank <= RECALL_CUTOFF {
                 rel_ret_cut += 1;
             }
-            if rr == 0.0 && rank <= MRR_CUTOFF {
+            if k == 0 && rank <= MRR_CUTOFF {
                 rr = 1.0 / rank as f64;
             }
+            sum_prec += (k + 1) as f64 / rank as f64;
         }
 
         self.gains.clear();
@@ -193,12 +222,33 @@ impl Scratch {
         };
         (m, dups)
     }
-}
 
-fn count_duplicates(ranking: &[(String, f64)]) -> usize {
-    let mut seen: HashSet<&str> = HashSet::with_capacity(ranking.len());
-    ranking
-        .iter()
-        .filter(|(d, _)| !seen.insert(d.as_str()))
-        .count()
+    /// Fill `entries` with `ranking`, each doc once at its best position
+    /// (highest score in trec order); returns how many entries were dropped.
+    fn dedup(&mut self, ranking: &'a [(String, f64)]) -> usize {
+        self.seen.clear();
+        self.entries.clear();
+        let mut dups = 0;
+        for (doc, score) in ranking {
+            if self.seen.insert(doc.as_str()) {
+                self.entries.push((doc.as_str(), *score));
+            } else {
+                dups += 1;
+            }
+        }
+        if dups > 0 {
+            // Rare: keep each doc's best entry.
+            let mut best: FxHashMap<&str, f64> = FxHashMap::default();
+            for (doc, score) in ranking {
+                let s = best.entry(doc.as_str()).or_insert(*score);
+                if trec_order((doc, *score), (doc, *s)) == Ordering::Less {
+                    *s = *score;
+                }
+            }
+            for e in &mut self.entries {
+                e.1 = best[e.0];
+            }
+        }
+        dups
+    }
 }

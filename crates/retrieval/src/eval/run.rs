@@ -124,7 +124,7 @@ pub fn write_trec_run(path: &Path, run: &Run, tag: &str) -> Result<(), EvalError
     })
     .map_err(|source| EvalError::Write {
         path: path.to_path_buf(),
-        source,
+        source: Box::new(source),
     })
 }
 
