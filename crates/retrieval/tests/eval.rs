@@ -195,6 +195,8 @@ fn qrels_layouts_agree() {
     let c = parse_qrels(headerless, "headerless").unwrap();
     assert_eq!(b, c);
     assert_eq!(b["q2"]["d3"], -1);
+    let tabs = parse_qrels("q1\t0\td1\t2\nq1\t0\td2\t0\nq2\t0\td3\t-1\n", "tabs").unwrap();
+    assert_eq!(tabs, b, "TREC qrels may be TAB-separated");
     assert_eq!(b.len(), 2);
 }
 
@@ -291,6 +293,17 @@ fn bad_runs_are_reported_with_file_and_line() {
     );
     let e = read_trec_run(Path::new("/nonexistent/run.txt")).unwrap_err();
     assert!(matches!(e, EvalError::Io { .. }));
+    // A query's lines need not be together; each keeps the file order.
+    let run = parse_trec_run(
+        "q1 Q0 a 1 3 t\nq2\tQ0\tb\t1\t1\tt\r\nq1 Q0 c 2 2 t\n",
+        "run",
+    )
+    .unwrap();
+    assert_eq!(
+        run["q1"],
+        vec![("a".to_string(), 3.0), ("c".to_string(), 2.0)]
+    );
+    assert_eq!(run["q2"], vec![("b".to_string(), 1.0)]);
     // Infinite scores are numbers (trec_eval accepts them).
     let run = parse_trec_run("q Q0 a 1 inf t\nq Q0 b 2 -inf t\n", "run").unwrap();
     assert_eq!(run["q"][1].1, f64::NEG_INFINITY);

@@ -76,7 +76,7 @@ pub fn parse_qrels(text: &str, origin: &str) -> Result<Qrels, EvalError> {
                 (fields[0], fields[1], fields[2])
             }
             Layout::Trec => {
-                let fields: Vec<&str> = line.split_whitespace().collect();
+                let fields: Vec<&str> = line.split_ascii_whitespace().collect();
                 if fields.len() != 4 {
                     return Err(malformed(
                         line_no,
@@ -130,7 +130,7 @@ pub fn parse_qrels(text: &str, origin: &str) -> Result<Qrels, EvalError> {
 }
 
 fn detect(line: &str) -> Layout {
-    if beir_fields(line).len() == 3 || line.split_whitespace().count() == 3 {
+    if beir_fields(line).len() == 3 || line.split_ascii_whitespace().count() == 3 {
         Layout::Beir
     } else {
         Layout::Trec
@@ -143,7 +143,7 @@ fn beir_fields(line: &str) -> Vec<&str> {
     if line.contains('\t') {
         line.split('\t').map(str::trim).collect()
     } else {
-        line.split_whitespace().collect()
+        line.split_ascii_whitespace().collect()
     }
 }
 
@@ -157,7 +157,7 @@ fn first_judgment_line(text: &str, layout: Layout, qid: &str, docid: &str) -> Op
                 f.len() == 3 && f[0] == qid && f[1] == docid
             }
             Layout::Trec => {
-                let f: Vec<&str> = line.split_whitespace().collect();
+                let f: Vec<&str> = line.split_ascii_whitespace().collect();
                 f.len() == 4 && f[0] == qid && f[2] == docid
             }
         };

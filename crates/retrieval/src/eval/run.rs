@@ -1,7 +1,8 @@
 //! TREC run files: `qid Q0 docid rank score tag`, one retrieved doc a line.
 
-use std::collections::HashMap;
 use std::path::Path;
+
+use rustc_hash::FxHashMap;
 
 use super::{EvalError, Run};
 
@@ -31,33 +32,46 @@ pub fn parse_trec_run(text: &str, origin: &str) -> Result<Run, EvalError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut run = Run::new();
     // (qid, docid) -> line, to report duplicates as trec_eval would refuse them.
-    let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
+    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    let mut seen: FxHashMap<(&str, &str), usize> =
+        FxHashMap::with_capacity_and_hasher(lines, Default::default());
+    // Lines of one query are usually together: collect them, then move them
+    // into `run` when the query changes (one map lookup per query, not per line).
+    let mut cur_qid = "";
+    let mut cur: Vec<(String, f64)> = Vec::new();
+    let malformed = |line: usize, message: String| EvalError::Malformed {
+        origin: origin.to_string(),
+        line,
+        message,
+    };
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.trim().is_empty() {
+        // Columns are split on ASCII whitespace, as trec_eval's reader does.
+        let mut fields = [""; 6];
+        let mut n = 0;
+        for tok in raw.split_ascii_whitespace() {
+            if n < fields.len() {
+                fields[n] = tok;
+            }
+            n += 1;
+        }
+        if n == 0 {
             continue;
         }
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.len() != 6 {
-            return Err(EvalError::Malformed {
-                origin: origin.to_string(),
-                line: line_no,
-                message: format!(
-                    "expected 6 columns `qid Q0 docid rank score tag` (TREC run), found {}",
-                    fields.len()
-                ),
-            });
+        if n != 6 {
+            return Err(malformed(
+                line_no,
+                format!("expected 6 columns `qid Q0 docid rank score tag` (TREC run), found {n}"),
+            ));
         }
-        let (qid, docid, rank, score) = (fields[0], fields[2], fields[3], fields[4]);
+        let [qid, _, docid, rank, score, _] = fields;
         if rank.parse::<i64>().is_err() {
-            return Err(EvalError::Malformed {
-                origin: origin.to_string(),
-                line: line_no,
-                message: format!(
+            return Err(malformed(
+                line_no,
+                format!(
                     "rank `{rank}` is not an integer (4th column of `qid Q0 docid rank score tag`)"
                 ),
-            });
+            ));
         }
         let score: f64 = match score.parse::<f64>() {
             Ok(s) if !s.is_nan() => s,
@@ -79,10 +93,13 @@ pub fn parse_trec_run(text: &str, origin: &str) -> Result<Run, EvalError> {
             });
         }
         seen.insert((qid, docid), line_no);
-        run.entry(qid.to_string())
-            .or_default()
-            .push((docid.to_string(), score));
+        if qid != cur_qid {
+            flush(&mut run, cur_qid, &mut cur);
+            cur_qid = qid;
+        }
+        cur.push((docid.to_string(), score));
     }
+    flush(&mut run, cur_qid, &mut cur);
     if run.is_empty() {
         return Err(EvalError::Empty {
             origin: origin.to_string(),
@@ -91,6 +108,12 @@ pub fn parse_trec_run(text: &str, origin: &str) -> Result<Run, EvalError> {
         });
     }
     Ok(run)
+}
+
+fn flush(run: &mut Run, qid: &str, docs: &mut Vec<(String, f64)>) {
+    if !docs.is_empty() {
+        run.entry(qid.to_string()).or_default().append(docs);
+    }
 }
 
 /// Write `run` as a TREC run file, atomically (a reader sees the old file or
