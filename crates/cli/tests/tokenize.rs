@@ -243,3 +243,92 @@ fn usage_errors_come_from_clap() {
         "{err}"
     );
 }
+
+fn tour_chapter(data: Option<&std::path::Path>) -> Value {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = towel();
+    if let Some(d) = data {
+        cmd.env("TOWEL_DATA_DIR", d);
+    }
+    let out = cmd
+        .args(["--json", "tour", "--only", "tokenizers", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = v["chapters"][0].clone();
+    assert_eq!(c["id"], "tokenizers");
+    assert!(c["error"].is_null(), "{c}");
+    let plots = c["plots"].as_array().unwrap();
+    assert_eq!(plots.len(), 2);
+    for p in plots {
+        let png = fs::read(tmp.path().join(p.as_str().unwrap())).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    }
+    let md = fs::read_to_string(tmp.path().join("README.md")).unwrap();
+    assert!(md.contains("## Tokenizer families"));
+    c["facts"].clone()
+}
+
+fn family<'a>(facts: &'a Value, prefix: &str) -> &'a Value {
+    facts["families"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["family"].as_str().unwrap().starts_with(prefix))
+        .unwrap()
+}
+
+#[test]
+fn tour_chapter_on_embedded_text() {
+    let f = tour_chapter(None);
+    assert_eq!(f["source"], "the embedded tour text");
+    let bytes = family(&f, "bytes");
+    assert_eq!(bytes["vocab_size"], 256);
+    assert_eq!(bytes["tokens_per_1000_bytes"], 1000.0);
+    assert_eq!(bytes["unknown_rate"], 0.0);
+    assert_eq!(bytes["exact"], true);
+    assert_eq!(family(&f, "word")["exact"], false);
+    // The emoji: <UNK> twice for words, 4 + 4 bytes for bytes.
+    let word_ids = f["emoji_ids"]["word"].as_array().unwrap();
+    // "I" "love" "🦀" "and" "🎉!" (a punctuation run): the emoji pieces are
+    // <UNK> (the tour text's first 90% may lack some of the words too).
+    assert_eq!(word_ids.len(), 5);
+    assert_eq!(
+        (word_ids[2].as_u64(), word_ids[4].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(
+        f["emoji_ids"]["bytes"].as_array().unwrap().len(),
+        "I love 🦀 and 🎉!".len()
+    );
+    assert_eq!(f["regex_lossless"], serde_json::json!([false, false, true]));
+}
+
+#[test]
+fn tour_chapter_on_tinyshakespeare() {
+    let dir = towel_data::data_or_skip!();
+    let f = tour_chapter(Some(&dir));
+    assert_eq!(f["source"], "tiny shakespeare");
+    assert_eq!(f["train_bytes"], 1_003_854);
+    assert_eq!(f["char_vocab_size"], 65);
+    let char = family(&f, "char");
+    assert_eq!(char["unknown_rate"], 0.0);
+    assert_eq!(char["exact"], true);
+    // The GPT-2 pieces lose nothing but unseen pieces: exact decoding fails only through <UNK>.
+    let gpt2 = family(&f, "regex gpt2");
+    assert!(gpt2["unknown_rate"].as_f64().unwrap() > 0.0);
+    let word = family(&f, "word");
+    let w = word["tokens_per_1000_bytes"].as_f64().unwrap();
+    assert!((150.0..300.0).contains(&w), "{w}");
+    // Unknown rate falls as the word vocabulary grows (figures checked
+    // against Python in crates/tokenizer/tests/families.rs).
+    let curve = f["word_unknown_rate_by_size"].as_array().unwrap();
+    let rates: Vec<f64> = curve.iter().map(|p| p[1].as_f64().unwrap()).collect();
+    assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
+}

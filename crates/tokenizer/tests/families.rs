@@ -526,3 +526,42 @@ fn escape_bytes_is_readable_and_unambiguous() {
     assert_eq!(escape_bytes([0xC3]), "\\xC3");
     assert_eq!(escape_bytes("\u{7}"), "\\u{0007}");
 }
+
+// ---------------------------------------------------------------- why 256 (examples/why_256.rs)
+
+proptest! {
+    #[test]
+    fn utf8_text_never_uses_13_byte_values(s in any::<String>()) {
+        prop_assert!(s.bytes().all(|b| !matches!(b, 0xC0 | 0xC1 | 0xF5..=0xFF)));
+    }
+}
+
+#[test]
+fn gpt2_first_256_ids_are_the_single_bytes() {
+    use base64::Engine;
+    let dir = data_or_skip!();
+    let bytes = DataDirs::with_data_dir(&dir)
+        .read(registry::by_name("r50k_base").unwrap())
+        .unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let mut singles = std::collections::BTreeSet::new();
+    let mut t256 = Vec::new();
+    for line in text.lines() {
+        let (b64, rank) = line.split_once(' ').unwrap();
+        let rank: u32 = rank.parse().unwrap();
+        let token = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        if rank < 256 {
+            assert_eq!(token.len(), 1, "rank {rank}");
+            singles.insert(token[0]);
+        } else {
+            assert!(token.len() >= 2, "rank {rank} is a merge");
+        }
+        if rank == 256 {
+            t256 = token;
+        }
+    }
+    assert_eq!(singles.len(), 256);
+    assert_eq!(t256, b" t");
+}
