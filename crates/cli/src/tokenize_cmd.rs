@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde_json::json;
 use towel_tokenizer::{
-    build_family, escape_bytes, utf8_input, Builtin, Family, FamilyOptions, Tokenizer, Unknown,
-    VocabOptions,
+    build_family, escape_bytes, utf8_input, Builtin, Family, FamilyOptions, Tokenizer,
+    TokenizerError, Unknown, VocabOptions,
 };
 
 use crate::output::Output;
@@ -125,7 +125,12 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
         let text = if args.lossy {
             tok.decode_lossy(&ids)?
         } else {
-            tok.decode(&ids)?
+            match tok.decode(&ids) {
+                Err(TokenizerError::InvalidUtf8 { offset, .. }) => bail!(
+                    "the ids decode to invalid UTF-8 at byte offset {offset}; pass --lossy to replace it with U+FFFD"
+                ),
+                other => other?,
+            }
         };
         if out.json {
             out.print_json(&json!({ "tokenizer": tok.name(), "tokens": ids.len(), "text": text }))?;

@@ -179,7 +179,7 @@ fn errors_are_one_line() {
     let e = error_of(&["tokenize", "-f", "word", b], b"");
     assert_eq!(
         e,
-        format!("error: {b}: invalid UTF-8 at byte offset 2 in the input; use decode_lossy (or decode_bytes) to accept it\n")
+        format!("error: {b}: invalid UTF-8 at byte offset 2 in the input; this tokenizer needs UTF-8 text (the byte tokenizer takes any bytes)\n")
     );
     let e = error_of(&["tokenize", "-f", "char", "--corpus", b], b"ok");
     assert!(
@@ -211,7 +211,7 @@ fn errors_are_one_line() {
     );
     let e = error_of(&["tokenize", "-f", "bytes", "--decode"], b"[104, 195]");
     assert!(
-        e.starts_with("error: invalid UTF-8 at byte offset 1 in the decoded tokens"),
+        e == "error: the ids decode to invalid UTF-8 at byte offset 1; pass --lossy to replace it with U+FFFD\n",
         "{e}"
     );
     let e = error_of(&["tokenize", "-f", "bytes", "--decode"], b"[1, -2]");

@@ -58,7 +58,7 @@ impl CharTokenizer {
         }
         // A bitmap for ASCII keeps the pass over a large corpus cheap.
         let mut seen_ascii = [false; 128];
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = std::collections::HashSet::new();
         for c in corpus.chars() {
             if c.is_ascii() {
                 seen_ascii[c as usize] = true;
@@ -69,7 +69,7 @@ impl CharTokenizer {
         let ascii = (0u8..128)
             .filter(|&b| seen_ascii[b as usize])
             .map(char::from);
-        Self::from_chars(ascii.chain(seen), unknown)
+        Self::from_chars(ascii.chain(seen), unknown) // from_chars sorts
     }
 
     /// A vocabulary of exactly these characters (sorted and deduplicated).

@@ -11,11 +11,11 @@ pub enum TokenizerError {
     #[error("the pre-tokenization pattern failed on this input: {0}")]
     PatternFailed(String),
     /// Decoded bytes (or input bytes for a text-level tokenizer) are not valid UTF-8.
-    #[error("invalid UTF-8 at byte offset {offset}{context}; use decode_lossy (or decode_bytes) to accept it")]
+    #[error("invalid UTF-8 at byte offset {offset}{context}")]
     InvalidUtf8 {
         /// Offset of the first byte that is not part of a valid UTF-8 sequence.
         offset: usize,
-        /// Where the bytes came from, e.g. `" in the decoded tokens"` (may be empty).
+        /// Where the bytes came from and what to do, e.g. `" in the decoded tokens; use decode_lossy ..."`.
         context: &'static str,
     },
     /// A token id that the vocabulary does not have.

@@ -40,7 +40,7 @@ pub trait Tokenizer: Send + Sync {
         let bytes = self.decode_bytes(ids)?;
         String::from_utf8(bytes).map_err(|e| TokenizerError::InvalidUtf8 {
             offset: e.utf8_error().valid_up_to(),
-            context: " in the decoded tokens",
+            context: " in the decoded tokens; use decode_lossy (or decode_bytes) to accept it",
         })
     }
 
@@ -84,7 +84,8 @@ pub trait Tokenizer: Send + Sync {
 pub fn utf8_input(bytes: &[u8]) -> Result<&str, TokenizerError> {
     std::str::from_utf8(bytes).map_err(|e| TokenizerError::InvalidUtf8 {
         offset: e.valid_up_to(),
-        context: " in the input",
+        context:
+            " in the input; this tokenizer needs UTF-8 text (the byte tokenizer takes any bytes)",
     })
 }
 
