@@ -11,7 +11,8 @@
 //! The char, word and regex families learn their vocabulary from `--corpus`,
 //! or from the input itself when no corpus is given (as a char-level model
 //! does with its training text). Learning is deterministic, so the same
-//! `--corpus` decodes what it encoded.
+//! `--corpus` decodes what it encoded; `--save-vocab FILE` keeps a learned
+//! vocabulary and `--vocab FILE` uses it again.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -19,20 +20,26 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde_json::json;
 use towel_tokenizer::{
-    build_family, escape_bytes, utf8_input, Builtin, Family, FamilyOptions, Tokenizer,
-    TokenizerError, Unknown, VocabOptions,
+    escape_bytes, utf8_input, Builtin, Family, FamilyOptions, FamilyTokenizer, TokenizerError,
+    Unknown, VocabOptions,
 };
 
 use crate::output::Output;
 
 #[derive(clap::Args, Debug)]
 pub struct TokenizeArgs {
-    /// Tokenizer family.
-    #[arg(long, short, value_parser = ["bytes", "char", "word", "regex"])]
-    pub family: String,
+    /// Tokenizer family (optional with --vocab, which knows its family).
+    #[arg(long, short, value_parser = ["bytes", "char", "word", "regex"], required_unless_present = "vocab")]
+    pub family: Option<String>,
     /// Text to learn the vocabulary from (char, word, regex). Default: the input itself.
     #[arg(long)]
     pub corpus: Option<PathBuf>,
+    /// Use a vocabulary saved with --save-vocab instead of learning one.
+    #[arg(long, conflicts_with = "corpus")]
+    pub vocab: Option<PathBuf>,
+    /// Save the learned vocabulary as JSON (char, word, regex).
+    #[arg(long)]
+    pub save_vocab: Option<PathBuf>,
     /// Pre-tokenization pattern of the regex family.
     #[arg(long, default_value = "gpt2", value_parser = ["gpt2", "cl100k", "o200k"])]
     pub pattern: String,
@@ -79,7 +86,7 @@ fn input_name(file: Option<&Path>) -> String {
 }
 
 pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
-    let family: Family = args.family.parse()?;
+    let family: Option<Family> = args.family.as_deref().map(str::parse).transpose()?;
     let opts = FamilyOptions {
         pattern: Builtin::from_name(&args.pattern),
         vocab: VocabOptions {
@@ -109,13 +116,38 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
         _ => None,
     };
 
-    if args.decode {
-        if family.needs_corpus() && corpus_text.is_none() {
-            bail!(
-                "decoding with the {family} family needs --corpus FILE: the text its vocabulary was learned from"
-            );
+    let learned = match (&args.vocab, family) {
+        (Some(path), family) => {
+            let t = FamilyTokenizer::load(path)?;
+            if let Some(f) = family.filter(|&f| f != t.family()) {
+                bail!(
+                    "{} is a {} vocabulary, but --family {f} was given",
+                    path.display(),
+                    t.family()
+                );
+            }
+            t
         }
-        let tok = build_family(family, corpus_text.as_deref(), &opts)?;
+        (None, None) => bail!("give --family or --vocab"),
+        (None, Some(family)) => match corpus_text.as_deref() {
+            Some(c) => FamilyTokenizer::learn(family, Some(c), &opts)?,
+            None if !family.needs_corpus() => FamilyTokenizer::learn(family, None, &opts)?,
+            None if args.decode => bail!(
+                "decoding with the {family} family needs --corpus FILE (the text its vocabulary was learned from) or --vocab FILE"
+            ),
+            None => {
+                let text = utf8_input(&input).with_context(|| name.clone())?;
+                FamilyTokenizer::learn(family, Some(text), &opts)
+                    .context("learning the vocabulary from the input (no --corpus given)")?
+            }
+        },
+    };
+    if let Some(path) = &args.save_vocab {
+        learned.save(path).context("--save-vocab")?;
+    }
+    let tok = learned.as_dyn();
+
+    if args.decode {
         let ids: Vec<u32> = serde_json::from_slice(&input).with_context(|| {
             format!(
                 "{name}: expected a JSON array of token ids (integers 0..{})",
@@ -142,15 +174,6 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let tok: Box<dyn Tokenizer> = match corpus_text.as_deref() {
-        Some(c) => build_family(family, Some(c), &opts)?,
-        None if family.needs_corpus() => {
-            let text = utf8_input(&input).with_context(|| name.clone())?;
-            build_family(family, Some(text), &opts)
-                .context("learning the vocabulary from the input (no --corpus given)")?
-        }
-        None => build_family(family, None, &opts)?,
-    };
     let ids = tok.encode_input(&input).with_context(|| name.clone())?;
 
     if args.count {

@@ -225,7 +225,7 @@ fn errors_are_one_line() {
         "{e}"
     );
     let e = error_of(&["tokenize", "-f", "word", "--decode"], b"[0]");
-    assert_eq!(e, "error: decoding with the word family needs --corpus FILE: the text its vocabulary was learned from\n");
+    assert_eq!(e, "error: decoding with the word family needs --corpus FILE (the text its vocabulary was learned from) or --vocab FILE\n");
 }
 
 #[test]
@@ -331,4 +331,50 @@ fn tour_chapter_on_tinyshakespeare() {
     let curve = f["word_unknown_rate_by_size"].as_array().unwrap();
     let rates: Vec<f64> = curve.iter().map(|p| p[1].as_f64().unwrap()).collect();
     assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
+}
+
+#[test]
+fn save_vocab_then_use_it_to_encode_and_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    let vocab = dir.path().join("v/words.json");
+    let v = vocab.to_str().unwrap();
+    let ids = stdout_of(
+        &[
+            "tokenize",
+            "-f",
+            "regex",
+            "--pattern",
+            "cl100k",
+            "--save-vocab",
+            v,
+        ],
+        b"to be or not to be",
+    );
+    let saved: Value = serde_json::from_slice(&fs::read(&vocab).unwrap()).unwrap();
+    assert_eq!(saved["family"], "regex");
+    assert_eq!(saved["tokens"][0], "<UNK>");
+    // --vocab knows its family; the same ids come out, and decode back.
+    assert_eq!(
+        stdout_of(&["tokenize", "--vocab", v], b"to be or not to be"),
+        ids
+    );
+    assert_eq!(
+        stdout_of(&["tokenize", "--vocab", v, "--decode"], ids.as_bytes()),
+        "to be or not to be"
+    );
+    let e = error_of(&["tokenize", "-f", "char", "--vocab", v], b"x");
+    assert_eq!(
+        e,
+        format!("error: {v} is a regex vocabulary, but --family char was given\n")
+    );
+    let e = error_of(&["tokenize", "-f", "bytes", "--save-vocab", v], b"x");
+    assert_eq!(e, "error: --save-vocab: invalid tokenizer settings: the bytes family has no vocabulary file: its 256 ids are fixed\n");
+    fs::write(&vocab, "{}").unwrap();
+    let e = error_of(&["tokenize", "--vocab", v], b"x");
+    assert!(
+        e.starts_with(&format!(
+            "error: {v}: not a valid towel vocabulary file: missing field"
+        )),
+        "{e}"
+    );
 }

@@ -11,8 +11,10 @@
 //! ```
 
 use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
 
+use crate::simple::VocabFile;
 use crate::{
     Builtin, ByteTokenizer, CharTokenizer, Pattern, RegexSplitTokenizer, Tokenizer, TokenizerError,
     Unknown, VocabOptions, WordTokenizer,
@@ -86,23 +88,133 @@ pub fn build_family(
     corpus: Option<&str>,
     opts: &FamilyOptions,
 ) -> Result<Box<dyn Tokenizer>, TokenizerError> {
-    let corpus = || {
-        corpus.ok_or_else(|| {
-            TokenizerError::InvalidConfig(format!(
-                "the {family} family learns its vocabulary from a corpus, and none was given"
-            ))
+    Ok(FamilyTokenizer::learn(family, corpus, opts)?.into_boxed())
+}
+
+/// A tokenizer of one of the simple families, with its concrete type kept so
+/// that its vocabulary can be saved and loaded without knowing the family
+/// in advance.
+///
+/// ```
+/// use towel_tokenizer::{Family, FamilyOptions, FamilyTokenizer, Tokenizer};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("words.json");
+/// let t = FamilyTokenizer::learn(Family::Word, Some("to be or not to be"), &FamilyOptions::default())?;
+/// t.save(&path)?;
+/// let back = FamilyTokenizer::load(&path)?;
+/// assert_eq!(back.family(), Family::Word);
+/// assert_eq!(back.as_dyn().encode("not to be")?, t.as_dyn().encode("not to be")?);
+/// # Ok::<(), towel_tokenizer::TokenizerError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub enum FamilyTokenizer {
+    /// The byte family.
+    Bytes(ByteTokenizer),
+    /// The char family (boxed: its ASCII lookup table makes it large).
+    Char(Box<CharTokenizer>),
+    /// The word family.
+    Word(WordTokenizer),
+    /// The regex-split family.
+    Regex(RegexSplitTokenizer),
+}
+
+impl FamilyTokenizer {
+    /// Learn a tokenizer of `family` from `corpus` (the byte family ignores it).
+    pub fn learn(
+        family: Family,
+        corpus: Option<&str>,
+        opts: &FamilyOptions,
+    ) -> Result<Self, TokenizerError> {
+        let corpus = || {
+            corpus.ok_or_else(|| {
+                TokenizerError::InvalidConfig(format!(
+                    "the {family} family learns its vocabulary from a corpus, and none was given"
+                ))
+            })
+        };
+        Ok(match family {
+            Family::Bytes => FamilyTokenizer::Bytes(ByteTokenizer),
+            Family::Char => FamilyTokenizer::Char(Box::new(CharTokenizer::from_corpus(
+                corpus()?,
+                opts.char_unknown,
+            )?)),
+            Family::Word => {
+                FamilyTokenizer::Word(WordTokenizer::from_corpus(corpus()?, opts.vocab)?)
+            }
+            Family::Regex => FamilyTokenizer::Regex(RegexSplitTokenizer::from_corpus(
+                Pattern::builtin(opts.pattern.unwrap_or(Builtin::Gpt2)),
+                corpus()?,
+                opts.vocab,
+            )?),
         })
-    };
-    Ok(match family {
-        Family::Bytes => Box::new(ByteTokenizer),
-        Family::Char => Box::new(CharTokenizer::from_corpus(corpus()?, opts.char_unknown)?),
-        Family::Word => Box::new(WordTokenizer::from_corpus(corpus()?, opts.vocab)?),
-        Family::Regex => Box::new(RegexSplitTokenizer::from_corpus(
-            Pattern::builtin(opts.pattern.unwrap_or(Builtin::Gpt2)),
-            corpus()?,
-            opts.vocab,
-        )?),
-    })
+    }
+
+    /// The family.
+    pub fn family(&self) -> Family {
+        match self {
+            FamilyTokenizer::Bytes(_) => Family::Bytes,
+            FamilyTokenizer::Char(_) => Family::Char,
+            FamilyTokenizer::Word(_) => Family::Word,
+            FamilyTokenizer::Regex(_) => Family::Regex,
+        }
+    }
+
+    /// The tokenizer behind the common interface.
+    pub fn as_dyn(&self) -> &dyn Tokenizer {
+        match self {
+            FamilyTokenizer::Bytes(t) => t,
+            FamilyTokenizer::Char(t) => t.as_ref(),
+            FamilyTokenizer::Word(t) => t,
+            FamilyTokenizer::Regex(t) => t,
+        }
+    }
+
+    /// The tokenizer as a `Box<dyn Tokenizer>`.
+    pub fn into_boxed(self) -> Box<dyn Tokenizer> {
+        match self {
+            FamilyTokenizer::Bytes(t) => Box::new(t),
+            FamilyTokenizer::Char(t) => t,
+            FamilyTokenizer::Word(t) => Box::new(t),
+            FamilyTokenizer::Regex(t) => Box::new(t),
+        }
+    }
+
+    /// Save the learned vocabulary as JSON, atomically. The byte family has
+    /// nothing to save (its 256 ids are fixed) and says so.
+    pub fn save(&self, path: &Path) -> Result<(), TokenizerError> {
+        match self {
+            FamilyTokenizer::Bytes(_) => Err(TokenizerError::InvalidConfig(
+                "the bytes family has no vocabulary file: its 256 ids are fixed".into(),
+            )),
+            FamilyTokenizer::Char(t) => t.save(path),
+            FamilyTokenizer::Word(t) => t.save(path),
+            FamilyTokenizer::Regex(t) => t.save(path),
+        }
+    }
+
+    /// Load a vocabulary file of any family (its `"family"` field decides).
+    pub fn load(path: &Path) -> Result<Self, TokenizerError> {
+        let bytes = std::fs::read(path).map_err(|e| TokenizerError::VocabIo {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        let family =
+            VocabFile::peek_family(&bytes).map_err(|message| TokenizerError::BadVocabFile {
+                path: path.into(),
+                message,
+            })?;
+        Ok(match family.as_str() {
+            "char" => FamilyTokenizer::Char(Box::new(CharTokenizer::load(path)?)),
+            "word" => FamilyTokenizer::Word(WordTokenizer::load(path)?),
+            "regex" => FamilyTokenizer::Regex(RegexSplitTokenizer::load(path)?),
+            other => {
+                return Err(TokenizerError::BadVocabFile {
+                    path: path.into(),
+                    message: format!("unknown family {other:?} (expected char, word or regex)"),
+                })
+            }
+        })
+    }
 }
 
 /// Token bytes as readable text: valid UTF-8 as is (with `\` doubled and

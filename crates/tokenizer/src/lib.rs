@@ -56,7 +56,7 @@ pub mod word;
 pub use bytes::ByteTokenizer;
 pub use char::{CharTokenizer, Unknown};
 pub use error::TokenizerError;
-pub use family::{build_family, escape_bytes, Family, FamilyOptions};
+pub use family::{build_family, escape_bytes, Family, FamilyOptions, FamilyTokenizer};
 pub use pretok::{Builtin, Pattern};
 pub use regex_split::RegexSplitTokenizer;
 pub use simple::{PieceCounts, VocabOptions, UNK};

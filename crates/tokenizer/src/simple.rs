@@ -241,6 +241,20 @@ impl VocabFile {
         })
     }
 
+    /// The `"family"` of a vocabulary file, checking only the envelope.
+    pub(crate) fn peek_family(bytes: &[u8]) -> Result<String, String> {
+        #[derive(Deserialize)]
+        struct Envelope {
+            format: String,
+            family: String,
+        }
+        let e: Envelope = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if e.format != FORMAT {
+            return Err(format!("format is {:?}, expected {FORMAT:?}", e.format));
+        }
+        Ok(e.family)
+    }
+
     pub(crate) fn parse(bytes: &[u8], family: &str) -> Result<Self, String> {
         let file: VocabFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         if file.format != FORMAT {

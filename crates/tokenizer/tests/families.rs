@@ -565,3 +565,37 @@ fn gpt2_first_256_ids_are_the_single_bytes() {
     assert_eq!(singles.len(), 256);
     assert_eq!(t256, b" t");
 }
+
+#[test]
+fn family_tokenizer_loads_any_family_and_rejects_others() {
+    use towel_tokenizer::FamilyTokenizer;
+    let dir = tempfile::tempdir().unwrap();
+    let o = FamilyOptions::default();
+    for f in [Family::Char, Family::Word, Family::Regex] {
+        let p = dir.path().join(format!("{f}.json"));
+        let t = FamilyTokenizer::learn(f, Some("one two, three"), &o).unwrap();
+        t.save(&p).unwrap();
+        let back = FamilyTokenizer::load(&p).unwrap();
+        assert_eq!(back.family(), f);
+        assert_eq!(
+            back.as_dyn().encode("two, one").unwrap(),
+            t.as_dyn().encode("two, one").unwrap()
+        );
+    }
+    let p = dir.path().join("x.json");
+    std::fs::write(
+        &p,
+        r#"{"format":"towel-vocab","version":1,"family":"bpe","unk_id":null,"tokens":["a"]}"#,
+    )
+    .unwrap();
+    let e = FamilyTokenizer::load(&p).unwrap_err().to_string();
+    assert!(
+        e.ends_with(r#"unknown family "bpe" (expected char, word or regex)"#),
+        "{e}"
+    );
+    let e = FamilyTokenizer::learn(Family::Bytes, None, &o)
+        .unwrap()
+        .save(&p)
+        .unwrap_err();
+    assert!(e.to_string().contains("no vocabulary file"));
+}
