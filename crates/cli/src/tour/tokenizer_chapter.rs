@@ -231,12 +231,13 @@ impl TokenizerChapter {
             let rw = Row::measure(&w, Some(w.unk_id()), test)?;
             let r = RegexSplitTokenizer::from_counts(Pattern::gpt2(), gpt2_counts, opts)?;
             let rr = Row::measure(&r, Some(r.unk_id()), test)?;
-            word_pts.push((m as f64, 100.0 * rw.unk_rate()));
-            regex_pts.push((m as f64, 100.0 * rr.unk_rate()));
+            word_pts.push((rw.vocab_size as f64, 100.0 * rw.unk_rate()));
+            regex_pts.push((rr.vocab_size as f64, 100.0 * rr.unk_rate()));
             rows.push(vec![
                 m.to_string(),
                 rw.vocab_size.to_string(),
                 pct(rw.unk_rate()),
+                rr.vocab_size.to_string(),
                 pct(rr.unk_rate()),
             ]);
             if rw.vocab_size < m && rr.vocab_size < m {
@@ -254,6 +255,7 @@ impl TokenizerChapter {
                 "max size",
                 "word vocab size",
                 "word unknown rate",
+                "GPT-2 piece vocab size",
                 "GPT-2 piece unknown rate",
             ],
             &rows,
@@ -262,7 +264,7 @@ impl TokenizerChapter {
             "unknown-rate",
             &LineChart {
                 title: "Held-out unknown rate vs vocabulary size".into(),
-                x_label: "vocabulary size (max, <UNK> included)".into(),
+                x_label: "vocabulary size (<UNK> included)".into(),
                 y_label: "unknown tokens (%)".into(),
                 series: vec![
                     Series::new("word", word_pts.clone()),
