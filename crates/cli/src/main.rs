@@ -14,6 +14,7 @@ mod data_cmd;
 mod output;
 #[allow(dead_code)] // line charts are for the part chapters
 mod plot;
+mod tokenize_cmd;
 mod tour;
 
 use std::process::ExitCode;
@@ -43,6 +44,8 @@ enum Command {
     /// Find, verify and download the reference data (vocabularies, corpora, test collections).
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
+    /// Tokenize with a simple family (bytes, char, word, regex): ids, pieces, counts, or --decode.
+    Tokenize(tokenize_cmd::TokenizeArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Tour(args) => tour::run(&args, &out),
         Command::Data(cmd) => data_cmd::run(cmd, &out),
+        Command::Tokenize(args) => tokenize_cmd::run(&args, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
