@@ -517,7 +517,24 @@ fn pathological_inputs_split_and_equal_fancy_regex() {
             assert_eq!(got.concat().len(), text.len(), "{name} {}", b.name());
             match regex_pieces(b, &text) {
                 Ok(want) => assert!(want == got, "{name} {} differs from fancy-regex", b.name()),
-                Err(_) => regex_failures.push(format!("{}/{name}", b.name())),
+                Err(_) => {
+                    regex_failures.push(format!("{}/{name}", b.name()));
+                    // Compare on the longest prefix (halving) fancy-regex manages.
+                    let mut n = text.len() / 2;
+                    loop {
+                        let prefix = &text[..text.floor_char_boundary_compat(n)];
+                        if let Ok(want) = regex_pieces(b, prefix) {
+                            assert!(
+                                want == scanner_pieces(b, prefix),
+                                "{name} {} prefix",
+                                b.name()
+                            );
+                            break;
+                        }
+                        assert!(n > 1000, "fancy-regex fails even on 1 KB of {name}");
+                        n /= 2;
+                    }
+                }
             }
         }
     }
