@@ -413,8 +413,22 @@ proptest! {
     }
 }
 
+/// Runs of repeated tricky pieces: long same-class runs and their borders
+/// (where the regex backtracks).
+fn runs_string() -> impl Strategy<Value = String> {
+    prop::collection::vec((prop::sample::select(TRICKY), 1..16usize), 0..12)
+        .prop_map(|v| v.into_iter().map(|(s, n)| s.repeat(n)).collect())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn scanners_equal_fancy_regex_on_runs(text in runs_string()) {
+        for b in Builtin::ALL {
+            prop_assert_eq!(difference(b, &text), None);
+        }
+    }
 
     #[test]
     fn scanners_equal_fancy_regex_on_any_text(text in any::<String>()) {
