@@ -3,8 +3,8 @@
 //! Text to integer ids and back: the first step of every language model.
 //!
 //! - [`pretok`]: regex pre-tokenization, the split of text into pieces that
-//!   byte-pair merges never cross (GPT-2's, cl100k's and o200k's patterns, or
-//!   your own).
+//!   byte-pair merges never cross (GPT-2's, cl100k's and o200k's patterns on
+//!   dedicated scanners, or your own regex).
 //! - [`Tokenizer`]: the one interface of every tokenizer (encode, decode to
 //!   bytes, strict and lossy text decoding, vocabulary size, token bytes).
 //!
@@ -39,7 +39,10 @@
 //!
 //! Dependencies: `fancy-regex` (the regex engine tiktoken uses, with the
 //! look-ahead and possessive quantifiers that GPT patterns need) for
-//! user-supplied patterns; `regex` (linear-time matching for the word split,
+//! user-supplied patterns and as the reference the scanners are tested
+//! against; `regex-syntax` (the parser behind fancy-regex and the `regex`
+//! crate) for the Unicode class tables of the scanners, so that they agree
+//! with fancy-regex on every code point by construction; `regex` (linear-time matching for the word split,
 //! which needs no look-around); `serde`/`serde_json` (the vocabulary files);
 //! `towel-data` (atomic file writes, and the reference data in tests).
 
