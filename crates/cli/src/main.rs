@@ -10,6 +10,7 @@
 //! with the `dejavu` font (PNG plots with no system font lookup, so the tour
 //! draws the same on any machine).
 
+mod bpe_cmd;
 mod data_cmd;
 mod output;
 #[allow(dead_code)] // line charts are for the part chapters
@@ -43,6 +44,9 @@ enum Command {
     /// Find, verify and download the reference data (vocabularies, corpora, test collections).
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
+    /// Train byte-level BPE tokenizers (faster than HF tokenizers' trainer) and inspect them.
+    #[command(subcommand)]
+    Bpe(bpe_cmd::BpeCommand),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Tour(args) => tour::run(&args, &out),
         Command::Data(cmd) => data_cmd::run(cmd, &out),
+        Command::Bpe(cmd) => bpe_cmd::run(cmd, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

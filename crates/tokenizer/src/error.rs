@@ -28,13 +28,12 @@ pub enum TokenizerError {
     #[error("bad special token {0:?}: special tokens must be non-empty and distinct")]
     BadSpecialToken(String),
     /// A corpus or tokenizer file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: std::path::PathBuf,
         /// What the operating system said.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A corpus file is not valid UTF-8.
     #[error("{path}: not valid UTF-8 at byte offset {offset}; convert the file to UTF-8 (or pass --lossy to replace invalid bytes with U+FFFD)")]

@@ -167,7 +167,7 @@ pub fn render(bpe: &TrainedBpe, format: Format) -> String {
 pub fn write(bpe: &TrainedBpe, format: Format, path: &Path) -> Result<(), TokenizerError> {
     towel_data::write_atomic(path, render(bpe, format).as_bytes()).map_err(|e| TokenizerError::Io {
         path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
+        error: std::io::Error::other(e.to_string()),
     })
 }
 
@@ -197,9 +197,15 @@ fn bad(path: &Path, reason: impl Into<String>) -> TokenizerError {
 /// Read a tokenizer file written by [`write`] (any of the three formats;
 /// the format is recognised from the content).
 pub fn read(path: &Path) -> Result<Loaded, TokenizerError> {
-    let text = std::fs::read_to_string(path).map_err(|e| TokenizerError::Io {
-        path: path.to_path_buf(),
-        source: e,
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            bad(path, "not UTF-8 text")
+        } else {
+            TokenizerError::Io {
+                path: path.to_path_buf(),
+                error: e,
+            }
+        }
     })?;
     if text.trim_start().starts_with('{') {
         let v: Value = serde_json::from_str(&text).map_err(|e| bad(path, e.to_string()))?;
