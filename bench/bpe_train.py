@@ -171,9 +171,11 @@ def main():
     wanted = a.corpora.split(",")
     if a.quick:
         vocabs, wanted = [1024, 8192], ["tinyshakespeare"]
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "towel-tokenizer", "--example", "bench_train"],
-                   cwd=ROOT, check=True)
-    exe = str(ROOT / "target" / "release" / "examples" / "bench_train")
+    exe = os.environ.get("TOWEL_BENCH_EXE")  # a prebuilt bench_train binary, if given
+    if not exe:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "towel-tokenizer", "--example", "bench_train"],
+                       cwd=ROOT, check=True)
+        exe = str(ROOT / "target" / "release" / "examples" / "bench_train")
     from tokenizers import Tokenizer
 
     rows = []

@@ -10,6 +10,7 @@
 //! here and list it in [`chapters`].
 
 mod data_chapter;
+mod train_chapter;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -83,7 +84,10 @@ pub trait Chapter {
 
 /// All chapters, in tour order.
 pub fn chapters() -> Vec<Box<dyn Chapter>> {
-    vec![Box::new(data_chapter::DataChapter)]
+    vec![
+        Box::new(data_chapter::DataChapter),
+        Box::new(train_chapter::TrainChapter),
+    ]
 }
 
 /// What a chapter produced.
