@@ -57,9 +57,7 @@ pub fn safe_cut(buf: &[u8], lo: usize, hi: usize) -> Option<usize> {
 /// UTF-8 character boundary before `hi`.
 fn fallback_cut(buf: &[u8], lo: usize, hi: usize) -> usize {
     if let Some(p) = buf[lo..hi].iter().rposition(|&b| b == b'\n') {
-        if lo + p + 1 > lo {
-            return lo + p + 1;
-        }
+        return lo + p + 1;
     }
     let mut p = hi;
     while p > lo + 1 && (buf[p] & 0xC0) == 0x80 {

@@ -12,9 +12,12 @@
 //!     .train_texts([text])
 //!     .unwrap();
 //! assert_eq!(bpe.ranks.len(), 261); // 256 bytes + 5 merges; the special token has id 261
-//! assert_eq!(bpe.ranks[256], b" t");
+//! assert_eq!(bpe.ranks[256], b"at"); // 6 times: cat, sat, mat, cat, ate, rat
+//! assert_eq!(bpe.ranks[257], b"he"); // 4 times, tied with "th": 'h' sorts before 't'
+//! assert_eq!(bpe.ranks[258], b"the");
+//! assert_eq!(bpe.ranks[259], b" the");
 //! assert_eq!(bpe.special_tokens, [("<|endoftext|>".to_string(), 261)]);
-//! assert_eq!(bpe.encode_ordinary("the cat").unwrap().len(), 3); // "the", " c" "at"... measured, not guessed
+//! assert_eq!(bpe.encode_ordinary(" the rat").unwrap(), [259, 32, 114, 256]);
 //! ```
 //!
 //! # How it works
