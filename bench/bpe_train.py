@@ -16,9 +16,11 @@ peers it includes the interpreter and imports, whose baseline is reported
 too). Median of 3 runs below 20 s, else 1 run.
 Threads: RAYON_NUM_THREADS=2 for all.
 
-Checks: towel's merges must equal HF's where HF's pre-tokenization sees the
-same pieces (the table says whether they are identical), and towel's
-compression must be within 1% of HF's.
+HF's `train(files)` pre-tokenizes each line on its own, so a whitespace run
+never spans a line break; towel (like tiktoken at encode time) splits the
+whole text. towel is also run with `--per-line` (HF's reading): the table
+says whether those merges are identical to HF's. Compression: both encode
+the whole held-out text, and towel's must be within 1% of HF's.
 
 Usage: ~/.peers-venv/bin/python bench/bpe_train.py [--quick] [--vocab 8192,32768] [--corpora tinyshakespeare,large]
 """
@@ -191,50 +193,49 @@ def main():
                 n = 3
                 towel = median_runs([exe, "--vocab", str(v), "--special", SPECIAL, "--out", str(tt),
                                      "--format", "tiktoken", str(train)], n)
-                subprocess.run([exe, "--vocab", str(v), "--special", SPECIAL, "--out", str(thf),
-                                "--format", "hf", str(train)], check=True, capture_output=True,
-                               env=dict(os.environ, RAYON_NUM_THREADS=THREADS))
+                # towel reading files line by line like HF: its merges must equal HF's
+                towel_pl = median_runs([exe, "--vocab", str(v), "--special", SPECIAL, "--per-line",
+                                        "--out", str(thf), "--format", "hf", str(train)], n)
                 hf = median_runs([sys.executable, __file__, "--child", "hf", str(train), str(v), str(hfj)], n)
                 rb = None
                 if not a.no_rustbpe:
                     rb = median_runs([sys.executable, __file__, "--child", "rustbpe", str(train), str(v), str(rbt)], n)
-                # merges: towel vs HF
+                # merges: towel (per line, as HF reads files) vs HF
                 m_t = json.load(open(thf))["model"]["merges"]
                 m_h = json.load(open(hfj))["model"]["merges"]
                 same_prefix = next((i for i, (x, y) in enumerate(zip(m_t, m_h)) if x != y), min(len(m_t), len(m_h)))
                 # compression on held-out text
                 enc_t = load_tiktoken(tt, f"towel_{name}_{v}")
                 n_t = len(enc_t.encode_ordinary(held))
+                # both encode the whole held-out text (HF splits it with the same regex)
                 hf_tok = Tokenizer.from_file(str(hfj))
-                held_lines = held.splitlines(keepends=True)
-                n_h = sum(len(e.ids) for e in hf_tok.encode_batch(held_lines, add_special_tokens=False))
-                # HF encodes per line (its training view); check towel per line as well for a like-for-like figure
-                n_t_lines = sum(len(x) for x in enc_t.encode_ordinary_batch(held_lines))
-                bpt_t, bpt_t_lines, bpt_h = len(held.encode()) / n_t, len(held.encode()) / n_t_lines, len(held.encode()) / n_h
-                row = {"corpus": name, "train_bytes": nbytes, "vocab": v, "towel": towel, "hf": hf, "rustbpe": rb,
+                n_h = len(hf_tok.encode(held, add_special_tokens=False).ids)
+                nb = len(held.encode())
+                bpt_t, bpt_h = nb / n_t, nb / n_h
+                row = {"corpus": name, "train_bytes": nbytes, "vocab": v, "towel": towel, "towel_per_line": towel_pl,
+                       "hf": hf, "rustbpe": rb,
                        "towel_vocab": towel["vocab_size"], "merges_equal_hf": m_t == m_h,
                        "merges_same_prefix": same_prefix, "merges_towel": len(m_t), "merges_hf": len(m_h),
-                       "bytes_per_token_towel": bpt_t, "bytes_per_token_towel_per_line": bpt_t_lines,
-                       "bytes_per_token_hf": bpt_h}
+                       "bytes_per_token_towel": bpt_t, "bytes_per_token_hf": bpt_h}
                 if rb is not None:
                     rbe = load_tiktoken(rbt, f"rb_{name}_{v}")
                     row["bytes_per_token_rustbpe"] = len(held.encode()) / len(rbe.encode_ordinary(held))
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr)
 
-    print("\n| corpus | vocab | towel s | HF s | rustbpe s | HF/towel | rustbpe/towel | towel MiB | HF MiB | rustbpe MiB | towel B/tok | HF B/tok | diff | merges = HF |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n| corpus | vocab | towel s | towel per-line s | HF s | rustbpe s | HF/towel | rustbpe/towel | towel MiB | HF MiB | rustbpe MiB | towel B/tok | HF B/tok | diff | per-line merges = HF |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     ok = True
     for r in rows:
         t, h, b = r["towel"], r["hf"], r["rustbpe"]
-        diff = (r["bytes_per_token_towel_per_line"] / r["bytes_per_token_hf"] - 1) * 100
+        diff = (r["bytes_per_token_towel"] / r["bytes_per_token_hf"] - 1) * 100
         ok &= abs(diff) <= 1.0
         eq = "yes" if r["merges_equal_hf"] else f"first {r['merges_same_prefix']} of {r['merges_hf']}"
-        print(f"| {r['corpus']} | {r['vocab']} | {t['seconds']:.3f} | {h['seconds']:.3f} | "
+        print(f"| {r['corpus']} | {r['vocab']} | {t['seconds']:.3f} | {r['towel_per_line']['seconds']:.3f} | {h['seconds']:.3f} | "
               f"{b['seconds'] if b else float('nan'):.3f} | {h['seconds'] / t['seconds']:.2f}x | "
               f"{(b['seconds'] / t['seconds']) if b else float('nan'):.2f}x | {t['peak_rss_mib']:.0f} | "
               f"{h['peak_rss_mib']:.0f} | {b['peak_rss_mib'] if b else float('nan'):.0f} | "
-              f"{r['bytes_per_token_towel_per_line']:.4f} | {r['bytes_per_token_hf']:.4f} | {diff:+.2f}% | {eq} |")
+              f"{r['bytes_per_token_towel']:.4f} | {r['bytes_per_token_hf']:.4f} | {diff:+.2f}% | {eq} |")
     out = ROOT / "bench" / "results" / ("bpe_train" + ("_quick" if a.quick else "") + ".json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"name": "bpe_train", "threads": THREADS, "rows": rows}, indent=1))

@@ -49,6 +49,11 @@ pub struct TrainArgs {
     /// Replace invalid UTF-8 with U+FFFD instead of failing.
     #[arg(long)]
     lossy: bool,
+    /// Pre-tokenize each line on its own, as HF tokenizers' trainer reads files
+    /// (then the merges equal HF's exactly); by default the whole text is split,
+    /// as tiktoken does when encoding.
+    #[arg(long)]
+    per_line: bool,
     /// UTF-8 text files to learn from.
     #[arg(required = true)]
     corpus: Vec<PathBuf>,
@@ -98,7 +103,8 @@ fn train(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         .pattern(parse_pattern(&args.pattern)?)
         .special_tokens(args.special.clone())
         .min_frequency(args.min_frequency)
-        .lossy(args.lossy);
+        .lossy(args.lossy)
+        .per_line(args.per_line);
     trainer.validate()?;
     for f in &args.corpus {
         let meta = std::fs::metadata(f).with_context(|| format!("cannot read {}", f.display()))?;

@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo run --release -p towel-tokenizer --example bench_train -- \
 //!     --vocab 8192 [--pattern gpt2] [--special '<|endoftext|>'] [--tie hf|bytes] \
-//!     [--out FILE --format tiktoken|hf|towel] FILE...
+//!     [--per-line] [--out FILE --format tiktoken|hf|towel] FILE...
 //! ```
 //! Threads: `RAYON_NUM_THREADS`.
 
@@ -35,6 +35,7 @@ fn main() {
     let mut format = export::Format::Tiktoken;
     let mut tie = TieBreak::HfByteLevel;
     let mut files: Vec<PathBuf> = Vec::new();
+    let mut per_line = false;
     while let Some(a) = args.next() {
         let mut val = || args.next().expect("missing value");
         match a.as_str() {
@@ -47,6 +48,7 @@ fn main() {
                 }
             }
             "--special" => specials.push(val()),
+            "--per-line" => per_line = true,
             "--out" => out = Some(val().into()),
             "--format" => format = export::Format::from_name(&val()).expect("format"),
             "--tie" => {
@@ -61,7 +63,8 @@ fn main() {
     let trainer = BpeTrainer::new(vocab)
         .pattern(pattern)
         .special_tokens(specials)
-        .tie_break(tie);
+        .tie_break(tie)
+        .per_line(per_line);
     let t0 = Instant::now();
     let bpe = trainer.train_files(&files, &mut |_| {}).expect("training");
     let secs = t0.elapsed().as_secs_f64();

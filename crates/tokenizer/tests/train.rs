@@ -167,15 +167,23 @@ proptest! {
 
 /// HF tokenizers' BpeTrainer (ByteLevel, GPT-2 regex, `<|endoftext|>`)
 /// trained on all of tinyshakespeare at vocab 1024 (shared/peers): towel
-/// learns exactly the same 767 merges in the same order.
+/// learns exactly the same 767 merges in the same order, splitting the whole
+/// text (default) or each line (HF's way of reading files).
 #[test]
 fn same_merges_as_hf_bpe_trainer_on_tinyshakespeare() {
+    for per_line in [false, true] {
+        check_hf_tinyshakespeare(per_line);
+    }
+}
+
+fn check_hf_tinyshakespeare(per_line: bool) {
     let dir = towel_data::data_or_skip!();
     let peers = dir.join("../peers/results/bpe_ref/hf_bytelevel_bpe_tinyshakespeare_1024.json");
     let hf: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&peers).unwrap()).unwrap();
     let bpe = BpeTrainer::new(1024)
         .special_tokens(["<|endoftext|>"])
+        .per_line(per_line)
         .train_files(&[dir.join("text/tinyshakespeare.txt")], &mut |_| {})
         .unwrap();
     let ours: serde_json::Value = serde_json::from_str(&export::hf_json(&bpe)).unwrap();
@@ -375,13 +383,31 @@ fn file_training_in_small_blocks_equals_in_memory_training() {
     let dir = towel_data::data_or_skip!();
     let path = dir.join("text/tinyshakespeare.txt");
     let text = std::fs::read_to_string(&path).unwrap();
-    let mem = BpeTrainer::new(2000).train_texts([&text]).unwrap();
-    let file = BpeTrainer::new(2000)
-        .block_size(100_000)
-        .train_files(&[&path], &mut |_| {})
+    for per_line in [false, true] {
+        let mem = BpeTrainer::new(2000)
+            .per_line(per_line)
+            .train_texts([&text])
+            .unwrap();
+        let file = BpeTrainer::new(2000)
+            .per_line(per_line)
+            .block_size(100_000)
+            .train_files(&[&path], &mut |_| {})
+            .unwrap();
+        assert_eq!(mem.merges, file.merges);
+        assert_eq!(file.stats.bytes, text.len() as u64);
+    }
+}
+
+#[test]
+fn per_line_splits_whitespace_at_line_breaks() {
+    let text = "a\n    b\n";
+    let whole = BpeTrainer::new(300).train_texts([text]).unwrap();
+    let lines = BpeTrainer::new(300)
+        .per_line(true)
+        .train_texts([text])
         .unwrap();
-    assert_eq!(mem.merges, file.merges);
-    assert_eq!(file.stats.bytes, text.len() as u64);
+    assert_eq!(whole.stats.pieces, 4); // "a", "\n   ", " b", "\n"
+    assert_eq!(lines.stats.pieces, 5); // "a", "\n", "   ", " b", "\n"
 }
 
 #[test]

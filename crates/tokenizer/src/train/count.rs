@@ -27,6 +27,7 @@ pub struct PieceCounts {
     map: FxHashMap<Box<str>, u64>,
     bytes: u64,
     pieces: u64,
+    per_line: bool,
 }
 
 /// Where a block can be cut so that pre-tokenizing the two halves separately
@@ -90,12 +91,21 @@ fn sub_chunks(text: &str, size: usize) -> Vec<&str> {
 fn count_chunk<'t>(
     pattern: &Pattern,
     text: &'t str,
+    per_line: bool,
 ) -> Result<(FxHashMap<&'t str, u64>, u64), TokenizerError> {
     let mut m: FxHashMap<&str, u64> = FxHashMap::default();
     let mut n = 0u64;
-    for piece in pattern.pieces(text) {
-        *m.entry(piece?).or_insert(0) += 1;
-        n += 1;
+    let mut count = |t: &'t str| -> Result<(), TokenizerError> {
+        for piece in pattern.pieces(t) {
+            *m.entry(piece?).or_insert(0) += 1;
+            n += 1;
+        }
+        Ok(())
+    };
+    if per_line {
+        text.split_inclusive('\n').try_for_each(&mut count)?;
+    } else {
+        count(text)?;
     }
     Ok((m, n))
 }
@@ -106,18 +116,31 @@ impl PieceCounts {
         Self::default()
     }
 
+    /// Like [`PieceCounts::new`], but every line (with its `\n`) is
+    /// pre-tokenized on its own, the way HF tokenizers' `train(files)` reads
+    /// files. Whitespace runs then never span a line break (`"\n    x"`
+    /// gives `"\n"`, `"   "`, `" x"` instead of `"\n   "`, `" x"`), which
+    /// is what HF learns from, but not how text is split at encode time.
+    pub fn per_line() -> Self {
+        PieceCounts {
+            per_line: true,
+            ..Self::default()
+        }
+    }
+
     /// Count the pieces of `text` (in parallel for large texts).
     pub fn add_text(&mut self, pattern: &Pattern, text: &str) -> Result<(), TokenizerError> {
         self.bytes += text.len() as u64;
         if text.len() <= SUB_CHUNK + SUB_CHUNK / 2 {
-            let (m, n) = count_chunk(pattern, text)?;
+            let (m, n) = count_chunk(pattern, text, self.per_line)?;
             self.absorb(m, n);
             return Ok(());
         }
         let chunks = sub_chunks(text, SUB_CHUNK);
+        let per_line = self.per_line;
         let (m, n) = chunks
             .par_iter()
-            .map(|c| count_chunk(pattern, c))
+            .map(|c| count_chunk(pattern, c, per_line))
             .try_reduce(
                 || (FxHashMap::default(), 0),
                 |(a, na), (b, nb)| {

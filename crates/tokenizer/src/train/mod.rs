@@ -107,6 +107,7 @@ pub struct BpeTrainer {
     tie_break: TieBreak,
     lossy: bool,
     block_size: usize,
+    per_line: bool,
 }
 
 /// Statistics of a training run.
@@ -158,6 +159,7 @@ impl BpeTrainer {
             tie_break: TieBreak::default(),
             lossy: false,
             block_size: count::DEFAULT_BLOCK,
+            per_line: false,
         }
     }
 
@@ -189,6 +191,23 @@ impl BpeTrainer {
     pub fn lossy(mut self, lossy: bool) -> Self {
         self.lossy = lossy;
         self
+    }
+
+    /// Pre-tokenize each line on its own, as HF tokenizers' `train(files)`
+    /// does (see [`PieceCounts::per_line`]). Off by default: towel splits
+    /// the whole text, as tiktoken does when it encodes. With it on, towel
+    /// learns exactly HF's merges.
+    pub fn per_line(mut self, on: bool) -> Self {
+        self.per_line = on;
+        self
+    }
+
+    fn new_counts(&self) -> PieceCounts {
+        if self.per_line {
+            PieceCounts::per_line()
+        } else {
+            PieceCounts::new()
+        }
     }
 
     /// Read files in blocks of about this many bytes (default 16 MB).
@@ -230,7 +249,7 @@ impl BpeTrainer {
             .iter()
             .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
             .sum();
-        let mut counts = PieceCounts::new();
+        let mut counts = self.new_counts();
         let mut before = 0u64;
         for f in files {
             let f = f.as_ref();
@@ -252,7 +271,7 @@ impl BpeTrainer {
     ) -> Result<TrainedBpe, TokenizerError> {
         self.validate()?;
         let t0 = Instant::now();
-        let mut counts = PieceCounts::new();
+        let mut counts = self.new_counts();
         for t in texts {
             counts.add_text(&self.pattern, t.as_ref())?;
         }
