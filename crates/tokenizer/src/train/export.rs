@@ -194,7 +194,7 @@ fn bad(path: &Path, reason: impl Into<String>) -> TokenizerError {
     }
 }
 
-/// Read a tokenizer file written by [`write`] (any of the three formats;
+/// Read a tokenizer file written by [`write()`] (any of the three formats;
 /// the format is recognised from the content).
 pub fn read(path: &Path) -> Result<Loaded, TokenizerError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
