@@ -22,7 +22,9 @@ whole text. towel is also run with `--per-line` (HF's reading): the table
 says whether those merges are identical to HF's. Compression: both encode
 the whole held-out text, and towel's must be within 1% of HF's.
 
-Usage: ~/.peers-venv/bin/python bench/bpe_train.py [--quick] [--vocab 8192,32768] [--corpora tinyshakespeare,large]
+Usage: ~/.peers-venv/bin/python bench/bpe_train.py [--quick] [--vocab 8192,32768] [--corpora tinyshakespeare,scifact,large]
+(partial runs write bench/results/bpe_train.local.json, which git ignores;
+TOWEL_BENCH_EXE=path uses a prebuilt bench_train binary instead of building one)
 """
 
 from __future__ import annotations
@@ -229,19 +231,21 @@ def main():
     for r in rows:
         t, h, b = r["towel"], r["hf"], r["rustbpe"]
         diff = (r["bytes_per_token_towel"] / r["bytes_per_token_hf"] - 1) * 100
-        ok &= abs(diff) <= 1.0
+        ok &= diff >= -1.0  # towel may compress better, not more than 1% worse
         eq = "yes" if r["merges_equal_hf"] else f"first {r['merges_same_prefix']} of {r['merges_hf']}"
         print(f"| {r['corpus']} | {r['vocab']} | {t['seconds']:.3f} | {r['towel_per_line']['seconds']:.3f} | {h['seconds']:.3f} | "
               f"{b['seconds'] if b else float('nan'):.3f} | {h['seconds'] / t['seconds']:.2f}x | "
               f"{(b['seconds'] / t['seconds']) if b else float('nan'):.2f}x | {t['peak_rss_mib']:.0f} | "
               f"{h['peak_rss_mib']:.0f} | {b['peak_rss_mib'] if b else float('nan'):.0f} | "
               f"{r['bytes_per_token_towel']:.4f} | {r['bytes_per_token_hf']:.4f} | {diff:+.2f}% | {eq} |")
-    out = ROOT / "bench" / "results" / ("bpe_train" + ("_quick" if a.quick else "") + ".json")
+    partial = (a.vocab, a.corpora) != ("1024,8192,32768", "tinyshakespeare,scifact,large")
+    out = ROOT / "bench" / "results" / ("bpe_train" + ("_quick" if a.quick else "")
+                                        + (".local" if partial and not a.quick else "") + ".json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"name": "bpe_train", "threads": THREADS, "rows": rows}, indent=1))
     print(f"\nwritten {out}")
     if not ok:
-        print("FAIL: towel's compression is not within 1% of HF's", file=sys.stderr)
+        print("FAIL: towel's compression is more than 1% worse than HF's", file=sys.stderr)
         sys.exit(1)
 
 
