@@ -10,6 +10,7 @@
 //! with the `dejavu` font (PNG plots with no system font lookup, so the tour
 //! draws the same on any machine).
 
+mod bpe_cmd;
 mod data_cmd;
 mod output;
 #[allow(dead_code)] // line charts are for the part chapters
@@ -46,6 +47,9 @@ enum Command {
     Data(data_cmd::DataCommand),
     /// Tokenize with a simple family (bytes, char, word, regex): ids, pieces, counts, or --decode.
     Tokenize(tokenize_cmd::TokenizeArgs),
+    /// Train byte-level BPE tokenizers (faster than HF tokenizers' trainer) and inspect them.
+    #[command(subcommand)]
+    Bpe(bpe_cmd::BpeCommand),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         Command::Tour(args) => tour::run(&args, &out),
         Command::Data(cmd) => data_cmd::run(cmd, &out),
         Command::Tokenize(args) => tokenize_cmd::run(&args, &out),
+        Command::Bpe(cmd) => bpe_cmd::run(cmd, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -64,4 +64,42 @@ pub enum TokenizerError {
     /// An unknown tokenizer family name.
     #[error("unknown tokenizer family `{0}`; families are: bytes, char, word, regex")]
     UnknownFamily(String),
+    /// BPE training: the target vocabulary cannot hold the 256 byte tokens
+    /// plus the special tokens.
+    #[error("vocab size {vocab_size} is too small: it must be at least {min} (256 byte tokens + {specials} special tokens)")]
+    VocabTooSmall {
+        /// The requested size.
+        vocab_size: u32,
+        /// 256 + number of special tokens.
+        min: u32,
+        /// Number of special tokens.
+        specials: usize,
+    },
+    /// A special token is empty or given twice.
+    #[error("bad special token {0:?}: special tokens must be non-empty and distinct")]
+    BadSpecialToken(String),
+    /// A corpus or tokenizer file could not be read or written.
+    #[error("{path}: {error}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the operating system said.
+        error: std::io::Error,
+    },
+    /// A corpus file is not valid UTF-8.
+    #[error("{path}: not valid UTF-8 at byte offset {offset}; convert the file to UTF-8 (or pass --lossy to replace invalid bytes with U+FFFD)")]
+    NotUtf8 {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Byte offset of the first invalid byte.
+        offset: u64,
+    },
+    /// A tokenizer file could not be understood.
+    #[error("{path}: not a tokenizer file towel can read: {reason}")]
+    BadTokenizerFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
 }

@@ -7,6 +7,9 @@
 //!   dedicated scanners, or your own regex).
 //! - [`Tokenizer`]: the one interface of every tokenizer (encode, decode to
 //!   bytes, strict and lossy text decoding, vocabulary size, token bytes).
+//! - [`train`]: byte-level BPE training (faster than HF tokenizers'
+//!   BpeTrainer), with export to tiktoken, HF `tokenizer.json` and towel
+//!   tokenizer files.
 //!
 //! ## The simple families
 //!
@@ -44,7 +47,11 @@
 //! crate) for the Unicode class tables of the scanners, so that they agree
 //! with fancy-regex on every code point by construction; `regex` (linear-time matching for the word split,
 //! which needs no look-around); `serde`/`serde_json` (the vocabulary files);
-//! `towel-data` (atomic file writes, and the reference data in tests).
+//! `rayon` (data-parallel piece counting over corpus chunks); `rustc-hash`
+//! (FxHash: the fastest hasher for the short keys of the trainer's maps:
+//! pieces and packed `u32` pairs); `base64` (the token encoding of
+//! `.tiktoken` and towel files); `towel-data` (atomic file writes, and the
+//! reference data in tests).
 
 pub mod bytes;
 pub mod char;
@@ -54,6 +61,7 @@ pub mod pretok;
 pub mod regex_split;
 mod simple;
 pub mod tokenizer;
+pub mod train;
 pub mod word;
 
 pub use bytes::ByteTokenizer;

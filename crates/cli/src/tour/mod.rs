@@ -11,6 +11,7 @@
 
 mod data_chapter;
 mod tokenizer_chapter;
+mod train_chapter;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -87,6 +88,7 @@ pub fn chapters() -> Vec<Box<dyn Chapter>> {
     vec![
         Box::new(data_chapter::DataChapter),
         Box::new(tokenizer_chapter::TokenizerChapter),
+        Box::new(train_chapter::TrainChapter),
     ]
 }
 

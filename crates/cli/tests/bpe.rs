@@ -1,0 +1,173 @@
+//! `towel bpe train` / `towel bpe show` end to end, including bad input.
+
+use std::fs;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn towel() -> Command {
+    let mut c = Command::cargo_bin("towel").unwrap();
+    c.env_remove("TOWEL_DATA_DIR")
+        .env("TOWEL_CACHE_DIR", "/nonexistent-towel-cache");
+    c
+}
+
+fn corpus(dir: &std::path::Path) -> std::path::PathBuf {
+    let p = dir.join("corpus.txt");
+    fs::write(&p, towel_data::embedded::TOUR_TEXT).unwrap();
+    p
+}
+
+#[test]
+fn train_writes_each_format_and_show_lists_merges() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = corpus(tmp.path());
+    for format in ["towel", "tiktoken", "hf"] {
+        let out = tmp.path().join(format!("tok.{format}"));
+        let o = towel()
+            .args([
+                "--json",
+                "bpe",
+                "train",
+                "--vocab-size",
+                "400",
+                "--special",
+                "<|endoftext|>",
+            ])
+            .args(["--pattern", "cl100k", "--format", format, "--out"])
+            .arg(&out)
+            .arg(&c)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["vocab_size"], 400);
+        assert_eq!(v["merges"], 143);
+        assert!(v["bytes_per_token"].as_f64().unwrap() > 1.5);
+        assert_eq!(v["corpus_bytes"], towel_data::embedded::TOUR_TEXT.len());
+        let o = towel()
+            .args(["--json", "bpe", "show", "-n", "3"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["merges"], 143);
+        assert_eq!(v["first"].as_array().unwrap().len(), 3);
+        assert_eq!(v["first"][0]["rank"], 256);
+        assert_eq!(v["last"][2]["rank"], 398);
+    }
+    towel()
+        .args(["bpe", "show"])
+        .arg(tmp.path().join("tok.towel"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("first merges:").and(predicate::str::contains("256  ")));
+    towel()
+        .args(["bpe", "train", "--vocab-size", "300", "--out"])
+        .arg(tmp.path().join("t.json"))
+        .arg(&c)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("trained 300 tokens")
+                .and(predicate::str::contains("bytes per token")),
+        );
+}
+
+#[test]
+fn bad_input_gets_one_line_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = corpus(tmp.path());
+    let out = tmp.path().join("out.json");
+    let one_line = |s: &str| s.lines().count() == 1 && s.starts_with("error: ");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["--vocab-size".into(), "200".into(), c.display().to_string()],
+            "at least 256",
+        ),
+        (
+            vec![
+                "--vocab-size".into(),
+                "256".into(),
+                "--special".into(),
+                "<s>".into(),
+                c.display().to_string(),
+            ],
+            "at least 257",
+        ),
+        (
+            vec![
+                "--vocab-size".into(),
+                "300".into(),
+                "/no/such/file.txt".into(),
+            ],
+            "/no/such/file.txt",
+        ),
+        (
+            vec![
+                "--vocab-size".into(),
+                "300".into(),
+                "--pattern".into(),
+                "(".into(),
+                c.display().to_string(),
+            ],
+            "pattern",
+        ),
+        (
+            vec![
+                "--vocab-size".into(),
+                "300".into(),
+                "--format".into(),
+                "xml".into(),
+                c.display().to_string(),
+            ],
+            "--format",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = towel()
+            .args(["bpe", "train", "--out"])
+            .arg(&out)
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success());
+        assert!(one_line(&err) && err.contains(want), "{args:?}: {err}");
+    }
+    let empty = tmp.path().join("empty.txt");
+    fs::write(&empty, "").unwrap();
+    towel()
+        .args(["bpe", "train", "--vocab-size", "300", "--out"])
+        .arg(&out)
+        .arg(&empty)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("corpus is empty"));
+    let bad = tmp.path().join("latin1.txt");
+    fs::write(&bad, b"caf\xe9 au lait\n").unwrap();
+    towel()
+        .args(["bpe", "train", "--vocab-size", "300", "--out"])
+        .arg(&out)
+        .arg(&bad)
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("not valid UTF-8 at byte offset 3")
+                .and(predicate::str::contains("latin1.txt")),
+        );
+    towel()
+        .args(["bpe", "train", "--lossy", "--vocab-size", "300", "--out"])
+        .arg(&out)
+        .arg(&bad)
+        .assert()
+        .success();
+    assert!(!tmp.path().join("never.json").exists());
+    towel()
+        .args(["bpe", "show"])
+        .arg(&bad)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a tokenizer file"));
+}
