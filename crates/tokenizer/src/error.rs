@@ -31,7 +31,7 @@ pub enum TokenizerError {
         reason: String,
     },
     /// Text given to `encode` contains a special token that is not allowed.
-    #[error("the text contains the special token {token:?} at byte {offset}, which is disallowed; allow it (allowed_special / --allowed-special {token}) to encode it as its id, or disallow nothing to encode it as ordinary text")]
+    #[error("the text contains the special token {token:?} at byte {offset}, which is disallowed: allow it to encode it as its id (allowed_special; CLI: --allowed-special {token}), or disallow none to encode it as ordinary text (CLI: --disallowed-special none)")]
     DisallowedSpecial {
         /// The special token found.
         token: String,
