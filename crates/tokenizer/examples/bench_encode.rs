@@ -90,7 +90,22 @@ fn main() {
         EncodingName::O200kBase => tiktoken_rs::o200k_base(),
     }
     .expect("tiktoken-rs loads");
-    let (tk_s, tk_ids) = median_secs(runs, || tk.encode_ordinary(&text));
+    // Peers may panic on pathological inputs (fancy-regex stack overflow):
+    // report that instead of dying.
+    let peer = |f: &dyn Fn() -> serde_json::Value| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|e| {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            serde_json::json!({"error": format!("panic: {msg}")})
+        })
+    };
+    let tk_json = peer(&|| {
+        let (s, ids) = median_secs(runs, || tk.encode_ordinary(&text));
+        serde_json::json!({"seconds": s, "n_tokens": ids.len(), "sha256": sha(&ids)})
+    });
 
     let gh = match name {
         EncodingName::Cl100kBase => Some(bpe_openai::cl100k_base()),
@@ -98,8 +113,10 @@ fn main() {
         _ => None,
     };
     let gh_json = gh.map(|tok| {
-        let (s, ids) = median_secs(runs, || tok.encode(text.as_str()));
-        serde_json::json!({"seconds": s, "n_tokens": ids.len(), "sha256": sha(&ids)})
+        peer(&|| {
+            let (s, ids) = median_secs(runs, || tok.encode(text.as_str()));
+            serde_json::json!({"seconds": s, "n_tokens": ids.len(), "sha256": sha(&ids)})
+        })
     });
 
     let line = serde_json::json!({
@@ -117,7 +134,7 @@ fn main() {
             "n_tokens": towel_ids.len(),
             "sha256": sha(&towel_ids),
         },
-        "tiktoken_rs": {"seconds": tk_s, "n_tokens": tk_ids.len(), "sha256": sha(&tk_ids)},
+        "tiktoken_rs": tk_json,
         "bpe_openai": gh_json,
     });
     println!("{line}");

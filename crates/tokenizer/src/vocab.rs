@@ -172,7 +172,9 @@ impl Ranks {
             pairs.push((bytes, rank, line_no));
         }
         check_duplicates_by_line(&pairs, label)?;
-        Ranks::from_pairs(pairs.into_iter().map(|(b, r, _)| (b, r)), label)
+        let mut entries: Vec<(Vec<u8>, Rank)> = pairs.into_iter().map(|(b, r, _)| (b, r)).collect();
+        entries.sort_unstable_by_key(|e| e.1);
+        Ok(Ranks { entries })
     }
 
     /// Read a `.tiktoken` file.

@@ -164,13 +164,17 @@ impl PairTable {
         tokens: impl Iterator<Item = (&'a [u8], Rank)>,
         table: &RankTable,
     ) -> PairTable {
-        let mut map = U64Map::with_capacity(1024);
+        let mut found = Vec::new();
         for (bytes, rank) in tokens {
             for k in 1..bytes.len() {
                 if let (Some(l), Some(r)) = (table.get(&bytes[..k]), table.get(&bytes[k..])) {
-                    map.insert(pair_key(l, r), rank);
+                    found.push((pair_key(l, r), rank));
                 }
             }
+        }
+        let mut map = U64Map::with_capacity(found.len());
+        for (key, rank) in found {
+            map.insert(key, rank);
         }
         PairTable { map }
     }
