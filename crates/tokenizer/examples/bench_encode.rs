@@ -65,6 +65,13 @@ fn main() {
     let (pretok_s, _) = median_secs(runs, || {
         vec![enc.pattern().pieces(&text).filter_map(Result::ok).count() as u32]
     });
+    let pieces: Vec<&[u8]> = enc
+        .pattern()
+        .pieces(&text)
+        .filter_map(Result::ok)
+        .map(str::as_bytes)
+        .collect();
+    let (bpe_s, _) = median_secs(runs, || enc.encode_pieces(pieces.iter().copied()));
     let chunks = chunks64(&text);
     let pool1 = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -128,6 +135,7 @@ fn main() {
         "towel": {
             "seconds": towel_s,
             "pretok_seconds": pretok_s,
+            "bpe_only_seconds": bpe_s,
             "batch64_1thread_seconds": towel_b1,
             "batch64_2threads_seconds": towel_b2,
             "batch_sha256": sha(&b1),

@@ -222,15 +222,26 @@ impl CoreBpe {
     /// [`CoreBpe::try_encode_ordinary`] reports the failure instead.
     pub fn encode_ordinary(&self, text: &str) -> Vec<Rank> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
-        let mut scratch = Scratch::default();
+        let mut scratch = Scratch::for_text_len(text.len());
         self.encode_segment_lenient(text, &mut out, &mut scratch);
+        out
+    }
+
+    /// Byte-pair encode pieces that are already pre-tokenized (each piece is
+    /// merged on its own; no pattern, no special tokens).
+    pub fn encode_pieces<'a>(&self, pieces: impl IntoIterator<Item = &'a [u8]>) -> Vec<Rank> {
+        let mut out = Vec::new();
+        let mut scratch = Scratch::for_text_len(usize::MAX);
+        for piece in pieces {
+            self.encode_piece(piece, &mut out, &mut scratch);
+        }
         out
     }
 
     /// [`CoreBpe::encode_ordinary`] that fails when the pattern engine fails.
     pub fn try_encode_ordinary(&self, text: &str) -> Result<Vec<Rank>, TokenizerError> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
-        let mut scratch = Scratch::default();
+        let mut scratch = Scratch::for_text_len(text.len());
         self.encode_segment(text, &mut out, &mut scratch)?;
         Ok(out)
     }
@@ -238,7 +249,7 @@ impl CoreBpe {
     /// The number of tokens `encode_ordinary` gives, without keeping them.
     pub fn count(&self, text: &str) -> usize {
         let mut buf = Vec::with_capacity(64);
-        let mut scratch = Scratch::default();
+        let mut scratch = Scratch::for_text_len(text.len());
         let mut n = 0;
         let mut done = 0;
         for piece in self.pattern.pieces(text) {
@@ -264,7 +275,7 @@ impl CoreBpe {
             return 1;
         }
         buf.clear();
-        merge::merge(piece, &self.table, &self.pairs, scratch, buf);
+        self.encode_piece(piece, buf, scratch);
         buf.len()
     }
 
@@ -292,7 +303,7 @@ impl CoreBpe {
             .collect();
         self.check_disallowed(text, &allowed_mask, disallowed)?;
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
-        let mut scratch = Scratch::default();
+        let mut scratch = Scratch::for_text_len(text.len());
         let Some(ac) = self
             .special_ac
             .as_ref()
@@ -430,7 +441,15 @@ impl CoreBpe {
             out.push(rank);
             return;
         }
+        if let Some(ids) = scratch.cache.as_ref().and_then(|c| c.get(piece)) {
+            out.extend_from_slice(ids);
+            return;
+        }
+        let start = out.len();
         merge::merge(piece, &self.table, &self.pairs, scratch, out);
+        if let Some(cache) = scratch.cache.as_mut() {
+            cache.put(piece, &out[start..]);
+        }
     }
 
     /// The bytes of one token (rank or special token).

@@ -142,7 +142,7 @@ impl Pattern {
 
 /// Iterator over the pieces of a text; see [`Pattern::pieces`].
 pub struct Pieces<'p, 't> {
-    inner: fancy_regex::Matches<'p, 't>,
+    inner: fancy_regex::Matches<'p, 't, str>,
 }
 
 impl<'t> Iterator for Pieces<'_, 't> {

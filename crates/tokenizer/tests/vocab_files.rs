@@ -166,7 +166,7 @@ fn gpt2_inconsistent_files_are_errors() {
         .unwrap_err()
         .to_string();
     assert!(
-        msg.contains("line 2") && msg.contains("expected a merge"),
+        msg.contains("vocab.bpe, line 8") && msg.contains("expected a merge"),
         "{msg}"
     );
     // Truncated encoder.json.

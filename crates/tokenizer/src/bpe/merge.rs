@@ -30,6 +30,84 @@ pub(crate) struct Scratch {
     next: Vec<u32>,
     prev: Vec<u32>,
     heap: BinaryHeap<Reverse<u64>>,
+    /// Results of recent multi-token pieces (set for long texts only).
+    pub(crate) cache: Option<PieceCache>,
+}
+
+impl Scratch {
+    /// Scratch buffers; with a piece cache when the text is long enough for
+    /// pieces to repeat (a cache costs a 64 KB table per call).
+    pub(crate) fn for_text_len(len: usize) -> Scratch {
+        Scratch {
+            cache: (len >= 1 << 14).then(PieceCache::new),
+            ..Scratch::default()
+        }
+    }
+}
+
+const CACHE_SLOTS: usize = 4096;
+const CACHE_MAX_PIECE: usize = 48;
+const CACHE_MAX_BYTES: usize = 1 << 20;
+
+/// A direct-mapped cache `piece bytes -> ranks` for pieces that needed
+/// merging. Natural text repeats its words, so most merges are done once per
+/// call; the cache is small enough to stay in the CPU's L2.
+pub(crate) struct PieceCache {
+    /// (offset in `bytes`, offset in `ids`, piece length (0 = empty), ids length)
+    slots: Vec<(u32, u32, u16, u16)>,
+    bytes: Vec<u8>,
+    ids: Vec<Rank>,
+}
+
+impl PieceCache {
+    fn new() -> PieceCache {
+        PieceCache {
+            slots: vec![(0, 0, 0, 0); CACHE_SLOTS],
+            bytes: Vec::with_capacity(1 << 16),
+            ids: Vec::with_capacity(1 << 14),
+        }
+    }
+
+    #[inline]
+    fn slot(piece: &[u8]) -> usize {
+        use std::hash::BuildHasher;
+        (rustc_hash::FxBuildHasher.hash_one(piece) as usize >> 7) & (CACHE_SLOTS - 1)
+    }
+
+    /// The cached ranks of `piece`.
+    #[inline]
+    pub(crate) fn get(&self, piece: &[u8]) -> Option<&[Rank]> {
+        if piece.len() > CACHE_MAX_PIECE {
+            return None;
+        }
+        let (b, i, bl, il) = self.slots[Self::slot(piece)];
+        if bl as usize == piece.len() && &self.bytes[b as usize..b as usize + bl as usize] == piece
+        {
+            Some(&self.ids[i as usize..i as usize + il as usize])
+        } else {
+            None
+        }
+    }
+
+    /// Remember the ranks of `piece`.
+    pub(crate) fn put(&mut self, piece: &[u8], ids: &[Rank]) {
+        if piece.len() > CACHE_MAX_PIECE {
+            return;
+        }
+        if self.bytes.len() + piece.len() > CACHE_MAX_BYTES {
+            self.bytes.clear();
+            self.ids.clear();
+            self.slots.fill((0, 0, 0, 0));
+        }
+        self.slots[Self::slot(piece)] = (
+            self.bytes.len() as u32,
+            self.ids.len() as u32,
+            piece.len() as u16,
+            ids.len() as u16,
+        );
+        self.bytes.extend_from_slice(piece);
+        self.ids.extend_from_slice(ids);
+    }
 }
 
 /// Merge `piece` (at least 2 bytes) and append the ranks to `out`.

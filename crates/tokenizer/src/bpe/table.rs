@@ -159,19 +159,30 @@ pub(crate) struct PairTable {
 }
 
 impl PairTable {
-    /// Every split of every token into two tokens.
+    /// Every split of every token into two tokens (found in parallel:
+    /// this is most of the time it takes to load a vocabulary).
     pub(crate) fn new<'a>(
         tokens: impl Iterator<Item = (&'a [u8], Rank)>,
         table: &RankTable,
     ) -> PairTable {
-        let mut found = Vec::new();
-        for (bytes, rank) in tokens {
-            for k in 1..bytes.len() {
-                if let (Some(l), Some(r)) = (table.get(&bytes[..k]), table.get(&bytes[k..])) {
-                    found.push((pair_key(l, r), rank));
+        use rayon::prelude::*;
+        let tokens: Vec<(&[u8], Rank)> = tokens.filter(|t| t.0.len() > 1).collect();
+        let found: Vec<(u64, Rank)> = tokens
+            .par_chunks(4096)
+            .flat_map_iter(|chunk| {
+                let mut found = Vec::with_capacity(chunk.len() * 2);
+                for &(bytes, rank) in chunk {
+                    for k in 1..bytes.len() {
+                        if let Some(l) = table.get(&bytes[..k]) {
+                            if let Some(r) = table.get(&bytes[k..]) {
+                                found.push((pair_key(l, r), rank));
+                            }
+                        }
+                    }
                 }
-            }
-        }
+                found
+            })
+            .collect();
         let mut map = U64Map::with_capacity(found.len());
         for (key, rank) in found {
             map.insert(key, rank);
