@@ -122,11 +122,66 @@ def ratio(peer_s, towel_s):
     return "–" if peer_s is None else f"{peer_s / towel_s:.2f}x"
 
 
+def print_tables(rows):
+    print("\n### Single thread, encode_ordinary (MB/s; ratio = peer time / towel time)\n")
+    print("| encoding | input | MB | towel | tiktoken (py) | ratio | tiktoken-rs | ratio | bpe-openai | ratio | HF tokenizers | ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        t = r["towel"]
+        ts = t["towel"]["seconds"]
+        nb = r["bytes"]
+        cells = [r["encoding"], r["input"], f"{nb / 1e6:.2f}", fmt(mbps(nb, ts))]
+        tk = r["tiktoken"]
+        if "seconds" in tk:
+            cells += [fmt(mbps(nb, tk["seconds"])), ratio(tk["seconds"], ts)]
+        else:
+            cells += ["panics", "–"]
+        for peer in (t.get("tiktoken_rs"), t.get("bpe_openai"), r.get("hf")):
+            if peer and "seconds" in peer:
+                mark = "" if peer.get("ids_equal_tiktoken") in (True, None) else " (ids differ)"
+                cells += [fmt(mbps(nb, peer["seconds"])) + mark, ratio(peer["seconds"], ts)]
+            elif peer and "error" in peer:
+                cells += ["panics", "–"]
+            else:
+                cells += ["–", "–"]
+        print("| " + " | ".join(cells) + " |")
+
+    print("\n### encode_ordinary_batch on 64 chunks (MB/s; 1 and 2 threads)\n")
+    print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        if "tiktoken_batch64_1" not in r:
+            continue
+        t, nb = r["towel"]["towel"], r["bytes"]
+        b1, b2 = t["batch64_1thread_seconds"], t["batch64_2threads_seconds"]
+        p1, p2 = r["tiktoken_batch64_1"], r["tiktoken_batch64_2"]
+        print(f"| {r['encoding']} | {r['input']} | {fmt(mbps(nb, b1))} | {fmt(mbps(nb, p1))} | {ratio(p1, b1)} "
+              f"| {fmt(mbps(nb, b2))} | {fmt(mbps(nb, p2))} | {ratio(p2, b2)} |")
+
+
+
+def print_breakdown(rows):
+    print("\n### Where towel's single-thread time goes (ms)\n")
+    print("| encoding | input | encode_ordinary | pre-tokenization alone | BPE merge alone (pre-split pieces) |")
+    print("| --- | --- | --- | --- | --- |")
+    for r in rows:
+        t = r["towel"]["towel"]
+        if "pretok_seconds" in t:
+            print(f"| {r['encoding']} | {r['input']} | {t['seconds'] * 1e3:.0f} | {t['pretok_seconds'] * 1e3:.0f} "
+                  f"| {t['bpe_only_seconds'] * 1e3:.0f} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="tinyshakespeare and pathological inputs only")
+    ap.add_argument("--render", metavar="JSON", help="only print the tables of an earlier results file")
     args = ap.parse_args()
+    if args.render:
+        rows = json.loads(Path(args.render).read_text())["rows"]
+        print_tables(rows)
+        print_breakdown(rows)
+        return
     import tiktoken
     import tokenizers
     from tokenizers import Tokenizer, decoders, pre_tokenizers
@@ -173,40 +228,8 @@ def main():
             rows.append(row)
             print(f"done {enc_name} {in_name}", file=sys.stderr)
 
-    print("\n### Single thread, encode_ordinary (MB/s; ratio = peer time / towel time)\n")
-    print("| encoding | input | MB | towel | tiktoken (py) | ratio | tiktoken-rs | ratio | bpe-openai | ratio | HF tokenizers | ratio |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        t = r["towel"]
-        ts = t["towel"]["seconds"]
-        nb = r["bytes"]
-        cells = [r["encoding"], r["input"], f"{nb / 1e6:.2f}", fmt(mbps(nb, ts))]
-        tk = r["tiktoken"]
-        if "seconds" in tk:
-            cells += [fmt(mbps(nb, tk["seconds"])), ratio(tk["seconds"], ts)]
-        else:
-            cells += ["panics", "–"]
-        for peer in (t.get("tiktoken_rs"), t.get("bpe_openai"), r.get("hf")):
-            if peer and "seconds" in peer:
-                mark = "" if peer.get("ids_equal_tiktoken") in (True, None) else " (ids differ)"
-                cells += [fmt(mbps(nb, peer["seconds"])) + mark, ratio(peer["seconds"], ts)]
-            elif peer and "error" in peer:
-                cells += ["panics", "–"]
-            else:
-                cells += ["–", "–"]
-        print("| " + " | ".join(cells) + " |")
-
-    print("\n### encode_ordinary_batch on 64 chunks (MB/s; 1 and 2 threads)\n")
-    print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        if "tiktoken_batch64_1" not in r:
-            continue
-        t, nb = r["towel"]["towel"], r["bytes"]
-        b1, b2 = t["batch64_1thread_seconds"], t["batch64_2threads_seconds"]
-        p1, p2 = r["tiktoken_batch64_1"], r["tiktoken_batch64_2"]
-        print(f"| {r['encoding']} | {r['input']} | {fmt(mbps(nb, b1))} | {fmt(mbps(nb, p1))} | {ratio(p1, b1)} "
-              f"| {fmt(mbps(nb, b2))} | {fmt(mbps(nb, p2))} | {ratio(p2, b2)} |")
+    print_tables(rows)
+    print_breakdown(rows)
 
     res_dir = ROOT / "bench" / "results"
     res_dir.mkdir(parents=True, exist_ok=True)

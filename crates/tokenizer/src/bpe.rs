@@ -80,9 +80,9 @@ impl DisallowedSpecial {
 pub struct CoreBpe {
     table: RankTable,
     pairs: PairTable,
-    /// Token bytes of every id (ranks and special tokens), in one buffer.
+    /// Token bytes of every rank, in one buffer.
     arena: Vec<u8>,
-    /// `(start, len)` in `arena` per id; `len == u32::MAX` for unused ids.
+    /// `(start, len)` in `arena` per rank; `len == u32::MAX` for unused ranks.
     decoder: Vec<(u32, u32)>,
     /// Special tokens, in the order of `special_ac`'s pattern ids.
     specials: Vec<(String, Rank)>,
@@ -125,7 +125,18 @@ impl CoreBpe {
         specials.sort_by_key(|s| s.1);
         let max_rank = ranks.max_rank().unwrap_or(0);
         let max_id = specials.iter().map(|s| s.1).fold(max_rank, Rank::max);
-        let mut decoder = vec![(0u32, u32::MAX); max_id as usize + 1];
+        if max_rank as usize > 2 * ranks.len() + 1024 {
+            return Err(TokenizerError::InvalidVocab {
+                file: label.into(),
+                reason: format!(
+                    "ranks go up to {max_rank} for only {} tokens; ranks must be (nearly) dense",
+                    ranks.len()
+                ),
+            });
+        }
+        // Ranks decode through a dense table; special tokens (whose ids may
+        // be anywhere) through the short `specials` list.
+        let mut decoder = vec![(0u32, u32::MAX); max_rank as usize + 1];
         let mut arena = Vec::new();
         for (bytes, rank) in ranks.iter() {
             decoder[rank as usize] = (arena.len() as u32, bytes.len() as u32);
@@ -138,7 +149,9 @@ impl CoreBpe {
                     reason: format!("special token {id} is the empty string"),
                 });
             }
-            if decoder[*id as usize].1 != u32::MAX {
+            let taken = decoder.get(*id as usize).is_some_and(|d| d.1 != u32::MAX)
+                || (i > 0 && specials[i - 1].1 == *id);
+            if taken {
                 let other = if i > 0 && specials[i - 1].1 == *id {
                     format!("special token {:?}", specials[i - 1].0)
                 } else {
@@ -161,8 +174,6 @@ impl CoreBpe {
                     ),
                 });
             }
-            decoder[*id as usize] = (arena.len() as u32, text.len() as u32);
-            arena.extend_from_slice(text.as_bytes());
         }
         let special_ac = if specials.is_empty() {
             None
@@ -458,7 +469,11 @@ impl CoreBpe {
             Some(&(start, len)) if len != u32::MAX => {
                 Some(&self.arena[start as usize..(start + len) as usize])
             }
-            _ => None,
+            _ => self
+                .specials
+                .iter()
+                .find(|s| s.1 == id)
+                .map(|s| s.0.as_bytes()),
         }
     }
 

@@ -29,12 +29,12 @@
 //! ```
 //! use towel_tokenizer::{CoreBpe, Pattern, vocab::Ranks};
 //! let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
-//! for t in ["lo", "low", "er", " low", "est"] {
+//! for t in ["lo", "low", "er", " low", "es", "est"] {
 //!     tokens.push(t.as_bytes().to_vec()); // ranks 256, 257, ...
 //! }
 //! let bpe = CoreBpe::new(&Ranks::from_dense(tokens, "hand-made")?, [], Pattern::gpt2())?;
 //! let ids = bpe.encode_ordinary("lower lowest");
-//! assert_eq!(ids, vec![257, 258, 259, 260]); // "low" "er" " low" "est"
+//! assert_eq!(ids, vec![257, 258, 259, 261]); // "low" "er" " low" "est"
 //! assert_eq!(bpe.decode(&ids)?, "lower lowest");
 //! # Ok::<(), towel_tokenizer::TokenizerError>(())
 //! ```

@@ -83,6 +83,25 @@ fn special_token_collisions_are_errors() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("which is already special token"), "{err}");
+    // A special id far above the ranks is fine (no huge table), and decodes.
+    let bpe = CoreBpe::new(&ranks, [("<|x|>".to_string(), u32::MAX)], Pattern::gpt2()).unwrap();
+    assert_eq!(bpe.encode_with_special_tokens("A<|x|>"), vec![65, u32::MAX]);
+    assert_eq!(bpe.decode(&[65, u32::MAX]).unwrap(), "A<|x|>");
+    // Ranks with a huge gap are refused with a clear message.
+    let sparse = Ranks::from_pairs(
+        (0..=255u8)
+            .map(|b| (vec![b], b as u32))
+            .chain([(b"ab".to_vec(), 4_000_000_000)]),
+        "t",
+    )
+    .unwrap();
+    let err = CoreBpe::new(&sparse, [], Pattern::gpt2())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("ranks go up to 4000000000 for only 257 tokens"),
+        "{err}"
+    );
 }
 
 fn gpt2_files() -> Option<(Vec<u8>, Vec<u8>)> {

@@ -198,14 +198,17 @@ pub(crate) fn merge_long(
     prev.extend((0..n as u32).map(|i| if i == 0 { NONE } else { i - 1 }));
     pair.clear();
     pair.resize(n, Rank::MAX);
-    heap.clear();
+    // Build the heap in O(n) from all initial pairs (heapify, not n pushes).
+    let mut initial = std::mem::take(heap).into_vec();
+    initial.clear();
     for i in 0..n - 1 {
         let p = pairs.get(rank[i], rank[i + 1]);
         pair[i] = p;
         if p != Rank::MAX {
-            heap.push(Reverse(((p as u64) << 32) | i as u64));
+            initial.push(Reverse(((p as u64) << 32) | i as u64));
         }
     }
+    *heap = BinaryHeap::from(initial);
     while let Some(Reverse(entry)) = heap.pop() {
         let p = (entry >> 32) as Rank;
         let i = (entry & 0xFFFF_FFFF) as usize;
