@@ -125,6 +125,15 @@ impl CoreBpe {
         specials.sort_by_key(|s| s.1);
         let max_rank = ranks.max_rank().unwrap_or(0);
         let max_id = specials.iter().map(|s| s.1).fold(max_rank, Rank::max);
+        if max_id == Rank::MAX {
+            return Err(TokenizerError::InvalidVocab {
+                file: label.into(),
+                reason: format!(
+                    "id {} is too large (n_vocab = highest id + 1 must fit in 32 bits)",
+                    Rank::MAX
+                ),
+            });
+        }
         if max_rank as usize > 2 * ranks.len() + 1024 {
             return Err(TokenizerError::InvalidVocab {
                 file: label.into(),

@@ -84,9 +84,15 @@ fn special_token_collisions_are_errors() {
     .to_string();
     assert!(err.contains("which is already special token"), "{err}");
     // A special id far above the ranks is fine (no huge table), and decodes.
-    let bpe = CoreBpe::new(&ranks, [("<|x|>".to_string(), u32::MAX)], Pattern::gpt2()).unwrap();
-    assert_eq!(bpe.encode_with_special_tokens("A<|x|>"), vec![65, u32::MAX]);
-    assert_eq!(bpe.decode(&[65, u32::MAX]).unwrap(), "A<|x|>");
+    let big = u32::MAX - 1;
+    let bpe = CoreBpe::new(&ranks, [("<|x|>".to_string(), big)], Pattern::gpt2()).unwrap();
+    assert_eq!(bpe.encode_with_special_tokens("A<|x|>"), vec![65, big]);
+    assert_eq!(bpe.decode(&[65, big]).unwrap(), "A<|x|>");
+    assert_eq!(bpe.n_vocab(), u32::MAX);
+    let err = CoreBpe::new(&ranks, [("<|x|>".to_string(), u32::MAX)], Pattern::gpt2())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("id 4294967295 is too large"), "{err}");
     // Ranks with a huge gap are refused with a clear message.
     let sparse = Ranks::from_pairs(
         (0..=255u8)
