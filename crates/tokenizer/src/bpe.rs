@@ -306,6 +306,9 @@ impl CoreBpe {
     ///   token and its byte offset ([`DisallowedSpecial::All`], the default,
     ///   means every special token not allowed).
     /// - Anything else is ordinary text.
+    ///
+    /// Like [`CoreBpe::encode_ordinary`], if the regex engine gives up on a
+    /// stretch of text, the rest of that stretch is merged as one piece.
     pub fn encode(
         &self,
         text: &str,
@@ -329,7 +332,7 @@ impl CoreBpe {
             .as_ref()
             .filter(|_| allowed_mask.contains(&true))
         else {
-            self.encode_segment(text, &mut out, &mut scratch)?;
+            self.encode_segment_lenient(text, &mut out, &mut scratch);
             return Ok(out);
         };
         let mut start = 0;
@@ -345,7 +348,7 @@ impl CoreBpe {
                 from = m.start() + 1;
             }
             let end = next.map_or(text.len(), |m| m.start());
-            self.encode_segment(&text[start..end], &mut out, &mut scratch)?;
+            self.encode_segment_lenient(&text[start..end], &mut out, &mut scratch);
             match next {
                 Some(m) => {
                     out.push(self.specials[m.pattern().as_usize()].1);

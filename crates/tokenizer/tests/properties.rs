@@ -144,5 +144,9 @@ fn megabyte_of_spaces_never_panics() {
         let ids = enc.encode_ordinary(&text);
         assert!(!ids.is_empty());
         assert_eq!(enc.decode(&ids).unwrap(), text, "{name}");
+        let with_specials = enc
+            .encode(&text, &AllowedSpecial::All, &DisallowedSpecial::All)
+            .unwrap();
+        assert_eq!(with_specials, ids, "{name}");
     }
 }
