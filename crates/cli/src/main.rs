@@ -12,6 +12,7 @@
 
 mod bpe_cmd;
 mod data_cmd;
+mod encode_cmd;
 mod output;
 #[allow(dead_code)] // line charts are for the part chapters
 mod plot;
@@ -45,6 +46,13 @@ enum Command {
     /// Find, verify and download the reference data (vocabularies, corpora, test collections).
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
+    /// Encode text to token ids (JSON array) with a tiktoken encoding or a vocabulary file.
+    Encode(encode_cmd::EncodeArgs),
+    /// Decode a JSON array of token ids back to raw bytes on stdout.
+    Decode(encode_cmd::DecodeArgs),
+    /// Convert vocabularies between .tiktoken, GPT-2 and towel tokenizer files.
+    #[command(subcommand)]
+    Vocab(encode_cmd::VocabCommand),
     /// Tokenize with a simple family (bytes, char, word, regex): ids, pieces, counts, or --decode.
     Tokenize(tokenize_cmd::TokenizeArgs),
     /// Train byte-level BPE tokenizers (faster than HF tokenizers' trainer) and inspect them.
@@ -58,6 +66,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Tour(args) => tour::run(&args, &out),
         Command::Data(cmd) => data_cmd::run(cmd, &out),
+        Command::Encode(args) => encode_cmd::run_encode(args, &out),
+        Command::Decode(args) => encode_cmd::run_decode(args, &out),
+        Command::Vocab(cmd) => encode_cmd::run_vocab(cmd, &out),
         Command::Tokenize(args) => tokenize_cmd::run(&args, &out),
         Command::Bpe(cmd) => bpe_cmd::run(cmd, &out),
     };

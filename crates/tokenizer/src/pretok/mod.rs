@@ -287,7 +287,7 @@ pub struct Pieces<'p, 't> {
 enum PiecesInner<'p, 't> {
     Scanner(BuiltinPieces<'t>),
     /// `None` after an error.
-    Regex(Option<fancy_regex::Matches<'p, 't>>),
+    Regex(Option<fancy_regex::Matches<'p, 't, str>>),
 }
 
 impl<'t> Iterator for Pieces<'_, 't> {

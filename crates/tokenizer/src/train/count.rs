@@ -183,7 +183,7 @@ impl PieceCounts {
     ) -> Result<(), TokenizerError> {
         let io_err = |e| TokenizerError::Io {
             path: name.to_path_buf(),
-            error: e,
+            source: e,
         };
         let block = block.max(64);
         let mut buf: Vec<u8> = Vec::with_capacity(block + block / 4);
@@ -250,7 +250,7 @@ impl PieceCounts {
     ) -> Result<(), TokenizerError> {
         let f = File::open(path).map_err(|e| TokenizerError::Io {
             path: path.to_path_buf(),
-            error: e,
+            source: e,
         })?;
         self.add_reader(pattern, f, path, lossy, block, progress)
     }

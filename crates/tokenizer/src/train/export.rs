@@ -167,7 +167,7 @@ pub fn render(bpe: &TrainedBpe, format: Format) -> String {
 pub fn write(bpe: &TrainedBpe, format: Format, path: &Path) -> Result<(), TokenizerError> {
     towel_data::write_atomic(path, render(bpe, format).as_bytes()).map_err(|e| TokenizerError::Io {
         path: path.to_path_buf(),
-        error: std::io::Error::other(e.to_string()),
+        source: std::io::Error::other(e.to_string()),
     })
 }
 
@@ -203,7 +203,7 @@ pub fn read(path: &Path) -> Result<Loaded, TokenizerError> {
         } else {
             TokenizerError::Io {
                 path: path.to_path_buf(),
-                error: e,
+                source: e,
             }
         }
     })?;

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""towel's byte-level BPE encoder vs tiktoken (Python), tiktoken-rs, the
+`bpe-openai` crate and HF tokenizers (GPT-2), side by side in one run.
+
+For gpt2, cl100k_base and o200k_base, on tiny shakespeare, the SciFact corpus
+text (each document title + "\\n" + text, joined with blank lines, as in
+shared/peers) and three pathological 1 MB inputs ('a' repeated, ' ' repeated,
+random a-z without spaces):
+
+* single thread: towel `encode_ordinary` vs tiktoken `encode_ordinary`,
+  tiktoken-rs `encode_ordinary`, bpe-openai `encode` (cl100k/o200k only) and
+  HF tokenizers GPT-2 `encode` (gpt2 only);
+* 1 and 2 threads: towel `encode_ordinary_batch` vs tiktoken
+  `encode_ordinary_batch(num_threads=...)` on the text cut into 64 chunks.
+
+Every implementation's ids are compared with tiktoken's (sha256 of the ids
+as little-endian u32); a towel mismatch fails the run. Times are medians of
+RUNS timed runs after one warm-up, loading excluded.
+
+    ~/.peers-venv/bin/python bench/tokenizer_encode.py [--runs 5] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ["TIKTOKEN_CACHE_DIR"] = ""
+os.environ.setdefault("RAYON_NUM_THREADS", "2")
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("TOWEL_DATA_DIR") or ROOT.parent / "shared" / "data")
+sys.path.insert(0, str(ROOT / "crates" / "tokenizer" / "tests" / "fixtures"))
+import gen_tiktoken  # noqa: E402  (builds tiktoken encodings from the local files)
+
+ENCODINGS = ["gpt2", "cl100k_base", "o200k_base"]
+
+
+def sha_ids(ids) -> str:
+    import array
+    a = array.array("I", ids)
+    if sys.byteorder != "little":
+        a.byteswap()
+    return hashlib.sha256(a.tobytes()).hexdigest()
+
+
+def median_time(fn, runs):
+    out = fn()
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def chunks64(text: str):
+    """Same cuts as bench_encode.rs: after the first newline at or past each 1/64 of the bytes."""
+    b = text.encode()
+    cuts = [0]
+    for k in range(1, 64):
+        target = max(k * len(b) // 64, cuts[-1])
+        p = b.find(b"\n", target)
+        if p < 0:
+            break
+        cuts.append(p + 1)
+    cuts.append(len(b))
+    cuts = sorted(set(cuts))
+    return [b[x:y].decode() for x, y in zip(cuts, cuts[1:])]
+
+
+def inputs(quick: bool):
+    out = {"tinyshakespeare": (DATA / "text" / "tinyshakespeare.txt").read_text(encoding="utf-8")}
+    if not quick:
+        docs = []
+        with open(DATA / "ir" / "scifact" / "corpus.jsonl", encoding="utf-8") as f:
+            for line in f:
+                d = json.loads(line)
+                t, x = d.get("title") or "", d.get("text") or ""
+                docs.append(f"{t}\n{x}" if t else x)
+        out["scifact"] = "\n\n".join(docs)
+    n = 1_000_000
+    out["a x 1MB"] = "a" * n
+    out["space x 1MB"] = " " * n
+    rng = random.Random(0)
+    out["random a-z 1MB"] = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(n))
+    return out
+
+
+def build_towel():
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "towel-tokenizer",
+                    "--example", "bench_encode"], cwd=ROOT, check=True)
+    return ROOT / "target" / "release" / "examples" / "bench_encode"
+
+
+def run_towel(exe, enc, path, runs):
+    env = dict(os.environ, TOWEL_DATA_DIR=str(DATA))
+    cp = subprocess.run([str(exe), enc, str(path), str(runs)], capture_output=True, text=True, env=env)
+    if cp.returncode != 0:
+        raise SystemExit(f"bench_encode failed: {cp.stderr.strip()[-2000:]}")
+    return json.loads(cp.stdout.strip().splitlines()[-1])
+
+
+def mbps(nbytes, s):
+    return nbytes / 1e6 / s if s else float("nan")
+
+
+def fmt(x):
+    return "–" if x is None else f"{x:.1f}"
+
+
+def ratio(peer_s, towel_s):
+    return "–" if peer_s is None else f"{peer_s / towel_s:.2f}x"
+
+
+def print_tables(rows):
+    print("\n### Single thread, encode_ordinary (MB/s; ratio = peer time / towel time)\n")
+    print("| encoding | input | MB | towel | tiktoken (py) | ratio | tiktoken-rs | ratio | bpe-openai | ratio | HF tokenizers | ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        t = r["towel"]
+        ts = t["towel"]["seconds"]
+        nb = r["bytes"]
+        cells = [r["encoding"], r["input"], f"{nb / 1e6:.2f}", fmt(mbps(nb, ts))]
+        tk = r["tiktoken"]
+        if "seconds" in tk:
+            cells += [fmt(mbps(nb, tk["seconds"])), ratio(tk["seconds"], ts)]
+        else:
+            cells += ["panics", "–"]
+        for peer in (t.get("tiktoken_rs"), t.get("bpe_openai"), r.get("hf")):
+            if peer and "seconds" in peer:
+                mark = "" if peer.get("ids_equal_tiktoken") in (True, None) else " (ids differ)"
+                cells += [fmt(mbps(nb, peer["seconds"])) + mark, ratio(peer["seconds"], ts)]
+            elif peer and "error" in peer:
+                cells += ["panics", "–"]
+            else:
+                cells += ["–", "–"]
+        print("| " + " | ".join(cells) + " |")
+
+    print("\n### encode_ordinary_batch on 64 chunks (MB/s; 1 and 2 threads)\n")
+    print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        if "tiktoken_batch64_1" not in r:
+            continue
+        t, nb = r["towel"]["towel"], r["bytes"]
+        b1, b2 = t["batch64_1thread_seconds"], t["batch64_2threads_seconds"]
+        p1, p2 = r["tiktoken_batch64_1"], r["tiktoken_batch64_2"]
+        print(f"| {r['encoding']} | {r['input']} | {fmt(mbps(nb, b1))} | {fmt(mbps(nb, p1))} | {ratio(p1, b1)} "
+              f"| {fmt(mbps(nb, b2))} | {fmt(mbps(nb, p2))} | {ratio(p2, b2)} |")
+
+
+
+def print_breakdown(rows):
+    print("\n### Where towel's single-thread time goes (ms)\n")
+    print("| encoding | input | encode_ordinary | pre-tokenization alone | BPE merge alone (pre-split pieces) |")
+    print("| --- | --- | --- | --- | --- |")
+    for r in rows:
+        t = r["towel"]["towel"]
+        if "pretok_seconds" in t:
+            print(f"| {r['encoding']} | {r['input']} | {t['seconds'] * 1e3:.0f} | {t['pretok_seconds'] * 1e3:.0f} "
+                  f"| {t['bpe_only_seconds'] * 1e3:.0f} |")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="tinyshakespeare and pathological inputs only")
+    ap.add_argument("--render", metavar="JSON", help="only print the tables of an earlier results file")
+    args = ap.parse_args()
+    if args.render:
+        rows = json.loads(Path(args.render).read_text())["rows"]
+        print_tables(rows)
+        print_breakdown(rows)
+        return
+    import tiktoken
+    import tokenizers
+    from tokenizers import Tokenizer, decoders, pre_tokenizers
+    from tokenizers.models import BPE
+
+    exe = build_towel()
+    hf = Tokenizer(BPE.from_file(str(DATA / "vocab/gpt2/encoder.json"), str(DATA / "vocab/gpt2/vocab.bpe")))
+    hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    hf.decoder = decoders.ByteLevel()
+
+    rows = []
+    tmp = Path(tempfile.mkdtemp(prefix="towel-bench-"))
+    texts = inputs(args.quick)
+    for enc_name in ENCODINGS:
+        enc = gen_tiktoken.build(enc_name, DATA / "vocab")
+        for in_name, text in texts.items():
+            path = tmp / (in_name.replace(" ", "_") + ".txt")
+            path.write_text(text, encoding="utf-8")
+            nbytes = len(text.encode())
+            pathological = in_name not in ("tinyshakespeare", "scifact")
+            runs = 3 if pathological else args.runs
+            t = run_towel(exe, enc_name, path, runs)
+            row = {"encoding": enc_name, "input": in_name, "bytes": nbytes, "towel": t}
+            try:
+                s, ids = median_time(lambda: enc.encode_ordinary(text), runs)
+                row["tiktoken"] = {"seconds": s, "n_tokens": len(ids), "sha256": sha_ids(ids)}
+            except BaseException as e:  # tiktoken panics on o200k + 1 MB of spaces
+                row["tiktoken"] = {"error": f"{type(e).__name__}: {str(e)[:200]}"}
+            if not pathological:
+                chunks = chunks64(text)
+                for th in (1, 2):
+                    s, _ = median_time(lambda: enc.encode_ordinary_batch(chunks, num_threads=th), runs)
+                    row[f"tiktoken_batch64_{th}"] = s
+            if enc_name == "gpt2":
+                s, ids = median_time(lambda: hf.encode(text, add_special_tokens=False).ids, runs)
+                row["hf"] = {"seconds": s, "n_tokens": len(ids), "sha256": sha_ids(ids)}
+            ref = row["tiktoken"].get("sha256")
+            for impl in ("towel", "tiktoken_rs", "bpe_openai", "hf"):
+                r = row.get(impl) or t.get(impl)
+                if r and "sha256" in r:
+                    r["ids_equal_tiktoken"] = None if ref is None else r["sha256"] == ref
+            if ref is not None and t["towel"]["sha256"] != ref:
+                raise SystemExit(f"towel ids differ from tiktoken: {enc_name} {in_name}")
+            rows.append(row)
+            print(f"done {enc_name} {in_name}", file=sys.stderr)
+
+    print_tables(rows)
+    print_breakdown(rows)
+
+    res_dir = ROOT / "bench" / "results"
+    res_dir.mkdir(parents=True, exist_ok=True)
+    out = {"tiktoken": tiktoken.__version__, "tokenizers": tokenizers.__version__,
+           "runs": args.runs, "rows": rows}
+    name = "tokenizer_encode.quick.local.json" if args.quick else "tokenizer_encode.json"
+    (res_dir / name).write_text(json.dumps(out, indent=1) + "\n")
+    print(f"\nwrote bench/results/{name}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

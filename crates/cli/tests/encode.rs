@@ -1,0 +1,263 @@
+//! `towel encode`, `towel decode` and `towel vocab convert` end to end.
+
+use std::fs;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use towel_data::data_or_skip;
+
+fn towel(dir: &std::path::Path) -> Command {
+    let mut c = Command::cargo_bin("towel").unwrap();
+    c.env("TOWEL_DATA_DIR", dir)
+        .env("TOWEL_CACHE_DIR", "/nonexistent-towel-cache");
+    c
+}
+
+fn ids(out: &[u8]) -> Vec<u32> {
+    serde_json::from_slice(out).unwrap()
+}
+
+#[test]
+fn encode_stdin_and_file_give_tiktoken_ids() {
+    let dir = data_or_skip!();
+    let out = towel(&dir)
+        .args(["encode", "-e", "cl100k_base"])
+        .write_stdin("hello world")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(ids(&out.stdout), vec![15339, 1917]);
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("in.txt");
+    fs::write(&p, "hello world").unwrap();
+    let out = towel(&dir)
+        .args(["encode", "-e", "o200k_base"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(ids(&out.stdout), vec![24912, 2375]);
+}
+
+#[test]
+fn encode_count_matches_reference() {
+    let dir = data_or_skip!();
+    towel(&dir)
+        .args(["encode", "-e", "gpt2", "--count"])
+        .arg(dir.join("text/tinyshakespeare.txt"))
+        .assert()
+        .success()
+        .stdout("338025\n");
+    towel(&dir)
+        .args(["--json", "encode", "-e", "cl100k_base", "--count"])
+        .write_stdin("hello world")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"tokens\": 2"));
+}
+
+#[test]
+fn encode_pieces_escapes_bytes() {
+    let dir = data_or_skip!();
+    towel(&dir)
+        .args(["encode", "-e", "cl100k_base", "--pieces"])
+        .write_stdin("don't 👍\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("15357\t\"don\"\n"))
+        .stdout(predicate::str::contains("\\xf0\\x9f"))
+        .stdout(predicate::str::contains("\"\\n\""));
+}
+
+#[test]
+fn special_tokens_rules() {
+    let dir = data_or_skip!();
+    towel(&dir)
+        .args(["encode", "-e", "cl100k_base"])
+        .write_stdin("hi <|endoftext|>")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "error: stdin: the text contains the special token \"<|endoftext|>\" at byte 3, which is disallowed",
+        ))
+        .stderr(predicate::str::contains("--allowed-special"));
+    let out = towel(&dir)
+        .args(["encode", "-e", "cl100k_base", "--allowed-special", "all"])
+        .write_stdin("hi<|endoftext|>")
+        .output()
+        .unwrap();
+    assert_eq!(ids(&out.stdout), vec![6151, 100257]);
+    let out = towel(&dir)
+        .args([
+            "encode",
+            "-e",
+            "cl100k_base",
+            "--allowed-special",
+            "<|endoftext|>",
+        ])
+        .write_stdin("hi<|endoftext|>")
+        .output()
+        .unwrap();
+    assert_eq!(ids(&out.stdout), vec![6151, 100257]);
+    let out = towel(&dir)
+        .args([
+            "encode",
+            "-e",
+            "cl100k_base",
+            "--disallowed-special",
+            "none",
+        ])
+        .write_stdin("<|endoftext|>")
+        .output()
+        .unwrap();
+    assert_eq!(ids(&out.stdout), vec![27, 91, 8862, 728, 428, 91, 29]);
+    towel(&dir)
+        .args([
+            "encode",
+            "-e",
+            "gpt2",
+            "--allowed-special",
+            "<|fim_prefix|>",
+        ])
+        .write_stdin("x")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "\"<|fim_prefix|>\" is not a special token of this tokenizer (it has: <|endoftext|>)",
+        ));
+}
+
+#[test]
+fn invalid_utf8_names_the_offset() {
+    let dir = data_or_skip!();
+    towel(&dir)
+        .args(["encode", "-e", "gpt2"])
+        .write_stdin(&b"abc\xffdef"[..])
+        .assert()
+        .failure()
+        .stderr("error: stdin: not valid UTF-8 at byte 3 (towel encode reads UTF-8 text)\n");
+}
+
+#[test]
+fn unknown_encoding_lists_the_known_ones() {
+    let dir = data_or_skip!();
+    towel(&dir)
+        .args(["encode", "-e", "gpt5"])
+        .write_stdin("x")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("known encodings: gpt2, r50k_base"));
+}
+
+#[test]
+fn decode_writes_raw_bytes_and_rejects_bad_ids() {
+    let dir = data_or_skip!();
+    towel(&dir)
+        .args(["decode", "-e", "cl100k_base"])
+        .write_stdin("[15339, 1917, 9468]")
+        .assert()
+        .success()
+        .stdout(predicate::eq(&b"hello world\xf0\x9f"[..]));
+    towel(&dir)
+        .args(["decode", "-e", "cl100k_base"])
+        .write_stdin("[15339, 100256]")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "unknown token id 100256 (at position 1)",
+        ));
+    towel(&dir)
+        .args(["decode", "-e", "cl100k_base"])
+        .write_stdin("[1, -2]")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "expected a JSON array of token ids",
+        ));
+}
+
+#[test]
+fn tiktoken_file_needs_a_pattern_and_towel_file_works() {
+    let dir = data_or_skip!();
+    let vocab = dir.join("vocab/r50k_base.tiktoken");
+    towel(&dir)
+        .args(["encode", "--tokenizer"])
+        .arg(&vocab)
+        .write_stdin("x")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "pass --pattern gpt2|cl100k|o200k|REGEX",
+        ));
+    let out = towel(&dir)
+        .args(["encode", "--pattern", "gpt2", "--tokenizer"])
+        .arg(&vocab)
+        .write_stdin("hello world")
+        .output()
+        .unwrap();
+    assert_eq!(ids(&out.stdout), vec![31373, 995]);
+
+    // Convert gpt2's files to a towel file and a .tiktoken file, then use them.
+    let tmp = tempfile::tempdir().unwrap();
+    let towel_file = tmp.path().join("gpt2.json");
+    let tt = tmp.path().join("gpt2.tiktoken");
+    towel(&dir)
+        .args(["vocab", "convert", "--from-gpt2"])
+        .arg(dir.join("vocab/gpt2/encoder.json"))
+        .arg(dir.join("vocab/gpt2/vocab.bpe"))
+        .arg("--to-towel")
+        .arg(&towel_file)
+        .arg("--to-tiktoken")
+        .arg(&tt)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("50256 tokens"));
+    assert_eq!(fs::read(&tt).unwrap(), fs::read(&vocab).unwrap());
+    let out = towel(&dir)
+        .args(["encode", "--allowed-special", "all", "--tokenizer"])
+        .arg(&towel_file)
+        .write_stdin("hello world<|endoftext|>")
+        .output()
+        .unwrap();
+    assert_eq!(ids(&out.stdout), vec![31373, 995, 50256]);
+    // And back to GPT-2's files.
+    let (e, b) = (
+        tmp.path().join("encoder.json"),
+        tmp.path().join("vocab.bpe"),
+    );
+    towel(&dir)
+        .args(["vocab", "convert", "--from-towel"])
+        .arg(&towel_file)
+        .arg("--to-gpt2")
+        .arg(&e)
+        .arg(&b)
+        .assert()
+        .success();
+    let out = towel(&dir)
+        .args(["encode", "-e", "gpt2", "--pieces"])
+        .write_stdin("x")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    // A bad tokenizer file is one clear line.
+    let bad = tmp.path().join("bad.json");
+    fs::write(&bad, r#"{"format":"towel-tokenizer","version":9}"#).unwrap();
+    towel(&dir)
+        .args(["encode", "--tokenizer"])
+        .arg(&bad)
+        .write_stdin("x")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("version 9 is not supported"));
+    let bad = tmp.path().join("bad.tiktoken");
+    fs::write(&bad, "IQ== 0\nIg==\n").unwrap();
+    towel(&dir)
+        .args(["encode", "--pattern", "gpt2", "--tokenizer"])
+        .arg(&bad)
+        .write_stdin("x")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "bad.tiktoken, line 2: missing rank",
+        ));
+}

@@ -1,0 +1,283 @@
+//! Byte-pair merging of one piece, exactly in tiktoken's order: start from
+//! single bytes, and repeatedly merge the adjacent pair whose concatenation
+//! has the lowest rank (the leftmost such pair on ties) until no adjacent
+//! pair is a token.
+//!
+//! Two implementations of the same order:
+//! - [`merge_short`]: tiktoken's array scan, O(n·m) for n bytes and m merges,
+//!   fastest for the short pieces that real text is made of;
+//! - [`merge_long`]: a doubly linked list of parts and a min-heap of
+//!   candidate pairs, O(n log n), so a megabyte-long piece (one letter
+//!   repeated, base64, a CJK run) is never quadratic.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::table::{PairTable, RankTable};
+use crate::vocab::Rank;
+
+/// Pieces longer than this use [`merge_long`].
+pub(crate) const LONG_PIECE: usize = 128;
+
+/// Buffers reused from piece to piece (no allocation per piece).
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// `merge_short`: (token rank of the part, rank of merging it with the next part).
+    parts: Vec<(Rank, Rank)>,
+    /// `merge_long`: per byte position.
+    rank: Vec<Rank>,
+    pair: Vec<Rank>,
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    heap: BinaryHeap<Reverse<u64>>,
+    /// Results of recent multi-token pieces (set for long texts only).
+    pub(crate) cache: Option<PieceCache>,
+}
+
+impl Scratch {
+    /// Scratch buffers; with a piece cache when the text is long enough for
+    /// pieces to repeat (a cache costs a 64 KB table per call).
+    pub(crate) fn for_text_len(len: usize) -> Scratch {
+        Scratch {
+            cache: (len >= 1 << 14).then(PieceCache::new),
+            ..Scratch::default()
+        }
+    }
+}
+
+const CACHE_SLOTS: usize = 4096;
+const CACHE_MAX_PIECE: usize = 48;
+const CACHE_MAX_BYTES: usize = 1 << 20;
+
+/// A direct-mapped cache `piece bytes -> ranks` for pieces that needed
+/// merging. Natural text repeats its words, so most merges are done once per
+/// call; the cache is small enough to stay in the CPU's L2.
+pub(crate) struct PieceCache {
+    /// (offset in `bytes`, offset in `ids`, piece length (0 = empty), ids length)
+    slots: Vec<(u32, u32, u16, u16)>,
+    bytes: Vec<u8>,
+    ids: Vec<Rank>,
+}
+
+impl PieceCache {
+    fn new() -> PieceCache {
+        PieceCache {
+            slots: vec![(0, 0, 0, 0); CACHE_SLOTS],
+            bytes: Vec::with_capacity(1 << 16),
+            ids: Vec::with_capacity(1 << 14),
+        }
+    }
+
+    #[inline]
+    fn slot(piece: &[u8]) -> usize {
+        use std::hash::BuildHasher;
+        (rustc_hash::FxBuildHasher.hash_one(piece) as usize >> 7) & (CACHE_SLOTS - 1)
+    }
+
+    /// The cached ranks of `piece`.
+    #[inline]
+    pub(crate) fn get(&self, piece: &[u8]) -> Option<&[Rank]> {
+        if piece.len() > CACHE_MAX_PIECE {
+            return None;
+        }
+        let (b, i, bl, il) = self.slots[Self::slot(piece)];
+        if bl as usize == piece.len() && &self.bytes[b as usize..b as usize + bl as usize] == piece
+        {
+            Some(&self.ids[i as usize..i as usize + il as usize])
+        } else {
+            None
+        }
+    }
+
+    /// Remember the ranks of `piece`.
+    pub(crate) fn put(&mut self, piece: &[u8], ids: &[Rank]) {
+        if piece.len() > CACHE_MAX_PIECE {
+            return;
+        }
+        if self.bytes.len() + piece.len() > CACHE_MAX_BYTES {
+            self.bytes.clear();
+            self.ids.clear();
+            self.slots.fill((0, 0, 0, 0));
+        }
+        self.slots[Self::slot(piece)] = (
+            self.bytes.len() as u32,
+            self.ids.len() as u32,
+            piece.len() as u16,
+            ids.len() as u16,
+        );
+        self.bytes.extend_from_slice(piece);
+        self.ids.extend_from_slice(ids);
+    }
+}
+
+/// Merge `piece` (at least 2 bytes) and append the ranks to `out`.
+#[inline]
+pub(crate) fn merge(
+    piece: &[u8],
+    table: &RankTable,
+    pairs: &PairTable,
+    scratch: &mut Scratch,
+    out: &mut Vec<Rank>,
+) {
+    if piece.len() <= LONG_PIECE {
+        merge_short(piece, table, pairs, scratch, out)
+    } else {
+        merge_long(piece, table, pairs, scratch, out)
+    }
+}
+
+/// tiktoken's algorithm on ranks: scan for the lowest pair, merge it, update
+/// the two neighbouring pairs.
+pub(crate) fn merge_short(
+    piece: &[u8],
+    table: &RankTable,
+    pairs: &PairTable,
+    scratch: &mut Scratch,
+    out: &mut Vec<Rank>,
+) {
+    let parts = &mut scratch.parts;
+    parts.clear();
+    parts.extend(
+        piece
+            .iter()
+            .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
+    );
+    for i in 0..parts.len() - 1 {
+        parts[i].1 = pairs.get(parts[i].0, parts[i + 1].0);
+    }
+    loop {
+        let mut best = Rank::MAX;
+        let mut at = 0;
+        for (i, p) in parts.iter().enumerate() {
+            if p.1 < best {
+                best = p.1;
+                at = i;
+            }
+        }
+        if best == Rank::MAX {
+            break;
+        }
+        parts[at].0 = best;
+        parts.remove(at + 1);
+        parts[at].1 = match parts.get(at + 1) {
+            Some(next) => pairs.get(best, next.0),
+            None => Rank::MAX,
+        };
+        if at > 0 {
+            parts[at - 1].1 = pairs.get(parts[at - 1].0, best);
+        }
+    }
+    out.extend(parts.iter().map(|p| p.0));
+}
+
+const NONE: u32 = u32::MAX;
+
+/// The same merge order with a linked list and a lazy min-heap keyed by
+/// (pair rank, position): stale entries are skipped when popped.
+pub(crate) fn merge_long(
+    piece: &[u8],
+    table: &RankTable,
+    pairs: &PairTable,
+    scratch: &mut Scratch,
+    out: &mut Vec<Rank>,
+) {
+    let n = piece.len();
+    let Scratch {
+        rank,
+        pair,
+        next,
+        prev,
+        heap,
+        ..
+    } = scratch;
+    rank.clear();
+    rank.extend(piece.iter().map(|&b| table.byte_rank[b as usize]));
+    next.clear();
+    next.extend((1..=n as u32).map(|i| if i as usize == n { NONE } else { i }));
+    prev.clear();
+    prev.extend((0..n as u32).map(|i| if i == 0 { NONE } else { i - 1 }));
+    pair.clear();
+    pair.resize(n, Rank::MAX);
+    // Build the heap in O(n) from all initial pairs (heapify, not n pushes).
+    let mut initial = std::mem::take(heap).into_vec();
+    initial.clear();
+    for i in 0..n - 1 {
+        let p = pairs.get(rank[i], rank[i + 1]);
+        pair[i] = p;
+        if p != Rank::MAX {
+            initial.push(Reverse(((p as u64) << 32) | i as u64));
+        }
+    }
+    *heap = BinaryHeap::from(initial);
+    while let Some(Reverse(entry)) = heap.pop() {
+        let p = (entry >> 32) as Rank;
+        let i = (entry & 0xFFFF_FFFF) as usize;
+        // Stale: part `i` was merged away (its pair reset) or its pair changed.
+        if pair[i] != p {
+            continue;
+        }
+        let j = next[i] as usize;
+        // Merge part j into part i.
+        rank[i] = p;
+        let k = next[j];
+        next[i] = k;
+        if k != NONE {
+            prev[k as usize] = i as u32;
+        }
+        pair[j] = Rank::MAX;
+        pair[i] = if k != NONE {
+            pairs.get(p, rank[k as usize])
+        } else {
+            Rank::MAX
+        };
+        if pair[i] != Rank::MAX {
+            heap.push(Reverse(((pair[i] as u64) << 32) | i as u64));
+        }
+        let h = prev[i];
+        if h != NONE {
+            let h = h as usize;
+            pair[h] = pairs.get(rank[h], p);
+            if pair[h] != Rank::MAX {
+                heap.push(Reverse(((pair[h] as u64) << 32) | h as u64));
+            }
+        }
+    }
+    let mut i = 0u32;
+    while i != NONE {
+        out.push(rank[i as usize]);
+        i = next[i as usize];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(tokens: &[&[u8]]) -> (RankTable, PairTable) {
+        let mut all: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        all.extend(tokens.iter().map(|t| t.to_vec()));
+        let it = all
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.as_slice(), i as Rank));
+        let table = RankTable::new(it.clone());
+        let pairs = PairTable::new(it, &table);
+        (table, pairs)
+    }
+
+    #[test]
+    fn short_and_long_agree() {
+        let (t, p) = tables(&[b"ab", b"bc", b"abc", b"aa", b"aaaa", b"cab"]);
+        let mut s = Scratch::default();
+        for text in [&b"abcabcaaaaabab"[..], b"aaaaaaa", b"bcbcabca", b"ab"] {
+            let (mut a, mut b) = (vec![], vec![]);
+            merge_short(text, &t, &p, &mut s, &mut a);
+            merge_long(text, &t, &p, &mut s, &mut b);
+            assert_eq!(a, b, "{:?}", String::from_utf8_lossy(text));
+        }
+        let mut a = vec![];
+        merge_short(b"aaaaaaa", &t, &p, &mut s, &mut a);
+        // "aa"=256+3, "aaaa"=256+4: aa aa aa a -> aaaa aa a
+        assert_eq!(a, vec![260, 259, b'a' as Rank]);
+    }
+}
