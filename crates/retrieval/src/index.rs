@@ -278,7 +278,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Retriever, RetrievalError
     }
     let payload_len = u64::get(&bytes[16..24]);
     let crc = u32::get(&bytes[24..28]);
-    let expected = HEADER_LEN as u64 + payload_len;
+    let expected = (HEADER_LEN as u64).saturating_add(payload_len);
     if (bytes.len() as u64) < expected {
         return Err(RetrievalError::IndexTruncated {
             path: p(),

@@ -125,8 +125,8 @@ impl<T: Copy> CsrMatrix<T> {
         }
         for r in 0..self.rows() {
             let (a, b) = (self.indptr[r], self.indptr[r + 1]);
-            if a > b {
-                return Err(format!("indptr decreases at row {r}"));
+            if a > b || b > self.indices.len() {
+                return Err(format!("indptr out of order or out of range at row {r}"));
             }
             let row = &self.indices[a..b];
             if row.iter().any(|&c| c as usize >= self.cols) {
