@@ -12,6 +12,7 @@
 
 mod data_cmd;
 mod output;
+mod retrieval_cmd;
 #[allow(dead_code)] // line charts are for the part chapters
 mod plot;
 mod tour;
@@ -43,6 +44,10 @@ enum Command {
     /// Find, verify and download the reference data (vocabularies, corpora, test collections).
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
+    /// Build a TF-IDF or BM25 index from a corpus (BEIR folder, JSONL, or folder of .txt files).
+    Index(retrieval_cmd::IndexArgs),
+    /// Search an index: ranked document ids, scores and titles.
+    Search(retrieval_cmd::SearchArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +56,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Tour(args) => tour::run(&args, &out),
         Command::Data(cmd) => data_cmd::run(cmd, &out),
+        Command::Index(args) => retrieval_cmd::index(&args, &out),
+        Command::Search(args) => retrieval_cmd::search(&args, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -203,7 +203,7 @@ impl Analyzer {
             Some(p) => Some(
                 regex::Regex::new(p).map_err(|e| RetrievalError::BadPattern {
                     pattern: p.clone(),
-                    source: Box::new(e),
+                    err: Box::new(e),
                 })?,
             ),
         };
@@ -246,31 +246,37 @@ impl Analyzer {
     }
 
     /// Call `f` with each word of `text` that survives lowercasing, the token
-    /// pattern and the stopword list, in order, before stemming. Indexers use
-    /// this with a word → term cache so each distinct word is stemmed once.
+    /// pattern and the stopword list, in order, before stemming.
     pub fn for_each_word(&self, text: &str, mut f: impl FnMut(&str)) {
+        self.for_each_token(text, |w| {
+            if !self.is_stopword(w) {
+                f(w)
+            }
+        });
+    }
+
+    /// Call `f` with each token of `text` after lowercasing and the token
+    /// pattern, stopwords included. Indexers use this with a word → term cache
+    /// that also remembers stopwords, so each distinct word is looked up once
+    /// and stemmed once.
+    pub fn for_each_token(&self, text: &str, mut f: impl FnMut(&str)) {
         let lowered: Cow<str> = if self.config.lowercase {
             lowercase(text)
         } else {
             Cow::Borrowed(text)
         };
-        let mut emit = |w: &str| {
-            if !self.is_stopword(w) {
-                f(w)
-            }
-        };
         match &self.regex {
-            None => word_runs(&lowered, &mut emit),
+            None => word_runs(&lowered, &mut f),
             Some(re) => {
                 if re.captures_len() > 1 {
                     for caps in re.captures_iter(&lowered) {
                         if let Some(m) = caps.get(1) {
-                            emit(m.as_str());
+                            f(m.as_str());
                         }
                     }
                 } else {
                     for m in re.find_iter(&lowered) {
-                        emit(m.as_str());
+                        f(m.as_str());
                     }
                 }
             }

@@ -202,10 +202,10 @@ fn parse_object(
             detail: "the line is valid JSON but not an object; each line must be one JSON object"
                 .into(),
         }),
-        Err(source) => Err(RetrievalError::MalformedJson {
+        Err(err) => Err(RetrievalError::MalformedJson {
             path: path.to_path_buf(),
             line,
-            source,
+            err,
         }),
     }
 }

@@ -1,4 +1,8 @@
 //! The one error type of this crate.
+//!
+//! Each message already names the underlying cause (I/O error, JSON error), so
+//! the variants carry it as a plain field rather than as `source()`: printed
+//! as a chain (`anyhow`'s `{:#}`) the cause would otherwise appear twice.
 
 use std::path::PathBuf;
 
@@ -12,11 +16,10 @@ pub enum RetrievalError {
     InvalidParam { what: &'static str, detail: String },
 
     /// A custom token pattern that does not compile.
-    #[error("token pattern `{pattern}` is not a valid regex: {source}")]
+    #[error("token pattern `{pattern}` is not a valid regex: {err}")]
     BadPattern {
         pattern: String,
-        #[source]
-        source: Box<regex::Error>,
+        err: Box<regex::Error>,
     },
 
     /// A corpus with no documents.
@@ -40,12 +43,11 @@ pub enum RetrievalError {
     },
 
     /// A JSONL line that is not a JSON object.
-    #[error("{path}:{line}: not a valid JSON object ({source}); every line of a JSONL file must be one JSON object")]
+    #[error("{path}:{line}: not a valid JSON object ({err}); every line of a JSONL file must be one JSON object")]
     MalformedJson {
         path: PathBuf,
         line: usize,
-        #[source]
-        source: serde_json::Error,
+        err: serde_json::Error,
     },
 
     /// Input bytes that are not UTF-8.
@@ -93,19 +95,15 @@ pub enum RetrievalError {
     IndexCorrupt { path: PathBuf, detail: String },
 
     /// Any other I/O error, with the path it happened on.
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{path}: {err}")]
+    Io { path: PathBuf, err: std::io::Error },
 }
 
 impl RetrievalError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         RetrievalError::Io {
             path: path.into(),
-            source,
+            err: source,
         }
     }
 
@@ -120,10 +118,10 @@ impl RetrievalError {
 impl From<towel_data::DataError> for RetrievalError {
     fn from(e: towel_data::DataError) -> Self {
         match e {
-            towel_data::DataError::Io { path, source } => RetrievalError::Io { path, source },
+            towel_data::DataError::Io { path, source } => RetrievalError::Io { path, err: source },
             other => RetrievalError::Io {
                 path: PathBuf::new(),
-                source: std::io::Error::other(other.to_string()),
+                err: std::io::Error::other(other.to_string()),
             },
         }
     }

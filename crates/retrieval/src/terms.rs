@@ -67,6 +67,46 @@ impl Vocabulary {
     }
 }
 
+const STOP: u32 = u32::MAX;
+
+/// word → id map. Words of up to 15 bytes (most of them) are packed into a
+/// `u128` key, so a lookup is one multiply-hash and one integer compare, with
+/// no string compare; longer words go to a string map.
+#[derive(Default)]
+struct WordCache {
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<Box<str>, u32>,
+}
+
+impl WordCache {
+    #[inline]
+    fn key(w: &str) -> Option<u128> {
+        let b = w.as_bytes();
+        if b.len() > 15 {
+            return None;
+        }
+        let mut k = [0u8; 16];
+        k[..b.len()].copy_from_slice(b);
+        k[15] = b.len() as u8;
+        Some(u128::from_le_bytes(k))
+    }
+
+    #[inline]
+    fn get(&self, w: &str) -> Option<u32> {
+        match Self::key(w) {
+            Some(k) => self.short.get(&k).copied(),
+            None => self.long.get(w).copied(),
+        }
+    }
+
+    fn insert(&mut self, w: &str, id: u32) {
+        match Self::key(w) {
+            Some(k) => self.short.insert(k, id),
+            None => self.long.insert(w.into(), id),
+        };
+    }
+}
+
 /// What [`count_corpus`] returns.
 #[derive(Debug, Clone)]
 pub struct Counts {
@@ -85,8 +125,8 @@ pub fn count_corpus<S: AsRef<str>>(
     docs: &[S],
     progress: &mut dyn FnMut(usize),
 ) -> Counts {
-    // word (after lowercase + stopwords) -> provisional term id
-    let mut word_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
+    // word (after lowercasing) -> provisional term id, or STOP for a stopword
+    let mut word_ids = WordCache::default();
     // stem -> provisional term id
     let mut stem_ids: FxHashMap<String, u32> = FxHashMap::default();
     let mut terms: Vec<String> = Vec::new();
@@ -96,9 +136,13 @@ pub fn count_corpus<S: AsRef<str>>(
     let mut row: Vec<(u32, u32)> = Vec::new();
     for (i, doc) in docs.iter().enumerate() {
         ids.clear();
-        analyzer.for_each_word(doc.as_ref(), |w| {
+        analyzer.for_each_token(doc.as_ref(), |w| {
             let id = match word_ids.get(w) {
-                Some(&id) => id,
+                Some(id) => id,
+                None if analyzer.is_stopword(w) => {
+                    word_ids.insert(w, STOP);
+                    STOP
+                }
                 None => {
                     let stem = analyzer.stem(w);
                     let id = match stem_ids.get(stem.as_ref()) {
@@ -110,11 +154,13 @@ pub fn count_corpus<S: AsRef<str>>(
                             id
                         }
                     };
-                    word_ids.insert(w.into(), id);
+                    word_ids.insert(w, id);
                     id
                 }
             };
-            ids.push(id);
+            if id != STOP {
+                ids.push(id);
+            }
         });
         doc_len.push(ids.len() as u32);
         ids.sort_unstable();
