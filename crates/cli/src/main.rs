@@ -48,6 +48,8 @@ enum Command {
     Index(retrieval_cmd::IndexArgs),
     /// Search an index: ranked document ids, scores and titles.
     Search(retrieval_cmd::SearchArgs),
+    /// Evaluate an index on judged queries: nDCG@10, Recall@100, MAP, MRR@10, queries/s.
+    Eval(retrieval_cmd::EvalArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Data(cmd) => data_cmd::run(cmd, &out),
         Command::Index(args) => retrieval_cmd::index(&args, &out),
         Command::Search(args) => retrieval_cmd::search(&args, &out),
+        Command::Eval(args) => retrieval_cmd::eval(&args, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -313,6 +313,16 @@ pub fn fetch(
         name: file.name.into(),
         path: file.path.into(),
     })?;
+    fetch_from(dirs, file, url, progress)
+}
+
+/// Like [`fetch`], from another URL (a mirror, or a local server in tests).
+pub fn fetch_from(
+    dirs: &DataDirs,
+    file: &DataFile,
+    url: &str,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<PathBuf, DataError> {
     let cache = dirs.cache_dir.as_ref().ok_or(DataError::NoCacheDir)?;
     let dest = cache.join(file.path);
     let download = |reason: String| DataError::Download {
@@ -322,7 +332,14 @@ pub fn fetch(
     let resp = ureq::get(url)
         .timeout(std::time::Duration::from_secs(60))
         .call()
-        .map_err(|e| download(e.to_string()))?;
+        .map_err(|e| match e {
+            ureq::Error::Status(code, _) => download(format!("HTTP status {code}")),
+            ureq::Error::Transport(t) => download(
+                t.message()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| t.kind().to_string()),
+            ),
+        })?;
     let total = resp
         .header("Content-Length")
         .and_then(|v| v.parse::<u64>().ok());

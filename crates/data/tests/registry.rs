@@ -133,3 +133,71 @@ fn sha256_of_known_bytes() {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
 }
+
+/// Serve `body` once over HTTP on a loopback port; returns the URL.
+fn serve_once(body: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/file", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&body);
+        }
+    });
+    url
+}
+
+#[test]
+fn fetch_checks_sha256_and_writes_into_cache() {
+    let dir = data_or_skip!();
+    let f = registry::by_name("cranfield-raw-readme").unwrap();
+    let good = fs::read(dir.join(f.path)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = DataDirs {
+        data_dir: None,
+        cache_dir: Some(tmp.path().to_path_buf()),
+    };
+    let mut seen = 0;
+    let path = towel_data::fetch_from(&dirs, f, &serve_once(good.clone()), &mut |done, _| {
+        seen = done
+    })
+    .unwrap();
+    assert_eq!(path, tmp.path().join(f.path));
+    assert_eq!(fs::read(&path).unwrap(), good);
+    assert_eq!(seen, good.len() as u64);
+    assert!(matches!(dirs.status(f), Status::Ok { .. }));
+}
+
+#[test]
+fn fetch_of_wrong_bytes_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = DataDirs {
+        data_dir: None,
+        cache_dir: Some(tmp.path().to_path_buf()),
+    };
+    let f = registry::by_name("cranfield-raw-readme").unwrap();
+    let err = towel_data::fetch_from(&dirs, f, &serve_once(b"tampered".to_vec()), &mut |_, _| {})
+        .unwrap_err();
+    assert!(matches!(err, DataError::Mismatch { .. }), "{err}");
+    assert!(!tmp.path().join(f.path).exists());
+}
+
+#[test]
+fn fetch_unreachable_says_how_to_work_offline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = DataDirs {
+        data_dir: None,
+        cache_dir: Some(tmp.path().to_path_buf()),
+    };
+    // Port 9 (discard) on loopback: connection refused, no network needed.
+    let f = registry::by_name("tinyshakespeare").unwrap();
+    let err = towel_data::fetch_from(&dirs, f, "http://127.0.0.1:9/x", &mut |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("TOWEL_DATA_DIR"), "{err}");
+}
