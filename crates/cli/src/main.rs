@@ -12,9 +12,9 @@
 
 mod data_cmd;
 mod output;
-mod retrieval_cmd;
 #[allow(dead_code)] // line charts are for the part chapters
 mod plot;
+mod retrieval_cmd;
 mod tour;
 
 use std::process::ExitCode;

@@ -180,9 +180,11 @@ pub fn index(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
     let read_s = start.elapsed().as_secs_f64();
     let bar = out.progress(Some(docs.len() as u64), "indexing");
     bar.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} documents ({per_sec}, eta {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg:>12} [{bar:30}] {pos}/{len} documents ({per_sec}, eta {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     let t = Instant::now();
     let mut last = 0usize;
@@ -217,7 +219,11 @@ pub fn index(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
             r.analyzer().config().stemmer,
             index_s
         );
-        println!("wrote {} ({})", args.out.display(), crate::tour::human_bytes(bytes));
+        println!(
+            "wrote {} ({})",
+            args.out.display(),
+            crate::tour::human_bytes(bytes)
+        );
     }
     Ok(())
 }
@@ -302,7 +308,9 @@ pub struct EvalArgs {
 pub fn eval(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
     use std::collections::HashSet;
     use towel_retrieval::corpus::read_queries;
-    use towel_retrieval::eval::{beir_paths, evaluate_with_corpus, read_qrels, write_trec_run, Run};
+    use towel_retrieval::eval::{
+        beir_paths, evaluate_with_corpus, read_qrels, write_trec_run, Run,
+    };
 
     let (qpath, rpath) = match (&args.beir, &args.queries, &args.qrels) {
         (Some(dir), _, _) => beir_paths(dir)?,
@@ -316,8 +324,10 @@ pub fn eval(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
     let queries = read_queries(&qpath)?;
     let mut qrels = read_qrels(&rpath)?;
     // Evaluate the judged queries that have a text, as the BEIR peers do.
-    let texts: std::collections::HashMap<&str, &str> =
-        queries.iter().map(|q| (q.id.as_str(), q.text.as_str())).collect();
+    let texts: std::collections::HashMap<&str, &str> = queries
+        .iter()
+        .map(|q| (q.id.as_str(), q.text.as_str()))
+        .collect();
     let before = qrels.len();
     qrels.retain(|qid, _| texts.contains_key(qid.as_str()));
     if qrels.len() < before {
@@ -376,7 +386,12 @@ pub fn eval(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
             "search_seconds": secs,
         }))?;
     } else {
-        println!("{} on {} queries (top-{}):", r.method().describe(), ev.queries, args.k);
+        println!(
+            "{} on {} queries (top-{}):",
+            r.method().describe(),
+            ev.queries,
+            args.k
+        );
         println!("  nDCG@10     {:.4}", m.ndcg_at_10);
         println!("  Recall@100  {:.4}", m.recall_at_100);
         println!("  MAP         {:.4}", m.map);

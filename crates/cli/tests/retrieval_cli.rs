@@ -59,7 +59,10 @@ fn index_search_json_and_text() {
         .assert()
         .success()
         .stdout(predicate::str::contains("no document"));
-    for method in [&["--method", "tfidf"][..], &["--variant", "bm25+", "--k1", "1.5"]] {
+    for method in [
+        &["--method", "tfidf"][..],
+        &["--variant", "bm25+", "--k1", "1.5"],
+    ] {
         towel()
             .args(["index", "--corpus"])
             .arg(&corpus)
@@ -86,7 +89,13 @@ fn text_folder_and_custom_fields() {
     fs::write(folder.join("one.txt"), "alpha beta").unwrap();
     fs::write(folder.join("two.txt"), "gamma delta").unwrap();
     let idx = d.path().join("t.idx");
-    towel().args(["index", "--corpus"]).arg(&folder).arg("--out").arg(&idx).assert().success();
+    towel()
+        .args(["index", "--corpus"])
+        .arg(&folder)
+        .arg("--out")
+        .arg(&idx)
+        .assert()
+        .success();
     towel()
         .arg("search")
         .arg(&idx)
@@ -130,7 +139,9 @@ fn bad_inputs_are_one_line_errors() {
         .args(["--method", "tfidf", "--k1", "2"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("--k1 applies to --method bm25 only"));
+        .stderr(predicate::str::contains(
+            "--k1 applies to --method bm25 only",
+        ));
     towel()
         .args(["index", "--corpus"])
         .arg(&corpus)
@@ -150,15 +161,29 @@ fn bad_inputs_are_one_line_errors() {
         .failure()
         .stderr(predicate::str::contains("between 0 and 1"));
     // An index file damaged on disk.
-    towel().args(["index", "--corpus"]).arg(&corpus).arg("--out").arg(&idx).assert().success();
+    towel()
+        .args(["index", "--corpus"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&idx)
+        .assert()
+        .success();
     let mut b = fs::read(&idx).unwrap();
     let n = b.len();
     b[n - 3] ^= 1;
     fs::write(&idx, &b).unwrap();
-    let out = towel().arg("search").arg(&idx).arg("cats").output().unwrap();
+    let out = towel()
+        .arg("search")
+        .arg(&idx)
+        .arg("cats")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.starts_with("error: ") && err.contains("corrupted"), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("corrupted"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
     fs::write(&idx, &b[..n / 2]).unwrap();
     towel()
@@ -176,7 +201,13 @@ fn eval_on_scifact_matches_bm25s() {
     let d = tempfile::tempdir().unwrap();
     let idx = d.path().join("sf.idx");
     let beir = data.join("ir/scifact");
-    towel().args(["index", "--corpus"]).arg(&beir).arg("--out").arg(&idx).assert().success();
+    towel()
+        .args(["index", "--corpus"])
+        .arg(&beir)
+        .arg("--out")
+        .arg(&idx)
+        .assert()
+        .success();
     let run = d.path().join("sf.run");
     let out = towel()
         .args(["--json", "eval"])
@@ -187,15 +218,25 @@ fn eval_on_scifact_matches_bm25s() {
         .arg(&run)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in ["ndcg@10", "recall@100", "map", "mrr@10", "queries", "qps"] {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     assert_eq!(v["queries"], 300);
     // bm25s (lucene, k1 1.2, b 0.75, stopwords + stemmer) measures 0.6791 / 0.9127.
-    assert!((v["ndcg@10"].as_f64().unwrap() - 0.6791).abs() < 5e-5, "{v}");
-    assert!((v["recall@100"].as_f64().unwrap() - 0.9127).abs() < 5e-5, "{v}");
+    assert!(
+        (v["ndcg@10"].as_f64().unwrap() - 0.6791).abs() < 5e-5,
+        "{v}"
+    );
+    assert!(
+        (v["recall@100"].as_f64().unwrap() - 0.9127).abs() < 5e-5,
+        "{v}"
+    );
     let lines = fs::read_to_string(&run).unwrap();
     // At most 100 per query (fewer when fewer documents share a query term).
     let n = lines.lines().count();

@@ -69,7 +69,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let queries: Vec<String> = qids
         .iter()
-        .map(|id| all_queries.iter().find(|q| &q.id == id).unwrap().text.clone())
+        .map(|id| {
+            all_queries
+                .iter()
+                .find(|q| &q.id == id)
+                .unwrap()
+                .text
+                .clone()
+        })
         .collect();
     let texts: Vec<String> = docs.iter().map(|d| d.full_text()).collect();
     let corpus_bytes: usize = texts.iter().map(|t| t.len()).sum();
@@ -78,7 +85,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (index_s, _) = time(repeats, || {
         Retriever::build_scorer(&bm25_analyzer, &texts, Method::bm25(), &mut |_| {}).unwrap()
     });
-    let bm25 = Retriever::build(&docs, AnalyzerConfig::bm25s_english(), Method::bm25(), &mut |_| {})?;
+    let bm25 = Retriever::build(
+        &docs,
+        AnalyzerConfig::bm25s_english(),
+        Method::bm25(),
+        &mut |_| {},
+    )?;
     let (q1_s, _) = time(repeats, || bm25.search_batch(&queries, 10, Some(1)));
     let (q2_s, _) = time(repeats, || bm25.search_batch(&queries, 10, Some(2)));
 
@@ -86,7 +98,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (fit_s, _) = time(repeats, || {
         Retriever::build_scorer(&tfidf_analyzer, &texts, Method::tfidf(), &mut |_| {}).unwrap()
     });
-    let tfidf = Retriever::build(&docs, AnalyzerConfig::default(), Method::tfidf(), &mut |_| {})?;
+    let tfidf = Retriever::build(
+        &docs,
+        AnalyzerConfig::default(),
+        Method::tfidf(),
+        &mut |_| {},
+    )?;
     let (tq_s, _) = time(repeats, || tfidf.search_batch(&queries, 100, Some(1)));
 
     if let Some(path) = runs_out {
@@ -112,7 +129,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 variant: v,
                 ..Bm25Params::default()
             };
-            let r = Retriever::build(&docs, AnalyzerConfig::bm25s_english(), Method::Bm25(p), &mut |_| {})?;
+            let r = Retriever::build(
+                &docs,
+                AnalyzerConfig::bm25s_english(),
+                Method::Bm25(p),
+                &mut |_| {},
+            )?;
             put(format!("bm25_{}", v.name()), &r);
         }
         put("tfidf".into(), &tfidf);

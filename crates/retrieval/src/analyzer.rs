@@ -215,9 +215,7 @@ impl Analyzer {
             .collect();
         let stemmer = match config.stemmer {
             StemmerKind::None => None,
-            StemmerKind::English => Some(snowstem::Stemmer::create(
-                snowstem::Algorithm::English,
-            )),
+            StemmerKind::English => Some(snowstem::Stemmer::create(snowstem::Algorithm::English)),
         };
         Ok(Analyzer {
             config,
@@ -379,7 +377,10 @@ mod tests {
     #[test]
     fn runs_match_python_on_small_cases() {
         let a = Analyzer::new(AnalyzerConfig::default()).unwrap();
-        assert_eq!(a.analyze("a bc d_e ÉCOLE x²"), vec!["bc", "d_e", "école", "x²"]);
+        assert_eq!(
+            a.analyze("a bc d_e ÉCOLE x²"),
+            vec!["bc", "d_e", "école", "x²"]
+        );
         assert_eq!(a.analyze("e\u{301}te"), vec!["te"]);
         assert!(a.analyze("").is_empty());
     }

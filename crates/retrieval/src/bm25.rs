@@ -101,9 +101,7 @@ impl Bm25Variant {
         let tf64 = tf32 as f64;
         let norm = b * len / avg_len;
         match self {
-            Bm25Variant::Robertson | Bm25Variant::Lucene => {
-                tf64 / (k1 * ((1.0 - b) + norm) + tf64)
-            }
+            Bm25Variant::Robertson | Bm25Variant::Lucene => tf64 / (k1 * ((1.0 - b) + norm) + tf64),
             Bm25Variant::Atire => {
                 // `tf_array * (k1 + 1)` stays float32 in NumPy.
                 let num = (tf32 * (k1 + 1.0) as f32) as f64;
@@ -234,9 +232,9 @@ impl Bm25Index {
             indices: tf.indices.clone(),
             data: Vec::with_capacity(tf.nnz()),
         };
-        for d in 0..n {
+        for (d, &len) in doc_len.iter().enumerate().take(n) {
             let (terms, counts) = tf.row(d);
-            let len = doc_len[d] as f64;
+            let len = len as f64;
             for (&t, &c) in terms.iter().zip(counts) {
                 let mut s = idf32[t as usize] as f64 * v.tfc(c, len, avg_doc_len, &params);
                 if !nonoccurrence.is_empty() {

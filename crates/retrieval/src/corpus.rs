@@ -136,7 +136,10 @@ fn string_field(
         Some(Value::Null) | None if !required => Ok(String::new()),
         None => Err(missing(format!(
             "no `{name}` field (fields present: {})",
-            obj.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            obj.keys()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
         Some(other) => Err(missing(format!(
             "field `{name}` must be a string, found {}",
@@ -216,11 +219,7 @@ pub fn read_text_dir(dir: &Path) -> Result<Vec<Document>, RetrievalError> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|e| RetrievalError::io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .is_some_and(|x| x.eq_ignore_ascii_case("txt"))
-        })
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("txt")))
         .collect();
     files.sort();
     let mut docs = Vec::with_capacity(files.len());

@@ -67,7 +67,9 @@ pub enum RetrievalError {
     },
 
     /// TF-IDF pruning (`min_df` / `max_df`) left no term, or the corpus has none.
-    #[error("no terms remain{detail}; lower min_df, raise max_df, or check the stopwords and documents")]
+    #[error(
+        "no terms remain{detail}; lower min_df, raise max_df, or check the stopwords and documents"
+    )]
     NoTerms { detail: String },
 
     /// A file that is not a towel index at all.

@@ -337,7 +337,8 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Retriever, RetrievalError
         if m.indptr.len() != n_terms + 1 {
             return Err(c.corrupt("posting offsets do not match the vocabulary size"));
         }
-        m.validate().map_err(|e| c.corrupt(format!("postings: {e}")))?;
+        m.validate()
+            .map_err(|e| c.corrupt(format!("postings: {e}")))?;
         Ok(m)
     }
     let scorer = match meta.method {

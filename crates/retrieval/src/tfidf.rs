@@ -321,11 +321,17 @@ fn remap_to_fixed(
     fixed: &[String],
 ) -> Result<(Vocabulary, CsrMatrix<u32>), RetrievalError> {
     if fixed.is_empty() {
-        return Err(RetrievalError::param("vocabulary", "the fixed vocabulary is empty"));
+        return Err(RetrievalError::param(
+            "vocabulary",
+            "the fixed vocabulary is empty",
+        ));
     }
     let fixed_vocab = Vocabulary::from_terms(fixed.to_vec());
     if fixed_vocab.len() != fixed.len() {
-        return Err(RetrievalError::param("vocabulary", "the fixed vocabulary repeats a term"));
+        return Err(RetrievalError::param(
+            "vocabulary",
+            "the fixed vocabulary repeats a term",
+        ));
     }
     let map: Vec<Option<u32>> = vocab.terms().iter().map(|t| fixed_vocab.id(t)).collect();
     let mut out = CsrMatrix::<u32>::new(fixed.len());

@@ -24,7 +24,10 @@ fn bm25s_plain() -> AnalyzerConfig {
 #[test]
 fn stopword_lists_are_the_peers() {
     let r = common::fixture("analyzer_ref.json");
-    assert_eq!(strings(&r["stopwords"]["sklearn"]), stopwords::SKLEARN.to_vec());
+    assert_eq!(
+        strings(&r["stopwords"]["sklearn"]),
+        stopwords::SKLEARN.to_vec()
+    );
     assert_eq!(strings(&r["stopwords"]["bm25s"]), stopwords::BM25S.to_vec());
     assert_eq!(stopwords::SKLEARN.len(), 318);
 }
@@ -38,8 +41,16 @@ fn probes_match_python() {
     for p in r["probes"].as_array().unwrap() {
         let text = p["text"].as_str().unwrap();
         assert_eq!(plain.analyze(text), strings(&p["plain"]), "plain: {text:?}");
-        assert_eq!(sk.analyze(text), strings(&p["sklearn_stop"]), "sklearn: {text:?}");
-        assert_eq!(bm.analyze(text), strings(&p["bm25s_stop_stem"]), "bm25s: {text:?}");
+        assert_eq!(
+            sk.analyze(text),
+            strings(&p["sklearn_stop"]),
+            "sklearn: {text:?}"
+        );
+        assert_eq!(
+            bm.analyze(text),
+            strings(&p["bm25s_stop_stem"]),
+            "bm25s: {text:?}"
+        );
     }
 }
 
@@ -73,8 +84,16 @@ fn token_streams_match_python_on_scifact_and_cranfield() {
         for (key, cfg) in &configs {
             let a = Analyzer::new(cfg.clone()).unwrap();
             let (n, sha) = stream_hash(&a, &docs);
-            assert_eq!(n, want[key]["tokens"].as_u64().unwrap(), "{name} {key} token count");
-            assert_eq!(sha, want[key]["sha256"].as_str().unwrap(), "{name} {key} tokens differ");
+            assert_eq!(
+                n,
+                want[key]["tokens"].as_u64().unwrap(),
+                "{name} {key} token count"
+            );
+            assert_eq!(
+                sha,
+                want[key]["sha256"].as_str().unwrap(),
+                "{name} {key} tokens differ"
+            );
         }
         let bm = Analyzer::new(AnalyzerConfig::bm25s_english()).unwrap();
         for (i, toks) in want["first_docs_bm25s_stop_stem"]

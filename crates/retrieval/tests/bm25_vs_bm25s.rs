@@ -30,7 +30,11 @@ fn every_variant_matches_bm25s_on_scifact() {
         .collect();
     for v in Bm25Variant::ALL {
         let w = &want["variants"][v.name()];
-        assert_eq!(counts.vocab.len() as u64, w["vocab"].as_u64().unwrap(), "{v} vocabulary");
+        assert_eq!(
+            counts.vocab.len() as u64,
+            w["vocab"].as_u64().unwrap(),
+            "{v} vocabulary"
+        );
         let params = Bm25Params {
             variant: v,
             ..Bm25Params::default()
@@ -47,7 +51,11 @@ fn every_variant_matches_bm25s_on_scifact() {
         {
             index.score(terms, &mut acc);
             let cands: Vec<(u32, f32)> = acc.candidates().collect();
-            assert_eq!(cands.len() as u64, wq["matched"].as_u64().unwrap(), "{v} q{qi} matched");
+            assert_eq!(
+                cands.len() as u64,
+                wq["matched"].as_u64().unwrap(),
+                "{v} q{qi} matched"
+            );
             let sum: f64 = cands.iter().map(|c| c.1 as f64).sum();
             let want_sum = wq["sum"].as_f64().unwrap();
             assert!(
@@ -57,7 +65,10 @@ fn every_variant_matches_bm25s_on_scifact() {
             let top = acc.top_k(10);
             let wtop = wq["top"].as_array().unwrap();
             for (rank, (got, exp)) in top.iter().zip(wtop).enumerate() {
-                let (ed, es) = (exp[0].as_u64().unwrap() as u32, exp[1].as_f64().unwrap() as f32);
+                let (ed, es) = (
+                    exp[0].as_u64().unwrap() as u32,
+                    exp[1].as_f64().unwrap() as f32,
+                );
                 assert!(
                     (got.1 - es).abs() <= 1e-5,
                     "{v} q{qi} rank {rank}: score {} vs bm25s {es}",
@@ -73,6 +84,9 @@ fn every_variant_matches_bm25s_on_scifact() {
         }
         eprintln!("{v}: {exact}/{total} top-10 scores bit-identical to bm25s");
         // Same float32 steps as bm25s: the scores are the same float32 values.
-        assert_eq!(exact, total, "{v}: only {exact}/{total} scores bit-identical");
+        assert_eq!(
+            exact, total,
+            "{v}: only {exact}/{total} scores bit-identical"
+        );
     }
 }

@@ -34,7 +34,11 @@ fn reads_the_three_layouts() {
     assert_eq!(docs.len(), 2);
     assert_eq!(docs[1].id, "7");
     assert_eq!(docs[0].full_text(), "T x y");
-    let j = write(d.path(), "c.jsonl", b"{\"doc\": \"d1\", \"body\": \"hello\"}\n");
+    let j = write(
+        d.path(),
+        "c.jsonl",
+        b"{\"doc\": \"d1\", \"body\": \"hello\"}\n",
+    );
     assert_eq!(load_corpus(&j, &custom()).unwrap()[0].text, "hello");
     let txt = d.path().join("txt");
     fs::create_dir(&txt).unwrap();
@@ -50,7 +54,10 @@ fn reads_the_three_layouts() {
 fn empty_corpus() {
     let d = tempfile::tempdir().unwrap();
     let p = write(d.path(), "c.jsonl", b"\n\n");
-    assert!(matches!(load_corpus(&p, &Fields::beir()), Err(RetrievalError::EmptyCorpus { .. })));
+    assert!(matches!(
+        load_corpus(&p, &Fields::beir()),
+        Err(RetrievalError::EmptyCorpus { .. })
+    ));
     let empty_dir = d.path().join("e");
     fs::create_dir(&empty_dir).unwrap();
     let e = load_corpus(&empty_dir, &Fields::beir()).unwrap_err();
@@ -73,7 +80,11 @@ fn duplicate_ids() {
 #[test]
 fn missing_or_wrong_fields() {
     let d = tempfile::tempdir().unwrap();
-    let p = write(d.path(), "c.jsonl", b"{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"b\"}\n");
+    let p = write(
+        d.path(),
+        "c.jsonl",
+        b"{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"b\"}\n",
+    );
     let e = load_corpus(&p, &Fields::beir()).unwrap_err();
     assert!(e.to_string().contains(":2: no `text` field"), "{e}");
     let p = write(d.path(), "c2.jsonl", b"{\"doc\": \"a\", \"text\": \"x\"}\n");
@@ -96,16 +107,26 @@ fn malformed_json_says_which_line() {
         b"{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"b\", \"text\": \"x\"}\n{\"_id\": \"c\", \"text\": \n",
     );
     let e = load_corpus(&p, &Fields::beir()).unwrap_err();
-    assert!(matches!(e, RetrievalError::MalformedJson { line: 3, .. }), "{e}");
+    assert!(
+        matches!(e, RetrievalError::MalformedJson { line: 3, .. }),
+        "{e}"
+    );
     assert!(e.to_string().contains("c.jsonl:3"), "{e}");
 }
 
 #[test]
 fn non_utf8() {
     let d = tempfile::tempdir().unwrap();
-    let p = write(d.path(), "c.jsonl", b"{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"b\", \"text\": \"\xff\"}\n");
+    let p = write(
+        d.path(),
+        "c.jsonl",
+        b"{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"b\", \"text\": \"\xff\"}\n",
+    );
     let e = load_corpus(&p, &Fields::beir()).unwrap_err();
-    assert!(matches!(e, RetrievalError::NotUtf8 { line: Some(2), .. }), "{e}");
+    assert!(
+        matches!(e, RetrievalError::NotUtf8 { line: Some(2), .. }),
+        "{e}"
+    );
     let txt = d.path().join("t");
     fs::create_dir(&txt).unwrap();
     write(&txt, "a.txt", b"ok \xc3");
@@ -122,9 +143,17 @@ fn missing_path() {
 #[test]
 fn queries_jsonl_and_tsv() {
     let d = tempfile::tempdir().unwrap();
-    let j = write(d.path(), "q.jsonl", b"{\"_id\": \"1\", \"text\": \"what\", \"metadata\": {}}\n");
+    let j = write(
+        d.path(),
+        "q.jsonl",
+        b"{\"_id\": \"1\", \"text\": \"what\", \"metadata\": {}}\n",
+    );
     assert_eq!(read_queries(&j).unwrap()[0].text, "what");
-    let t = write(d.path(), "q.tsv", b"query-id\ttext\r\n1\tfirst query\r\n2\tsecond\n");
+    let t = write(
+        d.path(),
+        "q.tsv",
+        b"query-id\ttext\r\n1\tfirst query\r\n2\tsecond\n",
+    );
     let q = read_queries(&t).unwrap();
     assert_eq!(q.len(), 2);
     assert_eq!((q[0].id.as_str(), q[0].text.as_str()), ("1", "first query"));

@@ -40,8 +40,13 @@ fn round_trip_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
     let queries = ["the tour", "tokens and retrieval", "zzz unknown", ""];
     for method in methods() {
-        let r = Retriever::build(&docs(), AnalyzerConfig::bm25s_english(), method.clone(), &mut |_| {})
-            .unwrap();
+        let r = Retriever::build(
+            &docs(),
+            AnalyzerConfig::bm25s_english(),
+            method.clone(),
+            &mut |_| {},
+        )
+        .unwrap();
         let path = dir.path().join("x.idx");
         r.save(&path).unwrap();
         let back = Retriever::load(&path).unwrap();
@@ -63,8 +68,13 @@ fn round_trip_keeps_everything() {
 fn scifact_round_trip() {
     let data = towel_data::data_or_skip!();
     let beir = common::load_beir(&data, "scifact");
-    let r = Retriever::build(&beir.docs, AnalyzerConfig::bm25s_english(), Method::bm25(), &mut |_| {})
-        .unwrap();
+    let r = Retriever::build(
+        &beir.docs,
+        AnalyzerConfig::bm25s_english(),
+        Method::bm25(),
+        &mut |_| {},
+    )
+    .unwrap();
     let bytes = to_bytes(&r);
     let back = from_bytes(&bytes, Path::new("mem")).unwrap();
     for q in beir.queries.iter().take(50) {
@@ -73,7 +83,13 @@ fn scifact_round_trip() {
 }
 
 fn index_bytes() -> Vec<u8> {
-    let r = Retriever::build(&docs(), AnalyzerConfig::default(), Method::bm25(), &mut |_| {}).unwrap();
+    let r = Retriever::build(
+        &docs(),
+        AnalyzerConfig::default(),
+        Method::bm25(),
+        &mut |_| {},
+    )
+    .unwrap();
     to_bytes(&r)
 }
 
@@ -86,7 +102,10 @@ fn truncated_index_is_an_error() {
     let b = index_bytes();
     for cut in [4, 20, 40, b.len() / 2, b.len() - 1] {
         let e = err(&b[..cut]);
-        assert!(matches!(e, RetrievalError::IndexTruncated { .. }), "cut {cut}: {e}");
+        assert!(
+            matches!(e, RetrievalError::IndexTruncated { .. }),
+            "cut {cut}: {e}"
+        );
         assert!(e.to_string().contains("truncated"), "{e}");
     }
 }
@@ -117,7 +136,11 @@ fn wrong_version_is_an_error() {
 
 #[test]
 fn other_files_are_not_indexes() {
-    for bytes in [&b""[..], b"{\"_id\": 1}", b"TOWELIDY and more bytes than a header needs....."] {
+    for bytes in [
+        &b""[..],
+        b"{\"_id\": 1}",
+        b"TOWELIDY and more bytes than a header needs.....",
+    ] {
         assert!(matches!(err(bytes), RetrievalError::NotAnIndex { .. }));
     }
     let e = Retriever::load(Path::new("/nonexistent/dir/x.idx")).unwrap_err();

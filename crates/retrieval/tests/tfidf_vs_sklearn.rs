@@ -64,8 +64,17 @@ fn tfidf_matches_sklearn_on_scifact() {
         let analyzer = Analyzer::new(ac).unwrap();
         let (model, m) = TfidfModel::fit(&analyzer, &texts, &tp, &mut |_| {}).unwrap();
         // Vocabulary: size, exact order, sampled idf.
-        assert_eq!(model.vocab.len() as u64, w["vocab"].as_u64().unwrap(), "{name} vocab size");
-        let joined: String = model.vocab.terms().iter().map(|t| format!("{t}\n")).collect();
+        assert_eq!(
+            model.vocab.len() as u64,
+            w["vocab"].as_u64().unwrap(),
+            "{name} vocab size"
+        );
+        let joined: String = model
+            .vocab
+            .terms()
+            .iter()
+            .map(|t| format!("{t}\n"))
+            .collect();
         assert_eq!(
             towel_data::sha256_hex(joined.as_bytes()),
             w["vocab_sha256"].as_str().unwrap(),
@@ -73,12 +82,19 @@ fn tfidf_matches_sklearn_on_scifact() {
         );
         for s in w["sample_terms"].as_array().unwrap() {
             let j = s[0].as_u64().unwrap() as u32;
-            assert_eq!(model.vocab.term(j), s[1].as_str().unwrap(), "{name} term {j}");
+            assert_eq!(
+                model.vocab.term(j),
+                s[1].as_str().unwrap(),
+                "{name} term {j}"
+            );
             let idf = s[2].as_f64().unwrap();
             assert!(close(model.idf[j as usize], idf, 1e-12), "{name} idf[{j}]");
         }
         let idf_sum: f64 = model.idf.iter().sum();
-        assert!(close(idf_sum, w["idf_sum"].as_f64().unwrap(), 1e-9), "{name} idf sum");
+        assert!(
+            close(idf_sum, w["idf_sum"].as_f64().unwrap(), 1e-9),
+            "{name} idf sum"
+        );
         // Matrix: nnz, three projections over every value, four full rows.
         assert_eq!(m.nnz() as u64, w["nnz"].as_u64().unwrap(), "{name} nnz");
         for (k, p) in w["projections"].as_array().unwrap().iter().enumerate() {
@@ -90,7 +106,10 @@ fn tfidf_matches_sklearn_on_scifact() {
                     s += v * rw * common::col_weight(c as u64, k as u64);
                 }
             }
-            assert!(close(s, p.as_f64().unwrap(), 1e-9), "{name} projection {k}: {s} vs {p}");
+            assert!(
+                close(s, p.as_f64().unwrap(), 1e-9),
+                "{name} projection {k}: {s} vs {p}"
+            );
         }
         for (r, row) in w["rows"].as_object().unwrap() {
             let (cols, vals) = m.row(r.parse().unwrap());
@@ -111,16 +130,27 @@ fn tfidf_matches_sklearn_on_scifact() {
             index.score(&qv, &mut acc);
             let sum: f64 = acc.candidates().map(|c| c.1).sum();
             let e = sums[qi].as_f64().unwrap();
-            assert!((sum - e).abs() <= 1e-6, "{name} q{qi} score sum {sum} vs {e}");
+            assert!(
+                (sum - e).abs() <= 1e-6,
+                "{name} q{qi} score sum {sum} vs {e}"
+            );
             if let Some(t) = tops.get(qi) {
                 let got = acc.top_k(10);
                 let t = t.as_array().unwrap();
                 assert_eq!(got.len(), t.len(), "{name} q{qi} hits");
                 for (rank, (g, e)) in got.iter().zip(t).enumerate() {
                     let (ed, es) = (e[0].as_u64().unwrap() as u32, e[1].as_f64().unwrap());
-                    assert!((g.1 - es).abs() <= 1e-6, "{name} q{qi} rank {rank}: {} vs {es}", g.1);
+                    assert!(
+                        (g.1 - es).abs() <= 1e-6,
+                        "{name} q{qi} rank {rank}: {} vs {es}",
+                        g.1
+                    );
                     if g.0 != ed {
-                        assert!((g.1 - es).abs() <= 1e-12, "{name} q{qi} rank {rank}: doc {} vs {ed}", g.0);
+                        assert!(
+                            (g.1 - es).abs() <= 1e-12,
+                            "{name} q{qi} rank {rank}: doc {} vs {ed}",
+                            g.0
+                        );
                     }
                 }
             }
@@ -145,7 +175,9 @@ fn pruning_errors_are_clear() {
         max_df: DfLimit::Count(1),
         ..TfidfParams::default()
     };
-    let e = TfidfModel::fit(&a, &docs, &p, &mut |_| {}).unwrap_err().to_string();
+    let e = TfidfModel::fit(&a, &docs, &p, &mut |_| {})
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("max_df"), "{e}");
     let p = TfidfParams {
         max_df: DfLimit::Fraction(1.5),

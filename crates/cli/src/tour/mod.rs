@@ -10,6 +10,7 @@
 //! here and list it in [`chapters`].
 
 mod data_chapter;
+mod retrieval_chapter;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -83,7 +84,10 @@ pub trait Chapter {
 
 /// All chapters, in tour order.
 pub fn chapters() -> Vec<Box<dyn Chapter>> {
-    vec![Box::new(data_chapter::DataChapter)]
+    vec![
+        Box::new(data_chapter::DataChapter),
+        Box::new(retrieval_chapter::RetrievalChapter),
+    ]
 }
 
 /// What a chapter produced.

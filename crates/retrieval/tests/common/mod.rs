@@ -36,11 +36,17 @@ pub fn load_beir(data: &Path, name: &str) -> Beir {
         .iter()
         .map(|id| all.iter().find(|q| &q.id == id).unwrap().text.clone())
         .collect();
-    Beir { docs, qids, queries }
+    Beir {
+        docs,
+        qids,
+        queries,
+    }
 }
 
 pub fn fixture(name: &str) -> serde_json::Value {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     serde_json::from_slice(&std::fs::read(&p).expect("fixture exists")).expect("fixture is JSON")
 }
 
