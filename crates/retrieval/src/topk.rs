@@ -1,22 +1,23 @@
 //! Score accumulation over posting lists and top-k selection.
 //!
-//! [`Accumulator`] keeps one score slot per document plus a generation stamp,
-//! so a query touches only the documents in its posting lists and nothing has
-//! to be cleared between queries. [`top_k`] picks the best `k` by partial
-//! selection (`select_nth_unstable`), then sorts only those `k`.
+//! [`Accumulator`] keeps one score slot per document plus a bitset of the
+//! documents touched by the current query: adding a posting is a branch-free
+//! `scores[d] += v; bits[d / 64] |= 1 << (d % 64)`, and only the touched slots
+//! are cleared for the next query. [`Accumulator::top_k`] walks the set bits
+//! (documents in index order) through a bounded heap of the `k` best, so it
+//! costs one compare per matched document, not a sort.
 //!
 //! Ranking order: score descending, then document index ascending, so ties
 //! come out in a stable, documented order.
 
 use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 /// Per-thread scratch space for scoring queries against `n_docs` documents.
 #[derive(Debug, Clone)]
 pub struct Accumulator<T> {
     scores: Vec<T>,
-    stamp: Vec<u32>,
-    epoch: u32,
-    touched: Vec<u32>,
+    bits: Vec<u64>,
 }
 
 impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
@@ -24,19 +25,20 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
     pub fn new(n_docs: usize) -> Self {
         Accumulator {
             scores: vec![T::default(); n_docs],
-            stamp: vec![0; n_docs],
-            epoch: 0,
-            touched: Vec::new(),
+            bits: vec![0; n_docs.div_ceil(64)],
         }
     }
 
-    /// Start a new query.
+    /// Start a new query: clear the documents the last one touched.
     pub fn reset(&mut self) {
-        self.touched.clear();
-        self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == 0 {
-            self.stamp.iter_mut().for_each(|s| *s = 0);
-            self.epoch = 1;
+        for w in 0..self.bits.len() {
+            let mut b = self.bits[w];
+            while b != 0 {
+                let d = w * 64 + b.trailing_zeros() as usize;
+                self.scores[d] = T::default();
+                b &= b - 1;
+            }
+            self.bits[w] = 0;
         }
     }
 
@@ -51,26 +53,36 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
     pub fn add_postings_map<V: Copy>(&mut self, docs: &[u32], values: &[V], f: impl Fn(V) -> T) {
         for (&d, &v) in docs.iter().zip(values) {
             let d = d as usize;
-            if self.stamp[d] != self.epoch {
-                self.stamp[d] = self.epoch;
-                self.scores[d] = T::default();
-                self.touched.push(d as u32);
-            }
             self.scores[d] += f(v);
+            self.bits[d >> 6] |= 1u64 << (d & 63);
         }
     }
 
     /// Add `v` to every document touched so far (bm25l/bm25+ add the
     /// non-occurrence score to every document).
     pub fn add_to_touched(&mut self, v: T) {
-        for &d in &self.touched {
-            self.scores[d as usize] += v;
+        for w in 0..self.bits.len() {
+            let mut b = self.bits[w];
+            while b != 0 {
+                self.scores[w * 64 + b.trailing_zeros() as usize] += v;
+                b &= b - 1;
+            }
         }
     }
 
-    /// The touched documents and their scores.
+    /// The touched documents and their scores, in document order.
     pub fn candidates(&self) -> impl Iterator<Item = (u32, T)> + '_ {
-        self.touched.iter().map(|&d| (d, self.scores[d as usize]))
+        self.bits.iter().enumerate().flat_map(move |(w, &word)| {
+            let mut b = word;
+            std::iter::from_fn(move || {
+                if b == 0 {
+                    return None;
+                }
+                let d = w * 64 + b.trailing_zeros() as usize;
+                b &= b - 1;
+                Some((d as u32, self.scores[d]))
+            })
+        })
     }
 
     /// The `k` best touched documents, best first.
@@ -78,9 +90,41 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
     where
         T: PartialOrd,
     {
-        let mut c: Vec<(u32, T)> = self.candidates().collect();
-        top_k(&mut c, k);
-        c
+        if k == 0 {
+            return Vec::new();
+        }
+        // Max-heap under `rank`, so its top is the worst of the k kept.
+        let mut heap: BinaryHeap<Ranked<T>> = BinaryHeap::with_capacity(k + 1);
+        for c in self.candidates() {
+            if heap.len() < k {
+                heap.push(Ranked(c));
+            } else if let Some(mut worst) = heap.peek_mut() {
+                if rank(&c, &worst.0) == Ordering::Less {
+                    *worst = Ranked(c);
+                }
+            }
+        }
+        heap.into_sorted_vec().into_iter().map(|r| r.0).collect()
+    }
+}
+
+/// A `(doc, score)` ordered by [`rank`] (smaller = better).
+struct Ranked<T>((u32, T));
+
+impl<T: PartialOrd> PartialEq for Ranked<T> {
+    fn eq(&self, o: &Self) -> bool {
+        rank(&self.0, &o.0) == Ordering::Equal
+    }
+}
+impl<T: PartialOrd> Eq for Ranked<T> {}
+impl<T: PartialOrd> PartialOrd for Ranked<T> {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl<T: PartialOrd> Ord for Ranked<T> {
+    fn cmp(&self, o: &Self) -> Ordering {
+        rank(&self.0, &o.0)
     }
 }
 
