@@ -277,7 +277,7 @@ impl Bm25Index {
     /// Only documents containing at least one query term are returned.
     pub fn search(&self, terms: &[u32], k: usize, acc: &mut Accumulator<f32>) -> Vec<(u32, f32)> {
         self.score(terms, acc);
-        acc.top_k(k)
+        acc.take_top_k(k)
     }
 }
 

@@ -178,7 +178,7 @@ impl TfidfModel {
                             .into(),
                     });
                 }
-                prune(counts.vocab, &counts.tf, params, n)?
+                prune(counts.vocab, counts.tf, params, n)?
             }
         };
         let df = document_frequency(&tf);
@@ -266,7 +266,7 @@ impl TfidfModel {
 /// Keep the columns whose df passes min_df/max_df (scikit-learn's `_limit_features`).
 fn prune(
     vocab: Vocabulary,
-    tf: &CsrMatrix<u32>,
+    tf: CsrMatrix<u32>,
     params: &TfidfParams,
     n: usize,
 ) -> Result<(Vocabulary, CsrMatrix<u32>), RetrievalError> {
@@ -278,13 +278,13 @@ fn prune(
             "max_df corresponds to fewer documents than min_df",
         ));
     }
-    let df = document_frequency(tf);
+    let df = document_frequency(&tf);
     let keep: Vec<bool> = df
         .iter()
         .map(|&d| (d as f64) <= hi && (d as f64) >= lo)
         .collect();
     if keep.iter().all(|&k| k) {
-        return Ok((vocab, tf.clone()));
+        return Ok((vocab, tf));
     }
     if !keep.iter().any(|&k| k) {
         return Err(RetrievalError::NoTerms {
@@ -388,6 +388,6 @@ impl TfidfIndex {
         acc: &mut Accumulator<f64>,
     ) -> Vec<(u32, f64)> {
         self.score(query, acc);
-        acc.top_k(k)
+        acc.take_top_k(k)
     }
 }

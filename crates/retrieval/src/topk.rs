@@ -90,21 +90,81 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
     where
         T: PartialOrd,
     {
-        if k == 0 {
-            return Vec::new();
-        }
-        // Max-heap under `rank`, so its top is the worst of the k kept.
-        let mut heap: BinaryHeap<Ranked<T>> = BinaryHeap::with_capacity(k + 1);
-        for c in self.candidates() {
-            if heap.len() < k {
-                heap.push(Ranked(c));
-            } else if let Some(mut worst) = heap.peek_mut() {
-                if rank(&c, &worst.0) == Ordering::Less {
-                    *worst = Ranked(c);
-                }
+        let mut sel = Selector::new(k);
+        for (w, &word) in self.bits.iter().enumerate() {
+            let mut b = word;
+            while b != 0 {
+                let d = w * 64 + b.trailing_zeros() as usize;
+                sel.offer(d as u32, self.scores[d]);
+                b &= b - 1;
             }
         }
-        heap.into_sorted_vec().into_iter().map(|r| r.0).collect()
+        sel.into_sorted()
+    }
+
+    /// [`Accumulator::top_k`], clearing the touched documents on the way, so
+    /// the next [`Accumulator::reset`] has nothing left to do.
+    pub fn take_top_k(&mut self, k: usize) -> Vec<(u32, T)>
+    where
+        T: PartialOrd,
+    {
+        let mut sel = Selector::new(k);
+        for w in 0..self.bits.len() {
+            let mut b = self.bits[w];
+            while b != 0 {
+                let d = w * 64 + b.trailing_zeros() as usize;
+                sel.offer(d as u32, self.scores[d]);
+                self.scores[d] = T::default();
+                b &= b - 1;
+            }
+            self.bits[w] = 0;
+        }
+        sel.into_sorted()
+    }
+}
+
+/// The `k` best of a stream of `(doc, score)` offered in increasing doc
+/// order: a bounded heap whose worst score is kept at hand, so most offers
+/// cost one comparison.
+struct Selector<T> {
+    k: usize,
+    heap: BinaryHeap<Ranked<T>>,
+    worst: Option<T>,
+}
+
+impl<T: PartialOrd + Copy> Selector<T> {
+    fn new(k: usize) -> Self {
+        Selector {
+            k,
+            heap: BinaryHeap::with_capacity(k.min(1 << 16) + 1),
+            worst: None,
+        }
+    }
+
+    #[inline]
+    fn offer(&mut self, d: u32, s: T) {
+        if self.heap.len() < self.k {
+            self.heap.push(Ranked((d, s)));
+            if self.heap.len() == self.k {
+                self.worst = self.heap.peek().map(|r| r.0 .1);
+            }
+        } else if let Some(w) = self.worst {
+            // Documents come in increasing order, so an equal score never wins.
+            if s > w {
+                if let Some(mut top) = self.heap.peek_mut() {
+                    *top = Ranked((d, s));
+                }
+                self.worst = self.heap.peek().map(|r| r.0 .1);
+            }
+        }
+    }
+
+    fn into_sorted(self) -> Vec<(u32, T)> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| r.0)
+            .collect()
     }
 }
 
