@@ -15,6 +15,7 @@ mod output;
 #[allow(dead_code)] // line charts are for the part chapters
 mod plot;
 mod retrieval_cmd;
+mod tokenize_cmd;
 mod tour;
 
 use std::process::ExitCode;
@@ -50,6 +51,8 @@ enum Command {
     Search(retrieval_cmd::SearchArgs),
     /// Evaluate an index on judged queries: nDCG@10, Recall@100, MAP, MRR@10, queries/s.
     Eval(retrieval_cmd::EvalArgs),
+    /// Tokenize with a simple family (bytes, char, word, regex): ids, pieces, counts, or --decode.
+    Tokenize(tokenize_cmd::TokenizeArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Index(args) => retrieval_cmd::index(&args, &out),
         Command::Search(args) => retrieval_cmd::search(&args, &out),
         Command::Eval(args) => retrieval_cmd::eval(&args, &out),
+        Command::Tokenize(args) => tokenize_cmd::run(&args, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

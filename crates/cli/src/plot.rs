@@ -186,7 +186,7 @@ pub fn bar_chart(
             .margin(15)
             .x_label_area_size(45)
             .y_label_area_size(170)
-            .build_cartesian_2d(0.0..max * 1.1, (0..n).into_segmented())
+            .build_cartesian_2d(0.0..max * 1.1, (0..n - 1).into_segmented()) // plotters integer ranges include their end
             .map_err(plot_err)?;
         chart
             .configure_mesh()

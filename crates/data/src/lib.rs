@@ -10,7 +10,7 @@
 //! 1. at an explicit path the caller gives (used as is, no hash check);
 //! 2. under `$TOWEL_DATA_DIR`, a folder with the layout of the reference data;
 //! 3. under the user cache dir (`$TOWEL_CACHE_DIR`, else `~/.cache/towel` on Linux),
-//!    where [`fetch`] puts downloads.
+//!    where `fetch` (feature `download`) puts downloads.
 //!
 //! A registry file found with the wrong sha256 is reported and skipped, never used.
 //!
@@ -23,8 +23,8 @@
 //! ```
 //!
 //! Dependencies: `sha2` (RustCrypto, uses the CPU's SHA extensions when present),
-//! `ureq` (a small blocking HTTP client; towel needs one GET at a time, not an async
-//! runtime), `tempfile` (temp file in the target folder, then an atomic rename),
+//! `ureq` (feature `download`: a small blocking HTTP client; towel needs one GET at a
+//! time, not an async runtime), `tempfile` (temp file in the target folder, then an atomic rename),
 //! `dirs` (the platform's cache folder).
 
 pub mod embedded;
@@ -304,6 +304,7 @@ pub fn write_atomic_with(
 /// Download `file` from its canonical URL into the cache folder, checking its
 /// sha256 before the file appears there. `progress(done, total)` is called as
 /// bytes arrive. Returns the cached path.
+#[cfg(feature = "download")]
 pub fn fetch(
     dirs: &DataDirs,
     file: &DataFile,
@@ -316,7 +317,8 @@ pub fn fetch(
     fetch_from(dirs, file, url, progress)
 }
 
-/// Like [`fetch`], from another URL (a mirror, or a local server in tests).
+/// Like `fetch`, from another URL (a mirror, or a local server in tests).
+#[cfg(feature = "download")]
 pub fn fetch_from(
     dirs: &DataDirs,
     file: &DataFile,

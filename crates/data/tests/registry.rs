@@ -110,6 +110,7 @@ fn write_atomic_replaces_whole_file() {
     assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
 }
 
+#[cfg(feature = "download")]
 #[test]
 fn fetch_without_url_or_network_fails_clearly() {
     let tmp = tempfile::tempdir().unwrap();
@@ -134,6 +135,7 @@ fn sha256_of_known_bytes() {
     );
 }
 
+#[cfg(feature = "download")]
 /// Serve `body` once over HTTP on a loopback port; returns the URL.
 fn serve_once(body: Vec<u8>) -> String {
     use std::io::{Read, Write};
@@ -154,6 +156,7 @@ fn serve_once(body: Vec<u8>) -> String {
     url
 }
 
+#[cfg(feature = "download")]
 #[test]
 fn fetch_checks_sha256_and_writes_into_cache() {
     let dir = data_or_skip!();
@@ -175,6 +178,7 @@ fn fetch_checks_sha256_and_writes_into_cache() {
     assert!(matches!(dirs.status(f), Status::Ok { .. }));
 }
 
+#[cfg(feature = "download")]
 #[test]
 fn fetch_of_wrong_bytes_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
@@ -189,6 +193,7 @@ fn fetch_of_wrong_bytes_writes_nothing() {
     assert!(!tmp.path().join(f.path).exists());
 }
 
+#[cfg(feature = "download")]
 #[test]
 fn fetch_unreachable_says_how_to_work_offline() {
     let tmp = tempfile::tempdir().unwrap();

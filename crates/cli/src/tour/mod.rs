@@ -11,6 +11,7 @@
 
 mod data_chapter;
 mod retrieval_chapter;
+mod tokenizer_chapter;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -86,6 +87,7 @@ pub trait Chapter {
 pub fn chapters() -> Vec<Box<dyn Chapter>> {
     vec![
         Box::new(data_chapter::DataChapter),
+        Box::new(tokenizer_chapter::TokenizerChapter),
         Box::new(retrieval_chapter::RetrievalChapter),
     ]
 }

@@ -1,0 +1,215 @@
+//! `towel tokenize`: the simple tokenizer families (bytes, char, word, regex)
+//! on a file or stdin.
+//!
+//! ```text
+//! towel tokenize --family word --corpus train.txt text.txt      # ids as a JSON array
+//! towel tokenize --family bytes --pieces <<< "héllo"            # pieces, bytes escaped
+//! towel tokenize --family regex --pattern cl100k --count f.txt  # number of tokens
+//! echo '[104,105]' | towel tokenize --family bytes --decode     # ids back to text
+//! ```
+//!
+//! The char, word and regex families learn their vocabulary from `--corpus`,
+//! or from the input itself when no corpus is given (as a char-level model
+//! does with its training text). Learning is deterministic, so the same
+//! `--corpus` decodes what it encoded; `--save-vocab FILE` keeps a learned
+//! vocabulary and `--vocab FILE` uses it again.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde_json::json;
+use towel_tokenizer::{
+    escape_bytes, utf8_input, Builtin, Family, FamilyOptions, FamilyTokenizer, TokenizerError,
+    Unknown, VocabOptions,
+};
+
+use crate::output::Output;
+
+#[derive(clap::Args, Debug)]
+pub struct TokenizeArgs {
+    /// Tokenizer family (optional with --vocab, which knows its family).
+    #[arg(long, short, value_parser = ["bytes", "char", "word", "regex"], required_unless_present = "vocab")]
+    pub family: Option<String>,
+    /// Text to learn the vocabulary from (char, word, regex). Default: the input itself.
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
+    /// Use a vocabulary saved with --save-vocab instead of learning one.
+    #[arg(long, conflicts_with = "corpus")]
+    pub vocab: Option<PathBuf>,
+    /// Save the learned vocabulary as JSON (char, word, regex).
+    #[arg(long)]
+    pub save_vocab: Option<PathBuf>,
+    /// Pre-tokenization pattern of the regex family.
+    #[arg(long, default_value = "gpt2", value_parser = ["gpt2", "cl100k", "o200k"])]
+    pub pattern: String,
+    /// Word and regex families: keep pieces seen at least this many times.
+    #[arg(long, default_value_t = 1)]
+    pub min_count: u64,
+    /// Word and regex families: at most this many ids, <UNK> included.
+    #[arg(long)]
+    pub max_size: Option<usize>,
+    /// Char family: map unseen characters to <UNK> instead of failing.
+    #[arg(long)]
+    pub unk: bool,
+    /// Print the tokens' text (bytes that are not UTF-8 as \xNN) instead of ids.
+    #[arg(long, conflicts_with_all = ["count", "decode"])]
+    pub pieces: bool,
+    /// Print only the number of tokens.
+    #[arg(long, conflicts_with = "decode")]
+    pub count: bool,
+    /// Read a JSON array of ids and print the text they stand for.
+    #[arg(long)]
+    pub decode: bool,
+    /// With --decode: replace invalid UTF-8 with U+FFFD instead of failing.
+    #[arg(long, requires = "decode")]
+    pub lossy: bool,
+    /// Input file (default: stdin).
+    pub file: Option<PathBuf>,
+}
+
+fn read_input(file: Option<&Path>) -> anyhow::Result<Vec<u8>> {
+    match file {
+        Some(p) => std::fs::read(p).with_context(|| format!("reading {}", p.display())),
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .context("reading stdin")?;
+            Ok(buf)
+        }
+    }
+}
+
+fn input_name(file: Option<&Path>) -> String {
+    file.map_or("stdin".to_string(), |p| p.display().to_string())
+}
+
+pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
+    let family: Option<Family> = args.family.as_deref().map(str::parse).transpose()?;
+    let opts = FamilyOptions {
+        pattern: Builtin::from_name(&args.pattern),
+        vocab: VocabOptions {
+            min_count: args.min_count,
+            max_size: args.max_size,
+        },
+        char_unknown: if args.unk {
+            Unknown::Unk
+        } else {
+            Unknown::Error
+        },
+    };
+    let input = read_input(args.file.as_deref())?;
+    let name = input_name(args.file.as_deref());
+    let corpus = match &args.corpus {
+        Some(p) => {
+            Some(std::fs::read(p).with_context(|| format!("reading corpus {}", p.display()))?)
+        }
+        None => None,
+    };
+    let corpus_text = match (&corpus, &args.corpus) {
+        (Some(bytes), Some(p)) => Some(
+            utf8_input(bytes)
+                .map(str::to_owned)
+                .with_context(|| format!("corpus {}", p.display()))?,
+        ),
+        _ => None,
+    };
+
+    let learned = match (&args.vocab, family) {
+        (Some(path), family) => {
+            let t = FamilyTokenizer::load(path)?;
+            if let Some(f) = family.filter(|&f| f != t.family()) {
+                bail!(
+                    "{} is a {} vocabulary, but --family {f} was given",
+                    path.display(),
+                    t.family()
+                );
+            }
+            t
+        }
+        (None, None) => bail!("give --family or --vocab"),
+        (None, Some(family)) => match corpus_text.as_deref() {
+            Some(c) => FamilyTokenizer::learn(family, Some(c), &opts)?,
+            None if !family.needs_corpus() => FamilyTokenizer::learn(family, None, &opts)?,
+            None if args.decode => bail!(
+                "decoding with the {family} family needs --corpus FILE (the text its vocabulary was learned from) or --vocab FILE"
+            ),
+            None => {
+                let text = utf8_input(&input).with_context(|| name.clone())?;
+                FamilyTokenizer::learn(family, Some(text), &opts)
+                    .context("learning the vocabulary from the input (no --corpus given)")?
+            }
+        },
+    };
+    if let Some(path) = &args.save_vocab {
+        learned.save(path).context("--save-vocab")?;
+    }
+    let tok = learned.as_dyn();
+
+    if args.decode {
+        let ids: Vec<u32> = serde_json::from_slice(&input).with_context(|| {
+            format!(
+                "{name}: expected a JSON array of token ids (integers 0..{})",
+                tok.vocab_size()
+            )
+        })?;
+        let text = if args.lossy {
+            tok.decode_lossy(&ids)?
+        } else {
+            match tok.decode(&ids) {
+                Err(TokenizerError::InvalidUtf8 { offset, .. }) => bail!(
+                    "the ids decode to invalid UTF-8 at byte offset {offset}; pass --lossy to replace it with U+FFFD"
+                ),
+                other => other?,
+            }
+        };
+        if out.json {
+            out.print_json(&json!({ "tokenizer": tok.name(), "tokens": ids.len(), "text": text }))?;
+        } else {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+        }
+        return Ok(());
+    }
+
+    let ids = tok.encode_input(&input).with_context(|| name.clone())?;
+
+    if args.count {
+        if out.json {
+            out.print_json(&json!({
+                "tokenizer": tok.name(),
+                "vocab_size": tok.vocab_size(),
+                "bytes": input.len(),
+                "tokens": ids.len(),
+            }))?;
+        } else {
+            println!("{}", ids.len());
+        }
+        return Ok(());
+    }
+    let value = if args.pieces {
+        let pieces = ids
+            .iter()
+            .map(|&id| tok.token_bytes(id).map(escape_bytes))
+            .collect::<Result<Vec<_>, _>>()?;
+        json!(pieces)
+    } else {
+        json!(ids)
+    };
+    if out.json {
+        let key = if args.pieces { "pieces" } else { "ids" };
+        out.print_json(&json!({
+            "tokenizer": tok.name(),
+            "vocab_size": tok.vocab_size(),
+            "tokens": ids.len(),
+            key: value,
+        }))?;
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer(&mut stdout, &value)?;
+        writeln!(stdout)?;
+    }
+    Ok(())
+}

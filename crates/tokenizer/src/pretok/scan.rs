@@ -1,0 +1,414 @@
+//! Hand-written scanners for the three built-in patterns.
+//!
+//! Each scanner answers one question: given the text and a position `p` on
+//! a character boundary where the previous piece ended, where does the piece
+//! that the regex would match at `p` end? Every character of the text is in
+//! some alternative of each built-in pattern (a letter, a number, whitespace,
+//! or "other"), so the regex's matches tile the text with no gaps, and
+//! repeating that question from `p = 0` reproduces `find_iter` exactly.
+//!
+//! ## Why not the regex
+//!
+//! fancy-regex runs these patterns in a backtracking VM (the look-ahead
+//! `(?!\S)` and the possessive quantifiers put them out of reach of the
+//! `regex` crate's automata), and tiktoken spends much of its encode time
+//! there. The VM also keeps backtracking state per character of a run, and
+//! gives up (a runtime error) on long ones: o200k's pattern on 1 MB of
+//! spaces, newlines or `a`, and all three patterns on 1 MB of spaces
+//! followed by a letter (see `tests/pretok.rs`). The scanners below are
+//! plain loops over bytes with one table lookup per character, never fail,
+//! and take time linear in the input.
+//!
+//! ## How each branch mirrors the regex
+//!
+//! The patterns are alternations tried left to right (leftmost-first): the
+//! first alternative that matches at `p` wins, and inside it, greedy
+//! quantifiers prefer longer. Each scanner tries the alternatives in the
+//! same order; the comments in the code name the alternative each branch
+//! implements. The non-obvious parts:
+//!
+//! - `\s+(?!\S)`: `\s+` takes the whole whitespace run `[p, e)`; if a
+//!   non-space follows, the look-ahead fails at `e` and backtracking gives
+//!   back one character, where it succeeds. So the match is the run minus
+//!   its last character, or nothing if the run is one character long. The
+//!   last character then starts the next piece, where ` ?\p{L}` (a plain
+//!   U+0020 only) may join it to the word after it.
+//! - `\s++$` (gpt2, cl100k): the run reaches the end of the text.
+//! - `\s*[\r\n]` (cl100k) and `\s*[\r\n]+` (o200k): `\s*` backtracks from the
+//!   end of the run to its last `\r` or `\n` (both are `\s`), so the match
+//!   ends just after the last line break in the run.
+//! - o200k's words `X?A*B+S?` and `X?A+B*S?` with
+//!   `X = [^\r\n\p{L}\p{N}]`, `A = [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]`,
+//!   `B = [\p{Ll}\p{Lm}\p{Lo}\p{M}]`, `S` the contraction suffix. These are
+//!   not possessive and `A`, `B` share `Lm`, `Lo` and `M` (and `X` contains
+//!   `M`), so the regex backtracks: `X?` first tries to take the first
+//!   character, then not; `A*` takes the maximal run of `A`, then gives back
+//!   characters until one of `B` follows. See [`upper_then_lower`].
+//! - Case-insensitive contractions (`(?i:...)`) use Unicode simple case
+//!   folding like the regex crates: `'ſ` (U+017F, long s) matches `'s`.
+
+use super::unicode::{ClassTable, CRLF, L, LOWER, N, UPPER, WS};
+use super::Builtin;
+
+/// Flags that a character of `[^\s\p{L}\p{N}]` has none of.
+const WLN: u8 = WS | L | N;
+/// Flags that a character of `[^\r\n\p{L}\p{N}]` has none of.
+const CLN: u8 = CRLF | L | N;
+
+/// End of the piece that starts at byte `p` of `b` (valid UTF-8, `p` on a
+/// character boundary, `p < b.len()`). Always `> p`.
+#[inline]
+pub(crate) fn piece_end(kind: Builtin, t: &ClassTable, b: &[u8], p: usize) -> usize {
+    match kind {
+        Builtin::Gpt2 => gpt2(t, b, p),
+        Builtin::Cl100k => cl100k(t, b, p),
+        Builtin::O200k => o200k(t, b, p),
+    }
+}
+
+/// Call `f(start, end)` for every piece of `b`, in order.
+#[inline]
+pub(crate) fn for_each(kind: Builtin, t: &ClassTable, b: &[u8], f: impl FnMut(usize, usize)) {
+    // One loop per pattern, so the scanner inlines into it.
+    match kind {
+        Builtin::Gpt2 => drive(t, b, gpt2, f),
+        Builtin::Cl100k => drive(t, b, cl100k, f),
+        Builtin::O200k => drive(t, b, o200k, f),
+    }
+}
+
+#[inline(always)]
+fn drive(
+    t: &ClassTable,
+    b: &[u8],
+    scan: impl Fn(&ClassTable, &[u8], usize) -> usize,
+    mut f: impl FnMut(usize, usize),
+) {
+    let mut p = 0;
+    while p < b.len() {
+        let e = scan(t, b, p);
+        f(p, e);
+        p = e;
+    }
+}
+
+/// End of the maximal run, from `i`, of characters whose flags satisfy `keep`.
+#[inline(always)]
+fn run(t: &ClassTable, b: &[u8], mut i: usize, keep: impl Fn(u8) -> bool) -> usize {
+    while i < b.len() {
+        let (f, n) = t.at(b, i);
+        if !keep(f) {
+            break;
+        }
+        i += n;
+    }
+    i
+}
+
+/// Flags of the character at `i`, or 0 past the end.
+#[inline(always)]
+fn flags_at(t: &ClassTable, b: &[u8], i: usize) -> u8 {
+    if i < b.len() {
+        t.at(b, i).0
+    } else {
+        0
+    }
+}
+
+/// Start of the last character before byte `e`.
+#[inline(always)]
+fn prev_char_start(b: &[u8], e: usize) -> usize {
+    let mut i = e - 1;
+    while b[i] & 0xC0 == 0x80 {
+        i -= 1;
+    }
+    i
+}
+
+/// `\p{N}{1,3}`, possessive or not (nothing follows it): up to three numbers.
+#[inline(always)]
+fn up_to_three_numbers(t: &ClassTable, b: &[u8], p: usize, n: usize) -> usize {
+    let mut e = p + n;
+    for _ in 0..2 {
+        if e >= b.len() {
+            break;
+        }
+        let (f, m) = t.at(b, e);
+        if f & N == 0 {
+            break;
+        }
+        e += m;
+    }
+    e
+}
+
+/// ` ?[^\s\p{L}\p{N}]+`: the start of the "other" run (after an optional
+/// plain space), if there is one at `p`.
+#[inline(always)]
+fn other_run_start(t: &ClassTable, b: &[u8], p: usize, f: u8) -> Option<usize> {
+    if b[p] == b' ' {
+        // ` ?` is greedy: with the space if an "other" character follows;
+        // without it, the space itself is not "other".
+        (p + 1 < b.len() && flags_at(t, b, p + 1) & WLN == 0).then_some(p + 1)
+    } else {
+        (f & WLN == 0).then_some(p)
+    }
+}
+
+/// Whether the character at `i` matches ASCII letter `lower` under the
+/// regex crates' Unicode simple case folding; returns the end of it.
+/// (Among the letters of the contractions only `s` has a non-ASCII fold,
+/// U+017F `ſ`; `k` would add U+212A, the Kelvin sign.)
+#[inline(always)]
+fn fold_eq(b: &[u8], i: usize, lower: u8) -> Option<usize> {
+    let c = *b.get(i)?;
+    if c | 0x20 == lower {
+        return Some(i + 1);
+    }
+    let extra: &[u8] = match lower {
+        b's' => "\u{17F}".as_bytes(),
+        b'k' => "\u{212A}".as_bytes(),
+        _ => return None,
+    };
+    b[i..].starts_with(extra).then_some(i + extra.len())
+}
+
+/// The contractions as `(first letter, optional second letter)`.
+fn fold_seq(b: &[u8], i: usize, first: u8, second: Option<u8>) -> Option<usize> {
+    let j = fold_eq(b, i, first)?;
+    match second {
+        Some(s) => fold_eq(b, j, s),
+        None => Some(j),
+    }
+}
+
+// ---------------------------------------------------------------- gpt2 ----
+
+/// GPT-2 (r50k, p50k):
+/// `'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s`
+#[inline(always)]
+fn gpt2(t: &ClassTable, b: &[u8], p: usize) -> usize {
+    let len = b.len();
+    // `'(?:[sdmt]|ll|ve|re)`, case-sensitive.
+    if b[p] == b'\'' {
+        match (b.get(p + 1), b.get(p + 2)) {
+            (Some(b's' | b'd' | b'm' | b't'), _) => return p + 2,
+            (Some(b'l'), Some(b'l')) | (Some(b'v' | b'r'), Some(b'e')) => return p + 3,
+            _ => {}
+        }
+    }
+    let (f, _) = t.at(b, p);
+    // ` ?\p{L}++ | ?\p{N}++ | ?[^\s\p{L}\p{N}]++`: after an optional plain
+    // space, exactly one of the three classes matches any non-space.
+    let (q, fq) = if b[p] == b' ' && p + 1 < len {
+        match t.at(b, p + 1).0 {
+            f1 if f1 & WS == 0 => (p + 1, f1),
+            _ => (p, f),
+        }
+    } else {
+        (p, f)
+    };
+    if fq & L != 0 {
+        return run(t, b, q, |g| g & L != 0); // ` ?\p{L}++`
+    }
+    if fq & N != 0 {
+        return run(t, b, q, |g| g & N != 0); // ` ?\p{N}++`
+    }
+    if fq & WS == 0 {
+        return run(t, b, q, |g| g & WLN == 0); // ` ?[^\s\p{L}\p{N}]++`
+    }
+    // Whitespace at `p`.
+    let e = run(t, b, p, |g| g & WS != 0);
+    if e == len {
+        return e; // `\s++$`
+    }
+    let last = prev_char_start(b, e);
+    if last > p {
+        return last; // `\s+(?!\S)`
+    }
+    e // `\s`
+}
+
+// -------------------------------------------------------------- cl100k ----
+
+/// cl100k_base:
+/// `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
+#[inline(always)]
+fn cl100k(t: &ClassTable, b: &[u8], p: usize) -> usize {
+    let len = b.len();
+    // `'(?i:[sdmt]|ll|ve|re)`
+    if b[p] == b'\'' {
+        let i = p + 1;
+        for (x, y) in [
+            (b's', None),
+            (b'd', None),
+            (b'm', None),
+            (b't', None),
+            (b'l', Some(b'l')),
+            (b'v', Some(b'e')),
+            (b'r', Some(b'e')),
+        ] {
+            if let Some(e) = fold_seq(b, i, x, y) {
+                return e;
+            }
+        }
+    }
+    let (f, n) = t.at(b, p);
+    // `[^\r\n\p{L}\p{N}]?+\p{L}++`: a letter run, or one character of the
+    // class followed by a letter run (the possessive `?+` never gives the
+    // character back, and could not match without it anyway).
+    if f & L != 0 {
+        return run(t, b, p + n, |g| g & L != 0);
+    }
+    if f & CLN == 0 && flags_at(t, b, p + n) & L != 0 {
+        return run(t, b, p + n, |g| g & L != 0);
+    }
+    // `\p{N}{1,3}+`
+    if f & N != 0 {
+        return up_to_three_numbers(t, b, p, n);
+    }
+    // ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
+    if let Some(q) = other_run_start(t, b, p, f) {
+        let e = run(t, b, q, |g| g & WLN == 0);
+        return e + b[e..]
+            .iter()
+            .take_while(|&&c| c == b'\r' || c == b'\n')
+            .count();
+    }
+    // Whitespace at `p`.
+    let e = run(t, b, p, |g| g & WS != 0);
+    if e == len {
+        return e; // `\s++$`
+    }
+    if let Some(k) = b[p..e].iter().rposition(|&c| c == b'\r' || c == b'\n') {
+        return p + k + 1; // `\s*[\r\n]`
+    }
+    let last = prev_char_start(b, e);
+    if last > p {
+        return last; // `\s+(?!\S)`
+    }
+    e // `\s`
+}
+
+// --------------------------------------------------------------- o200k ----
+
+/// o200k_base:
+/// `X?A*B+S?|X?A+B*S?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+/// with `X = [^\r\n\p{L}\p{N}]`, `A = [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]`,
+/// `B = [\p{Ll}\p{Lm}\p{Lo}\p{M}]`, `S = (?i:'s|'t|'re|'ve|'m|'ll|'d)`.
+#[inline(always)]
+fn o200k(t: &ClassTable, b: &[u8], p: usize) -> usize {
+    let len = b.len();
+    let (f, n) = t.at(b, p);
+    // `X?A*B+S?` and `X?A+B*S?`
+    if let Some(e) = o200k_word(t, b, p, f, n) {
+        return o200k_suffix(b, e);
+    }
+    // `\p{N}{1,3}`
+    if f & N != 0 {
+        return up_to_three_numbers(t, b, p, n);
+    }
+    // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
+    if let Some(q) = other_run_start(t, b, p, f) {
+        let e = run(t, b, q, |g| g & WLN == 0);
+        return e + b[e..]
+            .iter()
+            .take_while(|&&c| c == b'\r' || c == b'\n' || c == b'/')
+            .count();
+    }
+    // Whitespace at `p`.
+    let e = run(t, b, p, |g| g & WS != 0);
+    if let Some(k) = b[p..e].iter().rposition(|&c| c == b'\r' || c == b'\n') {
+        return p + k + 1; // `\s*[\r\n]+`
+    }
+    if e == len {
+        return e; // `\s+(?!\S)` at the end of the text
+    }
+    let last = prev_char_start(b, e);
+    if last > p {
+        return last; // `\s+(?!\S)`
+    }
+    e // `\s+` (a single whitespace character before a non-space)
+}
+
+/// The word part of o200k's first two alternatives (without the suffix),
+/// in the order the regex tries them: `X?` greedy first takes the first
+/// character when it is in `X`, then does not.
+#[inline(always)]
+fn o200k_word(t: &ClassTable, b: &[u8], p: usize, f: u8, n: usize) -> Option<usize> {
+    let x = f & CLN == 0;
+    // `X?A*B+`
+    if x {
+        if let Some(e) = upper_then_lower(t, b, p + n) {
+            return Some(e);
+        }
+    }
+    if let Some(e) = upper_then_lower(t, b, p) {
+        return Some(e);
+    }
+    // `X?A+B*`
+    if x {
+        if let Some(e) = uppers_then_lowers(t, b, p + n) {
+            return Some(e);
+        }
+    }
+    uppers_then_lowers(t, b, p)
+}
+
+/// `A*B+` at `q`, with the regex's backtracking: `A*` first takes the
+/// maximal run of `A`; if a `B` character follows, `B+` takes the maximal
+/// run of `B` from there. Otherwise `A*` gives back characters, one at a
+/// time, until the next one is in `B`: that is the last character of the
+/// run that is in both classes (`Lm`, `Lo`, `M`), and `B+` then matches
+/// just it (the one after it is not in `B`, or it would have been last).
+#[inline(always)]
+fn upper_then_lower(t: &ClassTable, b: &[u8], q: usize) -> Option<usize> {
+    let mut i = q;
+    let mut give_back_to = None;
+    while i < b.len() {
+        let (g, m) = t.at(b, i);
+        if g & UPPER == 0 {
+            if g & LOWER != 0 {
+                return Some(run(t, b, i + m, |h| h & LOWER != 0));
+            }
+            break;
+        }
+        if g & LOWER != 0 {
+            give_back_to = Some(i + m);
+        }
+        i += m;
+    }
+    give_back_to
+}
+
+/// `A+B*` at `q`: a non-empty maximal `A` run, then the maximal `B` run.
+#[inline(always)]
+fn uppers_then_lowers(t: &ClassTable, b: &[u8], q: usize) -> Option<usize> {
+    if flags_at(t, b, q) & UPPER == 0 {
+        return None;
+    }
+    let e = run(t, b, q, |h| h & UPPER != 0);
+    Some(run(t, b, e, |h| h & LOWER != 0))
+}
+
+/// `(?i:'s|'t|'re|'ve|'m|'ll|'d)?` at `e`.
+#[inline(always)]
+fn o200k_suffix(b: &[u8], e: usize) -> usize {
+    if b.get(e) != Some(&b'\'') {
+        return e;
+    }
+    for (x, y) in [
+        (b's', None),
+        (b't', None),
+        (b'r', Some(b'e')),
+        (b'v', Some(b'e')),
+        (b'm', None),
+        (b'l', Some(b'l')),
+        (b'd', None),
+    ] {
+        if let Some(end) = fold_seq(b, e + 1, x, y) {
+            return end;
+        }
+    }
+    e
+}
