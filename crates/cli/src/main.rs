@@ -16,6 +16,7 @@ mod encode_cmd;
 mod output;
 #[allow(dead_code)] // line charts are for the part chapters
 mod plot;
+mod retrieval_cmd;
 mod tokenize_cmd;
 mod tour;
 
@@ -53,6 +54,12 @@ enum Command {
     /// Convert vocabularies between .tiktoken, GPT-2 and towel tokenizer files.
     #[command(subcommand)]
     Vocab(encode_cmd::VocabCommand),
+    /// Build a TF-IDF or BM25 index from a corpus (BEIR folder, JSONL, or folder of .txt files).
+    Index(retrieval_cmd::IndexArgs),
+    /// Search an index: ranked document ids, scores and titles.
+    Search(retrieval_cmd::SearchArgs),
+    /// Evaluate an index on judged queries: nDCG@10, Recall@100, MAP, MRR@10, queries/s.
+    Eval(retrieval_cmd::EvalArgs),
     /// Tokenize with a simple family (bytes, char, word, regex): ids, pieces, counts, or --decode.
     Tokenize(tokenize_cmd::TokenizeArgs),
     /// Train byte-level BPE tokenizers (faster than HF tokenizers' trainer) and inspect them.
@@ -69,6 +76,9 @@ fn main() -> ExitCode {
         Command::Encode(args) => encode_cmd::run_encode(args, &out),
         Command::Decode(args) => encode_cmd::run_decode(args, &out),
         Command::Vocab(cmd) => encode_cmd::run_vocab(cmd, &out),
+        Command::Index(args) => retrieval_cmd::index(&args, &out),
+        Command::Search(args) => retrieval_cmd::search(&args, &out),
+        Command::Eval(args) => retrieval_cmd::eval(&args, &out),
         Command::Tokenize(args) => tokenize_cmd::run(&args, &out),
         Command::Bpe(cmd) => bpe_cmd::run(cmd, &out),
     };

@@ -10,6 +10,7 @@
 //! here and list it in [`chapters`].
 
 mod data_chapter;
+mod retrieval_chapter;
 mod tokenizer_chapter;
 mod train_chapter;
 
@@ -89,6 +90,7 @@ pub fn chapters() -> Vec<Box<dyn Chapter>> {
         Box::new(data_chapter::DataChapter),
         Box::new(tokenizer_chapter::TokenizerChapter),
         Box::new(train_chapter::TrainChapter),
+        Box::new(retrieval_chapter::RetrievalChapter),
     ]
 }
 

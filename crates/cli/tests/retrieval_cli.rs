@@ -1,0 +1,261 @@
+//! End-to-end tests of `towel index`, `towel search` and `towel eval`.
+
+use std::fs;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use towel_data::data_or_skip;
+
+fn towel() -> Command {
+    let mut c = Command::cargo_bin("towel").unwrap();
+    c.env_remove("TOWEL_DATA_DIR")
+        .env("TOWEL_CACHE_DIR", "/nonexistent-towel-cache");
+    c
+}
+
+fn small_corpus(dir: &std::path::Path) -> std::path::PathBuf {
+    let p = dir.join("c.jsonl");
+    fs::write(
+        &p,
+        concat!(
+            "{\"_id\": \"cats\", \"title\": \"Cats\", \"text\": \"Cats purr and sleep all day.\"}\n",
+            "{\"_id\": \"dogs\", \"title\": \"Dogs\", \"text\": \"Dogs bark at the cats.\"}\n",
+            "{\"_id\": \"fish\", \"title\": \"Fish\", \"text\": \"Fish swim.\"}\n",
+        ),
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn index_search_json_and_text() {
+    let d = tempfile::tempdir().unwrap();
+    let corpus = small_corpus(d.path());
+    let idx = d.path().join("x.idx");
+    towel()
+        .args(["index", "--corpus"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&idx)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("indexed 3 documents"));
+    let out = towel()
+        .args(["--json", "search"])
+        .arg(&idx)
+        .args(["purring cat", "-k", "5"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hits = v["hits"].as_array().unwrap();
+    assert_eq!(hits[0]["id"], "cats");
+    assert_eq!(hits[0]["title"], "Cats");
+    assert_eq!(hits.len(), 2);
+    towel()
+        .arg("search")
+        .arg(&idx)
+        .arg("zebra")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no document"));
+    for method in [
+        &["--method", "tfidf"][..],
+        &["--variant", "bm25+", "--k1", "1.5"],
+    ] {
+        towel()
+            .args(["index", "--corpus"])
+            .arg(&corpus)
+            .arg("--out")
+            .arg(&idx)
+            .args(method)
+            .assert()
+            .success();
+        towel()
+            .arg("search")
+            .arg(&idx)
+            .arg("dogs")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("dogs"));
+    }
+}
+
+#[test]
+fn text_folder_and_custom_fields() {
+    let d = tempfile::tempdir().unwrap();
+    let folder = d.path().join("docs");
+    fs::create_dir(&folder).unwrap();
+    fs::write(folder.join("one.txt"), "alpha beta").unwrap();
+    fs::write(folder.join("two.txt"), "gamma delta").unwrap();
+    let idx = d.path().join("t.idx");
+    towel()
+        .args(["index", "--corpus"])
+        .arg(&folder)
+        .arg("--out")
+        .arg(&idx)
+        .assert()
+        .success();
+    towel()
+        .arg("search")
+        .arg(&idx)
+        .arg("gamma")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("two"));
+    let j = d.path().join("c.jsonl");
+    fs::write(&j, "{\"key\": \"k1\", \"body\": \"epsilon zeta\"}\n").unwrap();
+    towel()
+        .args(["index", "--corpus"])
+        .arg(&j)
+        .arg("--out")
+        .arg(&idx)
+        .args(["--id-field", "key", "--text-field", "body"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn bad_inputs_are_one_line_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let corpus = small_corpus(d.path());
+    let idx = d.path().join("x.idx");
+    let bad = d.path().join("bad.jsonl");
+    fs::write(&bad, "{\"_id\": \"a\", \"text\": \"x\"}\n{oops\n").unwrap();
+    towel()
+        .args(["index", "--corpus"])
+        .arg(&bad)
+        .arg("--out")
+        .arg(&idx)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("bad.jsonl:2"));
+    assert!(!idx.exists(), "no index is written on error");
+    towel()
+        .args(["index", "--corpus"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&idx)
+        .args(["--method", "tfidf", "--k1", "2"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "--k1 applies to --method bm25 only",
+        ));
+    towel()
+        .args(["index", "--corpus"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&idx)
+        .args(["--variant", "bm26"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("lucene, robertson"));
+    towel()
+        .args(["index", "--corpus"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&idx)
+        .args(["--b", "2"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("between 0 and 1"));
+    // An index file damaged on disk.
+    towel()
+        .args(["index", "--corpus"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&idx)
+        .assert()
+        .success();
+    let mut b = fs::read(&idx).unwrap();
+    let n = b.len();
+    b[n - 3] ^= 1;
+    fs::write(&idx, &b).unwrap();
+    let out = towel()
+        .arg("search")
+        .arg(&idx)
+        .arg("cats")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("error: ") && err.contains("corrupted"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    fs::write(&idx, &b[..n / 2]).unwrap();
+    towel()
+        .arg("search")
+        .arg(&idx)
+        .arg("cats")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("truncated"));
+}
+
+#[test]
+fn eval_on_scifact_matches_bm25s() {
+    let data = data_or_skip!();
+    let d = tempfile::tempdir().unwrap();
+    let idx = d.path().join("sf.idx");
+    let beir = data.join("ir/scifact");
+    towel()
+        .args(["index", "--corpus"])
+        .arg(&beir)
+        .arg("--out")
+        .arg(&idx)
+        .assert()
+        .success();
+    let run = d.path().join("sf.run");
+    let out = towel()
+        .args(["--json", "eval"])
+        .arg(&idx)
+        .arg("--beir")
+        .arg(&beir)
+        .arg("--run")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["ndcg@10", "recall@100", "map", "mrr@10", "queries", "qps"] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["queries"], 300);
+    // bm25s (lucene, k1 1.2, b 0.75, stopwords + stemmer) measures 0.6791 / 0.9127.
+    assert!(
+        (v["ndcg@10"].as_f64().unwrap() - 0.6791).abs() < 5e-5,
+        "{v}"
+    );
+    assert!(
+        (v["recall@100"].as_f64().unwrap() - 0.9127).abs() < 5e-5,
+        "{v}"
+    );
+    let lines = fs::read_to_string(&run).unwrap();
+    // At most 100 per query (fewer when fewer documents share a query term).
+    let n = lines.lines().count();
+    assert!(n > 290 * 100 && n <= 300 * 100, "{n} run lines");
+    assert!(lines.lines().all(|l| l.split_whitespace().count() == 6));
+    // Explicit files give the same; qrels naming unknown docs are a warning.
+    let qrels = d.path().join("q.tsv");
+    let mut text = fs::read_to_string(beir.join("qrels/test.tsv")).unwrap();
+    text.push_str("1\tno-such-doc\t1\n");
+    fs::write(&qrels, text).unwrap();
+    towel()
+        .arg("eval")
+        .arg(&idx)
+        .arg("--queries")
+        .arg(beir.join("queries.jsonl"))
+        .arg("--qrels")
+        .arg(&qrels)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nDCG@10"))
+        .stderr(predicate::str::contains("1 qrels entries name documents"));
+}

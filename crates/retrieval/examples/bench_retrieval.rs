@@ -1,0 +1,172 @@
+//! towel's side of `bench/retrieval_bm25.py`: index and query timings on a
+//! BEIR collection, printed as one JSON line; the runs go to a JSON file so the
+//! script can compare them with the peers' and evaluate them.
+//!
+//! ```sh
+//! cargo run --release -p towel-retrieval --example bench_retrieval -- \
+//!     --beir ../shared/data/ir/scifact --repeats 5 --runs-out /tmp/runs.json
+//! ```
+//!
+//! Timed (median of `--repeats` after one warm-up), documents already in memory
+//! as `title + " " + text` strings, as the Python side has them:
+//! - BM25 index: analyze (lowercase, tokens, bm25s stopwords, Snowball stemmer)
+//!   + eager BM25 scoring (lucene, k1 1.2, b 0.75);
+//! - BM25 queries, top-10, query analysis included, on 1 thread and on 2;
+//! - TF-IDF (scikit-learn defaults) fit_transform (vocabulary, idf, document
+//!   matrix; the inverted postings for search are not counted), and queries
+//!   (transform + cosine top-100) on 1 thread.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use towel_retrieval::analyzer::{Analyzer, AnalyzerConfig};
+use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
+use towel_retrieval::corpus::{load_corpus, read_queries, Fields};
+use towel_retrieval::tfidf::{TfidfModel, TfidfParams};
+use towel_retrieval::{Method, Retriever};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn time<T>(repeats: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut out = f(); // warm-up
+    let mut t = Vec::new();
+    for _ in 0..repeats {
+        let s = Instant::now();
+        out = f();
+        t.push(s.elapsed().as_secs_f64());
+    }
+    (median(t), out)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut beir: Option<PathBuf> = None;
+    let mut repeats = 5usize;
+    let mut runs_out: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--beir" => beir = args.next().map(PathBuf::from),
+            "--repeats" => repeats = args.next().ok_or("--repeats N")?.parse()?,
+            "--runs-out" => runs_out = args.next().map(PathBuf::from),
+            other => return Err(format!("unknown argument {other}").into()),
+        }
+    }
+    let beir = beir.ok_or("--beir DIR is required")?;
+    let docs = load_corpus(&beir, &Fields::beir())?;
+    let all_queries = read_queries(&beir.join("queries.jsonl"))?;
+    // Queries in qrels/test.tsv order, as the peers use them.
+    let qrels = std::fs::read_to_string(beir.join("qrels/test.tsv"))?;
+    let mut qids: Vec<String> = Vec::new();
+    for (i, line) in qrels.lines().enumerate() {
+        let c: Vec<&str> = line.trim_end_matches('\r').split('\t').collect();
+        if c.len() < 3 || (i == 0 && c[2].trim_start_matches('-').parse::<i64>().is_err()) {
+            continue;
+        }
+        if !qids.iter().any(|q| q == c[0]) && all_queries.iter().any(|q| q.id == c[0]) {
+            qids.push(c[0].to_string());
+        }
+    }
+    let queries: Vec<String> = qids
+        .iter()
+        .map(|id| {
+            all_queries
+                .iter()
+                .find(|q| &q.id == id)
+                .unwrap()
+                .text
+                .clone()
+        })
+        .collect();
+    let texts: Vec<String> = docs.iter().map(|d| d.full_text()).collect();
+    let corpus_bytes: usize = texts.iter().map(|t| t.len()).sum();
+
+    let bm25_analyzer = Analyzer::new(AnalyzerConfig::bm25s_english())?;
+    let (index_s, _) = time(repeats, || {
+        Retriever::build_scorer(&bm25_analyzer, &texts, Method::bm25(), &mut |_| {}).unwrap()
+    });
+    let bm25 = Retriever::build(
+        &docs,
+        AnalyzerConfig::bm25s_english(),
+        Method::bm25(),
+        &mut |_| {},
+    )?;
+    let (q1_s, _) = time(repeats, || bm25.search_batch(&queries, 10, Some(1)));
+    let (q2_s, _) = time(repeats, || bm25.search_batch(&queries, 10, Some(2)));
+
+    let tfidf_analyzer = Analyzer::new(AnalyzerConfig::default())?;
+    // fit_transform: vocabulary, idf and the documents x terms matrix (as scikit-learn).
+    let (fit_s, _) = time(repeats, || {
+        TfidfModel::fit(
+            &tfidf_analyzer,
+            &texts,
+            &TfidfParams::default(),
+            &mut |_| {},
+        )
+        .unwrap()
+    });
+    let tfidf = Retriever::build(
+        &docs,
+        AnalyzerConfig::default(),
+        Method::tfidf(),
+        &mut |_| {},
+    )?;
+    let (tq_s, _) = time(repeats, || tfidf.search_batch(&queries, 100, Some(1)));
+
+    if let Some(path) = runs_out {
+        // Top-100 runs for every BM25 variant and TF-IDF, for evaluation and comparison.
+        let mut runs = serde_json::Map::new();
+        let mut put = |name: String, r: &Retriever| {
+            let hits = r.search_batch(&queries, 100, None);
+            let run: serde_json::Map<String, serde_json::Value> = qids
+                .iter()
+                .zip(hits)
+                .map(|(q, h)| {
+                    let v: Vec<serde_json::Value> = h
+                        .iter()
+                        .map(|h| serde_json::json!([r.doc_id(h.doc), h.score]))
+                        .collect();
+                    (q.clone(), serde_json::Value::Array(v))
+                })
+                .collect();
+            runs.insert(name, serde_json::Value::Object(run));
+        };
+        for v in Bm25Variant::ALL {
+            let p = Bm25Params {
+                variant: v,
+                ..Bm25Params::default()
+            };
+            let r = Retriever::build(
+                &docs,
+                AnalyzerConfig::bm25s_english(),
+                Method::Bm25(p),
+                &mut |_| {},
+            )?;
+            put(format!("bm25_{}", v.name()), &r);
+        }
+        put("tfidf".into(), &tfidf);
+        std::fs::write(&path, serde_json::to_vec(&runs)?)?;
+    }
+
+    let n = queries.len() as f64;
+    println!(
+        "{}",
+        serde_json::json!({
+            "docs": docs.len(),
+            "queries": queries.len(),
+            "corpus_bytes": corpus_bytes,
+            "repeats": repeats,
+            "bm25_index_s": index_s,
+            "bm25_qps_1t": n / q1_s,
+            "bm25_qps_2t": n / q2_s,
+            "bm25_vocab": bm25.vocab().len(),
+            "tfidf_fit_s": fit_s,
+            "tfidf_query_s_top100": tq_s,
+            "tfidf_qps_1t": n / tq_s,
+            "tfidf_vocab": tfidf.vocab().len(),
+        })
+    );
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! BM25 in the five variants bm25s implements, with bm25s's numbers.
+//!
+//! Like bm25s, towel scores eagerly: at index time every (term, document)
+//! pair gets its full score contribution `idf(term) · tfc(tf, |d|)`, stored in
+//! the term's posting list; a query is then the sum of its terms' posting
+//! lists (repeated query terms count again, as in bm25s), and top-k is a
+//! partial selection over the documents touched.
+//!
+//! | variant | idf | tf component |
+//! | --- | --- | --- |
+//! | robertson | `ln(max(1, (N−df+0.5)/(df+0.5)))` | `tf / (k1·(1−b+b·|d|/avgdl) + tf)` |
+//! | lucene | `ln(1 + (N−df+0.5)/(df+0.5))` | same as robertson |
+//! | atire | `ln(N/df)` | `tf·(k1+1) / (tf + k1·(1−b+b·|d|/avgdl))` |
+//! | bm25l | `ln((N+1)/(df+0.5))` | `(k1+1)(c+δ)/(k1+c+δ)`, `c = tf/(1−b+b·|d|/avgdl)` |
+//! | bm25+ | `ln((N+1)/df)` | `(k1+1)·tf/(k1·(1−b+b·|d|/avgdl)+tf) + δ` |
+//!
+//! For bm25l and bm25+ a term that a document lacks still scores
+//! `idf · tfc(0)`: each posting stores its score minus that non-occurrence
+//! score, and a query adds the sum of its terms' non-occurrence scores to
+//! every matched document (bm25s's `nonoccurrence_array`).
+//!
+//! **Precision.** bm25s keeps idf and the stored scores in float32 and adds up
+//! a query in float32, with some intermediate steps in float64 (NumPy 2
+//! promotion rules). towel follows the same steps in the same precision, so its
+//! scores are the same float32 values, not just close (the tests check 1e-5).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::RetrievalError;
+use crate::sparse::CsrMatrix;
+use crate::terms::document_frequency;
+use crate::topk::Accumulator;
+
+/// The BM25 variants of bm25s (`method=` there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Bm25Variant {
+    /// Robertson et al.: idf floored at 0.
+    Robertson,
+    /// Lucene's BM25 (bm25s's default): idf `ln(1 + …)`, never negative.
+    #[default]
+    Lucene,
+    /// ATIRE: idf `ln(N/df)`, tf part scaled by `k1 + 1`.
+    Atire,
+    /// BM25L (Lv & Zhai), with a shift δ on the normalized tf.
+    #[serde(rename = "bm25l")]
+    Bm25L,
+    /// BM25+ (Lv & Zhai), with a lower bound δ on the tf part.
+    #[serde(rename = "bm25+")]
+    Bm25Plus,
+}
+
+impl Bm25Variant {
+    /// All variants, in bm25s's order.
+    pub const ALL: [Bm25Variant; 5] = [
+        Bm25Variant::Robertson,
+        Bm25Variant::Lucene,
+        Bm25Variant::Atire,
+        Bm25Variant::Bm25L,
+        Bm25Variant::Bm25Plus,
+    ];
+
+    /// The name bm25s uses (`method=`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Bm25Variant::Robertson => "robertson",
+            Bm25Variant::Lucene => "lucene",
+            Bm25Variant::Atire => "atire",
+            Bm25Variant::Bm25L => "bm25l",
+            Bm25Variant::Bm25Plus => "bm25+",
+        }
+    }
+
+    fn uses_nonoccurrence(self) -> bool {
+        matches!(self, Bm25Variant::Bm25L | Bm25Variant::Bm25Plus)
+    }
+
+    /// The idf of a term in `df` of `n` documents, as bm25s computes it (float64).
+    pub fn idf(self, df: u32, n: usize) -> f64 {
+        let (df, n) = (df as f64, n as f64);
+        match self {
+            Bm25Variant::Robertson => {
+                let inner = (n - df + 0.5) / (df + 0.5);
+                inner.max(1.0).ln()
+            }
+            Bm25Variant::Lucene => (1.0 + (n - df + 0.5) / (df + 0.5)).ln(),
+            Bm25Variant::Atire => (n / df).ln(),
+            Bm25Variant::Bm25L => ((n + 1.0) / (df + 0.5)).ln(),
+            Bm25Variant::Bm25Plus => ((n + 1.0) / df).ln(),
+        }
+    }
+
+    /// The tf component for term frequency `tf` in a document of `len` terms,
+    /// following bm25s's float32/float64 steps.
+    pub fn tfc(self, tf: u32, len: f64, avg_len: f64, p: &Bm25Params) -> f64 {
+        let (k1, b, delta) = (p.k1, p.b, p.delta);
+        let tf32 = tf as f32;
+        let tf64 = tf32 as f64;
+        let norm = b * len / avg_len;
+        match self {
+            Bm25Variant::Robertson | Bm25Variant::Lucene => tf64 / (k1 * ((1.0 - b) + norm) + tf64),
+            Bm25Variant::Atire => {
+                // `tf_array * (k1 + 1)` stays float32 in NumPy.
+                let num = (tf32 * (k1 + 1.0) as f32) as f64;
+                num / (tf64 + k1 * (1.0 - b + norm))
+            }
+            Bm25Variant::Bm25L => {
+                let c = tf64 / (1.0 - b + norm);
+                ((k1 + 1.0) * (c + delta)) / (k1 + c + delta)
+            }
+            Bm25Variant::Bm25Plus => {
+                let num = ((k1 + 1.0) as f32 * tf32) as f64;
+                num / (k1 * (1.0 - b + norm) + tf64) + delta
+            }
+        }
+    }
+}
+
+impl FromStr for Bm25Variant {
+    type Err = RetrievalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "robertson" => Ok(Bm25Variant::Robertson),
+            "lucene" => Ok(Bm25Variant::Lucene),
+            "atire" => Ok(Bm25Variant::Atire),
+            "bm25l" => Ok(Bm25Variant::Bm25L),
+            "bm25+" | "bm25plus" => Ok(Bm25Variant::Bm25Plus),
+            _ => Err(RetrievalError::param(
+                "BM25 variant",
+                format!("`{s}`; use lucene, robertson, atire, bm25l or bm25+"),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Bm25Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// BM25 parameters. Defaults: lucene, k1 = 1.2, b = 0.75, δ = 0.5 (bm25s's
+/// default δ, used by bm25l and bm25+ only). Note bm25s's own default k1 is 1.5;
+/// towel uses the 1.2 that the peer measurements and most systems use.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bm25Params {
+    pub variant: Bm25Variant,
+    pub k1: f64,
+    pub b: f64,
+    pub delta: f64,
+}
+
+impl Default for Bm25Params {
+    fn default() -> Self {
+        Bm25Params {
+            variant: Bm25Variant::Lucene,
+            k1: 1.2,
+            b: 0.75,
+            delta: 0.5,
+        }
+    }
+}
+
+impl Bm25Params {
+    /// Check the ranges: k1 ≥ 0, 0 ≤ b ≤ 1, δ ≥ 0, all finite.
+    pub fn validate(&self) -> Result<(), RetrievalError> {
+        if !(self.k1.is_finite() && self.k1 >= 0.0) {
+            return Err(RetrievalError::param(
+                "k1",
+                format!("{} (must be a finite number >= 0)", self.k1),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.b) {
+            return Err(RetrievalError::param(
+                "b",
+                format!("{} (must be between 0 and 1)", self.b),
+            ));
+        }
+        if !(self.delta.is_finite() && self.delta >= 0.0) {
+            return Err(RetrievalError::param(
+                "delta",
+                format!("{} (must be a finite number >= 0)", self.delta),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// An eager BM25 index: per-term posting lists of score contributions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bm25Index {
+    /// The parameters it was built with.
+    pub params: Bm25Params,
+    /// Mean document length (terms after stopword removal).
+    pub avg_doc_len: f64,
+    /// Terms × documents; each value is the posting's score (minus the
+    /// non-occurrence score for bm25l/bm25+).
+    pub postings: CsrMatrix<f32>,
+    /// Per-term non-occurrence score (bm25l/bm25+), else empty.
+    pub nonoccurrence: Vec<f32>,
+}
+
+impl Bm25Index {
+    /// Build from a documents × terms count matrix and document lengths.
+    pub fn build(
+        tf: &CsrMatrix<u32>,
+        doc_len: &[u32],
+        params: Bm25Params,
+    ) -> Result<Self, RetrievalError> {
+        params.validate()?;
+        let n = tf.rows();
+        let total: u64 = doc_len.iter().map(|&l| l as u64).sum();
+        let avg = if n == 0 { 0.0 } else { total as f64 / n as f64 };
+        // An all-empty corpus would divide by zero: treat every length as average.
+        let avg_doc_len = if avg > 0.0 { avg } else { 1.0 };
+        let v = params.variant;
+        let df = document_frequency(tf);
+        let idf64: Vec<f64> = df.iter().map(|&d| v.idf(d.max(1), n)).collect();
+        let idf32: Vec<f32> = idf64.iter().map(|&x| x as f32).collect();
+        let nonoccurrence: Vec<f32> = if v.uses_nonoccurrence() {
+            let t0 = v.tfc(0, avg_doc_len, avg_doc_len, &params);
+            idf64.iter().map(|&i| (i * t0) as f32).collect()
+        } else {
+            Vec::new()
+        };
+        let mut scored = CsrMatrix::<f32> {
+            cols: tf.cols,
+            indptr: tf.indptr.clone(),
+            indices: tf.indices.clone(),
+            data: Vec::with_capacity(tf.nnz()),
+        };
+        for (d, &len) in doc_len.iter().enumerate().take(n) {
+            let (terms, counts) = tf.row(d);
+            let len = len as f64;
+            for (&t, &c) in terms.iter().zip(counts) {
+                let mut s = idf32[t as usize] as f64 * v.tfc(c, len, avg_doc_len, &params);
+                if !nonoccurrence.is_empty() {
+                    s -= nonoccurrence[t as usize] as f64;
+                }
+                scored.data.push(s as f32);
+            }
+        }
+        Ok(Bm25Index {
+            params,
+            avg_doc_len: avg,
+            postings: scored.transpose(),
+            nonoccurrence,
+        })
+    }
+
+    /// Number of documents.
+    pub fn n_docs(&self) -> usize {
+        self.postings.cols
+    }
+
+    /// Score the documents matching `terms` (term ids, repeats counted) into
+    /// `acc`; afterwards `acc` holds every matched document's BM25 score.
+    pub fn score(&self, terms: &[u32], acc: &mut Accumulator<f32>) {
+        acc.reset();
+        for &t in terms {
+            let (docs, vals) = self.postings.row(t as usize);
+            acc.add_postings(docs, vals);
+        }
+        if !self.nonoccurrence.is_empty() && !terms.is_empty() {
+            let per_term: Vec<f32> = terms
+                .iter()
+                .map(|&t| self.nonoccurrence[t as usize])
+                .collect();
+            acc.add_to_touched(numpy_sum_f32(&per_term));
+        }
+    }
+
+    /// The `k` best documents for `terms`, best first: `(doc index, score)`.
+    /// Only documents containing at least one query term are returned.
+    pub fn search(&self, terms: &[u32], k: usize, acc: &mut Accumulator<f32>) -> Vec<(u32, f32)> {
+        self.score(terms, acc);
+        acc.take_top_k(k)
+    }
+}
+
+/// NumPy's float32 `sum` (pairwise summation with 8 accumulators, blocks of
+/// 128), so the non-occurrence total rounds as in bm25s.
+pub fn numpy_sum_f32(a: &[f32]) -> f32 {
+    fn pairwise(a: &[f32]) -> f32 {
+        let n = a.len();
+        if n < 8 {
+            let mut res = 0.0f32;
+            for &x in a {
+                res += x;
+            }
+            res
+        } else if n <= 128 {
+            let mut r = [0f32; 8];
+            r.copy_from_slice(&a[..8]);
+            let mut i = 8;
+            while i < n - (n % 8) {
+                for j in 0..8 {
+                    r[j] += a[i + j];
+                }
+                i += 8;
+            }
+            let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            while i < n {
+                res += a[i];
+                i += 1;
+            }
+            res
+        } else {
+            let mut n2 = n / 2;
+            n2 -= n2 % 8;
+            pairwise(&a[..n2]) + pairwise(&a[n2..])
+        }
+    }
+    pairwise(a)
+}

@@ -1,0 +1,302 @@
+//! Reading documents and queries: BEIR folders, JSONL files, folders of text
+//! files, query JSONL/TSV files.
+//!
+//! Every reader checks what the indexer relies on and says where it failed:
+//! an empty corpus, a duplicate document id, a missing field, a line that is
+//! not a JSON object (with its line number), bytes that are not UTF-8.
+//!
+//! ```
+//! use towel_retrieval::corpus::{parse_jsonl_docs, Fields};
+//! let docs = parse_jsonl_docs(
+//!     br#"{"_id": "d1", "title": "Cats", "text": "They purr."}"#,
+//!     "mem.jsonl".as_ref(),
+//!     &Fields::beir(),
+//! ).unwrap();
+//! assert_eq!(docs[0].full_text(), "Cats They purr.");
+//! ```
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::RetrievalError;
+
+/// One document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+}
+
+impl Document {
+    /// What gets indexed: `title + " " + text`, or just `text` without a
+    /// title (as the peer baselines build BEIR documents).
+    pub fn full_text(&self) -> String {
+        if self.title.is_empty() {
+            self.text.clone()
+        } else {
+            format!("{} {}", self.title, self.text)
+        }
+    }
+}
+
+/// One query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub id: String,
+    pub text: String,
+}
+
+/// Which JSON fields hold the id, the text and (optionally) the title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fields {
+    pub id: String,
+    pub text: String,
+    /// `None`: no title. A title field that is absent or null in a record is an empty title.
+    pub title: Option<String>,
+}
+
+impl Fields {
+    /// BEIR's `_id`, `text`, `title`.
+    pub fn beir() -> Self {
+        Fields {
+            id: "_id".into(),
+            text: "text".into(),
+            title: Some("title".into()),
+        }
+    }
+}
+
+/// Load a corpus from `path`:
+/// - a folder with `corpus.jsonl` (BEIR layout);
+/// - any other folder: every `*.txt` file is a document, id = file name
+///   without `.txt`, sorted by name;
+/// - a file: JSONL with `fields`.
+pub fn load_corpus(path: &Path, fields: &Fields) -> Result<Vec<Document>, RetrievalError> {
+    let docs = if path.is_dir() {
+        let beir = path.join("corpus.jsonl");
+        if beir.is_file() {
+            read_jsonl_docs(&beir, fields)?
+        } else {
+            read_text_dir(path)?
+        }
+    } else {
+        read_jsonl_docs(path, fields)?
+    };
+    Ok(docs)
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>, RetrievalError> {
+    fs::read(path).map_err(|e| RetrievalError::io(path, e))
+}
+
+fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, RetrievalError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let offset = e.valid_up_to();
+        let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+        RetrievalError::NotUtf8 {
+            path: path.to_path_buf(),
+            line: Some(line),
+            offset,
+        }
+    })
+}
+
+/// Read a JSONL corpus file.
+pub fn read_jsonl_docs(path: &Path, fields: &Fields) -> Result<Vec<Document>, RetrievalError> {
+    parse_jsonl_docs(&read_bytes(path)?, path, fields)
+}
+
+/// Lines of a text (1-based numbers), without `\r`, skipping blank ones.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+        .filter(|(_, l)| !l.trim().is_empty())
+}
+
+fn string_field(
+    obj: &serde_json::Map<String, Value>,
+    name: &str,
+    required: bool,
+    path: &Path,
+    line: usize,
+) -> Result<String, RetrievalError> {
+    let missing = |detail: String| RetrievalError::MissingField {
+        path: path.to_path_buf(),
+        line,
+        detail,
+    };
+    match obj.get(name) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        Some(Value::Null) | None if !required => Ok(String::new()),
+        None => Err(missing(format!(
+            "no `{name}` field (fields present: {})",
+            obj.keys()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        Some(other) => Err(missing(format!(
+            "field `{name}` must be a string, found {}",
+            match other {
+                Value::Null => "null",
+                Value::Bool(_) => "a boolean",
+                Value::Array(_) => "an array",
+                Value::Object(_) => "an object",
+                _ => "something else",
+            }
+        ))),
+    }
+}
+
+/// Parse JSONL corpus bytes (`path` is only for messages).
+pub fn parse_jsonl_docs(
+    bytes: &[u8],
+    path: &Path,
+    fields: &Fields,
+) -> Result<Vec<Document>, RetrievalError> {
+    let text = utf8(bytes, path)?;
+    let mut docs = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (line, l) in lines(text) {
+        let obj = parse_object(l, path, line)?;
+        let id = string_field(&obj, &fields.id, true, path, line)?;
+        let body = string_field(&obj, &fields.text, true, path, line)?;
+        let title = match &fields.title {
+            Some(t) => string_field(&obj, t, false, path, line)?,
+            None => String::new(),
+        };
+        if let Some(first) = seen.insert(id.clone(), line) {
+            return Err(RetrievalError::DuplicateId {
+                path: path.to_path_buf(),
+                id,
+                where_: format!("lines {first} and {line}"),
+            });
+        }
+        docs.push(Document {
+            id,
+            title,
+            text: body,
+        });
+    }
+    if docs.is_empty() {
+        return Err(RetrievalError::EmptyCorpus {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(docs)
+}
+
+fn parse_object(
+    l: &str,
+    path: &Path,
+    line: usize,
+) -> Result<serde_json::Map<String, Value>, RetrievalError> {
+    match serde_json::from_str::<Value>(l) {
+        Ok(Value::Object(o)) => Ok(o),
+        Ok(_) => Err(RetrievalError::MissingField {
+            path: path.to_path_buf(),
+            line,
+            detail: "the line is valid JSON but not an object; each line must be one JSON object"
+                .into(),
+        }),
+        Err(err) => Err(RetrievalError::MalformedJson {
+            path: path.to_path_buf(),
+            line,
+            err,
+        }),
+    }
+}
+
+/// Read a folder of `*.txt` files, one document each (id = file name without
+/// `.txt`), in name order. Sub-folders and other files are ignored.
+pub fn read_text_dir(dir: &Path) -> Result<Vec<Document>, RetrievalError> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| RetrievalError::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("txt")))
+        .collect();
+    files.sort();
+    let mut docs = Vec::with_capacity(files.len());
+    for f in files {
+        let bytes = read_bytes(&f)?;
+        let text = utf8(&bytes, &f)?.to_string();
+        let id = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        docs.push(Document {
+            id,
+            title: String::new(),
+            text,
+        });
+    }
+    if docs.is_empty() {
+        return Err(RetrievalError::EmptyCorpus {
+            path: dir.to_path_buf(),
+        });
+    }
+    Ok(docs)
+}
+
+/// Read queries: JSONL with `_id` and `text` (BEIR `queries.jsonl`), or, for a
+/// `.tsv` file, `id<TAB>text` lines (a first line `query-id`/`id`/`qid` … is a header).
+pub fn read_queries(path: &Path) -> Result<Vec<Query>, RetrievalError> {
+    let bytes = read_bytes(path)?;
+    let is_tsv = path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("tsv"));
+    if is_tsv {
+        parse_tsv_queries(&bytes, path)
+    } else {
+        let fields = Fields {
+            id: "_id".into(),
+            text: "text".into(),
+            title: None,
+        };
+        let text = utf8(&bytes, path)?;
+        let mut out = Vec::new();
+        for (line, l) in lines(text) {
+            let obj = parse_object(l, path, line)?;
+            out.push(Query {
+                id: string_field(&obj, &fields.id, true, path, line)?,
+                text: string_field(&obj, &fields.text, true, path, line)?,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Parse `id<TAB>text` query lines.
+pub fn parse_tsv_queries(bytes: &[u8], path: &Path) -> Result<Vec<Query>, RetrievalError> {
+    let text = utf8(bytes, path)?;
+    let mut out = Vec::new();
+    for (line, l) in lines(text) {
+        let Some((id, q)) = l.split_once('\t') else {
+            return Err(RetrievalError::BadTsv {
+                path: path.to_path_buf(),
+                line,
+                detail: "expected `query-id<TAB>query text`".into(),
+            });
+        };
+        if out.is_empty()
+            && line == 1
+            && matches!(
+                id.trim().to_ascii_lowercase().as_str(),
+                "query-id" | "id" | "qid" | "_id" | "query_id"
+            )
+        {
+            continue;
+        }
+        out.push(Query {
+            id: id.trim().to_string(),
+            text: q.to_string(),
+        });
+    }
+    Ok(out)
+}

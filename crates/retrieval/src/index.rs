@@ -1,0 +1,394 @@
+//! The index file: one self-describing binary file per [`Retriever`].
+//!
+//! Layout (all integers little-endian):
+//!
+//! | bytes | what |
+//! | --- | --- |
+//! | 8 | magic `TOWELIDX` |
+//! | 4 | format version ([`FORMAT_VERSION`]) |
+//! | 4 | reserved (0) |
+//! | 8 | payload length in bytes |
+//! | 4 | CRC-32 (IEEE) of the payload |
+//! | 4 | reserved (0) |
+//! | … | payload |
+//!
+//! The payload is a sequence of sections, each a `u64` length then the bytes:
+//! the metadata as JSON (method and its parameters, analyzer settings, counts,
+//! the towel version that wrote it), the document ids, the titles, the
+//! vocabulary (string tables: `u64` offsets then the UTF-8 bytes), then the
+//! per-term array (BM25: float32 non-occurrence scores; TF-IDF: float64 idf),
+//! and the terms × documents posting lists: `indptr` (u64), document indices
+//! (u32) and values (BM25 float32 scores, TF-IDF float64 weights).
+//!
+//! Files are written atomically with [`towel_data::write_atomic_with`] and read
+//! with one `read` of the whole file; arrays are decoded straight from that
+//! buffer. (A memory map would save the copy, but every loaded array is used
+//! right away and a SciFact index is a few MB, so a single read is as fast and
+//! keeps the loader free of `unsafe`.) The checksum is verified before anything
+//! is parsed, and every structure is validated after, so a damaged file gives
+//! an error, never a panic or wrong results.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analyzer::{Analyzer, AnalyzerConfig};
+use crate::bm25::Bm25Index;
+use crate::error::RetrievalError;
+use crate::retriever::{Method, Retriever, Scorer};
+use crate::sparse::CsrMatrix;
+use crate::terms::Vocabulary;
+use crate::tfidf::{TfidfIndex, TfidfModel};
+
+/// First bytes of every index file.
+pub const MAGIC: &[u8; 8] = b"TOWELIDX";
+/// The format version this code writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = 32;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Meta {
+    towel_version: String,
+    method: Method,
+    analyzer: AnalyzerConfig,
+    n_docs: usize,
+    n_terms: usize,
+    nnz: usize,
+    avg_doc_len: f64,
+}
+
+fn put_section(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn strings_section(strings: &[String]) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(&(strings.len() as u64).to_le_bytes());
+    let mut off = 0u64;
+    b.extend_from_slice(&off.to_le_bytes());
+    for s in strings {
+        off += s.len() as u64;
+        b.extend_from_slice(&off.to_le_bytes());
+    }
+    for s in strings {
+        b.extend_from_slice(s.as_bytes());
+    }
+    b
+}
+
+trait Le: Copy {
+    const SIZE: usize;
+    fn put(self, out: &mut Vec<u8>);
+    fn get(b: &[u8]) -> Self;
+}
+macro_rules! le {
+    ($t:ty, $n:expr) => {
+        impl Le for $t {
+            const SIZE: usize = $n;
+            fn put(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get(b: &[u8]) -> Self {
+                let mut a = [0u8; $n];
+                a.copy_from_slice(b);
+                <$t>::from_le_bytes(a)
+            }
+        }
+    };
+}
+le!(u32, 4);
+le!(u64, 8);
+le!(f32, 4);
+le!(f64, 8);
+
+fn array_section<T: Le>(values: impl ExactSizeIterator<Item = T>) -> Vec<u8> {
+    let mut b = Vec::with_capacity(values.len() * T::SIZE);
+    for v in values {
+        v.put(&mut b);
+    }
+    b
+}
+
+/// Encode a retriever as index file bytes (header + payload).
+pub fn to_bytes(r: &Retriever) -> Vec<u8> {
+    let (extra, postings_bytes): (Vec<u8>, [Vec<u8>; 3]) = match &r.scorer {
+        Scorer::Bm25 { index, .. } => (
+            array_section(index.nonoccurrence.iter().copied()),
+            postings_sections(&index.postings),
+        ),
+        Scorer::Tfidf(t) => (
+            array_section(t.model.idf.iter().copied()),
+            postings_sections(&t.postings),
+        ),
+    };
+    let (avg_doc_len, nnz) = match &r.scorer {
+        Scorer::Bm25 { index, .. } => (index.avg_doc_len, index.postings.nnz()),
+        Scorer::Tfidf(t) => (0.0, t.postings.nnz()),
+    };
+    let meta = Meta {
+        towel_version: env!("CARGO_PKG_VERSION").to_string(),
+        method: r.method(),
+        analyzer: r.analyzer.config().clone(),
+        n_docs: r.n_docs(),
+        n_terms: r.vocab().len(),
+        nnz,
+        avg_doc_len,
+    };
+    let meta_json = serde_json::to_vec(&meta).expect("metadata serializes");
+    let mut payload = Vec::new();
+    put_section(&mut payload, &meta_json);
+    put_section(&mut payload, &strings_section(&r.doc_ids));
+    put_section(&mut payload, &strings_section(&r.titles));
+    put_section(&mut payload, &strings_section(r.vocab().terms()));
+    put_section(&mut payload, &extra);
+    for s in &postings_bytes {
+        put_section(&mut payload, s);
+    }
+    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+fn postings_sections<T: Le>(m: &CsrMatrix<T>) -> [Vec<u8>; 3] {
+    [
+        array_section(m.indptr.iter().map(|&x| x as u64)),
+        array_section(m.indices.iter().copied()),
+        array_section(m.data.iter().copied()),
+    ]
+}
+
+/// Write `r` to `path` atomically.
+pub fn save(r: &Retriever, path: &Path) -> Result<(), RetrievalError> {
+    let bytes = to_bytes(r);
+    towel_data::write_atomic_with(path, |w: &mut dyn Write| w.write_all(&bytes))?;
+    Ok(())
+}
+
+/// Read an index file.
+pub fn load(path: &Path) -> Result<Retriever, RetrievalError> {
+    let bytes = std::fs::read(path).map_err(|e| RetrievalError::io(path, e))?;
+    from_bytes(&bytes, path)
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    path: &'a Path,
+}
+
+impl<'a> Cursor<'a> {
+    fn corrupt(&self, detail: impl Into<String>) -> RetrievalError {
+        RetrievalError::IndexCorrupt {
+            path: self.path.to_path_buf(),
+            detail: detail.into(),
+        }
+    }
+
+    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], RetrievalError> {
+        if self.b.len() < n {
+            return Err(self.corrupt(format!("{what} runs past the end of the payload")));
+        }
+        let (a, rest) = self.b.split_at(n);
+        self.b = rest;
+        Ok(a)
+    }
+
+    fn u64(&mut self, what: &str) -> Result<u64, RetrievalError> {
+        Ok(u64::get(self.take(8, what)?))
+    }
+
+    fn section(&mut self, what: &str) -> Result<&'a [u8], RetrievalError> {
+        let n = self.u64(what)?;
+        let n = usize::try_from(n).map_err(|_| self.corrupt(format!("{what} length overflows")))?;
+        self.take(n, what)
+    }
+
+    fn array<T: Le>(&mut self, what: &str) -> Result<Vec<T>, RetrievalError> {
+        let s = self.section(what)?;
+        if s.len() % T::SIZE != 0 {
+            return Err(self.corrupt(format!("{what} length is not a whole number of items")));
+        }
+        Ok(s.chunks_exact(T::SIZE).map(T::get).collect())
+    }
+
+    fn strings(&mut self, what: &str) -> Result<Vec<String>, RetrievalError> {
+        let s = self.section(what)?;
+        let mut c = Cursor {
+            b: s,
+            path: self.path,
+        };
+        let n = c.u64(what)? as usize;
+        if n > s.len() / 8 {
+            return Err(self.corrupt(format!("{what} count is too large")));
+        }
+        let offs: Vec<u64> = c
+            .take((n + 1) * 8, what)?
+            .chunks_exact(8)
+            .map(u64::get)
+            .collect();
+        let blob = c.b;
+        let mut out = Vec::with_capacity(n);
+        for w in offs.windows(2) {
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            if a > b || b > blob.len() {
+                return Err(self.corrupt(format!("{what} offsets are out of range")));
+            }
+            let st = std::str::from_utf8(&blob[a..b])
+                .map_err(|_| self.corrupt(format!("{what} holds invalid UTF-8")))?;
+            out.push(st.to_string());
+        }
+        Ok(out)
+    }
+}
+
+/// Decode index file bytes (`path` is used in messages).
+pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Retriever, RetrievalError> {
+    let p = || path.to_path_buf();
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        if bytes.len() < MAGIC.len() && MAGIC.starts_with(bytes) && !bytes.is_empty() {
+            return Err(RetrievalError::IndexTruncated {
+                path: p(),
+                expected: HEADER_LEN as u64,
+                actual: bytes.len() as u64,
+            });
+        }
+        return Err(RetrievalError::NotAnIndex { path: p() });
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(RetrievalError::IndexTruncated {
+            path: p(),
+            expected: HEADER_LEN as u64,
+            actual: bytes.len() as u64,
+        });
+    }
+    let version = u32::get(&bytes[8..12]);
+    if version != FORMAT_VERSION {
+        return Err(RetrievalError::IndexVersion {
+            path: p(),
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let payload_len = u64::get(&bytes[16..24]);
+    let crc = u32::get(&bytes[24..28]);
+    let expected = (HEADER_LEN as u64).saturating_add(payload_len);
+    if (bytes.len() as u64) < expected {
+        return Err(RetrievalError::IndexTruncated {
+            path: p(),
+            expected,
+            actual: bytes.len() as u64,
+        });
+    }
+    let corrupt = |d: String| RetrievalError::IndexCorrupt {
+        path: p(),
+        detail: d,
+    };
+    if (bytes.len() as u64) > expected {
+        return Err(corrupt(format!(
+            "{} unexpected bytes after the payload",
+            bytes.len() as u64 - expected
+        )));
+    }
+    let payload = &bytes[HEADER_LEN..];
+    let actual_crc = crc32fast::hash(payload);
+    if actual_crc != crc {
+        return Err(corrupt(format!(
+            "checksum mismatch: stored {crc:08x}, computed {actual_crc:08x}"
+        )));
+    }
+    let mut c = Cursor { b: payload, path };
+    let meta: Meta = serde_json::from_slice(c.section("metadata")?)
+        .map_err(|e| corrupt(format!("metadata is not valid: {e}")))?;
+    let doc_ids = c.strings("document ids")?;
+    let titles = c.strings("titles")?;
+    let terms = c.strings("vocabulary")?;
+    let (n_docs, n_terms) = (meta.n_docs, meta.n_terms);
+    if doc_ids.len() != n_docs || titles.len() != n_docs || terms.len() != n_terms {
+        return Err(corrupt("section sizes disagree with the metadata".into()));
+    }
+    let vocab = Vocabulary::from_terms(terms);
+    let mut distinct = rustc_hash::FxHashSet::default();
+    if !vocab.terms().iter().all(|t| distinct.insert(t.as_str())) {
+        return Err(corrupt("the vocabulary repeats a term".into()));
+    }
+    let analyzer = Analyzer::new(meta.analyzer.clone())
+        .map_err(|e| corrupt(format!("analyzer settings: {e}")))?;
+    fn postings<T: Le>(
+        c: &mut Cursor,
+        n_terms: usize,
+        n_docs: usize,
+    ) -> Result<CsrMatrix<T>, RetrievalError> {
+        let indptr: Vec<u64> = c.array("posting offsets")?;
+        let indices: Vec<u32> = c.array("posting documents")?;
+        let data: Vec<T> = c.array("posting values")?;
+        let m = CsrMatrix {
+            cols: n_docs,
+            indptr: indptr.into_iter().map(|x| x as usize).collect(),
+            indices,
+            data,
+        };
+        if m.indptr.len() != n_terms + 1 {
+            return Err(c.corrupt("posting offsets do not match the vocabulary size"));
+        }
+        m.validate()
+            .map_err(|e| c.corrupt(format!("postings: {e}")))?;
+        Ok(m)
+    }
+    let scorer = match meta.method {
+        Method::Bm25(params) => {
+            let nonoccurrence: Vec<f32> = c.array("non-occurrence scores")?;
+            if !nonoccurrence.is_empty() && nonoccurrence.len() != n_terms {
+                return Err(corrupt("non-occurrence array has the wrong length".into()));
+            }
+            let postings = postings::<f32>(&mut c, n_terms, n_docs)?;
+            Scorer::Bm25 {
+                vocab,
+                index: Bm25Index {
+                    params,
+                    avg_doc_len: meta.avg_doc_len,
+                    postings,
+                    nonoccurrence,
+                },
+            }
+        }
+        Method::Tfidf(params) => {
+            let idf: Vec<f64> = c.array("idf")?;
+            if idf.len() != n_terms {
+                return Err(corrupt("idf array has the wrong length".into()));
+            }
+            let postings = postings::<f64>(&mut c, n_terms, n_docs)?;
+            Scorer::Tfidf(TfidfIndex {
+                model: TfidfModel { params, vocab, idf },
+                postings,
+            })
+        }
+    };
+    if !c.b.is_empty() {
+        return Err(corrupt("unexpected data after the last section".into()));
+    }
+    Ok(Retriever {
+        analyzer,
+        doc_ids,
+        titles,
+        scorer,
+    })
+}
+
+impl Retriever {
+    /// Write this retriever to an index file (atomically).
+    pub fn save(&self, path: &Path) -> Result<(), RetrievalError> {
+        save(self, path)
+    }
+
+    /// Load a retriever from an index file.
+    pub fn load(path: &Path) -> Result<Self, RetrievalError> {
+        load(path)
+    }
+}

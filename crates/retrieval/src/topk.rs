@@ -1,0 +1,215 @@
+//! Score accumulation over posting lists and top-k selection.
+//!
+//! [`Accumulator`] keeps one score slot per document plus a bitset of the
+//! documents touched by the current query: adding a posting is a branch-free
+//! `scores[d] += v; bits[d / 64] |= 1 << (d % 64)`, and only the touched slots
+//! are cleared for the next query. [`Accumulator::top_k`] walks the set bits
+//! (documents in index order) through a bounded heap of the `k` best, so it
+//! costs one compare per matched document, not a sort.
+//!
+//! Ranking order: score descending, then document index ascending, so ties
+//! come out in a stable, documented order.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// Per-thread scratch space for scoring queries against `n_docs` documents.
+#[derive(Debug, Clone)]
+pub struct Accumulator<T> {
+    scores: Vec<T>,
+    bits: Vec<u64>,
+}
+
+impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
+    /// Scratch space for a collection of `n_docs` documents.
+    pub fn new(n_docs: usize) -> Self {
+        Accumulator {
+            scores: vec![T::default(); n_docs],
+            bits: vec![0; n_docs.div_ceil(64)],
+        }
+    }
+
+    /// Start a new query: clear the documents the last one touched.
+    pub fn reset(&mut self) {
+        for w in 0..self.bits.len() {
+            let mut b = self.bits[w];
+            while b != 0 {
+                let d = w * 64 + b.trailing_zeros() as usize;
+                self.scores[d] = T::default();
+                b &= b - 1;
+            }
+            self.bits[w] = 0;
+        }
+    }
+
+    /// Add each `(doc, value)` of one posting list.
+    #[inline]
+    pub fn add_postings(&mut self, docs: &[u32], values: &[T]) {
+        self.add_postings_map(docs, values, |v| v);
+    }
+
+    /// Add `f(value)` for each `(doc, value)` of one posting list.
+    #[inline]
+    pub fn add_postings_map<V: Copy>(&mut self, docs: &[u32], values: &[V], f: impl Fn(V) -> T) {
+        for (&d, &v) in docs.iter().zip(values) {
+            let d = d as usize;
+            self.scores[d] += f(v);
+            self.bits[d >> 6] |= 1u64 << (d & 63);
+        }
+    }
+
+    /// Add `v` to every document touched so far (bm25l/bm25+ add the
+    /// non-occurrence score to every document).
+    pub fn add_to_touched(&mut self, v: T) {
+        for w in 0..self.bits.len() {
+            let mut b = self.bits[w];
+            while b != 0 {
+                self.scores[w * 64 + b.trailing_zeros() as usize] += v;
+                b &= b - 1;
+            }
+        }
+    }
+
+    /// The touched documents and their scores, in document order.
+    pub fn candidates(&self) -> impl Iterator<Item = (u32, T)> + '_ {
+        self.bits.iter().enumerate().flat_map(move |(w, &word)| {
+            let mut b = word;
+            std::iter::from_fn(move || {
+                if b == 0 {
+                    return None;
+                }
+                let d = w * 64 + b.trailing_zeros() as usize;
+                b &= b - 1;
+                Some((d as u32, self.scores[d]))
+            })
+        })
+    }
+
+    /// The `k` best touched documents, best first.
+    pub fn top_k(&self, k: usize) -> Vec<(u32, T)>
+    where
+        T: PartialOrd,
+    {
+        let mut sel = Selector::new(k);
+        for (w, &word) in self.bits.iter().enumerate() {
+            let mut b = word;
+            while b != 0 {
+                let d = w * 64 + b.trailing_zeros() as usize;
+                sel.offer(d as u32, self.scores[d]);
+                b &= b - 1;
+            }
+        }
+        sel.into_sorted()
+    }
+
+    /// [`Accumulator::top_k`], clearing the touched documents on the way, so
+    /// the next [`Accumulator::reset`] has nothing left to do.
+    pub fn take_top_k(&mut self, k: usize) -> Vec<(u32, T)>
+    where
+        T: PartialOrd,
+    {
+        let mut sel = Selector::new(k);
+        for w in 0..self.bits.len() {
+            let mut b = self.bits[w];
+            while b != 0 {
+                let d = w * 64 + b.trailing_zeros() as usize;
+                sel.offer(d as u32, self.scores[d]);
+                self.scores[d] = T::default();
+                b &= b - 1;
+            }
+            self.bits[w] = 0;
+        }
+        sel.into_sorted()
+    }
+}
+
+/// The `k` best of a stream of `(doc, score)` offered in increasing doc
+/// order: a bounded heap whose worst score is kept at hand, so most offers
+/// cost one comparison.
+struct Selector<T> {
+    k: usize,
+    heap: BinaryHeap<Ranked<T>>,
+    worst: Option<T>,
+}
+
+impl<T: PartialOrd + Copy> Selector<T> {
+    fn new(k: usize) -> Self {
+        Selector {
+            k,
+            heap: BinaryHeap::with_capacity(k.min(1 << 16) + 1),
+            worst: None,
+        }
+    }
+
+    #[inline]
+    fn offer(&mut self, d: u32, s: T) {
+        if self.heap.len() < self.k {
+            self.heap.push(Ranked((d, s)));
+            if self.heap.len() == self.k {
+                self.worst = self.heap.peek().map(|r| r.0 .1);
+            }
+        } else if let Some(w) = self.worst {
+            // Documents come in increasing order, so an equal score never wins.
+            if s > w {
+                if let Some(mut top) = self.heap.peek_mut() {
+                    *top = Ranked((d, s));
+                }
+                self.worst = self.heap.peek().map(|r| r.0 .1);
+            }
+        }
+    }
+
+    fn into_sorted(self) -> Vec<(u32, T)> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|r| r.0)
+            .collect()
+    }
+}
+
+/// A `(doc, score)` ordered by [`rank`] (smaller = better).
+struct Ranked<T>((u32, T));
+
+impl<T: PartialOrd> PartialEq for Ranked<T> {
+    fn eq(&self, o: &Self) -> bool {
+        rank(&self.0, &o.0) == Ordering::Equal
+    }
+}
+impl<T: PartialOrd> Eq for Ranked<T> {}
+impl<T: PartialOrd> PartialOrd for Ranked<T> {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl<T: PartialOrd> Ord for Ranked<T> {
+    fn cmp(&self, o: &Self) -> Ordering {
+        rank(&self.0, &o.0)
+    }
+}
+
+fn rank<T: PartialOrd>(a: &(u32, T), b: &(u32, T)) -> Ordering {
+    b.1.partial_cmp(&a.1)
+        .unwrap_or(Ordering::Equal)
+        .then(a.0.cmp(&b.0))
+}
+
+/// Keep the `k` best `(doc, score)` pairs of `items`, sorted best first
+/// (score descending, doc ascending on ties).
+///
+/// ```
+/// let mut v = vec![(0, 1.0), (1, 3.0), (2, 2.0), (3, 3.0)];
+/// towel_retrieval::topk::top_k(&mut v, 3);
+/// assert_eq!(v, vec![(1, 3.0), (3, 3.0), (2, 2.0)]);
+/// ```
+pub fn top_k<T: PartialOrd + Copy>(items: &mut Vec<(u32, T)>, k: usize) {
+    if k == 0 {
+        items.clear();
+        return;
+    }
+    if items.len() > k {
+        items.select_nth_unstable_by(k - 1, rank);
+        items.truncate(k);
+    }
+    items.sort_unstable_by(rank);
+}
