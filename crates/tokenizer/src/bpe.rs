@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 use rayon::prelude::*;
 
-use crate::pretok::Pattern;
+use crate::pretok::{Builtin, Pattern};
 use crate::vocab::{escape_bytes, Rank, Ranks};
 use crate::TokenizerError;
 use merge::Scratch;
@@ -88,6 +88,9 @@ pub struct CoreBpe {
     specials: Vec<(String, Rank)>,
     special_ac: Option<AhoCorasick>,
     pattern: Pattern,
+    /// The pattern's dedicated scanner, when it runs on one (the fast path:
+    /// no `Result` per piece, no fallback needed).
+    scanner: Option<Builtin>,
     n_vocab: u32,
 }
 
@@ -204,6 +207,10 @@ impl CoreBpe {
             decoder,
             specials,
             special_ac,
+            scanner: pattern
+                .uses_scanner()
+                .then(|| pattern.builtin_kind())
+                .flatten(),
             pattern,
             n_vocab: max_id + 1,
         })
@@ -271,6 +278,12 @@ impl CoreBpe {
         let mut buf = Vec::with_capacity(64);
         let mut scratch = Scratch::for_text_len(text.len());
         let mut n = 0;
+        if let Some(b) = self.scanner {
+            b.for_each_piece(text, |p| {
+                n += self.piece_count(p.as_bytes(), &mut buf, &mut scratch);
+            });
+            return n;
+        }
         let mut done = 0;
         for piece in self.pattern.pieces(text) {
             match piece {
@@ -433,13 +446,25 @@ impl CoreBpe {
         out: &mut Vec<Rank>,
         scratch: &mut Scratch,
     ) -> Result<(), TokenizerError> {
+        if let Some(b) = self.scanner {
+            b.for_each_piece(text, |p| self.encode_piece(p.as_bytes(), out, scratch));
+            return Ok(());
+        }
         for piece in self.pattern.pieces(text) {
             self.encode_piece(piece?.as_bytes(), out, scratch);
         }
         Ok(())
     }
 
+    /// [`CoreBpe::encode_segment`] that never fails. A built-in pattern runs
+    /// on its scanner, which cannot fail; only a user regex that fancy-regex
+    /// gives up on needs the fallback: the rest of the text from the failure
+    /// is merged as one piece.
     fn encode_segment_lenient(&self, text: &str, out: &mut Vec<Rank>, scratch: &mut Scratch) {
+        if let Some(b) = self.scanner {
+            b.for_each_piece(text, |p| self.encode_piece(p.as_bytes(), out, scratch));
+            return;
+        }
         let mut done = 0;
         for piece in self.pattern.pieces(text) {
             match piece {
