@@ -18,6 +18,9 @@ as little-endian u32); a towel mismatch fails the run. Times are medians of
 RUNS timed runs after one warm-up, loading excluded.
 
     ~/.peers-venv/bin/python bench/tokenizer_encode.py [--runs 5] [--quick]
+        [--encodings cl100k_base o200k_base] [--inputs tinyshakespeare scifact]
+
+Partial runs (--quick, --encodings, --inputs) write a .local.json file.
 """
 
 from __future__ import annotations
@@ -175,6 +178,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="tinyshakespeare and pathological inputs only")
+    ap.add_argument("--encodings", nargs="+", choices=ENCODINGS, help="only these encodings")
+    ap.add_argument("--inputs", nargs="+", metavar="NAME",
+                    help="only these inputs (tinyshakespeare, scifact, 'a x 1MB', 'space x 1MB', 'random a-z 1MB')")
     ap.add_argument("--render", metavar="JSON", help="only print the tables of an earlier results file")
     args = ap.parse_args()
     if args.render:
@@ -195,7 +201,10 @@ def main():
     rows = []
     tmp = Path(tempfile.mkdtemp(prefix="towel-bench-"))
     texts = inputs(args.quick)
-    for enc_name in ENCODINGS:
+    if args.inputs:
+        texts = {k: v for k, v in texts.items() if k in args.inputs}
+    partial = bool(args.quick or args.encodings or args.inputs)
+    for enc_name in args.encodings or ENCODINGS:
         enc = gen_tiktoken.build(enc_name, DATA / "vocab")
         for in_name, text in texts.items():
             path = tmp / (in_name.replace(" ", "_") + ".txt")
@@ -235,7 +244,7 @@ def main():
     res_dir.mkdir(parents=True, exist_ok=True)
     out = {"tiktoken": tiktoken.__version__, "tokenizers": tokenizers.__version__,
            "runs": args.runs, "rows": rows}
-    name = "tokenizer_encode.quick.local.json" if args.quick else "tokenizer_encode.json"
+    name = "tokenizer_encode.quick.local.json" if partial else "tokenizer_encode.json"
     (res_dir / name).write_text(json.dumps(out, indent=1) + "\n")
     print(f"\nwrote bench/results/{name}", file=sys.stderr)
 
