@@ -350,12 +350,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Retriever, RetrievalError
             let postings = postings::<f32>(&mut c, n_terms, n_docs)?;
             Scorer::Bm25 {
                 vocab,
-                index: Bm25Index {
-                    params,
-                    avg_doc_len: meta.avg_doc_len,
-                    postings,
-                    nonoccurrence,
-                },
+                index: Bm25Index::from_parts(params, meta.avg_doc_len, postings, nonoccurrence),
             }
         }
         Method::Tfidf(params) => {

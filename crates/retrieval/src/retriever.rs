@@ -202,6 +202,7 @@ impl Retriever {
             retriever: self,
             acc32: Accumulator::new(if self.is_bm25() { self.n_docs() } else { 0 }),
             acc64: Accumulator::new(if self.is_bm25() { 0 } else { self.n_docs() }),
+            terms: Vec::new(),
         }
     }
 
@@ -236,11 +237,22 @@ impl Retriever {
         }
     }
 
+    /// Queries in coarse chunks (a few per thread), one [`Searcher`] per
+    /// chunk: a query takes tens of microseconds, so per-query scheduling and
+    /// per-split scratch allocations would cost as much as the work.
     fn par_search<S: AsRef<str> + Sync>(&self, queries: &[S], k: usize) -> Vec<Vec<Hit>> {
-        queries
-            .par_iter()
-            .map_init(|| self.searcher(), |s, q| s.search(q.as_ref(), k))
-            .collect()
+        let chunk = queries
+            .len()
+            .div_ceil(rayon::current_num_threads() * 4)
+            .max(16);
+        let parts: Vec<Vec<Vec<Hit>>> = queries
+            .par_chunks(chunk)
+            .map(|qs| {
+                let mut s = self.searcher();
+                qs.iter().map(|q| s.search(q.as_ref(), k)).collect()
+            })
+            .collect();
+        parts.into_iter().flatten().collect()
     }
 }
 
@@ -249,6 +261,7 @@ pub struct Searcher<'a> {
     retriever: &'a Retriever,
     acc32: Accumulator<f32>,
     acc64: Accumulator<f64>,
+    terms: Vec<u32>,
 }
 
 impl Searcher<'_> {
@@ -257,9 +270,9 @@ impl Searcher<'_> {
         let r = self.retriever;
         match &r.scorer {
             Scorer::Bm25 { vocab, index } => {
-                let terms = vocab.query_terms(&r.analyzer, query);
+                vocab.query_terms_into(&r.analyzer, query, &mut self.terms);
                 index
-                    .search(&terms, k, &mut self.acc32)
+                    .search(&self.terms, k, &mut self.acc32)
                     .into_iter()
                     .map(|(doc, s)| Hit {
                         doc,

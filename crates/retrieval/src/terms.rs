@@ -12,10 +12,23 @@ use crate::analyzer::Analyzer;
 use crate::sparse::CsrMatrix;
 
 /// Terms and their ids (id = index in `terms`).
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// A vocabulary made by [`count_corpus`] also remembers the term of every
+/// (lowercased, non-stopword) surface word of the corpus, so
+/// [`Vocabulary::query_terms`] runs the stemmer only for words the corpus never
+/// had (PyStemmer, under bm25s, caches stems the same way). Equality compares
+/// the terms only.
+#[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     terms: Vec<String>,
     ids: FxHashMap<String, u32>,
+    words: WordCache,
+}
+
+impl PartialEq for Vocabulary {
+    fn eq(&self, o: &Self) -> bool {
+        self.terms == o.terms
+    }
 }
 
 impl Vocabulary {
@@ -26,7 +39,11 @@ impl Vocabulary {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
-        Vocabulary { terms, ids }
+        Vocabulary {
+            terms,
+            ids,
+            words: WordCache::default(),
+        }
     }
 
     /// Number of terms.
@@ -55,15 +72,23 @@ impl Vocabulary {
     }
 
     /// The ids of the known terms of `text`, in order, repeats kept (unknown
-    /// terms are dropped, as both peers do for queries).
+    /// terms are dropped, as both peers do for queries). `analyzer` must be
+    /// the one the vocabulary was built with.
     pub fn query_terms(&self, analyzer: &Analyzer, text: &str) -> Vec<u32> {
         let mut out = Vec::new();
+        self.query_terms_into(analyzer, text, &mut out);
+        out
+    }
+
+    /// [`Vocabulary::query_terms`] into `out` (cleared first), to reuse its buffer.
+    pub fn query_terms_into(&self, analyzer: &Analyzer, text: &str, out: &mut Vec<u32>) {
+        out.clear();
         analyzer.for_each_word(text, |w| {
-            if let Some(id) = self.id(&analyzer.stem(w)) {
+            // A corpus word's term is cached; otherwise stem and look up.
+            if let Some(id) = self.words.get(w).or_else(|| self.id(&analyzer.stem(w))) {
                 out.push(id);
             }
         });
-        out
     }
 }
 
@@ -72,7 +97,7 @@ const STOP: u32 = u32::MAX;
 /// word → id map. Words of up to 15 bytes (most of them) are packed into a
 /// `u128` key, so a lookup is one multiply-hash and one integer compare, with
 /// no string compare; longer words go to a string map.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 struct WordCache {
     short: FxHashMap<u128, u32>,
     long: FxHashMap<Box<str>, u32>,
@@ -199,11 +224,19 @@ pub fn count_corpus<S: AsRef<str>>(
             tf.data[k] = v;
         }
     }
-    Counts {
-        vocab: Vocabulary::from_terms(sorted),
-        tf,
-        doc_len,
+    // Keep the word -> term cache (final ids, stopwords dropped) for queries.
+    let mut vocab = Vocabulary::from_terms(sorted);
+    for (k, id) in word_ids.short {
+        if id != STOP {
+            vocab.words.short.insert(k, new_id[id as usize]);
+        }
     }
+    for (w, id) in word_ids.long {
+        if id != STOP {
+            vocab.words.long.insert(w, new_id[id as usize]);
+        }
+    }
+    Counts { vocab, tf, doc_len }
 }
 
 /// Document frequency of each column of a documents × terms matrix.

@@ -58,6 +58,48 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
         }
     }
 
+    /// Add each `(doc, value)` of one posting list without marking the
+    /// documents touched: for the dense path, where a document counts as
+    /// matched when its score ends up > 0 (all values must be > 0). Pair with
+    /// [`Accumulator::take_top_k_dense`].
+    #[inline]
+    pub fn add_postings_dense(&mut self, docs: &[u32], values: &[T]) {
+        let scores = &mut self.scores[..];
+        for (&d, &v) in docs.iter().zip(values) {
+            scores[d as usize] += v;
+        }
+    }
+
+    /// The `k` best documents with a score > 0, best first, after
+    /// [`Accumulator::add_postings_dense`]: one scan over all documents, which
+    /// also clears every score for the next query.
+    pub fn take_top_k_dense(&mut self, k: usize) -> Vec<(u32, T)>
+    where
+        T: PartialOrd,
+    {
+        let mut sel = Selector::new(k);
+        // One compare per document against the bar to beat: 0 until k are
+        // held, then the worst held score (a tie never beats an earlier doc).
+        // Blocks of 16 are first tested as a whole (a branch-free `any`,
+        // which the compiler vectorizes), so most are skipped in a few cycles.
+        let mut bar = T::default();
+        for (b, block) in self.scores.chunks(16).enumerate() {
+            if !block.iter().fold(false, |any, &v| any | (v > bar)) {
+                continue;
+            }
+            for (i, &v) in block.iter().enumerate() {
+                if v > bar {
+                    sel.offer((b * 16 + i) as u32, v);
+                    if let Some(w) = sel.worst {
+                        bar = w;
+                    }
+                }
+            }
+        }
+        self.scores.fill(T::default());
+        sel.into_sorted()
+    }
+
     /// Add `v` to every document touched so far (bm25l/bm25+ add the
     /// non-occurrence score to every document).
     pub fn add_to_touched(&mut self, v: T) {

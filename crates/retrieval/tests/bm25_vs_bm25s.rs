@@ -5,7 +5,7 @@ mod common;
 
 use towel_retrieval::analyzer::{Analyzer, AnalyzerConfig};
 use towel_retrieval::bm25::{Bm25Index, Bm25Params, Bm25Variant};
-use towel_retrieval::terms::count_corpus;
+use towel_retrieval::terms::{count_corpus, Vocabulary};
 use towel_retrieval::topk::Accumulator;
 
 #[test]
@@ -28,6 +28,11 @@ fn every_variant_matches_bm25s_on_scifact() {
         .iter()
         .map(|q| counts.vocab.query_terms(&analyzer, q))
         .collect();
+    // The corpus word cache gives the same terms as stemming every query word.
+    let uncached = Vocabulary::from_terms(counts.vocab.terms().to_vec());
+    for (q, terms) in beir.queries.iter().zip(&queries) {
+        assert_eq!(&uncached.query_terms(&analyzer, q), terms, "query {q:?}");
+    }
     for v in Bm25Variant::ALL {
         let w = &want["variants"][v.name()];
         assert_eq!(
@@ -42,6 +47,7 @@ fn every_variant_matches_bm25s_on_scifact() {
         let index = Bm25Index::build(&counts.tf, &counts.doc_len, params).unwrap();
         assert!((index.avg_doc_len - w["avg_doc_len"].as_f64().unwrap()).abs() < 1e-9);
         let mut acc = Accumulator::new(index.n_docs());
+        let mut search_acc = Accumulator::new(index.n_docs());
         let mut exact = 0usize;
         let mut total = 0usize;
         for (qi, (terms, wq)) in queries
@@ -63,6 +69,13 @@ fn every_variant_matches_bm25s_on_scifact() {
                 "{v} q{qi}: sum of scores {sum} vs bm25s {want_sum}"
             );
             let top = acc.top_k(10);
+            // `search` (dense path for lucene/atire, bitset path otherwise)
+            // gives the very same top 10 as score + top_k.
+            assert_eq!(
+                index.search(terms, 10, &mut search_acc),
+                top,
+                "{v} q{qi}: search vs score + top_k"
+            );
             let wtop = wq["top"].as_array().unwrap();
             for (rank, (got, exp)) in top.iter().zip(wtop).enumerate() {
                 let (ed, es) = (
