@@ -471,15 +471,16 @@ fn bpe_sections(page: &mut Page, encodings: &[Encoding], missing: &[&str]) -> an
         page.fact("gpt2_857_858_tokens", [a, b]);
         let plural = |n: usize| if n == 1 { "token" } else { "tokens" };
         let verdict = if a == b {
-            "the same number of tokens, but look at where each one is cut"
+            "here the two neighbours happen to split alike, while cl100k_base and o200k_base \
+             keep every 3-digit number whole"
         } else {
             "a different number of tokens for neighbouring numbers"
         };
         page.para(format!(
             "GPT-2 gives `857` {a} {} and `858` {b} {}: {verdict}. Its merges were learned \
-             from web text, and whichever digit strings were frequent there became single \
-             tokens; a slightly rarer neighbour did not. So to GPT-2 two consecutive \
-             numbers can look nothing alike, and arithmetic has to be learned token \
+             from web text, and only the digit strings that were frequent there became \
+             single tokens. So to GPT-2 a number's pieces depend on what it saw, and two \
+             consecutive numbers can look nothing alike, and arithmetic has to be learned token \
              pattern by token pattern. With a space before the number (as in running \
              text) the split changes again.",
             plural(a),
