@@ -6,6 +6,7 @@
 //! towel encode -e o200k_base --count book.txt           # 123456
 //! towel encode -e gpt2 --pieces <<< "don't panic"       # one token per line, bytes escaped
 //! towel decode -e cl100k_base ids.json > text.txt       # raw bytes back
+//! towel encode -e bytes any.bin                          # one id per byte, any bytes
 //! towel vocab convert --from-gpt2 encoder.json vocab.bpe --to-tiktoken gpt2.tiktoken
 //! ```
 
@@ -19,8 +20,8 @@ use clap::{Args, Subcommand};
 use towel_data::DataDirs;
 use towel_tokenizer::vocab::{escape_bytes, Gpt2Vocab};
 use towel_tokenizer::{
-    AllowedSpecial, CoreBpe, DisallowedSpecial, Encoding, EncodingName, Pattern, Ranks,
-    TokenizerFile,
+    AllowedSpecial, ByteTokenizer, CoreBpe, DisallowedSpecial, Encoding, EncodingName, Pattern,
+    Ranks, Tokenizer as _, TokenizerFile,
 };
 
 use crate::output::Output;
@@ -31,21 +32,26 @@ use crate::output::Output;
 pub enum EncodingChoice {
     /// One of tiktoken's byte-level BPE encodings.
     Bpe(EncodingName),
+    /// `bytes`: one id per byte ([`ByteTokenizer`]); takes any input bytes.
+    Bytes,
 }
 
 impl FromStr for EncodingChoice {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
+        if s == "bytes" {
+            return Ok(EncodingChoice::Bytes);
+        }
         EncodingName::from_name(s)
             .map(EncodingChoice::Bpe)
-            .map_err(|e| e.to_string())
+            .map_err(|e| format!("{e}, or bytes (one id per byte)"))
     }
 }
 
 /// Where the tokenizer comes from.
 #[derive(Args, Debug, Clone)]
 pub struct TokenizerArgs {
-    /// A named encoding: gpt2, r50k_base, p50k_base, p50k_edit, cl100k_base, o200k_base.
+    /// A named encoding: gpt2, r50k_base, p50k_base, p50k_edit, cl100k_base, o200k_base, or bytes (one id per byte).
     #[arg(
         short = 'e',
         long,
@@ -137,11 +143,22 @@ fn parse_pattern(s: &str) -> Result<Pattern> {
 }
 
 impl TokenizerArgs {
+    /// `-e bytes`: the byte tokenizer, which needs no vocabulary file.
+    fn is_bytes(&self) -> bool {
+        self.encoding == Some(EncodingChoice::Bytes)
+    }
+
     fn load(&self) -> Result<CoreBpe> {
-        if let Some(EncodingChoice::Bpe(name)) = self.encoding {
-            return Ok(Encoding::load_named(name, &DataDirs::from_env())
-                .with_context(|| format!("loading {name}"))?
-                .into_bpe());
+        match self.encoding {
+            Some(EncodingChoice::Bpe(name)) => {
+                return Ok(Encoding::load_named(name, &DataDirs::from_env())
+                    .with_context(|| format!("loading {name}"))?
+                    .into_bpe());
+            }
+            Some(EncodingChoice::Bytes) => {
+                bail!("`bytes` is the byte tokenizer (id = byte value), not a BPE vocabulary; use it with towel encode / towel decode")
+            }
+            None => {}
         }
         let path = self
             .tokenizer
@@ -188,6 +205,9 @@ fn token_list(s: &str) -> impl Iterator<Item = String> + '_ {
 
 /// Run `towel encode`.
 pub fn run_encode(args: EncodeArgs, out: &Output) -> Result<()> {
+    if args.tok.is_bytes() {
+        return encode_bytes(&args, out);
+    }
     let bpe = args.tok.load()?;
     let bytes = read_input(&args.file)?;
     let text = std::str::from_utf8(&bytes).map_err(|e| {
@@ -223,11 +243,40 @@ pub fn run_encode(args: EncodeArgs, out: &Output) -> Result<()> {
     let ids = bpe
         .encode(text, &allowed, &disallowed)
         .with_context(|| input_name(&args.file))?;
+    print_ids(&args, &ids, text.len(), |id| bpe.token_bytes(id), out)
+}
+
+/// `towel encode -e bytes`: one id per input byte; any bytes are accepted
+/// (there is no invalid input for a byte-level tokenizer).
+fn encode_bytes(args: &EncodeArgs, out: &Output) -> Result<()> {
+    if args.allowed_special.is_some() || args.disallowed_special.is_some() {
+        bail!("the byte tokenizer (-e bytes) has no special tokens; drop --allowed-special / --disallowed-special");
+    }
+    let bytes = read_input(&args.file)?;
+    let ids = ByteTokenizer.encode_bytes(&bytes);
+    let table: Vec<[u8; 1]> = (0..=255u8).map(|b| [b]).collect();
+    print_ids(
+        args,
+        &ids,
+        bytes.len(),
+        |id| table.get(id as usize).map(|b| &b[..]),
+        out,
+    )
+}
+
+/// Print ids as `--count`, `--pieces` or a JSON array.
+fn print_ids<'a>(
+    args: &EncodeArgs,
+    ids: &[u32],
+    n_bytes: usize,
+    token_bytes: impl Fn(u32) -> Option<&'a [u8]>,
+    out: &Output,
+) -> Result<()> {
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
     if args.count {
         if out.json {
-            out.print_json(&serde_json::json!({"tokens": ids.len(), "bytes": text.len()}))?;
+            out.print_json(&serde_json::json!({"tokens": ids.len(), "bytes": n_bytes}))?;
         } else {
             writeln!(w, "{}", ids.len())?;
         }
@@ -236,19 +285,19 @@ pub fn run_encode(args: EncodeArgs, out: &Output) -> Result<()> {
             let rows: Vec<_> = ids
                 .iter()
                 .map(|&id| {
-                    let b = bpe.token_bytes(id).unwrap_or_default();
+                    let b = token_bytes(id).unwrap_or_default();
                     serde_json::json!({"id": id, "text": String::from_utf8_lossy(b), "bytes": b})
                 })
                 .collect();
             out.print_json(&rows)?;
         } else {
-            for &id in &ids {
-                let b = bpe.token_bytes(id).unwrap_or_default();
+            for &id in ids {
+                let b = token_bytes(id).unwrap_or_default();
                 writeln!(w, "{id}\t{}", escape_bytes(b))?;
             }
         }
     } else {
-        serde_json::to_writer(&mut w, &ids)?;
+        serde_json::to_writer(&mut w, ids)?;
         writeln!(w)?;
     }
     w.flush()?;
@@ -257,7 +306,11 @@ pub fn run_encode(args: EncodeArgs, out: &Output) -> Result<()> {
 
 /// Run `towel decode`.
 pub fn run_decode(args: DecodeArgs, _out: &Output) -> Result<()> {
-    let bpe = args.tok.load()?;
+    let bpe = if args.tok.is_bytes() {
+        None
+    } else {
+        Some(args.tok.load()?)
+    };
     let data = read_input(&args.file)?;
     let ids: Vec<u32> = serde_json::from_slice(&data).map_err(|e| {
         anyhow::anyhow!(
@@ -265,9 +318,11 @@ pub fn run_decode(args: DecodeArgs, _out: &Output) -> Result<()> {
             input_name(&args.file)
         )
     })?;
-    let bytes = bpe
-        .decode_bytes(&ids)
-        .with_context(|| input_name(&args.file))?;
+    let bytes = match &bpe {
+        Some(bpe) => bpe.decode_bytes(&ids),
+        None => ByteTokenizer.decode_bytes(&ids),
+    }
+    .with_context(|| input_name(&args.file))?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&bytes)?;
     stdout.flush()?;

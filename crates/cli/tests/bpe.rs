@@ -171,3 +171,46 @@ fn bad_input_gets_one_line_errors() {
         .failure()
         .stderr(predicate::str::contains("not a tokenizer file"));
 }
+
+/// A trained tokenizer file is usable by `towel encode` / `towel decode`:
+/// `bpe train --format towel` (and `--format tiktoken` with `--pattern`)
+/// round-trips a text through ids and back, byte for byte.
+#[test]
+fn trained_file_round_trips_through_encode_and_decode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = corpus(tmp.path());
+    let text = tmp.path().join("text.txt");
+    let sample = "The cat sat on the mat, 12345 times. Héllo 🦀 wörld!\n";
+    fs::write(&text, sample).unwrap();
+    for (format, extra) in [("towel", vec![]), ("tiktoken", vec!["--pattern", "cl100k"])] {
+        let tok = tmp.path().join(format!("T.{format}"));
+        towel()
+            .args(["bpe", "train", "--vocab-size", "400", "--pattern", "cl100k"])
+            .args(["--format", format, "--out"])
+            .arg(&tok)
+            .arg(&c)
+            .assert()
+            .success();
+        let enc = towel()
+            .args(["encode", "--tokenizer"])
+            .arg(&tok)
+            .args(&extra)
+            .arg(&text)
+            .output()
+            .unwrap();
+        assert!(enc.status.success(), "{format}: {enc:?}");
+        let ids: Vec<u32> = serde_json::from_slice(&enc.stdout).unwrap();
+        // Merges were learned: fewer ids than bytes.
+        assert!(ids.len() < sample.len(), "{format}: {} ids", ids.len());
+        assert!(ids.iter().all(|&id| id < 400), "{format}: {ids:?}");
+        let dec = towel()
+            .args(["decode", "--tokenizer"])
+            .arg(&tok)
+            .args(&extra)
+            .write_stdin(enc.stdout.clone())
+            .output()
+            .unwrap();
+        assert!(dec.status.success(), "{format}: {dec:?}");
+        assert_eq!(String::from_utf8(dec.stdout).unwrap(), sample, "{format}");
+    }
+}

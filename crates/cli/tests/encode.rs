@@ -261,3 +261,54 @@ fn tiktoken_file_needs_a_pattern_and_towel_file_works() {
             "bad.tiktoken, line 2: missing rank",
         ));
 }
+
+/// `-e bytes` needs no data: one id per byte, invalid UTF-8 included, and
+/// `decode -e bytes` gives the same bytes back.
+#[test]
+fn bytes_encoding_takes_any_bytes_and_round_trips() {
+    let tmp = tempfile::tempdir().unwrap();
+    let no_data = tmp.path().join("no-data");
+    let input: &[u8] = b"h\xC3\xA9 \xFF\x00\xF0\x9F";
+    let file = tmp.path().join("in.bin");
+    fs::write(&file, input).unwrap();
+    let out = towel(&no_data)
+        .args(["encode", "-e", "bytes"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let got = ids(&out.stdout);
+    assert_eq!(got, input.iter().map(|&b| u32::from(b)).collect::<Vec<_>>());
+    let back = towel(&no_data)
+        .args(["decode", "-e", "bytes"])
+        .write_stdin(out.stdout.clone())
+        .output()
+        .unwrap();
+    assert!(back.status.success(), "{back:?}");
+    assert_eq!(back.stdout, input);
+    towel(&no_data)
+        .args(["--json", "encode", "-e", "bytes", "--count"])
+        .write_stdin("héllo")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"tokens\": 6"));
+    towel(&no_data)
+        .args(["encode", "-e", "bytes", "--pieces"])
+        .write_stdin("a\u{e9}")
+        .assert()
+        .success()
+        .stdout("97\t\"a\"\n195\t\"\\xc3\"\n169\t\"\\xa9\"\n");
+    // An id above 255 is not a byte: one clear error line.
+    towel(&no_data)
+        .args(["decode", "-e", "bytes"])
+        .write_stdin("[104, 256]")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("256").and(predicate::str::contains("bytes")));
+    towel(&no_data)
+        .args(["encode", "-e", "bytes", "--allowed-special", "all"])
+        .write_stdin("x")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no special tokens"));
+}

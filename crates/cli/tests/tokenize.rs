@@ -308,6 +308,11 @@ fn tour_chapter_on_embedded_text() {
         "I love 🦀 and 🎉!".len()
     );
     assert_eq!(f["regex_lossless"], serde_json::json!([false, false, true]));
+    // Without the vocabulary files the BPE sections say what to fetch.
+    assert_eq!(
+        f["bpe_missing"],
+        serde_json::json!(["gpt2", "cl100k_base", "o200k_base"])
+    );
 }
 
 #[test]
@@ -331,6 +336,28 @@ fn tour_chapter_on_tinyshakespeare() {
     let curve = f["word_unknown_rate_by_size"].as_array().unwrap();
     let rates: Vec<f64> = curve.iter().map(|p| p[1].as_f64().unwrap()).collect();
     assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
+    // The real BPE encodings: large vocabularies, nothing unknown, exact,
+    // and far fewer tokens than characters (one per byte here).
+    assert!(f["bpe_missing"].is_null(), "{}", f["bpe_missing"]);
+    for (name, n_vocab) in [
+        ("gpt2", 50_257),
+        ("cl100k_base", 100_277),
+        ("o200k_base", 200_019),
+    ] {
+        let r = family(&f, name);
+        assert_eq!(r["vocab_size"], n_vocab, "{name}");
+        assert_eq!(r["unknown_rate"], 0.0, "{name}");
+        assert_eq!(r["exact"], true, "{name}");
+        let t = r["tokens_per_1000_bytes"].as_f64().unwrap();
+        assert!((w..500.0).contains(&t), "{name}: {t} tokens/KB, words {w}");
+    }
+    // "857" and "858" under GPT-2 (ids checked against tiktoken elsewhere).
+    let n = f["gpt2_857_858_tokens"].as_array().unwrap();
+    assert!(
+        n.iter().all(|x| (1..=3).contains(&x.as_u64().unwrap())),
+        "{n:?}"
+    );
+    assert_eq!(f["bpe_emoji_exact"], true);
 }
 
 #[test]

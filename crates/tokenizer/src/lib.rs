@@ -12,6 +12,8 @@
 //!   tokenizer files.
 //! - [`bpe`]: the byte-level BPE encoder [`CoreBpe`], the same ids as
 //!   OpenAI's tiktoken, faster.
+//! - [`bpe_tokenizer`]: [`CoreBpe`] and [`Encoding`] as [`Tokenizer`]s, next
+//!   to the simple families.
 //! - [`encodings`]: tiktoken's named encodings (gpt2, r50k_base, p50k_base,
 //!   p50k_edit, cl100k_base, o200k_base) from the verified vocabulary files.
 //! - [`vocab`]: `.tiktoken` rank files and GPT-2's `encoder.json` +
@@ -103,6 +105,7 @@
 //! - `thiserror`: typed errors whose messages say what to do.
 
 pub mod bpe;
+pub mod bpe_tokenizer;
 pub mod bytes;
 pub mod char;
 pub mod encodings;

@@ -5,14 +5,17 @@
 //! vocabularies on the first 90% of a text (tiny shakespeare when it is
 //! available, else the embedded tour text), measures them on the held-out
 //! 10%, and shows why byte-level tokenizers start from 256 bytes and why
-//! GPT-2 pre-tokenizes with its regex.
+//! GPT-2 pre-tokenizes with its regex. When the vocabulary files are
+//! available it adds the real byte-level BPE encodings (gpt2, cl100k_base,
+//! o200k_base): their rows in the comparison, and the questions learners ask
+//! about them (numbers, digits, "strawberry", emoji, the regex).
 
 use std::time::Instant;
 
 use towel_data::embedded;
 use towel_tokenizer::{
-    escape_bytes, ByteTokenizer, CharTokenizer, Pattern, PieceCounts, RegexSplitTokenizer,
-    Tokenizer, Unknown, VocabOptions, WordTokenizer, WORD_PATTERN,
+    escape_bytes, ByteTokenizer, CharTokenizer, Encoding, Pattern, PieceCounts,
+    RegexSplitTokenizer, Tokenizer, Unknown, VocabOptions, WordTokenizer, WORD_PATTERN,
 };
 
 use super::{human_bytes, Chapter, Ctx, Page};
@@ -75,7 +78,13 @@ impl Chapter for TokenizerChapter {
     }
 
     fn wants(&self) -> &'static [&'static str] {
-        &["tinyshakespeare"]
+        &[
+            "tinyshakespeare",
+            "gpt2-encoder-json",
+            "gpt2-vocab-bpe",
+            "cl100k_base",
+            "o200k_base",
+        ]
     }
 
     fn run(&self, ctx: &Ctx, page: &mut Page) -> anyhow::Result<()> {
@@ -129,6 +138,11 @@ impl Chapter for TokenizerChapter {
         for r in &regexes {
             rows.push(Row::measure(r, Some(r.unk_id()), test)?);
         }
+        // The real byte-level BPE encodings, when their files are here (each loaded once).
+        let (encodings, missing) = load_encodings(ctx);
+        for e in &encodings {
+            rows.push(Row::measure(e, None, test)?);
+        }
         page.table(
             &[
                 "family",
@@ -162,6 +176,15 @@ impl Chapter for TokenizerChapter {
              Byte-pair encoding removes `<UNK>` altogether by building its pieces out of the \
              256 bytes.",
         );
+        if !encodings.is_empty() {
+            page.para(
+                "The byte-level BPE rows (`gpt2`, `cl100k_base`, `o200k_base`) are the real \
+                 encodings of GPT-2, GPT-4 and GPT-4o, trained on far more text than this \
+                 one: their vocabularies are large, yet nothing is ever unknown and every \
+                 text decodes exactly, at a fraction of the bytes' and characters' tokens \
+                 per 1000 bytes. Words look shorter only because they pay with `<UNK>`.",
+            );
+        }
         let bars: Vec<(String, f64)> = rows
             .iter()
             .map(|r| {
@@ -204,6 +227,7 @@ impl Chapter for TokenizerChapter {
         self.unknown_curve(page, &word_counts, &regex_counts[0], test)?;
         self.emoji_section(page, &words)?;
         self.regex_section(page)?;
+        bpe_sections(page, &encodings, &missing)?;
         page.fact("seconds_measured", start.elapsed().as_secs_f64());
         Ok(())
     }
@@ -360,49 +384,199 @@ impl TokenizerChapter {
     }
 }
 
-/// BPE comparisons: added when the BPE encoder (`CoreBpe`) lands.
-///
-/// This section will add, from the real encoders built from the verified
-/// `r50k_base` / `cl100k_base` / `o200k_base` files (never invented numbers):
-/// - rows for gpt2, cl100k_base and o200k_base in the family table (vocab size,
-///   held-out tokens per 1000 bytes, unknown rate 0, exact decoding);
-/// - `"857"` vs `"858"` (one token or two, depending on what the merges saw);
-/// - digits: GPT-2 merges arbitrary digit runs, cl100k and o200k cut numbers
-///   into groups of at most three digits;
-/// - `"strawberry"`: the pieces, and why counting its r's is hard for a model.
-///
-/// To wire it: build the three encoders as `Box<dyn Tokenizer>` and pass them
-/// to [`bpe_probe_table`], which is written against the [`Tokenizer`] trait
-/// only, then call this function from [`TokenizerChapter::run`].
-#[allow(dead_code)] // called once the BPE encoder is merged
-fn bpe_sections(_ctx: &Ctx, _page: &mut Page) -> anyhow::Result<()> {
+/// The byte-level BPE encodings of the chapter and the registry files each needs.
+const BPE_ENCODINGS: [(&str, &[&str]); 3] = [
+    ("gpt2", &["gpt2-encoder-json", "gpt2-vocab-bpe"]),
+    ("cl100k_base", &["cl100k_base"]),
+    ("o200k_base", &["o200k_base"]),
+];
+
+/// Load gpt2, cl100k_base and o200k_base once each (sha256-verified files);
+/// the ones that cannot be loaded are returned by name.
+fn load_encodings(ctx: &Ctx) -> (Vec<Encoding>, Vec<&'static str>) {
+    let mut loaded = Vec::new();
+    let mut missing = Vec::new();
+    for (name, _) in BPE_ENCODINGS {
+        match (!ctx.embedded_only)
+            .then(|| Encoding::load(name, &ctx.dirs).ok())
+            .flatten()
+        {
+            Some(e) => loaded.push(e),
+            None => missing.push(name),
+        }
+    }
+    (loaded, missing)
+}
+
+/// The pieces of `ids` under `t`, spaces shown as ␠, joined by `|`.
+fn pieces_of(t: &dyn Tokenizer, ids: &[u32]) -> anyhow::Result<String> {
+    let pieces: Vec<String> = ids
+        .iter()
+        .map(|&id| t.token_bytes(id).map(|b| escape_bytes(b).replace(' ', "␠")))
+        .collect::<Result<_, _>>()?;
+    Ok(pieces.join("|"))
+}
+
+/// The learners' questions about real byte-level BPE, answered with the
+/// encoders built from the verified vocabulary files (never invented numbers).
+/// Without the files, one paragraph says which to fetch.
+fn bpe_sections(page: &mut Page, encodings: &[Encoding], missing: &[&str]) -> anyhow::Result<()> {
+    page.heading("Byte-level BPE: the real encodings");
+    if !missing.is_empty() {
+        let files: Vec<&str> = BPE_ENCODINGS
+            .iter()
+            .filter(|(n, _)| missing.contains(n))
+            .flat_map(|(_, f)| f.iter().copied())
+            .collect();
+        page.para(format!(
+            "The vocabulary files of {} are not available here, so {} left out. \
+             `towel data fetch {}` downloads them (sha256-verified) and enables {}.",
+            missing.join(", "),
+            if encodings.is_empty() {
+                "the comparisons of real BPE encodings are"
+            } else {
+                "their columns are"
+            },
+            files.join(" "),
+            if encodings.is_empty() {
+                "this section and their rows in the family table"
+            } else {
+                "them"
+            }
+        ));
+        page.say(format!(
+            "BPE sections without {} (towel data fetch {})",
+            missing.join(", "),
+            files.join(" ")
+        ));
+        page.fact("bpe_missing", missing);
+    }
+    if encodings.is_empty() {
+        return Ok(());
+    }
+    let encoders: Vec<(&str, &dyn Tokenizer)> = encodings
+        .iter()
+        .map(|e| (e.name().as_str(), e as &dyn Tokenizer))
+        .collect();
+    let count = |name: &str, text: &str| -> anyhow::Result<Option<usize>> {
+        match encoders.iter().find(|(n, _)| *n == name) {
+            Some((_, t)) => Ok(Some(t.count(text)?)),
+            None => Ok(None),
+        }
+    };
+
+    page.heading("\"857\" and \"858\": one token or two");
+    bpe_probe_table(page, &encoders, &["857", "858", " 857", " 858"])?;
+    if let (Some(a), Some(b)) = (count("gpt2", "857")?, count("gpt2", "858")?) {
+        page.fact("gpt2_857_858_tokens", [a, b]);
+        let plural = |n: usize| if n == 1 { "token" } else { "tokens" };
+        let verdict = if a == b {
+            "here the two neighbours happen to split alike, while cl100k_base and o200k_base \
+             keep every 3-digit number whole"
+        } else {
+            "a different number of tokens for neighbouring numbers"
+        };
+        page.para(format!(
+            "GPT-2 gives `857` {a} {} and `858` {b} {}: {verdict}. Its merges were learned \
+             from web text, and only the digit strings that were frequent there became \
+             single tokens. So to GPT-2 a number's pieces depend on what it saw, and two \
+             consecutive numbers can look nothing alike, and arithmetic has to be learned token \
+             pattern by token pattern. With a space before the number (as in running \
+             text) the split changes again.",
+            plural(a),
+            plural(b)
+        ));
+    }
+
+    page.heading("How digits split");
+    bpe_probe_table(page, &encoders, &["1234567890", "3.14159265358979", "2024"])?;
+    page.para(
+        "GPT-2's pattern takes a whole run of digits as one piece and merges it however its \
+         merges say, so the cuts in a long number are arbitrary. cl100k_base and o200k_base \
+         pre-tokenize numbers into groups of at most three digits (`\\p{N}{1,3}`) before \
+         any merge, so `1234567890` is always read as `123|456|789|0`: every number is \
+         spelled the same way, left to right, whatever text it came from.",
+    );
+
+    page.heading("Why \"strawberry\" is hard to count");
+    bpe_probe_table(
+        page,
+        &encoders,
+        &[
+            "strawberry",
+            " strawberry",
+            "How many r's are in strawberry?",
+        ],
+    )?;
+    page.para(
+        "A model never sees the letters of `strawberry`, only the ids of the pieces above. \
+         Counting its r's means knowing how each piece is spelled, which the model has to \
+         have memorised for each token separately; nothing in an id says `rr`.",
+    );
+
+    page.heading("An emoji through byte-level BPE");
+    bpe_probe_table(page, &encoders, &["🦀", "I love 🦀 and 🎉!"])?;
+    let mut exact = true;
+    for (_, t) in &encoders {
+        let ids = t.encode("I love 🦀 and 🎉!")?;
+        exact &= t.decode(&ids)? == "I love 🦀 and 🎉!";
+    }
+    page.fact("bpe_emoji_exact", exact);
+    page.para(
+        "Where the word tokenizer could only say `<UNK>`, byte-level BPE falls back to the \
+         emoji's UTF-8 bytes (shown as \\xNN where a token is not a whole character) or to \
+         a merged token when the emoji was common in training, and decodes it exactly. \
+         A single token may hold half a character: decoding a prefix of the ids can \
+         give invalid UTF-8, which is why decoding works on bytes first.",
+    );
+
+    page.heading("GPT-2's regex vs `\\w+`, through the GPT-2 merges");
+    if let Some(gpt2) = encodings.iter().find(|e| e.name().as_str() == "gpt2") {
+        let text = "Hello  world, don't panic!";
+        let mut rows = Vec::new();
+        for (name, pattern) in [
+            ("`\\w+`", Pattern::new(r"\w+")?),
+            ("GPT-2", Pattern::gpt2()),
+        ] {
+            let pieces: Vec<&str> = pattern.pieces(text).collect::<Result<_, _>>()?;
+            let ids = gpt2.encode_pieces(pieces.iter().map(|p| p.as_bytes()));
+            let decoded = gpt2.decode_lossy(&ids)?;
+            rows.push(vec![
+                name.to_string(),
+                ids.len().to_string(),
+                format!("`{}`", pieces_of(gpt2, &ids)?),
+                format!("`{decoded}`"),
+                if decoded == text { "yes" } else { "no" }.to_string(),
+            ]);
+        }
+        page.para(format!(
+            "`{text}` merged with GPT-2's vocabulary after each pre-tokenization:"
+        ));
+        page.table(&["pattern", "tokens", "pieces", "decoded", "exact"], &rows);
+        page.para(
+            "The merges cannot bring back what the split threw away: after `\\w+` the \
+             spaces, the comma and the apostrophe are gone. GPT-2's pattern keeps every \
+             byte and attaches the space to the next word, so `␠world` is one token and \
+             the text comes back exactly.",
+        );
+    }
     Ok(())
 }
 
-/// The probes of the BPE section: each probe's pieces under each encoder.
-#[allow(dead_code)] // called once the BPE encoder is merged
-fn bpe_probe_table(page: &mut Page, encoders: &[(&str, &dyn Tokenizer)]) -> anyhow::Result<()> {
-    const PROBES: [&str; 7] = [
-        "857",
-        "858",
-        " 857",
-        "1234567890",
-        "strawberry",
-        " strawberry",
-        "How many r's are in strawberry?",
-    ];
+/// Each probe's pieces under each encoder.
+fn bpe_probe_table(
+    page: &mut Page,
+    encoders: &[(&str, &dyn Tokenizer)],
+    probes: &[&str],
+) -> anyhow::Result<()> {
     let mut headers = vec!["text"];
     headers.extend(encoders.iter().map(|(n, _)| *n));
     let mut rows = Vec::new();
-    for probe in PROBES {
+    for probe in probes {
         let mut row = vec![format!("`{}`", probe.replace(' ', "␠"))];
         for (_, t) in encoders {
             let ids = t.encode(probe)?;
-            let pieces: Vec<String> = ids
-                .iter()
-                .map(|&id| t.token_bytes(id).map(|b| escape_bytes(b).replace(' ', "␠")))
-                .collect::<Result<_, _>>()?;
-            row.push(format!("{} tokens: `{}`", ids.len(), pieces.join("|")));
+            row.push(format!("{} tokens: `{}`", ids.len(), pieces_of(*t, &ids)?));
         }
         rows.push(row);
     }
@@ -417,21 +591,23 @@ mod tests {
     #[test]
     fn probe_table_renders_with_any_tokenizer() {
         let mut page = Page::default();
-        bpe_probe_table(&mut page, &[("bytes", &ByteTokenizer)]).unwrap();
+        bpe_probe_table(&mut page, &[("bytes", &ByteTokenizer)], &["857"]).unwrap();
         assert!(page.markdown.contains(
             "| `857` | 3 tokens: `8|5|7` |"
                 .replace("|5|", "\\|5\\|")
                 .as_str()
         ));
-        assert!(bpe_sections(
-            &Ctx {
-                dirs: towel_data::DataDirs::default(),
-                embedded_only: true,
-                wanted: vec![],
-            },
-            &mut page
-        )
-        .is_ok());
+        let ctx = Ctx {
+            dirs: towel_data::DataDirs::default(),
+            embedded_only: true,
+            wanted: vec![],
+        };
+        let (encodings, missing) = load_encodings(&ctx);
+        assert!(encodings.is_empty());
+        bpe_sections(&mut page, &encodings, &missing).unwrap();
+        assert!(page
+            .markdown
+            .contains("towel data fetch gpt2-encoder-json gpt2-vocab-bpe cl100k_base o200k_base"));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Writing a trained tokenizer: tiktoken ranks, HF `tokenizer.json`, and
-//! towel's own file. Every file is written atomically (temp file + rename).
+//! towel's own file (through [`crate::file::TokenizerFile`], the one
+//! reader and writer of that format; `.tiktoken` text through
+//! [`Ranks::to_tiktoken`]). Every file is written atomically (temp file + rename).
 //!
 //! ```
 //! use towel_tokenizer::train::{export, BpeTrainer};
@@ -15,6 +17,9 @@ use std::path::{Path, PathBuf};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde_json::{json, Value};
+
+use crate::file::TokenizerFile;
+use crate::vocab::Ranks;
 
 use super::byte_level::{bytes_to_string, string_to_bytes};
 use super::TrainedBpe;
@@ -46,14 +51,25 @@ impl Format {
 /// tiktoken ranks: one `base64(token bytes) rank` line per rank. Special
 /// tokens are not part of a `.tiktoken` file (tiktoken takes them separately).
 pub fn tiktoken_string(bpe: &TrainedBpe) -> String {
-    let mut s = String::with_capacity(bpe.ranks.len() * 12);
-    for (r, b) in bpe.ranks.iter().enumerate() {
-        s.push_str(&B64.encode(b));
-        s.push(' ');
-        s.push_str(&r.to_string());
-        s.push('\n');
+    let tiktoken = tiktoken_ranks(bpe).to_tiktoken();
+    String::from_utf8(tiktoken).expect("base64 and digits are ASCII")
+}
+
+/// The trained ranks as [`Ranks`] (dense by construction: rank = index).
+fn tiktoken_ranks(bpe: &TrainedBpe) -> Ranks {
+    Ranks::from_dense(bpe.ranks.clone(), "trained tokenizer")
+        .expect("a trainer's ranks are distinct, non-empty byte strings")
+}
+
+/// The trained tokenizer as a towel tokenizer file ([`TokenizerFile`]):
+/// pattern, special tokens, ranks and the merge that made each rank.
+pub fn towel_file(bpe: &TrainedBpe) -> TokenizerFile {
+    TokenizerFile {
+        pattern: bpe.pattern.clone(),
+        special_tokens: bpe.special_tokens.iter().cloned().collect(),
+        ranks: tiktoken_ranks(bpe),
+        merges: Some(bpe.rank_merges()),
     }
-    s
 }
 
 /// The merges for HF's BPE model, as byte-level string pairs: the merge that
@@ -132,26 +148,14 @@ pub fn hf_json(bpe: &TrainedBpe) -> String {
     serde_json::to_string_pretty(&doc).expect("JSON values serialize")
 }
 
-/// towel's tokenizer file: `{"format":"towel-tokenizer","version":1,
-/// "pattern":…,"special_tokens":{token:id},"ranks":[base64 by rank],
-/// "merges":[[left,right],…]}` where merge `i` created rank `256 + i`.
+/// towel's tokenizer file (see [`crate::file`]): `{"format":"towel-tokenizer",
+/// "version":1,"pattern":…,"special_tokens":{token:id},"ranks":[base64 by
+/// rank],"merges":[[left,right],…]}` where merge `i` created rank `256 + i`.
 pub fn towel_json(bpe: &TrainedBpe) -> String {
-    let specials: serde_json::Map<String, Value> = bpe
-        .special_tokens
-        .iter()
-        .map(|(s, id)| (s.clone(), json!(id)))
-        .collect();
-    let ranks: Vec<String> = bpe.ranks.iter().map(|b| B64.encode(b)).collect();
-    let merges: Vec<[u32; 2]> = bpe.rank_merges().into_iter().map(|(l, r)| [l, r]).collect();
-    let doc = json!({
-        "format": "towel-tokenizer",
-        "version": 1,
-        "pattern": bpe.pattern,
-        "special_tokens": specials,
-        "ranks": ranks,
-        "merges": merges,
-    });
-    serde_json::to_string(&doc).expect("JSON values serialize")
+    let json = towel_file(bpe)
+        .to_json()
+        .expect("a trainer's ranks are dense");
+    String::from_utf8(json).expect("JSON is UTF-8")
 }
 
 /// The file contents for `format`.
@@ -209,8 +213,8 @@ pub fn read(path: &Path) -> Result<Loaded, TokenizerError> {
     })?;
     if text.trim_start().starts_with('{') {
         let v: Value = serde_json::from_str(&text).map_err(|e| bad(path, e.to_string()))?;
-        if v["format"] == "towel-tokenizer" {
-            return read_towel(path, &v);
+        if v["format"] == crate::file::FORMAT {
+            return read_towel(path, text.as_bytes());
         }
         if v["model"]["type"] == "BPE" {
             return read_hf(path, &v);
@@ -223,39 +227,21 @@ pub fn read(path: &Path) -> Result<Loaded, TokenizerError> {
     read_tiktoken(path, &text)
 }
 
-fn read_towel(path: &Path, v: &Value) -> Result<Loaded, TokenizerError> {
-    let ranks = v["ranks"]
-        .as_array()
-        .ok_or_else(|| bad(path, "no `ranks` array"))?
-        .iter()
-        .map(|r| {
-            r.as_str()
-                .and_then(|s| B64.decode(s).ok())
-                .ok_or_else(|| bad(path, "a rank is not base64"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let merges = v["merges"]
-        .as_array()
-        .ok_or_else(|| bad(path, "no `merges` array"))?
-        .iter()
-        .map(|m| match (m[0].as_u64(), m[1].as_u64()) {
-            (Some(l), Some(r)) => Ok((l as u32, r as u32)),
-            _ => Err(bad(path, "a merge is not [left, right]")),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let special_tokens = v["special_tokens"]
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .filter_map(|(k, id)| Some((k.clone(), id.as_u64()? as u32)))
-                .collect()
-        })
-        .unwrap_or_default();
+/// Through [`TokenizerFile::parse`], the one reader of towel files (it
+/// checks the header, the ranks and the merges).
+fn read_towel(path: &Path, data: &[u8]) -> Result<Loaded, TokenizerError> {
+    let file = TokenizerFile::parse(data, &path.display().to_string())?;
+    let merges = match file.merges {
+        Some(m) => m,
+        None => file.ranks.merges(&path.display().to_string())?,
+    };
+    let mut special_tokens: Vec<(String, u32)> = file.special_tokens.into_iter().collect();
+    special_tokens.sort_by_key(|s| s.1);
     Ok(Loaded {
         format: Format::Towel,
-        ranks,
+        ranks: file.ranks.iter().map(|(b, _)| b.to_vec()).collect(),
         merges,
-        pattern: v["pattern"].as_str().map(String::from),
+        pattern: Some(file.pattern),
         special_tokens,
     })
 }
