@@ -8,6 +8,8 @@ use std::path::Path;
 use std::sync::Once;
 
 use anyhow::{anyhow, Context};
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 const SIZE: (u32, u32) = (800, 500);
@@ -102,56 +104,56 @@ impl LineChart {
                 .margin(15)
                 .x_label_area_size(45)
                 .y_label_area_size(60);
-            let colors = |i: usize| Palette99::pick(i).to_rgba();
+            let y_range = (y0 - pad)..(y1 + pad);
+            // Markers only where points are few enough to read one by one.
             if self.log_x {
-                let mut chart = builder
-                    .build_cartesian_2d((x0.max(1e-12)..x1).log_scale(), (y0 - pad)..(y1 + pad))
+                let chart = builder
+                    .build_cartesian_2d((x0.max(1e-12)..x1).log_scale(), y_range)
                     .map_err(plot_err)?;
-                chart
-                    .configure_mesh()
-                    .x_desc(&self.x_label)
-                    .y_desc(&self.y_label)
-                    .draw()
-                    .map_err(plot_err)?;
-                for (i, s) in self.series.iter().enumerate() {
-                    let c = colors(i);
-                    chart
-                        .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
-                        .map_err(plot_err)?
-                        .label(&s.name)
-                        .legend(move |(x, y)| {
-                            PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2))
-                        });
-                    chart
-                        .draw_series(s.points.iter().map(|&p| Circle::new(p, 3, c.filled())))
-                        .map_err(plot_err)?;
-                }
-                legend(&mut chart)?;
+                self.draw_lines(chart, true)?;
             } else {
-                let mut chart = builder
-                    .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
+                let chart = builder
+                    .build_cartesian_2d(x0..x1, y_range)
                     .map_err(plot_err)?;
-                chart
-                    .configure_mesh()
-                    .x_desc(&self.x_label)
-                    .y_desc(&self.y_label)
-                    .draw()
-                    .map_err(plot_err)?;
-                for (i, s) in self.series.iter().enumerate() {
-                    let c = colors(i);
-                    chart
-                        .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
-                        .map_err(plot_err)?
-                        .label(&s.name)
-                        .legend(move |(x, y)| {
-                            PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2))
-                        });
-                }
-                legend(&mut chart)?;
+                self.draw_lines(chart, false)?;
             }
             root.present().map_err(plot_err)?;
             Ok(())
         })
+    }
+}
+
+impl LineChart {
+    /// Axes, one line per series (with point markers if asked), and the legend,
+    /// on a chart whose x axis may be linear or logarithmic.
+    fn draw_lines<'a, X>(
+        &self,
+        mut chart: ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, RangedCoordf64>>,
+        markers: bool,
+    ) -> anyhow::Result<()>
+    where
+        X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    {
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .draw()
+            .map_err(plot_err)?;
+        for (i, s) in self.series.iter().enumerate() {
+            let c = Palette99::pick(i).to_rgba();
+            chart
+                .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))
+                .map_err(plot_err)?
+                .label(&s.name)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], c.stroke_width(2)));
+            if markers {
+                chart
+                    .draw_series(s.points.iter().map(|&p| Circle::new(p, 3, c.filled())))
+                    .map_err(plot_err)?;
+            }
+        }
+        legend(&mut chart)
     }
 }
 
