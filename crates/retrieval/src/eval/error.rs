@@ -82,3 +82,11 @@ pub enum EvalError {
     #[error("{dir}: not a BEIR dataset folder: `{missing}` is missing (expected queries.jsonl and qrels/test.tsv, as BEIR's downloads have)")]
     MissingBeirFile { dir: PathBuf, missing: PathBuf },
 }
+
+/// Read a whole text file, naming it in the error.
+pub(crate) fn read_text(path: &std::path::Path) -> Result<String, EvalError> {
+    std::fs::read_to_string(path).map_err(|source| EvalError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}

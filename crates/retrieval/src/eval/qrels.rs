@@ -19,10 +19,7 @@ const EXPECTED: &str =
 
 /// Read a qrels file; the layout is detected (see [`parse_qrels`]).
 pub fn read_qrels(path: &Path) -> Result<Qrels, EvalError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = super::error::read_text(path)?;
     parse_qrels(&text, &path.display().to_string())
 }
 

@@ -10,10 +10,7 @@ const EXPECTED: &str = "TREC run lines `qid Q0 docid rank score tag`";
 
 /// Read a TREC run file (see [`parse_trec_run`]).
 pub fn read_trec_run(path: &Path) -> Result<Run, EvalError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = super::error::read_text(path)?;
     parse_trec_run(&text, &path.display().to_string())
 }
 
