@@ -22,10 +22,12 @@
 //! # Ok::<(), towel_tokenizer::TokenizerError>(())
 //! ```
 
+mod backtrack;
 mod merge;
 mod table;
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 use rayon::prelude::*;
@@ -33,6 +35,7 @@ use rayon::prelude::*;
 use crate::pretok::{Builtin, Pattern};
 use crate::vocab::{escape_bytes, Rank, Ranks};
 use crate::TokenizerError;
+use backtrack::Backtrack;
 use merge::Scratch;
 use table::{PairTable, RankTable};
 
@@ -92,6 +95,9 @@ pub struct CoreBpe {
     /// no `Result` per piece, no fallback needed).
     scanner: Option<Builtin>,
     n_vocab: u32,
+    /// The linear-time encoder of long pieces, built on the first long
+    /// piece (`None` inside: this vocabulary does not fit it).
+    backtrack: OnceLock<Option<Box<Backtrack>>>,
 }
 
 impl std::fmt::Debug for CoreBpe {
@@ -213,6 +219,7 @@ impl CoreBpe {
                 .flatten(),
             pattern,
             n_vocab: max_id + 1,
+            backtrack: OnceLock::new(),
         })
     }
 
@@ -494,10 +501,30 @@ impl CoreBpe {
             return;
         }
         let start = out.len();
-        merge::merge(piece, &self.table, &self.pairs, scratch, out);
+        merge::merge(
+            piece,
+            &self.table,
+            &self.pairs,
+            || self.backtrack(),
+            scratch,
+            out,
+        );
         if let Some(cache) = scratch.cache.as_mut() {
             cache.put(piece, &out[start..]);
         }
+    }
+
+    /// The backtracking encoder, built on first use (see `bpe/backtrack.rs`).
+    fn backtrack(&self) -> Option<&Backtrack> {
+        self.backtrack
+            .get_or_init(|| {
+                let tokens = self.decoder.iter().enumerate().filter_map(|(rank, d)| {
+                    (d.1 != u32::MAX)
+                        .then(|| (&self.arena[d.0 as usize..(d.0 + d.1) as usize], rank as Rank))
+                });
+                Backtrack::new(tokens, &self.table, &self.pairs).map(Box::new)
+            })
+            .as_deref()
     }
 
     /// The bytes of one token (rank or special token).

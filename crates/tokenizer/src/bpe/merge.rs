@@ -13,6 +13,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::backtrack::Backtrack;
 use super::table::{PairTable, RankTable};
 use crate::vocab::Rank;
 
@@ -30,6 +31,8 @@ pub(crate) struct Scratch {
     next: Vec<u32>,
     prev: Vec<u32>,
     heap: BinaryHeap<Reverse<u64>>,
+    /// `Backtrack::encode`: one bit per byte position.
+    pub(crate) dead: Vec<u64>,
     /// Results of recent multi-token pieces (set for long texts only).
     pub(crate) cache: Option<PieceCache>,
 }
@@ -111,17 +114,21 @@ impl PieceCache {
 }
 
 /// Merge `piece` (at least 2 bytes) and append the ranks to `out`.
+///
+/// Long pieces go to the backtracking search ([`Backtrack`], linear time)
+/// when `backtrack` gives one for this vocabulary, else to [`merge_long`].
 #[inline]
-pub(crate) fn merge(
+pub(crate) fn merge<'a>(
     piece: &[u8],
     table: &RankTable,
     pairs: &PairTable,
+    backtrack: impl FnOnce() -> Option<&'a Backtrack>,
     scratch: &mut Scratch,
     out: &mut Vec<Rank>,
 ) {
     if piece.len() <= LONG_PIECE {
         merge_short(piece, table, pairs, scratch, out)
-    } else {
+    } else if !backtrack().is_some_and(|b| b.encode(piece, pairs, &mut scratch.dead, out)) {
         merge_long(piece, table, pairs, scratch, out)
     }
 }

@@ -1,0 +1,683 @@
+//! Linear-time merging of long pieces: find tiktoken's tokens directly,
+//! left to right, instead of replaying the merges.
+//!
+//! Replaying tiktoken's merges on an n-byte piece costs O(n log n) with a
+//! heap ([`merge_long`](super::merge::merge_long)) and a lot of memory
+//! traffic per byte. This module gets the same ids by *searching* for them,
+//! the way GitHub's `bpe` crate (Hendrik van Antwerpen and Alexander
+//! Neubeck, MIT) does: a depth-first search over token sequences that
+//! tries the longest token first, keeps a token only if it "fits" the one
+//! before it, and remembers positions from which nothing fits. Each byte
+//! position is entered at most once, so the work is linear in the piece
+//! length times a small factor (the prefix tokens tried at a position and
+//! the depth of the pair check).
+//!
+//! # Why the search finds tiktoken's tokens
+//!
+//! Write BPE(s) for tiktoken's tokens of the byte string s, and call two
+//! tokens `a`, `b` a *valid pair* when BPE(a ++ b) = [a, b]: encoded on
+//! their own, their bytes stay those two tokens.
+//!
+//! 1. **Cut lemma** (any vocabulary). If a cut at byte p lies between two
+//!    tokens of BPE(s), then BPE(s) = BPE(s\[..p\]) ++ BPE(s\[p..\]): no
+//!    merge ever crossed p, and the merges on each side happen in the order
+//!    each side alone would do them (tiktoken always merges the leftmost
+//!    lowest pair, which is also the leftmost lowest pair of its side).
+//!    So every adjacent pair of BPE(s) is valid, and every token t in it
+//!    *encodes to itself*: BPE(t) = \[t\].
+//! 2. **Canonical split.** The same argument shows that whenever two parts
+//!    x, y are adjacent at some moment of *any* merge, and x ++ y is a token
+//!    t, then merging t's bytes alone passes through exactly \[x, y\] just
+//!    before its last merge. So (x, y) is the *canonical split* of t: the
+//!    last merge of BPE(t), found here by running tiktoken's merge on each
+//!    token's bytes once.
+//! 3. **Levels.** If every token t is ranked after both halves of its
+//!    canonical split (`rank(x) < rank(t)` and `rank(y) < rank(t)`; checked
+//!    when the structure is built), then by 2 a merge into rank r only
+//!    creates pairs of rank > r. The merged ranks therefore never decrease:
+//!    tiktoken works level by level, and at level r it merges the rank-r
+//!    pairs from left to right.
+//! 4. **Uniqueness.** With 3, a sequence of self-encoding tokens whose
+//!    adjacent pairs are all valid *is* BPE of its bytes (by induction on
+//!    the level: no merge crosses a boundary between two tokens at level r,
+//!    because the same merge would then cross it in the pair alone). So
+//!    BPE(s) is the one and only such sequence, and so is BPE(s\[..p\]) for
+//!    every prefix.
+//! 5. **The search.** Going left to right, the search keeps a stack of
+//!    tokens whose pairs are all valid; by 4 the stack at byte p is always
+//!    BPE(s\[..p\]), however the search got there. So when no token can
+//!    follow it from p, no encoding of s has a cut at p: the position is
+//!    marked dead (a bit) and never tried again. The first sequence that
+//!    reaches the end is BPE(s).
+//!
+//! # Checking a pair without merging
+//!
+//! [`Backtrack::is_valid_pair`] decides BPE(a ++ b) = \[a, b\] in a few
+//! table lookups. Merged on its own, `a` is built by its canonical-split
+//! tree, and so is `b`; the only question is whether the two parts that
+//! meet at the cut ever merge. Walk back in time from (a, b): undo the
+//! later of the two merges that formed the parts at the cut (the higher
+//! rank; on a tie the right one, which tiktoken merges second), which
+//! exposes the right half of the left part or the left half of the right
+//! part. Each pair (x, y) met on the way was at the cut from the time its
+//! younger part was formed until the merge just undone (level `limit`), so
+//! it must not merge before that: x ++ y must not be a token ranked below
+//! `limit` (`limit` is the undone rank when the left part was undone, since
+//! at that level the left merge happens first; one more than it when the
+//! right part was undone, since then the cut pair is to the left and would
+//! win a tie). When both parts are single bytes the pair is valid.
+//!
+//! # Vocabularies it does not fit
+//!
+//! A `.tiktoken` file may rank tokens in any order. The structure is only
+//! built when the condition of step 3 holds for every token that encodes to
+//! itself; otherwise [`Backtrack::new`] returns `None` and long pieces keep
+//! using `merge_long`. Tokens that do not encode to themselves (no merge
+//! order builds them) can never be one of several tokens of a piece (step
+//! 1), so the search simply never proposes them. OpenAI's vocabularies
+//! (r50k, p50k, cl100k, o200k) all pass the check.
+//!
+//! # Finding the candidate tokens
+//!
+//! The longest token that starts at a position is found by walking a byte
+//! trie of the tokens that encode to themselves; the next shorter
+//! candidates come from a table (`next_prefix`: the longest proper prefix
+//! of each token that is a token). The trie stores each node's children as
+//! a sorted, contiguous run of nodes (breadth-first numbering), with a dense
+//! table for the first byte.
+//!
+//! The structure is built the first time a piece longer than
+//! [`LONG_PIECE`](super::merge::LONG_PIECE) bytes is encoded (so loading a
+//! vocabulary costs nothing extra): about 50 ms for cl100k and 100 ms for
+//! o200k on one core.
+
+use rayon::prelude::*;
+
+use super::table::{PairTable, RankTable};
+use crate::vocab::Rank;
+
+/// Marks "no token" / "no node" in the tables below.
+const NONE: u32 = u32::MAX;
+
+/// Per-rank facts the search needs.
+#[derive(Clone, Copy)]
+struct Info {
+    /// Canonical split (`NONE` for single bytes and unusable ranks).
+    left: Rank,
+    right: Rank,
+    /// The longest proper prefix of this token that is a usable token
+    /// (`NONE` for single bytes).
+    next_prefix: Rank,
+    /// Byte length (0 for ranks the search never proposes).
+    len: u32,
+}
+
+const NO_INFO: Info = Info {
+    left: NONE,
+    right: NONE,
+    next_prefix: NONE,
+    len: 0,
+};
+
+/// A trie node: children are the nodes `first..first + count`, sorted by
+/// their byte (`labels`).
+#[derive(Clone, Copy)]
+struct Node {
+    first: u32,
+    count: u32,
+    /// The usable token spelled by the path to this node, or `NONE`.
+    token: Rank,
+}
+
+/// The backtracking encoder of one vocabulary (see the module docs).
+#[derive(Clone)]
+pub(crate) struct Backtrack {
+    info: Vec<Info>,
+    nodes: Vec<Node>,
+    /// The byte on the edge into each node.
+    labels: Vec<u8>,
+    /// The node of each single byte (children of the root).
+    root: [u32; 256],
+}
+
+impl Backtrack {
+    /// The search structure for these tokens, or `None` when the vocabulary
+    /// does not rank every self-encoding token after both halves of its
+    /// canonical split (then the search would not give tiktoken's result).
+    ///
+    /// `tokens` are every `(bytes, rank)` of the vocabulary; `table` and
+    /// `pairs` are built from the same tokens.
+    pub(crate) fn new<'a>(
+        tokens: impl Iterator<Item = (&'a [u8], Rank)>,
+        table: &RankTable,
+        pairs: &PairTable,
+    ) -> Option<Backtrack> {
+        let tokens: Vec<(&[u8], Rank)> = tokens.collect();
+        let max_rank = tokens.iter().map(|t| t.1).max()?;
+        // Canonical splits, in parallel: Some(None) = usable single byte or
+        // does not encode to itself, None = the vocabulary fails the check.
+        let splits: Vec<Option<Usable>> = tokens
+            .par_iter()
+            .map_init(Vec::new, |parts, &(bytes, rank)| {
+                classify(bytes, rank, table, pairs, parts)
+            })
+            .collect();
+        let mut info = vec![NO_INFO; max_rank as usize + 1];
+        let mut usable: Vec<(&[u8], Rank)> = Vec::with_capacity(tokens.len());
+        for (&(bytes, rank), split) in tokens.iter().zip(&splits) {
+            match split {
+                None => return None,
+                Some(Usable::No) => {}
+                Some(Usable::Byte) => {
+                    info[rank as usize].len = 1;
+                    usable.push((bytes, rank));
+                }
+                Some(Usable::Split(l, r)) => {
+                    info[rank as usize] = Info {
+                        left: *l,
+                        right: *r,
+                        next_prefix: NONE,
+                        len: bytes.len() as u32,
+                    };
+                    usable.push((bytes, rank));
+                }
+            }
+        }
+        // Every byte must be a usable token (CoreBpe guarantees the ranks).
+        if (0..=255u8).any(|b| info[table.byte_rank[b as usize] as usize].len != 1) {
+            return None;
+        }
+        usable.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let (nodes, labels, root) = build_trie(&usable, &mut info);
+        Some(Backtrack {
+            info,
+            nodes,
+            labels,
+            root,
+        })
+    }
+
+    /// The longest usable token at the start of `text` (not empty).
+    #[inline]
+    fn longest_prefix(&self, text: &[u8]) -> Rank {
+        let mut node = self.root[text[0] as usize] as usize;
+        let mut best = self.nodes[node].token;
+        for &b in &text[1..] {
+            let Node { first, count, .. } = self.nodes[node];
+            let kids = &self.labels[first as usize..(first + count) as usize];
+            let found = if kids.len() <= 8 {
+                kids.iter().position(|&k| k == b)
+            } else {
+                kids.binary_search(&b).ok()
+            };
+            let Some(j) = found else { break };
+            node = first as usize + j;
+            let t = self.nodes[node].token;
+            if t != NONE {
+                best = t;
+            }
+        }
+        best
+    }
+
+    /// Whether BPE(a ++ b) = \[a, b\] (see "Checking a pair" in the module
+    /// docs). Both must be usable tokens.
+    #[inline]
+    fn is_valid_pair(&self, pairs: &PairTable, mut a: Rank, mut b: Rank) -> bool {
+        // The pair at the cut must not merge below this level.
+        let mut limit = Rank::MAX;
+        loop {
+            if pairs.get(a, b) < limit {
+                return false;
+            }
+            let ia = self.info[a as usize];
+            let ib = self.info[b as usize];
+            let a_merged = ia.right != NONE;
+            let b_merged = ib.left != NONE;
+            if b_merged && (!a_merged || b >= a) {
+                // `b` was formed last: before that, its left half was at the cut.
+                limit = b + 1;
+                b = ib.left;
+            } else if a_merged {
+                limit = a;
+                a = ia.right;
+            } else {
+                return true;
+            }
+        }
+    }
+
+    /// Append tiktoken's tokens of `piece` to `out`. `dead` is scratch
+    /// space. Returns false (and leaves `out` as it was) only if the search
+    /// fails, which the module docs show cannot happen; the caller then
+    /// merges the piece the slow way.
+    pub(crate) fn encode(
+        &self,
+        piece: &[u8],
+        pairs: &PairTable,
+        dead: &mut Vec<u64>,
+        out: &mut Vec<Rank>,
+    ) -> bool {
+        let n = piece.len();
+        if n == 0 {
+            return true;
+        }
+        dead.clear();
+        dead.resize(n / 64 + 1, 0);
+        let start = out.len();
+        let mut pos = 0;
+        let mut token = self.longest_prefix(piece);
+        loop {
+            let info = self.info[token as usize];
+            let end = pos + info.len as usize;
+            let fits = dead[end / 64] >> (end % 64) & 1 == 0
+                && (out.len() == start || self.is_valid_pair(pairs, out[out.len() - 1], token));
+            if fits {
+                out.push(token);
+                pos = end;
+                if pos == n {
+                    return true;
+                }
+                token = self.longest_prefix(&piece[pos..]);
+            } else if info.next_prefix != NONE {
+                token = info.next_prefix;
+            } else {
+                // Nothing fits at `pos`: it is not a cut of BPE(piece).
+                if out.len() == start {
+                    return false;
+                }
+                let last = out.pop().expect("the stack is not empty");
+                dead[pos / 64] |= 1 << (pos % 64);
+                pos -= self.info[last as usize].len as usize;
+                // Retry the popped token: its end is dead now, so the
+                // search moves on to its next shorter prefix.
+                token = last;
+            }
+        }
+    }
+}
+
+/// What the search may do with one rank.
+enum Usable {
+    /// Never propose it (it does not encode to itself).
+    No,
+    /// A single byte.
+    Byte,
+    /// A token that encodes to itself, with its canonical split.
+    Split(Rank, Rank),
+}
+
+/// Merge `bytes` the tiktoken way and report how the last merge made
+/// `rank`; `None` when a half is ranked after the token (the check of step 3
+/// in the module docs).
+fn classify(
+    bytes: &[u8],
+    rank: Rank,
+    table: &RankTable,
+    pairs: &PairTable,
+    parts: &mut Vec<(Rank, Rank)>,
+) -> Option<Usable> {
+    if bytes.len() == 1 {
+        let own = table.byte_rank[bytes[0] as usize] == rank;
+        return Some(if own { Usable::Byte } else { Usable::No });
+    }
+    // (rank of the part, rank of merging it with the next part), as in merge_short.
+    parts.clear();
+    parts.extend(
+        bytes
+            .iter()
+            .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
+    );
+    for i in 0..parts.len() - 1 {
+        parts[i].1 = pairs.get(parts[i].0, parts[i + 1].0);
+    }
+    while parts.len() > 2 {
+        let (mut best, mut at) = (Rank::MAX, 0);
+        for (i, p) in parts.iter().enumerate() {
+            if p.1 < best {
+                best = p.1;
+                at = i;
+            }
+        }
+        if best == Rank::MAX {
+            return Some(Usable::No);
+        }
+        parts[at].0 = best;
+        parts.remove(at + 1);
+        parts[at].1 = match parts.get(at + 1) {
+            Some(next) => pairs.get(best, next.0),
+            None => Rank::MAX,
+        };
+        if at > 0 {
+            parts[at - 1].1 = pairs.get(parts[at - 1].0, best);
+        }
+    }
+    let (left, right) = (parts[0].0, parts[1].0);
+    if parts[0].1 != rank {
+        return Some(Usable::No);
+    }
+    (left < rank && right < rank).then_some(Usable::Split(left, right))
+}
+
+/// The trie of the usable tokens (sorted by bytes), numbered breadth-first
+/// so that each node's children are consecutive. Fills `info[..].next_prefix`.
+fn build_trie(usable: &[(&[u8], Rank)], info: &mut [Info]) -> (Vec<Node>, Vec<u8>, [u32; 256]) {
+    // Node 0 is the root: it spans all tokens at depth 0.
+    let mut nodes = vec![Node {
+        first: 0,
+        count: 0,
+        token: NONE,
+    }];
+    let mut labels = vec![0u8];
+    // Per node: the range of `usable` below it, its depth, and the nearest
+    // token on the path above it (for next_prefix).
+    let mut spans: Vec<(u32, u32, u32, Rank)> = vec![(0, usable.len() as u32, 0, NONE)];
+    let mut at = 0;
+    while at < nodes.len() {
+        let (lo, hi, depth, above) = spans[at];
+        let (mut lo, hi, depth) = (lo as usize, hi as usize, depth as usize);
+        // A token that ends here sorts first in its span.
+        if lo < hi && usable[lo].0.len() == depth {
+            let rank = usable[lo].1;
+            nodes[at].token = rank;
+            info[rank as usize].next_prefix = above;
+            lo += 1;
+        }
+        let below = if nodes[at].token != NONE {
+            nodes[at].token
+        } else {
+            above
+        };
+        nodes[at].first = nodes.len() as u32;
+        while lo < hi {
+            let b = usable[lo].0[depth];
+            let end = lo + usable[lo..hi].partition_point(|t| t.0[depth] == b);
+            nodes.push(Node {
+                first: 0,
+                count: 0,
+                token: NONE,
+            });
+            labels.push(b);
+            spans.push((lo as u32, end as u32, depth as u32 + 1, below));
+            lo = end;
+        }
+        nodes[at].count = nodes.len() as u32 - nodes[at].first;
+        at += 1;
+    }
+    let mut root = [0u32; 256];
+    let first = nodes[0].first;
+    for j in 0..nodes[0].count {
+        root[labels[(first + j) as usize] as usize] = first + j;
+    }
+    (nodes, labels, root)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::bpe::merge::{merge_long, merge_short, Scratch};
+    use crate::encodings::{Encoding, EncodingName};
+    use crate::pretok::Pattern;
+    use crate::vocab::Ranks;
+    use crate::CoreBpe;
+
+    /// Each named encoding loaded once per test binary (None without the data).
+    fn encoding(name: EncodingName) -> Option<&'static Encoding> {
+        static CACHE: OnceLock<Mutex<HashMap<EncodingName, &'static Encoding>>> = OnceLock::new();
+        let dir = towel_data::testing::data_dir()?;
+        let mut map = CACHE.get_or_init(Default::default).lock().unwrap();
+        Some(*map.entry(name).or_insert_with(|| {
+            let dirs = towel_data::DataDirs::with_data_dir(&dir);
+            Box::leak(Box::new(Encoding::load_named(name, &dirs).unwrap()))
+        }))
+    }
+
+    const NAMES: [EncodingName; 4] = [
+        EncodingName::R50kBase,
+        EncodingName::P50kBase,
+        EncodingName::Cl100kBase,
+        EncodingName::O200kBase,
+    ];
+
+    /// The search, `merge_long` and (for not too long pieces) `merge_short`
+    /// give the same ranks.
+    fn check_piece(bpe: &CoreBpe, piece: &[u8]) {
+        let bt = bpe.backtrack().expect("OpenAI's vocabularies fit the search");
+        let mut s = Scratch::default();
+        let mut reference = vec![];
+        merge_long(piece, &bpe.table, &bpe.pairs, &mut s, &mut reference);
+        let mut found = vec![7];
+        assert!(bt.encode(piece, &bpe.pairs, &mut s.dead, &mut found));
+        assert_eq!(found.remove(0), 7, "kept what was in `out`");
+        if found != reference {
+            let i = found.iter().zip(&reference).take_while(|(a, b)| a == b).count();
+            panic!(
+                "{:?}: search and merge_long differ at token {i}: {:?} vs {:?}",
+                String::from_utf8_lossy(&piece[..piece.len().min(60)]),
+                &found[i..(i + 6).min(found.len())],
+                &reference[i..(i + 6).min(reference.len())]
+            );
+        }
+        if piece.len() <= 1000 {
+            let mut short = vec![];
+            merge_short(piece, &bpe.table, &bpe.pairs, &mut s, &mut short);
+            assert_eq!(short, reference);
+        }
+    }
+
+    #[test]
+    fn every_token_of_every_vocabulary() {
+        for name in NAMES {
+            let Some(enc) = encoding(name) else {
+                eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
+                return;
+            };
+            let bpe = enc.bpe();
+            for rank in 0..bpe.decoder.len() as Rank {
+                if let Some(bytes) = bpe.token_bytes(rank) {
+                    check_piece(bpe, bytes);
+                }
+            }
+        }
+    }
+
+    /// Alphabets of the long pieces real text has (and the pathological ones).
+    const ALPHABETS: &[&[&str]] = &[
+        &["a"],
+        &["a", "b"],
+        &[" "],
+        &[" ", "\n"],
+        &["中"],
+        &["中", "文", "字"],
+        &["0", "1", "7", "9"],
+        &[
+            "A", "Z", "a", "z", "0", "9", "+", "/", "=", "Q", "g", "w", "I", "n",
+        ],
+        &["a", " ", "中", "1", "+", "é", "\n", "e", "-"],
+        &["-", "=", "_", "*", "#"],
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn strings_over_small_alphabets(
+            alphabet in 0..ALPHABETS.len(),
+            picks in prop::collection::vec(any::<u16>(), 1..3000),
+        ) {
+            let letters = ALPHABETS[alphabet];
+            let text: String = picks.iter().map(|&p| letters[p as usize % letters.len()]).collect();
+            for name in NAMES {
+                let Some(enc) = encoding(name) else { return Ok(()) };
+                check_piece(enc.bpe(), text.as_bytes());
+            }
+        }
+
+        #[test]
+        fn concatenated_random_tokens(picks in prop::collection::vec(any::<u32>(), 1..400)) {
+            for name in NAMES {
+                let Some(enc) = encoding(name) else { return Ok(()) };
+                let bpe = enc.bpe();
+                let mut piece = Vec::new();
+                for p in &picks {
+                    if let Some(t) = bpe.token_bytes(p % bpe.decoder.len() as Rank) {
+                        piece.extend_from_slice(t);
+                    }
+                }
+                if !piece.is_empty() {
+                    check_piece(bpe, &piece);
+                }
+            }
+        }
+    }
+
+    /// 256 bytes then `extra` (ranks 256, 257, ...).
+    fn toy(extra: &[&[u8]]) -> CoreBpe {
+        let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        tokens.extend(extra.iter().map(|t| t.to_vec()));
+        CoreBpe::new(&Ranks::from_dense(tokens, "toy").unwrap(), [], Pattern::gpt2()).unwrap()
+    }
+
+    /// Every string over `letters` of length 1..=max_len.
+    fn all_strings(letters: &[u8], max_len: usize) -> Vec<Vec<u8>> {
+        let mut all = vec![];
+        let mut level = vec![vec![]];
+        for _ in 0..max_len {
+            level = level
+                .iter()
+                .flat_map(|s: &Vec<u8>| {
+                    letters.iter().map(move |&c| {
+                        let mut t = s.clone();
+                        t.push(c);
+                        t
+                    })
+                })
+                .collect();
+            all.extend(level.iter().cloned());
+        }
+        all
+    }
+
+    #[test]
+    fn proper_toy_vocabulary_on_every_short_string() {
+        // Built merge by merge, so every token comes after its halves.
+        let bpe = toy(&[
+            b"aa", b"ab", b"aaaa", b"ba", b"aab", b"bab", b"aaa", b"abab", b"bb", b"aaaab",
+        ]);
+        assert!(bpe.backtrack().is_some());
+        for s in all_strings(b"ab", 12) {
+            check_piece(&bpe, &s);
+        }
+    }
+
+    #[test]
+    fn improper_vocabularies_fall_back() {
+        // "cca" (256) is made from "cc" (257), ranked after it. On "cccca"
+        // tiktoken merges cc, cc, then cc+a: a merge into a lower rank after
+        // a higher one, so its result is not the level-by-level one the
+        // search assumes (the search would answer [256, 99, 99] instead of
+        // tiktoken's [257, 256]). The check must refuse this vocabulary.
+        for extra in [&[&b"cca"[..], b"cc"][..], &[b"abc", b"ab", b"bc"]] {
+            let bpe = toy(extra);
+            assert!(bpe.backtrack().is_none());
+            let mut s = Scratch::default();
+            for text in all_strings(b"abc", 6) {
+                let piece = text.repeat(200 / text.len());
+                let mut reference = vec![];
+                merge_long(&piece, &bpe.table, &bpe.pairs, &mut s, &mut reference);
+                assert_eq!(bpe.encode_pieces([piece.as_slice()]), reference);
+            }
+        }
+        let bpe = toy(&[b"cca", b"cc"]);
+        let mut s = Scratch::default();
+        let mut reference = vec![];
+        merge_long(b"cccca", &bpe.table, &bpe.pairs, &mut s, &mut reference);
+        assert_eq!(reference, vec![257, 256]);
+    }
+
+    #[test]
+    fn unreachable_tokens_are_never_proposed() {
+        // "abc" has no split into two tokens, so merging never makes it; the
+        // vocabulary still fits the search, which must not use "abc".
+        let bpe = toy(&[b"xy", b"abc", b"xya"]);
+        let bt = bpe.backtrack().expect("fits");
+        assert_eq!(bt.info[257].len, 0);
+        for text in all_strings(b"abcxy", 5) {
+            check_piece(&bpe, &text.repeat(30));
+        }
+    }
+
+    /// A random vocabulary over "abc" grown by random merges of two tokens
+    /// (which may or may not fit the search); with `shuffle`, the merged
+    /// tokens are then ranked in a random order (which mostly does not fit).
+    fn random_vocab(merges: &[(u16, u16)], shuffle: &[u16]) -> CoreBpe {
+        let mut tokens: Vec<Vec<u8>> = vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()];
+        for &(l, r) in merges {
+            let t = [
+                tokens[l as usize % tokens.len()].clone(),
+                tokens[r as usize % tokens.len()].clone(),
+            ]
+            .concat();
+            if t.len() <= 8 && !tokens.contains(&t) {
+                tokens.push(t);
+            }
+        }
+        let mut extra: Vec<&[u8]> = tokens[3..].iter().map(|t| t.as_slice()).collect();
+        let n = extra.len();
+        for (i, &j) in shuffle.iter().enumerate().take(n) {
+            extra.swap(i, j as usize % n);
+        }
+        toy(&extra)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn random_toy_vocabularies(
+            merges in prop::collection::vec((any::<u16>(), any::<u16>()), 1..40),
+            shuffle in prop_oneof![Just(vec![]), prop::collection::vec(any::<u16>(), 40)],
+            texts in prop::collection::vec(prop::collection::vec(0u8..3, 1..150), 1..8),
+        ) {
+            let bpe = random_vocab(&merges, &shuffle);
+            for t in texts {
+                let piece: Vec<u8> = t.iter().map(|&c| b'a' + c).collect();
+                let mut s = Scratch::default();
+                let mut reference = vec![];
+                merge_short(&piece, &bpe.table, &bpe.pairs, &mut s, &mut reference);
+                match bpe.backtrack() {
+                    Some(bt) => {
+                        let mut found = vec![];
+                        prop_assert!(bt.encode(&piece, &bpe.pairs, &mut s.dead, &mut found));
+                        prop_assert_eq!(found, reference);
+                    }
+                    None => {
+                        prop_assert_eq!(bpe.encode_pieces([piece.as_slice()]), reference);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn random_toy_vocabularies_mostly_fit() {
+        // The property test above only means something if most random
+        // vocabularies use the search.
+        let mut fit = 0;
+        for seed in 0..200u32 {
+            let merges: Vec<(u16, u16)> = (0..30u32)
+                .map(|i| {
+                    let x = (seed * 7919 + i * 104_729).wrapping_mul(2_654_435_761);
+                    ((x >> 8) as u16, (x >> 20) as u16)
+                })
+                .collect();
+            fit += random_vocab(&merges, &[]).backtrack().is_some() as u32;
+        }
+        assert!(fit > 100, "only {fit} of 200 random vocabularies fit");
+    }
+}
