@@ -133,6 +133,8 @@ struct Node {
 #[derive(Clone)]
 pub(crate) struct Backtrack {
     info: Vec<Info>,
+    /// Canonical split -> token, for every usable multi-byte token.
+    splits: SplitMap,
     nodes: Vec<Node>,
     /// The byte on the edge into each node.
     labels: Vec<u8>,
@@ -187,10 +189,18 @@ impl Backtrack {
         if (0..=255u8).any(|b| info[table.byte_rank[b as usize] as usize].len != 1) {
             return None;
         }
+        let mut splits = SplitMap::with_capacity(usable.len());
+        for &(_, rank) in &usable {
+            let i = info[rank as usize];
+            if i.left != NONE {
+                splits.insert(i.left, i.right, rank);
+            }
+        }
         usable.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let (nodes, labels, root) = build_trie(&usable, &mut info);
         Some(Backtrack {
             info,
+            splits,
             nodes,
             labels,
             root,
@@ -223,11 +233,11 @@ impl Backtrack {
     /// Whether BPE(a ++ b) = \[a, b\] (see "Checking a pair" in the module
     /// docs). Both must be usable tokens.
     #[inline]
-    fn is_valid_pair(&self, pairs: &PairTable, mut a: Rank, mut b: Rank) -> bool {
+    fn is_valid_pair(&self, mut a: Rank, mut b: Rank) -> bool {
         // The pair at the cut must not merge below this level.
         let mut limit = Rank::MAX;
         loop {
-            if pairs.get(a, b) < limit {
+            if self.splits.get(a, b) < limit {
                 return false;
             }
             let ia = self.info[a as usize];
@@ -254,7 +264,6 @@ impl Backtrack {
     pub(crate) fn encode(
         &self,
         piece: &[u8],
-        pairs: &PairTable,
         dead: &mut Vec<u64>,
         out: &mut Vec<Rank>,
     ) -> bool {
@@ -271,7 +280,7 @@ impl Backtrack {
             let info = self.info[token as usize];
             let end = pos + info.len as usize;
             let fits = dead[end / 64] >> (end % 64) & 1 == 0
-                && (out.len() == start || self.is_valid_pair(pairs, out[out.len() - 1], token));
+                && (out.len() == start || self.is_valid_pair(out[out.len() - 1], token));
             if fits {
                 out.push(token);
                 pos = end;
@@ -293,6 +302,90 @@ impl Backtrack {
                 // search moves on to its next shorter prefix.
                 token = last;
             }
+        }
+    }
+}
+
+/// Open-addressing hash map (left, right) -> merged rank, keys and values
+/// in separate arrays, behind a small Bloom filter: most pairs the search
+/// asks about are not splits, and the filter (8 bits per key, two bits set
+/// per key in one 64-bit word, so about 5% false positives) answers those
+/// from the CPU's L2 cache instead of a cache miss in the map.
+#[derive(Clone)]
+struct SplitMap {
+    filter: Box<[u64]>,
+    filter_shift: u32,
+    keys: Box<[u64]>,
+    vals: Box<[Rank]>,
+    shift: u32,
+    mask: usize,
+}
+
+impl SplitMap {
+    const EMPTY: u64 = u64::MAX;
+
+    /// Room for `n` keys at a load factor of at most 1/2.
+    fn with_capacity(n: usize) -> SplitMap {
+        let cap = (n.max(4) * 2).next_power_of_two();
+        let words = (n.max(64) / 8).next_power_of_two();
+        SplitMap {
+            filter: vec![0; words].into_boxed_slice(),
+            filter_shift: 64 - words.trailing_zeros(),
+            keys: vec![Self::EMPTY; cap].into_boxed_slice(),
+            vals: vec![NONE; cap].into_boxed_slice(),
+            shift: 64 - cap.trailing_zeros(),
+            mask: cap - 1,
+        }
+    }
+
+    #[inline(always)]
+    fn hash(key: u64) -> u64 {
+        (key ^ (key >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
+    #[inline(always)]
+    fn home(&self, key: u64) -> usize {
+        (Self::hash(key) >> self.shift) as usize
+    }
+
+    /// The filter word of `key` and its two bits in it.
+    #[inline(always)]
+    fn filter_bits(&self, key: u64) -> (usize, u64) {
+        let h = Self::hash(key ^ 0x5555_5555);
+        let bits = (1u64 << (h & 63)) | (1u64 << ((h >> 6) & 63));
+        ((h >> self.filter_shift) as usize, bits)
+    }
+
+    fn insert(&mut self, left: Rank, right: Rank, merged: Rank) {
+        let key = ((left as u64) << 32) | right as u64;
+        let (w, bits) = self.filter_bits(key);
+        self.filter[w] |= bits;
+        let mut i = self.home(key);
+        while self.keys[i] != Self::EMPTY && self.keys[i] != key {
+            i = (i + 1) & self.mask;
+        }
+        self.keys[i] = key;
+        self.vals[i] = merged;
+    }
+
+    /// The rank `left` and `right` merge into, or `Rank::MAX`.
+    #[inline(always)]
+    fn get(&self, left: Rank, right: Rank) -> Rank {
+        let key = ((left as u64) << 32) | right as u64;
+        let (w, bits) = self.filter_bits(key);
+        if self.filter[w] & bits != bits {
+            return Rank::MAX;
+        }
+        let mut i = self.home(key);
+        loop {
+            let k = self.keys[i];
+            if k == key {
+                return self.vals[i];
+            }
+            if k == Self::EMPTY {
+                return Rank::MAX;
+            }
+            i = (i + 1) & self.mask;
         }
     }
 }
@@ -452,7 +545,7 @@ mod tests {
         let mut reference = vec![];
         merge_long(piece, &bpe.table, &bpe.pairs, &mut s, &mut reference);
         let mut found = vec![7];
-        assert!(bt.encode(piece, &bpe.pairs, &mut s.dead, &mut found));
+        assert!(bt.encode(piece, &mut s.dead, &mut found));
         assert_eq!(found.remove(0), 7, "kept what was in `out`");
         if found != reference {
             let i = found.iter().zip(&reference).take_while(|(a, b)| a == b).count();
@@ -653,7 +746,7 @@ mod tests {
                 match bpe.backtrack() {
                     Some(bt) => {
                         let mut found = vec![];
-                        prop_assert!(bt.encode(&piece, &bpe.pairs, &mut s.dead, &mut found));
+                        prop_assert!(bt.encode(&piece, &mut s.dead, &mut found));
                         prop_assert_eq!(found, reference);
                     }
                     None => {

@@ -128,7 +128,7 @@ pub(crate) fn merge<'a>(
 ) {
     if piece.len() <= LONG_PIECE {
         merge_short(piece, table, pairs, scratch, out)
-    } else if !backtrack().is_some_and(|b| b.encode(piece, pairs, &mut scratch.dead, out)) {
+    } else if !backtrack().is_some_and(|b| b.encode(piece, &mut scratch.dead, out)) {
         merge_long(piece, table, pairs, scratch, out)
     }
 }
