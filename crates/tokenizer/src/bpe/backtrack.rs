@@ -119,15 +119,22 @@ const NO_INFO: Info = Info {
     len: 0,
 };
 
-/// A trie node: children are the nodes `first..first + count`, sorted by
-/// their byte (`labels`).
+/// One cell of the double-array trie. The cell of a node's child for byte
+/// `b` is `base + b`, and it belongs to that node iff its `check` is the
+/// node's cell.
 #[derive(Clone, Copy)]
-struct Node {
-    first: u32,
-    count: u32,
+struct Cell {
+    base: u32,
+    check: u32,
     /// The usable token spelled by the path to this node, or `NONE`.
     token: Rank,
 }
+
+const FREE: Cell = Cell {
+    base: 0,
+    check: NONE,
+    token: NONE,
+};
 
 /// The backtracking encoder of one vocabulary (see the module docs).
 #[derive(Clone)]
@@ -135,11 +142,8 @@ pub(crate) struct Backtrack {
     info: Vec<Info>,
     /// Canonical split -> token, for every usable multi-byte token.
     splits: SplitMap,
-    nodes: Vec<Node>,
-    /// The byte on the edge into each node.
-    labels: Vec<u8>,
-    /// The node of each single byte (children of the root).
-    root: [u32; 256],
+    /// The trie of the usable tokens (root: cell 0).
+    cells: Vec<Cell>,
 }
 
 impl Backtrack {
@@ -197,34 +201,31 @@ impl Backtrack {
             }
         }
         usable.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        let (nodes, labels, root) = build_trie(&usable, &mut info);
+        let cells = build_trie(&usable, &mut info);
         Some(Backtrack {
             info,
             splits,
-            nodes,
-            labels,
-            root,
+            cells,
         })
     }
 
     /// The longest usable token at the start of `text` (not empty).
     #[inline]
     fn longest_prefix(&self, text: &[u8]) -> Rank {
-        let mut node = self.root[text[0] as usize] as usize;
-        let mut best = self.nodes[node].token;
+        let cells = &self.cells[..];
+        // Every single byte is a usable token, so the first step always succeeds.
+        let mut node = (cells[0].base + text[0] as u32) as usize;
+        let mut best = cells[node].token;
         for &b in &text[1..] {
-            let Node { first, count, .. } = self.nodes[node];
-            let kids = &self.labels[first as usize..(first + count) as usize];
-            let found = if kids.len() <= 8 {
-                kids.iter().position(|&k| k == b)
-            } else {
-                kids.binary_search(&b).ok()
-            };
-            let Some(j) = found else { break };
-            node = first as usize + j;
-            let t = self.nodes[node].token;
-            if t != NONE {
-                best = t;
+            // In bounds: build_trie leaves 256 free cells at the end.
+            let child = cells[node].base as usize + b as usize;
+            let c = cells[child];
+            if c.check != node as u32 {
+                break;
+            }
+            node = child;
+            if c.token != NONE {
+                best = c.token;
             }
         }
         best
@@ -452,57 +453,66 @@ fn classify(
     (left < rank && right < rank).then_some(Usable::Split(left, right))
 }
 
-/// The trie of the usable tokens (sorted by bytes), numbered breadth-first
-/// so that each node's children are consecutive. Fills `info[..].next_prefix`.
-fn build_trie(usable: &[(&[u8], Rank)], info: &mut [Info]) -> (Vec<Node>, Vec<u8>, [u32; 256]) {
-    // Node 0 is the root: it spans all tokens at depth 0.
-    let mut nodes = vec![Node {
-        first: 0,
-        count: 0,
-        token: NONE,
-    }];
-    let mut labels = vec![0u8];
-    // Per node: the range of `usable` below it, its depth, and the nearest
-    // token on the path above it (for next_prefix).
-    let mut spans: Vec<(u32, u32, u32, Rank)> = vec![(0, usable.len() as u32, 0, NONE)];
-    let mut at = 0;
-    while at < nodes.len() {
-        let (lo, hi, depth, above) = spans[at];
-        let (mut lo, hi, depth) = (lo as usize, hi as usize, depth as usize);
-        // A token that ends here sorts first in its span.
+/// The double-array trie of the usable tokens (sorted by bytes), built
+/// breadth-first: each node gets the lowest `base` at which all its
+/// children's cells are free. Fills `info[..].next_prefix`.
+fn build_trie(usable: &[(&[u8], Rank)], info: &mut [Info]) -> Vec<Cell> {
+    let mut cells = vec![FREE; 512];
+    cells[0].check = 0; // the root is taken (and nobody's child: see below)
+    let mut first_free = 1;
+    // Nodes to place children for: (cell, range of `usable` below it,
+    // depth, the nearest token on the path above it).
+    let mut queue = std::collections::VecDeque::from([(0usize, 0usize, usable.len(), 0usize, NONE)]);
+    let mut kids: Vec<(u8, usize, usize)> = Vec::with_capacity(256);
+    while let Some((cell, mut lo, hi, depth, above)) = queue.pop_front() {
+        // A token that ends here sorts first in its range.
         if lo < hi && usable[lo].0.len() == depth {
             let rank = usable[lo].1;
-            nodes[at].token = rank;
+            cells[cell].token = rank;
             info[rank as usize].next_prefix = above;
             lo += 1;
         }
-        let below = if nodes[at].token != NONE {
-            nodes[at].token
+        let below = if cells[cell].token != NONE {
+            cells[cell].token
         } else {
             above
         };
-        nodes[at].first = nodes.len() as u32;
+        kids.clear();
         while lo < hi {
             let b = usable[lo].0[depth];
             let end = lo + usable[lo..hi].partition_point(|t| t.0[depth] == b);
-            nodes.push(Node {
-                first: 0,
-                count: 0,
-                token: NONE,
-            });
-            labels.push(b);
-            spans.push((lo as u32, end as u32, depth as u32 + 1, below));
+            kids.push((b, lo, end));
             lo = end;
         }
-        nodes[at].count = nodes.len() as u32 - nodes[at].first;
-        at += 1;
+        if kids.is_empty() {
+            continue; // a leaf: base 0 points at cells whose check is 0 or NONE
+        }
+        while cells[first_free].check != NONE {
+            first_free += 1;
+        }
+        let mut base = first_free.saturating_sub(kids[0].0 as usize).max(1);
+        loop {
+            if cells.len() < base + 512 {
+                cells.resize(base + 512, FREE);
+            }
+            if kids.iter().all(|k| cells[base + k.0 as usize].check == NONE) {
+                break;
+            }
+            base += 1;
+        }
+        cells[cell].base = base as u32;
+        for &(b, lo, end) in &kids {
+            let child = base + b as usize;
+            cells[child].check = cell as u32;
+            queue.push_back((child, lo, end, depth + 1, below));
+        }
     }
-    let mut root = [0u32; 256];
-    let first = nodes[0].first;
-    for j in 0..nodes[0].count {
-        root[labels[(first + j) as usize] as usize] = first + j;
-    }
-    (nodes, labels, root)
+    // Trim to the last used cell, plus 256 free ones so `base + byte` of
+    // any node stays in bounds.
+    let used = cells.iter().rposition(|c| c.check != NONE).unwrap_or(0);
+    cells.truncate(used + 1);
+    cells.resize(used + 1 + 256, FREE);
+    cells
 }
 
 #[cfg(test)]
@@ -560,6 +570,21 @@ mod tests {
             let mut short = vec![];
             merge_short(piece, &bpe.table, &bpe.pairs, &mut s, &mut short);
             assert_eq!(short, reference);
+        }
+    }
+
+    #[test]
+    #[ignore]
+    fn build_time() {
+        for name in NAMES {
+            let Some(enc) = encoding(name) else { return };
+            let bpe = enc.bpe();
+            let t = std::time::Instant::now();
+            let tokens = bpe.decoder.iter().enumerate().filter_map(|(rank, d)| {
+                (d.1 != u32::MAX).then(|| (&bpe.arena[d.0 as usize..(d.0 + d.1) as usize], rank as Rank))
+            });
+            let bt = Backtrack::new(tokens, &bpe.table, &bpe.pairs).unwrap();
+            eprintln!("{name}: {:?}, {} cells, {} split keys", t.elapsed(), bt.cells.len(), bt.splits.keys.len());
         }
     }
 
