@@ -519,8 +519,12 @@ impl CoreBpe {
         self.backtrack
             .get_or_init(|| {
                 let tokens = self.decoder.iter().enumerate().filter_map(|(rank, d)| {
-                    (d.1 != u32::MAX)
-                        .then(|| (&self.arena[d.0 as usize..(d.0 + d.1) as usize], rank as Rank))
+                    (d.1 != u32::MAX).then(|| {
+                        (
+                            &self.arena[d.0 as usize..(d.0 + d.1) as usize],
+                            rank as Rank,
+                        )
+                    })
                 });
                 Backtrack::new(tokens, &self.table, &self.pairs).map(Box::new)
             })

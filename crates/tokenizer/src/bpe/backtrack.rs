@@ -262,12 +262,7 @@ impl Backtrack {
     /// space. Returns false (and leaves `out` as it was) only if the search
     /// fails, which the module docs show cannot happen; the caller then
     /// merges the piece the slow way.
-    pub(crate) fn encode(
-        &self,
-        piece: &[u8],
-        dead: &mut Vec<u64>,
-        out: &mut Vec<Rank>,
-    ) -> bool {
+    pub(crate) fn encode(&self, piece: &[u8], dead: &mut Vec<u64>, out: &mut Vec<Rank>) -> bool {
         let n = piece.len();
         if n == 0 {
             return true;
@@ -453,16 +448,36 @@ fn classify(
     (left < rank && right < rank).then_some(Usable::Split(left, right))
 }
 
+/// The first cell at or after `from` whose bit in `taken` is clear.
+fn next_free(taken: &[u64], from: usize) -> usize {
+    let mut w = from / 64;
+    let mut word = taken.get(w).map_or(0, |&t| !t) & (!0u64 << (from % 64));
+    while word == 0 {
+        w += 1;
+        word = taken.get(w).map_or(!0, |&t| !t);
+    }
+    w * 64 + word.trailing_zeros() as usize
+}
+
+fn is_taken(taken: &[u64], cell: usize) -> bool {
+    taken
+        .get(cell / 64)
+        .is_some_and(|&t| t >> (cell % 64) & 1 == 1)
+}
+
 /// The double-array trie of the usable tokens (sorted by bytes), built
 /// breadth-first: each node gets the lowest `base` at which all its
 /// children's cells are free. Fills `info[..].next_prefix`.
 fn build_trie(usable: &[(&[u8], Rank)], info: &mut [Info]) -> Vec<Cell> {
     let mut cells = vec![FREE; 512];
     cells[0].check = 0; // the root is taken (and nobody's child: see below)
+                        // One bit per cell: taken.
+    let mut taken: Vec<u64> = vec![1];
     let mut first_free = 1;
     // Nodes to place children for: (cell, range of `usable` below it,
     // depth, the nearest token on the path above it).
-    let mut queue = std::collections::VecDeque::from([(0usize, 0usize, usable.len(), 0usize, NONE)]);
+    let mut queue =
+        std::collections::VecDeque::from([(0usize, 0usize, usable.len(), 0usize, NONE)]);
     let mut kids: Vec<(u8, usize, usize)> = Vec::with_capacity(256);
     while let Some((cell, mut lo, hi, depth, above)) = queue.pop_front() {
         // A token that ends here sorts first in its range.
@@ -487,18 +502,32 @@ fn build_trie(usable: &[(&[u8], Rank)], info: &mut [Info]) -> Vec<Cell> {
         if kids.is_empty() {
             continue; // a leaf: base 0 points at cells whose check is 0 or NONE
         }
-        while cells[first_free].check != NONE {
-            first_free += 1;
+        // The lowest base at which every child's cell is free: try the
+        // free cells (found 64 at a time in the bitmap) for the first child.
+        first_free = next_free(&taken, first_free);
+        let mut from = first_free;
+        let base = loop {
+            let c = next_free(&taken, from);
+            from = c + 1;
+            let Some(base) = c.checked_sub(kids[0].0 as usize).filter(|&b| b >= 1) else {
+                continue;
+            };
+            if kids[1..]
+                .iter()
+                .all(|k| !is_taken(&taken, base + k.0 as usize))
+            {
+                break base;
+            }
+        };
+        if cells.len() < base + 512 {
+            cells.resize(base + 512, FREE);
         }
-        let mut base = first_free.saturating_sub(kids[0].0 as usize).max(1);
-        loop {
-            if cells.len() < base + 512 {
-                cells.resize(base + 512, FREE);
+        for k in &kids {
+            let c = base + k.0 as usize;
+            if taken.len() <= c / 64 {
+                taken.resize(c / 64 + 1, 0);
             }
-            if kids.iter().all(|k| cells[base + k.0 as usize].check == NONE) {
-                break;
-            }
-            base += 1;
+            taken[c / 64] |= 1 << (c % 64);
         }
         cells[cell].base = base as u32;
         for &(b, lo, end) in &kids {
@@ -550,7 +579,9 @@ mod tests {
     /// The search, `merge_long` and (for not too long pieces) `merge_short`
     /// give the same ranks.
     fn check_piece(bpe: &CoreBpe, piece: &[u8]) {
-        let bt = bpe.backtrack().expect("OpenAI's vocabularies fit the search");
+        let bt = bpe
+            .backtrack()
+            .expect("OpenAI's vocabularies fit the search");
         let mut s = Scratch::default();
         let mut reference = vec![];
         merge_long(piece, &bpe.table, &bpe.pairs, &mut s, &mut reference);
@@ -558,7 +589,11 @@ mod tests {
         assert!(bt.encode(piece, &mut s.dead, &mut found));
         assert_eq!(found.remove(0), 7, "kept what was in `out`");
         if found != reference {
-            let i = found.iter().zip(&reference).take_while(|(a, b)| a == b).count();
+            let i = found
+                .iter()
+                .zip(&reference)
+                .take_while(|(a, b)| a == b)
+                .count();
             panic!(
                 "{:?}: search and merge_long differ at token {i}: {:?} vs {:?}",
                 String::from_utf8_lossy(&piece[..piece.len().min(60)]),
@@ -574,21 +609,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore]
-    fn build_time() {
-        for name in NAMES {
-            let Some(enc) = encoding(name) else { return };
-            let bpe = enc.bpe();
-            let t = std::time::Instant::now();
-            let tokens = bpe.decoder.iter().enumerate().filter_map(|(rank, d)| {
-                (d.1 != u32::MAX).then(|| (&bpe.arena[d.0 as usize..(d.0 + d.1) as usize], rank as Rank))
-            });
-            let bt = Backtrack::new(tokens, &bpe.table, &bpe.pairs).unwrap();
-            eprintln!("{name}: {:?}, {} cells, {} split keys", t.elapsed(), bt.cells.len(), bt.splits.keys.len());
-        }
-    }
-
-    #[test]
     fn every_token_of_every_vocabulary() {
         for name in NAMES {
             let Some(enc) = encoding(name) else {
@@ -600,6 +620,78 @@ mod tests {
                 if let Some(bytes) = bpe.token_bytes(rank) {
                     check_piece(bpe, bytes);
                 }
+            }
+        }
+    }
+
+    /// The pathological inputs of `bench/tokenizer_encode.py`, 1 MB each:
+    /// every one is a single long piece (or, for base64, many pieces of up
+    /// to a few hundred bytes).
+    fn pathological() -> Vec<(&'static str, String)> {
+        use base64::Engine as _;
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let az: String = (0..1_000_000)
+            .map(|_| (b'a' + (next() % 26) as u8) as char)
+            .collect();
+        let random: Vec<u8> = (0..750_000).map(|_| next() as u8).collect();
+        vec![
+            ("a", "a".repeat(1_000_000)),
+            ("space", " ".repeat(1_000_000)),
+            ("a-z", az),
+            ("cjk", "中".repeat(333_333)),
+            (
+                "base64",
+                base64::engine::general_purpose::STANDARD.encode(random),
+            ),
+            ("digits", "7".repeat(1_000_000)),
+        ]
+    }
+
+    #[test]
+    fn pathological_megabytes_equal_tiktoken_rs() {
+        if towel_data::testing::data_dir().is_none() {
+            eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
+            return;
+        }
+        let peers = [
+            (
+                EncodingName::Cl100kBase,
+                tiktoken_rs::cl100k_base().unwrap(),
+            ),
+            (EncodingName::O200kBase, tiktoken_rs::o200k_base().unwrap()),
+        ];
+        for (label, text) in pathological() {
+            for (name, peer) in &peers {
+                let bpe = encoding(*name).unwrap().bpe();
+                let ours = bpe.encode_ordinary(&text);
+                let theirs = if label == "space" && *name == EncodingName::O200kBase {
+                    // tiktoken-rs's o200k panics on a megabyte of spaces:
+                    // merge_long on the same pieces is the reference.
+                    let mut s = Scratch::default();
+                    let mut ids = vec![];
+                    for piece in bpe.pattern().pieces(&text) {
+                        merge_long(
+                            piece.unwrap().as_bytes(),
+                            &bpe.table,
+                            &bpe.pairs,
+                            &mut s,
+                            &mut ids,
+                        );
+                    }
+                    ids
+                } else {
+                    peer.encode_ordinary(&text)
+                };
+                assert!(
+                    ours == theirs,
+                    "{name} on 1 MB of {label}: ids differ from tiktoken-rs"
+                );
             }
         }
     }
@@ -658,7 +750,12 @@ mod tests {
     fn toy(extra: &[&[u8]]) -> CoreBpe {
         let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
         tokens.extend(extra.iter().map(|t| t.to_vec()));
-        CoreBpe::new(&Ranks::from_dense(tokens, "toy").unwrap(), [], Pattern::gpt2()).unwrap()
+        CoreBpe::new(
+            &Ranks::from_dense(tokens, "toy").unwrap(),
+            [],
+            Pattern::gpt2(),
+        )
+        .unwrap()
     }
 
     /// Every string over `letters` of length 1..=max_len.
