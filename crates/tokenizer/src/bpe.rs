@@ -518,14 +518,12 @@ impl CoreBpe {
     fn backtrack(&self) -> Option<&Backtrack> {
         self.backtrack
             .get_or_init(|| {
-                let tokens = self.decoder.iter().enumerate().filter_map(|(rank, d)| {
-                    (d.1 != u32::MAX).then(|| {
-                        (
-                            &self.arena[d.0 as usize..(d.0 + d.1) as usize],
-                            rank as Rank,
-                        )
-                    })
-                });
+                let tokens = self
+                    .decoder
+                    .iter()
+                    .zip(0..)
+                    .filter(|(d, _)| d.1 != u32::MAX)
+                    .map(|(d, rank)| (&self.arena[d.0 as usize..(d.0 + d.1) as usize], rank));
                 Backtrack::new(tokens, &self.table, &self.pairs).map(Box::new)
             })
             .as_deref()
