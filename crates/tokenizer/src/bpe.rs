@@ -6,7 +6,9 @@
 //! 2. split each stretch between them into pieces with the
 //!    pre-tokenization [`Pattern`] (`$` anchors at the end of the stretch);
 //! 3. a piece that is a token is one lookup; any other piece is merged from
-//!    its bytes in rank order (see `merge.rs`).
+//!    its bytes in rank order (see `merge.rs`), or, when longer than 128
+//!    bytes, encoded by a linear-time search that gives the same tokens
+//!    (see `backtrack.rs`; built on the first long piece).
 //!
 //! ```
 //! use towel_tokenizer::{CoreBpe, Pattern, vocab::Ranks};
