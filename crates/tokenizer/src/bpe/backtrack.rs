@@ -113,8 +113,6 @@
 //! loading a vocabulary costs nothing extra: about 30 ms for r50k/p50k,
 //! 70 ms for cl100k and 150 ms for o200k (2 cores), and 5-10 MB of memory.
 
-use rayon::prelude::*;
-
 use super::table::{PairTable, RankTable};
 use crate::vocab::Rank;
 
@@ -182,14 +180,31 @@ impl Backtrack {
     ) -> Option<Backtrack> {
         let tokens: Vec<(&[u8], Rank)> = tokens.collect();
         let max_rank = tokens.iter().map(|t| t.1).max()?;
-        // Canonical splits, in parallel: Some(None) = usable single byte or
-        // does not encode to itself, None = the vocabulary fails the check.
-        let splits: Vec<Option<Usable>> = tokens
-            .par_iter()
-            .map_init(Vec::new, |parts, &(bytes, rank)| {
-                classify(bytes, rank, table, pairs, parts)
-            })
-            .collect();
+        // Canonical splits, on plain threads rather than rayon's: this runs
+        // inside a OnceLock initializer, possibly on a rayon worker of
+        // `encode_ordinary_batch`, and a worker waiting in a rayon join may
+        // pick up another text's task that waits for this same OnceLock.
+        // None = the vocabulary fails the check of step 3.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let chunk = tokens.len().div_ceil(threads).max(1);
+        let splits: Vec<Option<Usable>> = std::thread::scope(|scope| {
+            let parts: Vec<_> = tokens
+                .chunks(chunk)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        let mut parts = Vec::new();
+                        chunk
+                            .iter()
+                            .map(|&(bytes, rank)| classify(bytes, rank, table, pairs, &mut parts))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|h| h.join().expect("classify does not panic"))
+                .collect()
+        });
         let mut info = vec![NO_INFO; max_rank as usize + 1];
         let mut usable: Vec<(&[u8], Rank)> = Vec::with_capacity(tokens.len());
         for (&(bytes, rank), split) in tokens.iter().zip(&splits) {
@@ -715,6 +730,45 @@ mod tests {
                     "{name} on 1 MB of {label}: ids differ from tiktoken-rs"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn built_lazily_and_once_under_a_parallel_batch() {
+        let Some(dir) = towel_data::testing::data_dir() else {
+            eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
+            return;
+        };
+        // A fresh encoder: the first long pieces arrive on several rayon
+        // workers at once.
+        let dirs = towel_data::DataDirs::with_data_dir(&dir);
+        let enc = Encoding::load_named(EncodingName::Cl100kBase, &dirs).unwrap();
+        let bpe = enc.bpe();
+        assert!(bpe.backtrack.get().is_none(), "not built when loading");
+        let texts: Vec<String> = (0..64)
+            .map(|i| {
+                format!(
+                    "x{} {} 中{}",
+                    "ab".repeat(100 + i),
+                    "7".repeat(i),
+                    "文".repeat(50 + i)
+                )
+            })
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
+        let batch = bpe.encode_ordinary_batch(&refs);
+        assert!(bpe.backtrack.get().is_some_and(|b| b.is_some()));
+        let mut s = Scratch::default();
+        for (text, ids) in texts.iter().zip(&batch) {
+            let mut reference = vec![];
+            for piece in bpe.pattern().pieces(text) {
+                let piece = piece.unwrap().as_bytes();
+                match bpe.table.get(piece) {
+                    Some(rank) => reference.push(rank),
+                    None => merge_long(piece, &bpe.table, &bpe.pairs, &mut s, &mut reference),
+                }
+            }
+            assert_eq!(ids, &reference);
         }
     }
 
