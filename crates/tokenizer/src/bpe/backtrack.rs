@@ -161,7 +161,10 @@ const FREE: Cell = Cell {
 /// The backtracking encoder of one vocabulary (see the module docs).
 #[derive(Clone)]
 pub(crate) struct Backtrack {
-    info: Vec<Info>,
+    /// Per rank: canonical split (left, right), read by the pair check.
+    halves: Vec<(Rank, Rank)>,
+    /// Per rank: (next_prefix, byte length), read by the search.
+    steps: Vec<(Rank, u32)>,
     /// Canonical split -> token, for every usable multi-byte token.
     splits: SplitMap,
     /// The trie of the usable tokens (root: cell 0).
@@ -242,7 +245,8 @@ impl Backtrack {
         usable.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let cells = build_trie(&usable, &mut info);
         Some(Backtrack {
-            info,
+            halves: info.iter().map(|i| (i.left, i.right)).collect(),
+            steps: info.iter().map(|i| (i.next_prefix, i.len)).collect(),
             splits,
             cells,
         })
@@ -280,17 +284,17 @@ impl Backtrack {
             if self.splits.get(a, b) < limit {
                 return false;
             }
-            let ia = self.info[a as usize];
-            let ib = self.info[b as usize];
-            let a_merged = ia.right != NONE;
-            let b_merged = ib.left != NONE;
+            let (_, a_right) = self.halves[a as usize];
+            let (b_left, _) = self.halves[b as usize];
+            let a_merged = a_right != NONE;
+            let b_merged = b_left != NONE;
             if b_merged && (!a_merged || b >= a) {
                 // `b` was formed last: before that, its left half was at the cut.
                 limit = b + 1;
-                b = ib.left;
+                b = b_left;
             } else if a_merged {
                 limit = a;
-                a = ia.right;
+                a = a_right;
             } else {
                 return true;
             }
@@ -312,8 +316,8 @@ impl Backtrack {
         let mut pos = 0;
         let mut token = self.longest_prefix(piece);
         loop {
-            let info = self.info[token as usize];
-            let end = pos + info.len as usize;
+            let (next_prefix, len) = self.steps[token as usize];
+            let end = pos + len as usize;
             let fits = dead[end / 64] >> (end % 64) & 1 == 0
                 && (out.len() == start || self.is_valid_pair(out[out.len() - 1], token));
             if fits {
@@ -323,8 +327,8 @@ impl Backtrack {
                     return true;
                 }
                 token = self.longest_prefix(&piece[pos..]);
-            } else if info.next_prefix != NONE {
-                token = info.next_prefix;
+            } else if next_prefix != NONE {
+                token = next_prefix;
             } else {
                 // Nothing fits at `pos`: it is not a cut of BPE(piece).
                 if out.len() == start {
@@ -332,7 +336,7 @@ impl Backtrack {
                 }
                 let last = out.pop().expect("the stack is not empty");
                 dead[pos / 64] |= 1 << (pos % 64);
-                pos -= self.info[last as usize].len as usize;
+                pos -= self.steps[last as usize].1 as usize;
                 // Retry the popped token: its end is dead now, so the
                 // search moves on to its next shorter prefix.
                 token = last;
@@ -341,8 +345,8 @@ impl Backtrack {
     }
 }
 
-/// Open-addressing hash map (left, right) -> merged rank, keys and values
-/// in separate arrays, behind a small Bloom filter: most pairs the search
+/// Open-addressing hash map (left, right) -> merged rank, behind a small
+/// Bloom filter: most pairs the search
 /// asks about are not splits, and the filter (8 bits per key, two bits set
 /// per key in one 64-bit word, so about 5% false positives) answers those
 /// from the CPU's L2 cache instead of a cache miss in the map.
@@ -350,8 +354,8 @@ impl Backtrack {
 struct SplitMap {
     filter: Box<[u64]>,
     filter_shift: u32,
-    keys: Box<[u64]>,
-    vals: Box<[Rank]>,
+    /// (key, merged rank); key `EMPTY` = free.
+    slots: Box<[(u64, Rank)]>,
     shift: u32,
     mask: usize,
 }
@@ -366,8 +370,7 @@ impl SplitMap {
         SplitMap {
             filter: vec![0; words].into_boxed_slice(),
             filter_shift: 64 - words.trailing_zeros(),
-            keys: vec![Self::EMPTY; cap].into_boxed_slice(),
-            vals: vec![NONE; cap].into_boxed_slice(),
+            slots: vec![(Self::EMPTY, NONE); cap].into_boxed_slice(),
             shift: 64 - cap.trailing_zeros(),
             mask: cap - 1,
         }
@@ -396,11 +399,10 @@ impl SplitMap {
         let (w, bits) = self.filter_bits(key);
         self.filter[w] |= bits;
         let mut i = self.home(key);
-        while self.keys[i] != Self::EMPTY && self.keys[i] != key {
+        while self.slots[i].0 != Self::EMPTY && self.slots[i].0 != key {
             i = (i + 1) & self.mask;
         }
-        self.keys[i] = key;
-        self.vals[i] = merged;
+        self.slots[i] = (key, merged);
     }
 
     /// The rank `left` and `right` merge into, or `Rank::MAX`.
@@ -413,9 +415,9 @@ impl SplitMap {
         }
         let mut i = self.home(key);
         loop {
-            let k = self.keys[i];
+            let (k, merged) = self.slots[i];
             if k == key {
-                return self.vals[i];
+                return merged;
             }
             if k == Self::EMPTY {
                 return Rank::MAX;
@@ -899,7 +901,7 @@ mod tests {
         // vocabulary still fits the search, which must not use "abc".
         let bpe = toy(&[b"xy", b"abc", b"xya"]);
         let bt = bpe.backtrack().expect("fits");
-        assert_eq!(bt.info[257].len, 0);
+        assert_eq!(bt.steps[257].1, 0);
         for text in all_strings(b"abcxy", 5) {
             check_piece(&bpe, &text.repeat(30));
         }
