@@ -113,7 +113,7 @@
 //! loading a vocabulary costs nothing extra. Building it takes about 25 ms
 //! for r50k/p50k, 60 ms for cl100k and 160 ms for o200k (measured on a busy
 //! 2-core machine; the canonical splits are found on all cores) and holds
-//! 4, 8 and 15 MB.
+//! about 4, 9 and 17 MB.
 
 use super::table::{PairTable, RankTable};
 use crate::vocab::Rank;
