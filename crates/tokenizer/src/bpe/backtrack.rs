@@ -31,12 +31,14 @@
 //!    before its last merge. So (x, y) is the *canonical split* of t: the
 //!    last merge of BPE(t), found here by running tiktoken's merge on each
 //!    token's bytes once.
-//! 3. **Levels.** If every token t is ranked after both halves of its
-//!    canonical split (`rank(x) < rank(t)` and `rank(y) < rank(t)`; checked
-//!    when the structure is built), then by 2 a merge into rank r only
-//!    creates pairs of rank > r. The merged ranks therefore never decrease:
+//! 3. **Levels.** If every token t is ranked after each multi-byte half of
+//!    its canonical split (`rank(x) < rank(t)` when x is not a single byte,
+//!    the same for y; checked when the structure is built), then by 2 a
+//!    merge into rank r only creates pairs of rank > r (the new pairs hold
+//!    the new, multi-byte part). The merged ranks therefore never decrease:
 //!    tiktoken works level by level, and at level r it merges the rank-r
-//!    pairs from left to right.
+//!    pairs from left to right. Single bytes are there from the start,
+//!    whatever their rank.
 //! 4. **Uniqueness.** With 3, a sequence of self-encoding tokens whose
 //!    adjacent pairs are all valid *is* BPE of its bytes (by induction on
 //!    the level: no merge crosses a boundary between two tokens at level r,
@@ -438,8 +440,8 @@ enum Usable {
 }
 
 /// Merge `bytes` the tiktoken way and report how the last merge made
-/// `rank`; `None` when a half is ranked after the token (the check of step 3
-/// in the module docs).
+/// `rank`; `None` when a multi-byte half is ranked after the token (the
+/// check of step 3 in the module docs).
 fn classify(
     bytes: &[u8],
     rank: Rank,
@@ -486,7 +488,10 @@ fn classify(
     if parts[0].1 != rank {
         return Some(Usable::No);
     }
-    (left < rank && right < rank).then_some(Usable::Split(left, right))
+    // A single-byte half may have any rank (it is never formed by a merge).
+    let left_ok = left < rank || left == table.byte_rank[bytes[0] as usize];
+    let right_ok = right < rank || right == table.byte_rank[bytes[bytes.len() - 1] as usize];
+    (left_ok && right_ok).then_some(Usable::Split(left, right))
 }
 
 /// The first cell at or after `from` whose bit in `taken` is clear.
@@ -896,6 +901,28 @@ mod tests {
     }
 
     #[test]
+    fn single_bytes_may_rank_anywhere() {
+        // 'z' ranked after "az" and "zz", which are made from it: bytes are
+        // there from the start, so the merge order is still a level order.
+        let mut pairs: Vec<(Vec<u8>, Rank)> = (0..=255u8)
+            .filter(|&b| b != b'z')
+            .map(|b| (vec![b], b as Rank))
+            .collect();
+        for (i, t) in [&b"az"[..], b"zz", b"zza", b"azz", b"a"].iter().enumerate() {
+            if t.len() > 1 {
+                pairs.push((t.to_vec(), 300 + i as Rank));
+            }
+        }
+        pairs.push((b"z".to_vec(), 400));
+        let ranks = Ranks::from_pairs(pairs, "toy").unwrap();
+        let bpe = CoreBpe::new(&ranks, [], Pattern::gpt2()).unwrap();
+        assert!(bpe.backtrack().is_some());
+        for text in all_strings(b"az", 11) {
+            check_piece(&bpe, &text);
+        }
+    }
+
+    #[test]
     fn unreachable_tokens_are_never_proposed() {
         // "abc" has no split into two tokens, so merging never makes it; the
         // vocabulary still fits the search, which must not use "abc".
@@ -910,7 +937,7 @@ mod tests {
     /// A random vocabulary over "abc" grown by random merges of two tokens
     /// (which may or may not fit the search); with `shuffle`, the merged
     /// tokens are then ranked in a random order (which mostly does not fit).
-    fn random_vocab(merges: &[(u16, u16)], shuffle: &[u16]) -> CoreBpe {
+    fn random_vocab(merges: &[(u16, u16)], shuffle: &[u16], bytes_last: bool) -> CoreBpe {
         let mut tokens: Vec<Vec<u8>> = vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()];
         for &(l, r) in merges {
             let t = [
@@ -927,7 +954,18 @@ mod tests {
         for (i, &j) in shuffle.iter().enumerate().take(n) {
             extra.swap(i, j as usize % n);
         }
-        toy(&extra)
+        if !bytes_last {
+            return toy(&extra);
+        }
+        // "a", "b" and "c" ranked after every merged token.
+        let mut pairs: Vec<(Vec<u8>, Rank)> = (0..=255u8)
+            .filter(|b| !b"abc".contains(b))
+            .map(|b| (vec![b], b as Rank))
+            .collect();
+        pairs.extend((256..).zip(&extra).map(|(r, t)| (t.to_vec(), r)));
+        pairs.extend((1000..).zip(b"abc").map(|(r, &b)| (vec![b], r)));
+        let ranks = Ranks::from_pairs(pairs, "toy").unwrap();
+        CoreBpe::new(&ranks, [], Pattern::gpt2()).unwrap()
     }
 
     proptest! {
@@ -937,9 +975,10 @@ mod tests {
         fn random_toy_vocabularies(
             merges in prop::collection::vec((any::<u16>(), any::<u16>()), 1..40),
             shuffle in prop_oneof![Just(vec![]), prop::collection::vec(any::<u16>(), 40)],
+            bytes_last in any::<bool>(),
             texts in prop::collection::vec(prop::collection::vec(0u8..3, 1..150), 1..8),
         ) {
-            let bpe = random_vocab(&merges, &shuffle);
+            let bpe = random_vocab(&merges, &shuffle, bytes_last);
             for t in texts {
                 let piece: Vec<u8> = t.iter().map(|&c| b'a' + c).collect();
                 let mut s = Scratch::default();
@@ -963,7 +1002,7 @@ mod tests {
     fn random_toy_vocabularies_mostly_fit() {
         // The property test above only means something if most random
         // vocabularies use the search.
-        let mut fit = 0;
+        let (mut fit, mut fit_bytes_last) = (0, 0);
         for seed in 0..200u32 {
             let merges: Vec<(u16, u16)> = (0..30u32)
                 .map(|i| {
@@ -971,8 +1010,13 @@ mod tests {
                     ((x >> 8) as u16, (x >> 20) as u16)
                 })
                 .collect();
-            fit += random_vocab(&merges, &[]).backtrack().is_some() as u32;
+            fit += random_vocab(&merges, &[], false).backtrack().is_some() as u32;
+            fit_bytes_last += random_vocab(&merges, &[], true).backtrack().is_some() as u32;
         }
         assert!(fit > 100, "only {fit} of 200 random vocabularies fit");
+        assert!(
+            fit_bytes_last > 100,
+            "only {fit_bytes_last} of 200 with late bytes fit"
+        );
     }
 }
