@@ -85,8 +85,8 @@
 //! using `merge_long` (which follows tiktoken's order for any ranks). For
 //! example, with "cca" ranked before "cc", tiktoken encodes "cccca" by
 //! merging cc, cc, then cc + a into the *lower* rank "cca": not a level
-//! order, and the search would answer differently. Gaps in the ranks do not
-//! matter. Tokens that do not encode to themselves (no merge order builds
+//! order, and the search would answer differently. Gaps in the ranks, and
+//! single bytes ranked anywhere, do not matter. Tokens that do not encode to themselves (no merge order builds
 //! them) can never be one of several tokens of a piece (step 1), so the
 //! search never proposes them; a piece that *is* such a token is looked up
 //! whole before any merging, as tiktoken does. OpenAI's vocabularies (r50k,
