@@ -22,6 +22,7 @@
 //! # Ok::<(), towel_tokenizer::TokenizerError>(())
 //! ```
 
+mod cache;
 mod merge;
 mod table;
 
@@ -34,7 +35,7 @@ use crate::pretok::{Builtin, Pattern};
 use crate::vocab::{escape_bytes, Rank, Ranks};
 use crate::TokenizerError;
 use merge::Scratch;
-use table::{PairTable, RankTable};
+use table::{Packed, PairTable, RankTable};
 
 /// Which special tokens `encode` turns into their ids.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -248,7 +249,7 @@ impl CoreBpe {
     /// limit), the rest of the text from the failure is merged as one piece;
     /// [`CoreBpe::try_encode_ordinary`] reports the failure instead.
     pub fn encode_ordinary(&self, text: &str) -> Vec<Rank> {
-        let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        let mut out = Vec::with_capacity(text.len() / 3 + 1);
         let mut scratch = Scratch::for_text_len(text.len());
         self.encode_segment_lenient(text, &mut out, &mut scratch);
         out
@@ -267,7 +268,7 @@ impl CoreBpe {
 
     /// [`CoreBpe::encode_ordinary`] that fails when the pattern engine fails.
     pub fn try_encode_ordinary(&self, text: &str) -> Result<Vec<Rank>, TokenizerError> {
-        let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        let mut out = Vec::with_capacity(text.len() / 3 + 1);
         let mut scratch = Scratch::for_text_len(text.len());
         self.encode_segment(text, &mut out, &mut scratch)?;
         Ok(out)
@@ -338,7 +339,7 @@ impl CoreBpe {
             })
             .collect();
         self.check_disallowed(text, &allowed_mask, disallowed)?;
-        let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        let mut out = Vec::with_capacity(text.len() / 3 + 1);
         let mut scratch = Scratch::for_text_len(text.len());
         let Some(ac) = self
             .special_ac
@@ -447,7 +448,8 @@ impl CoreBpe {
         scratch: &mut Scratch,
     ) -> Result<(), TokenizerError> {
         if let Some(b) = self.scanner {
-            b.for_each_piece(text, |p| self.encode_piece(p.as_bytes(), out, scratch));
+            let t = text.as_bytes();
+            b.for_each_piece_range(text, |s, e| self.encode_piece_at(t, s, e, out, scratch));
             return Ok(());
         }
         for piece in self.pattern.pieces(text) {
@@ -462,7 +464,8 @@ impl CoreBpe {
     /// is merged as one piece.
     fn encode_segment_lenient(&self, text: &str, out: &mut Vec<Rank>, scratch: &mut Scratch) {
         if let Some(b) = self.scanner {
-            b.for_each_piece(text, |p| self.encode_piece(p.as_bytes(), out, scratch));
+            let t = text.as_bytes();
+            b.for_each_piece_range(text, |s, e| self.encode_piece_at(t, s, e, out, scratch));
             return;
         }
         let mut done = 0;
@@ -482,21 +485,38 @@ impl CoreBpe {
 
     #[inline]
     fn encode_piece(&self, piece: &[u8], out: &mut Vec<Rank>, scratch: &mut Scratch) {
-        if piece.is_empty() {
-            return;
-        }
-        if let Some(rank) = self.table.get(piece) {
+        self.encode_piece_at(piece, 0, piece.len(), out, scratch)
+    }
+
+    /// Encode the piece `text[s..e]` (reading its key from `text` in whole
+    /// words, see [`Packed::of`]): one lookup when it is a token (most
+    /// pieces), else from the piece cache, else by merging.
+    #[inline]
+    fn encode_piece_at(
+        &self,
+        text: &[u8],
+        s: usize,
+        e: usize,
+        out: &mut Vec<Rank>,
+        scratch: &mut Scratch,
+    ) {
+        let piece = &text[s..e];
+        let key = Packed::of(text, s, e);
+        if let Some(rank) = self.table.get_packed(key, piece) {
             out.push(rank);
             return;
         }
-        if let Some(ids) = scratch.cache.as_ref().and_then(|c| c.get(piece)) {
+        if piece.is_empty() {
+            return;
+        }
+        if let Some(ids) = scratch.cache.as_ref().and_then(|c| c.get(key)) {
             out.extend_from_slice(ids);
             return;
         }
         let start = out.len();
         merge::merge(piece, &self.table, &self.pairs, scratch, out);
         if let Some(cache) = scratch.cache.as_mut() {
-            cache.put(piece, &out[start..]);
+            cache.put(key, &out[start..]);
         }
     }
 
