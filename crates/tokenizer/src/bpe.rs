@@ -552,6 +552,22 @@ impl CoreBpe {
         }
     }
 
+    /// The error for an id this vocabulary does not have.
+    pub(crate) fn unknown_id(&self, id: Rank, position: Option<usize>) -> TokenizerError {
+        TokenizerError::UnknownId {
+            id,
+            position,
+            // An id below the size that is not a token is in a gap (cl100k
+            // has one between its ranks and its special tokens).
+            tokenizer: if id < self.n_vocab {
+                "this byte-level BPE (some ids below its size are unused)".into()
+            } else {
+                "this byte-level BPE".into()
+            },
+            vocab_size: self.n_vocab as usize,
+        }
+    }
+
     /// The bytes of one token (rank or special token).
     pub fn token_bytes(&self, id: Rank) -> Option<&[u8]> {
         match self.decoder.get(id as usize) {
@@ -572,13 +588,7 @@ impl CoreBpe {
         for (position, &id) in ids.iter().enumerate() {
             match self.token_bytes(id) {
                 Some(b) => out.extend_from_slice(b),
-                None => {
-                    return Err(TokenizerError::UnknownToken {
-                        id,
-                        position,
-                        n_vocab: self.n_vocab,
-                    })
-                }
+                None => return Err(self.unknown_id(id, Some(position))),
             }
         }
         Ok(out)
