@@ -31,7 +31,6 @@ Writes bench/results/retrieval_bm25.json and prints Markdown tables.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -46,6 +45,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("TOWEL_DATA_DIR", ROOT.parent / "shared" / "data")).resolve()
 RESULTS = ROOT / "bench" / "results"
+os.environ["TOWEL_DATA_DIR"] = str(DATA)
+sys.path.insert(0, str(ROOT / "crates" / "retrieval" / "tests" / "fixtures"))
+import common_ref  # noqa: E402  (the BEIR loader the fixtures use)
+
+
+def load_beir(name):
+    """(doc ids, doc texts, query ids, query texts, qrels) of a BEIR collection."""
+    docs, queries, qrels = common_ref.read_beir(name)
+    qids = list(qrels)
+    return [i for i, _ in docs], [t for _, t in docs], qids, [queries[q] for q in qids], qrels
 
 
 def log(*a):
@@ -62,30 +71,6 @@ def timeit(fn, repeats, warmup=1):
         out = fn()
         ts.append(time.perf_counter() - t)
     return float(np.median(ts)), out
-
-
-def load_beir(name):
-    d = DATA / "ir" / name
-    ids, docs = [], []
-    with open(d / "corpus.jsonl", encoding="utf-8") as f:
-        for line in f:
-            o = json.loads(line)
-            t, x = o.get("title") or "", o.get("text") or ""
-            ids.append(str(o["_id"]))
-            docs.append((t + " " + x) if t else x)
-    queries = {}
-    with open(d / "queries.jsonl", encoding="utf-8") as f:
-        for line in f:
-            o = json.loads(line)
-            queries[str(o["_id"])] = o.get("text") or ""
-    qrels: dict[str, dict[str, int]] = {}
-    with open(d / "qrels" / "test.tsv", newline="", encoding="utf-8") as f:
-        for i, row in enumerate(csv.reader(f, delimiter="\t")):
-            if not row or (i == 0 and not row[-1].lstrip("-").isdigit()):
-                continue
-            qrels.setdefault(row[0], {})[row[1]] = int(row[2])
-    qids = [q for q in qrels if q in queries]
-    return ids, docs, qids, [queries[q] for q in qids], qrels
 
 
 def evaluate(qrels, run):

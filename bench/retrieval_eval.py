@@ -21,7 +21,6 @@ Writes bench/results/retrieval_eval.json.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import statistics
@@ -35,33 +34,11 @@ import pytrec_eval
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("TOWEL_DATA_DIR") or REPO.parent / "shared" / "data")
+os.environ["TOWEL_DATA_DIR"] = str(DATA)
+sys.path.insert(0, str(REPO / "crates" / "retrieval" / "tests" / "fixtures"))
+from common_ref import read_beir  # noqa: E402  (the BEIR loader the fixtures use)
 MEASURES = {"ndcg_cut.10", "recall.100", "map", "recip_rank"}
 TOL = 1e-9
-
-
-def load_scifact():
-    d = DATA / "ir" / "scifact"
-    docs = []
-    with open(d / "corpus.jsonl", encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                o = json.loads(line)
-                t, x = o.get("title") or "", o.get("text") or ""
-                docs.append((str(o["_id"]), (t + " " + x) if t else x))
-    queries = {}
-    with open(d / "queries.jsonl", encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                o = json.loads(line)
-                queries[str(o["_id"])] = o.get("text") or ""
-    qrels: dict[str, dict[str, int]] = {}
-    with open(d / "qrels" / "test.tsv", newline="", encoding="utf-8") as f:
-        for i, row in enumerate(csv.reader(f, delimiter="\t")):
-            if not row or (i == 0 and not row[-1].lstrip("-").isdigit()):
-                continue
-            qrels.setdefault(row[0], {})[row[1]] = int(row[2])
-    qrels = {q: v for q, v in qrels.items() if q in queries}
-    return docs, queries, qrels, d / "qrels" / "test.tsv"
 
 
 def bm25s_runs(docs, queries, qids, depths):
@@ -118,7 +95,8 @@ def main():
                     "--example", "bench_eval"], cwd=REPO, check=True)
     exe = REPO / "target" / "release" / "examples" / "bench_eval"
 
-    docs, queries, qrels, qrels_path = load_scifact()
+    docs, queries, qrels = read_beir("scifact")
+    qrels_path = DATA / "ir" / "scifact" / "qrels" / "test.tsv"
     qids = list(qrels)
     runs = bm25s_runs(docs, queries, qids, (100, 1000))
 

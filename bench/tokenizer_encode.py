@@ -4,8 +4,9 @@
 
 For gpt2, cl100k_base and o200k_base, on tiny shakespeare, the SciFact corpus
 text (each document title + "\\n" + text, joined with blank lines, as in
-shared/peers) and three pathological 1 MB inputs ('a' repeated, ' ' repeated,
-random a-z without spaces):
+shared/peers) and five pathological 1 MB inputs ('a' repeated, ' ' repeated,
+random a-z without spaces, one CJK character repeated, base64 of random
+bytes):
 
 * single thread: towel `encode_ordinary` vs tiktoken `encode_ordinary`,
   tiktoken-rs `encode_ordinary`, bpe-openai `encode` (cl100k/o200k only) and
@@ -26,6 +27,7 @@ Partial runs (--quick, --encodings, --inputs) write a .local.json file.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -96,6 +98,8 @@ def inputs(quick: bool):
     out["space x 1MB"] = " " * n
     rng = random.Random(0)
     out["random a-z 1MB"] = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(n))
+    out["CJK x 1MB"] = "\u4e2d" * (n // 3)  # 中, 3 bytes in UTF-8
+    out["base64 1MB"] = base64.b64encode(rng.randbytes(n * 3 // 4)).decode()
     return out
 
 
@@ -180,7 +184,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="tinyshakespeare and pathological inputs only")
     ap.add_argument("--encodings", nargs="+", choices=ENCODINGS, help="only these encodings")
     ap.add_argument("--inputs", nargs="+", metavar="NAME",
-                    help="only these inputs (tinyshakespeare, scifact, 'a x 1MB', 'space x 1MB', 'random a-z 1MB')")
+                    help="only these inputs (tinyshakespeare, scifact, 'a x 1MB', 'space x 1MB', "
+                         "'random a-z 1MB', 'CJK x 1MB', 'base64 1MB')")
     ap.add_argument("--render", metavar="JSON", help="only print the tables of an earlier results file")
     args = ap.parse_args()
     if args.render:

@@ -160,7 +160,7 @@ fn train(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
             _ => &text[..],
         };
         bytes += text.len() as u64;
-        tokens += enc.count_tokens(text)?;
+        tokens += enc.count(text) as u64;
     }
     let s = &bpe.stats;
     let summary = Summary {

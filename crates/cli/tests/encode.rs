@@ -163,7 +163,7 @@ fn decode_writes_raw_bytes_and_rejects_bad_ids() {
         .assert()
         .failure()
         .stderr(predicate::str::contains(
-            "unknown token id 100256 (at position 1)",
+            "token id 100256 (at position 1) is not in the vocabulary",
         ));
     towel(&dir)
         .args(["decode", "-e", "cl100k_base"])

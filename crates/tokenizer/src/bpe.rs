@@ -25,6 +25,7 @@
 //! ```
 
 mod backtrack;
+mod cache;
 mod merge;
 mod table;
 
@@ -39,7 +40,7 @@ use crate::vocab::{escape_bytes, Rank, Ranks};
 use crate::TokenizerError;
 use backtrack::Backtrack;
 use merge::Scratch;
-use table::{PairTable, RankTable};
+use table::{Packed, PairTable, RankTable};
 
 /// Which special tokens `encode` turns into their ids.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -257,7 +258,7 @@ impl CoreBpe {
     /// limit), the rest of the text from the failure is merged as one piece;
     /// [`CoreBpe::try_encode_ordinary`] reports the failure instead.
     pub fn encode_ordinary(&self, text: &str) -> Vec<Rank> {
-        let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        let mut out = Vec::with_capacity(text.len() / 3 + 1);
         let mut scratch = Scratch::for_text_len(text.len());
         self.encode_segment_lenient(text, &mut out, &mut scratch);
         out
@@ -276,7 +277,7 @@ impl CoreBpe {
 
     /// [`CoreBpe::encode_ordinary`] that fails when the pattern engine fails.
     pub fn try_encode_ordinary(&self, text: &str) -> Result<Vec<Rank>, TokenizerError> {
-        let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        let mut out = Vec::with_capacity(text.len() / 3 + 1);
         let mut scratch = Scratch::for_text_len(text.len());
         self.encode_segment(text, &mut out, &mut scratch)?;
         Ok(out)
@@ -288,8 +289,11 @@ impl CoreBpe {
         let mut scratch = Scratch::for_text_len(text.len());
         let mut n = 0;
         if let Some(b) = self.scanner {
-            b.for_each_piece(text, |p| {
-                n += self.piece_count(p.as_bytes(), &mut buf, &mut scratch);
+            let t = text.as_bytes();
+            b.for_each_piece_range(text, |s, e| {
+                self.encode_piece_at(t, s, e, &mut buf, &mut scratch);
+                n += buf.len();
+                buf.clear();
             });
             return n;
         }
@@ -310,12 +314,6 @@ impl CoreBpe {
     }
 
     fn piece_count(&self, piece: &[u8], buf: &mut Vec<Rank>, scratch: &mut Scratch) -> usize {
-        if piece.is_empty() {
-            return 0;
-        }
-        if self.table.get(piece).is_some() {
-            return 1;
-        }
         buf.clear();
         self.encode_piece(piece, buf, scratch);
         buf.len()
@@ -337,6 +335,22 @@ impl CoreBpe {
         allowed: &AllowedSpecial,
         disallowed: &DisallowedSpecial,
     ) -> Result<Vec<Rank>, TokenizerError> {
+        self.encode_with(
+            text,
+            allowed,
+            disallowed,
+            &mut Scratch::for_text_len(text.len()),
+        )
+    }
+
+    /// [`CoreBpe::encode`] with the caller's scratch buffers.
+    fn encode_with(
+        &self,
+        text: &str,
+        allowed: &AllowedSpecial,
+        disallowed: &DisallowedSpecial,
+        scratch: &mut Scratch,
+    ) -> Result<Vec<Rank>, TokenizerError> {
         let allowed_mask: Vec<bool> = self
             .specials
             .iter()
@@ -347,14 +361,13 @@ impl CoreBpe {
             })
             .collect();
         self.check_disallowed(text, &allowed_mask, disallowed)?;
-        let mut out = Vec::with_capacity(text.len() / 4 + 1);
-        let mut scratch = Scratch::for_text_len(text.len());
+        let mut out = Vec::with_capacity(text.len() / 3 + 1);
         let Some(ac) = self
             .special_ac
             .as_ref()
             .filter(|_| allowed_mask.contains(&true))
         else {
-            self.encode_segment_lenient(text, &mut out, &mut scratch);
+            self.encode_segment_lenient(text, &mut out, scratch);
             return Ok(out);
         };
         let mut start = 0;
@@ -370,7 +383,7 @@ impl CoreBpe {
                 from = m.start() + 1;
             }
             let end = next.map_or(text.len(), |m| m.start());
-            self.encode_segment_lenient(&text[start..end], &mut out, &mut scratch);
+            self.encode_segment_lenient(&text[start..end], &mut out, scratch);
             match next {
                 Some(m) => {
                     out.push(self.specials[m.pattern().as_usize()].1);
@@ -431,8 +444,24 @@ impl CoreBpe {
     }
 
     /// Encode many texts in parallel (rayon's thread pool).
+    ///
+    /// Each worker thread keeps one piece cache for all the texts it
+    /// encodes (ids do not depend on where a text ends, so this changes
+    /// nothing but speed): a batch of short texts merges each distinct word
+    /// about once per thread, not once per text.
     pub fn encode_ordinary_batch(&self, texts: &[&str]) -> Vec<Vec<Rank>> {
-        texts.par_iter().map(|t| self.encode_ordinary(t)).collect()
+        let total: usize = texts.iter().map(|t| t.len()).sum();
+        texts
+            .par_iter()
+            .map_init(
+                || Scratch::for_text_len(total),
+                |scratch, t| {
+                    let mut out = Vec::with_capacity(t.len() / 3 + 1);
+                    self.encode_segment_lenient(t, &mut out, scratch);
+                    out
+                },
+            )
+            .collect()
     }
 
     /// [`CoreBpe::encode`] on many texts in parallel.
@@ -442,9 +471,13 @@ impl CoreBpe {
         allowed: &AllowedSpecial,
         disallowed: &DisallowedSpecial,
     ) -> Result<Vec<Vec<Rank>>, TokenizerError> {
+        let total: usize = texts.iter().map(|t| t.len()).sum();
         texts
             .par_iter()
-            .map(|t| self.encode(t, allowed, disallowed))
+            .map_init(
+                || Scratch::for_text_len(total),
+                |scratch, t| self.encode_with(t, allowed, disallowed, scratch),
+            )
             .collect()
     }
 
@@ -456,7 +489,8 @@ impl CoreBpe {
         scratch: &mut Scratch,
     ) -> Result<(), TokenizerError> {
         if let Some(b) = self.scanner {
-            b.for_each_piece(text, |p| self.encode_piece(p.as_bytes(), out, scratch));
+            let t = text.as_bytes();
+            b.for_each_piece_range(text, |s, e| self.encode_piece_at(t, s, e, out, scratch));
             return Ok(());
         }
         for piece in self.pattern.pieces(text) {
@@ -471,7 +505,8 @@ impl CoreBpe {
     /// is merged as one piece.
     fn encode_segment_lenient(&self, text: &str, out: &mut Vec<Rank>, scratch: &mut Scratch) {
         if let Some(b) = self.scanner {
-            b.for_each_piece(text, |p| self.encode_piece(p.as_bytes(), out, scratch));
+            let t = text.as_bytes();
+            b.for_each_piece_range(text, |s, e| self.encode_piece_at(t, s, e, out, scratch));
             return;
         }
         let mut done = 0;
@@ -491,14 +526,31 @@ impl CoreBpe {
 
     #[inline]
     fn encode_piece(&self, piece: &[u8], out: &mut Vec<Rank>, scratch: &mut Scratch) {
-        if piece.is_empty() {
-            return;
-        }
-        if let Some(rank) = self.table.get(piece) {
+        self.encode_piece_at(piece, 0, piece.len(), out, scratch)
+    }
+
+    /// Encode the piece `text[s..e]` (reading its key from `text` in whole
+    /// words, see [`Packed::of`]): one lookup when it is a token (most
+    /// pieces), else from the piece cache, else by merging.
+    #[inline]
+    fn encode_piece_at(
+        &self,
+        text: &[u8],
+        s: usize,
+        e: usize,
+        out: &mut Vec<Rank>,
+        scratch: &mut Scratch,
+    ) {
+        let piece = &text[s..e];
+        let key = Packed::of(text, s, e);
+        if let Some(rank) = self.table.get_packed(key, piece) {
             out.push(rank);
             return;
         }
-        if let Some(ids) = scratch.cache.as_ref().and_then(|c| c.get(piece)) {
+        if piece.is_empty() {
+            return;
+        }
+        if let Some(ids) = scratch.cache.as_ref().and_then(|c| c.get(key)) {
             out.extend_from_slice(ids);
             return;
         }
@@ -512,7 +564,23 @@ impl CoreBpe {
             out,
         );
         if let Some(cache) = scratch.cache.as_mut() {
-            cache.put(piece, &out[start..]);
+            cache.put(key, &out[start..]);
+        }
+    }
+
+    /// The error for an id this vocabulary does not have.
+    pub(crate) fn unknown_id(&self, id: Rank, position: Option<usize>) -> TokenizerError {
+        TokenizerError::UnknownId {
+            id,
+            position,
+            // An id below the size that is not a token is in a gap (cl100k
+            // has one between its ranks and its special tokens).
+            tokenizer: if id < self.n_vocab {
+                "this byte-level BPE (some ids below its size are unused)".into()
+            } else {
+                "this byte-level BPE".into()
+            },
+            vocab_size: self.n_vocab as usize,
         }
     }
 
@@ -551,13 +619,7 @@ impl CoreBpe {
         for (position, &id) in ids.iter().enumerate() {
             match self.token_bytes(id) {
                 Some(b) => out.extend_from_slice(b),
-                None => {
-                    return Err(TokenizerError::UnknownToken {
-                        id,
-                        position,
-                        n_vocab: self.n_vocab,
-                    })
-                }
+                None => return Err(self.unknown_id(id, Some(position))),
             }
         }
         Ok(out)

@@ -46,11 +46,7 @@ impl Tokenizer for CoreBpe {
     fn token_bytes(&self, id: u32) -> Result<Vec<u8>, TokenizerError> {
         CoreBpe::token_bytes(self, id)
             .map(<[u8]>::to_vec)
-            .ok_or(TokenizerError::UnknownToken {
-                id,
-                position: 0,
-                n_vocab: self.n_vocab(),
-            })
+            .ok_or_else(|| self.unknown_id(id, None))
     }
 
     fn count(&self, text: &str) -> Result<usize, TokenizerError> {

@@ -36,6 +36,7 @@ impl ByteTokenizer {
 fn byte_of(id: u32) -> Result<u8, TokenizerError> {
     u8::try_from(id).map_err(|_| TokenizerError::UnknownId {
         id,
+        position: None,
         tokenizer: "bytes".into(),
         vocab_size: 256,
     })

@@ -234,6 +234,7 @@ impl CharTokenizer {
     fn unknown_id(&self, id: u32) -> TokenizerError {
         TokenizerError::UnknownId {
             id,
+            position: None,
             tokenizer: self.name(),
             vocab_size: self.vocab_size(),
         }

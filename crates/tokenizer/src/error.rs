@@ -20,14 +20,18 @@ pub enum TokenizerError {
         /// Where the bytes came from and what to do, e.g. `" in the decoded tokens; use decode_lossy ..."`.
         context: &'static str,
     },
-    /// A token id that the vocabulary does not have.
-    #[error("token id {id} is not in the vocabulary of {tokenizer} (valid ids are 0..={max})", max = vocab_size.saturating_sub(1))]
+    /// A token id that the vocabulary does not have (`decode`, or one id).
+    #[error("token id {id}{at} is not in the vocabulary of {tokenizer} (valid ids are 0..={max})",
+        at = position.map(|p| format!(" (at position {p})")).unwrap_or_default(),
+        max = vocab_size.saturating_sub(1))]
     UnknownId {
         /// The offending id.
         id: u32,
+        /// Its index in the id list, when decoding a list.
+        position: Option<usize>,
         /// The tokenizer's name.
         tokenizer: String,
-        /// Its vocabulary size.
+        /// Its vocabulary size (highest id + 1).
         vocab_size: usize,
     },
     /// A character that a character vocabulary without `<UNK>` has never seen.
@@ -88,14 +92,6 @@ pub enum TokenizerError {
         /// Byte offset of the first invalid byte.
         offset: u64,
     },
-    /// A tokenizer file could not be understood.
-    #[error("{path}: not a tokenizer file towel can read: {reason}")]
-    BadTokenizerFile {
-        /// The file.
-        path: std::path::PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
     /// A vocabulary file has a bad line (`.tiktoken` ranks, GPT-2 `vocab.bpe`).
     #[error("{file}, line {line}: {reason}")]
     VocabLine {
@@ -122,18 +118,6 @@ pub enum TokenizerError {
         /// Its byte offset in the text.
         offset: usize,
     },
-    /// `decode` was given an id that is neither a rank nor a special token.
-    #[error(
-        "unknown token id {id} (at position {position}); this vocabulary has ids below {n_vocab}"
-    )]
-    UnknownToken {
-        /// The bad id.
-        id: u32,
-        /// Its index in the id list.
-        position: usize,
-        /// The vocabulary size (max id + 1).
-        n_vocab: u32,
-    },
     /// An encoding name that is not built in.
     #[error("unknown encoding {name:?}; known encodings: {known}")]
     UnknownEncoding {
@@ -142,7 +126,8 @@ pub enum TokenizerError {
         /// The known names, comma separated.
         known: String,
     },
-    /// A towel tokenizer file (JSON) that cannot be used.
+    /// A tokenizer file (towel's JSON, or one to export from: HF
+    /// `tokenizer.json`, `.tiktoken`) that cannot be read or used.
     #[error("{file}: {reason}")]
     TokenizerFile {
         /// The file (path or label).

@@ -168,6 +168,7 @@ impl PieceVocab {
             .map(String::as_str)
             .ok_or_else(|| TokenizerError::UnknownId {
                 id,
+                position: None,
                 tokenizer: name(),
                 vocab_size: self.tokens.len(),
             })

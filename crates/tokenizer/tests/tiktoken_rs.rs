@@ -109,3 +109,41 @@ proptest! {
         }
     }
 }
+
+/// Batch encoding (parallel, with a piece cache shared by the texts of a
+/// worker thread) gives each text tiktoken-rs's ids for it alone, with and
+/// without special tokens: tiny shakespeare cut into its 7,222 paragraphs.
+#[test]
+fn batches_of_paragraphs_match() {
+    let Some(dirs) = common::dirs() else {
+        eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
+        return;
+    };
+    let shakespeare = String::from_utf8(dirs.read_named("tinyshakespeare").unwrap()).unwrap();
+    let mut paragraphs: Vec<String> = shakespeare.split("\n\n").map(str::to_string).collect();
+    paragraphs[1].push_str("<|endoftext|>");
+    let texts: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    for name in [EncodingName::Cl100kBase, EncodingName::O200kBase] {
+        let enc = common::encoding(name);
+        let ordinary = enc.encode_ordinary_batch(&texts);
+        let special = enc
+            .encode_batch(&texts, &AllowedSpecial::All, &DisallowedSpecial::None)
+            .unwrap();
+        assert_eq!(ordinary.len(), texts.len());
+        for (i, t) in texts.iter().enumerate() {
+            assert_eq!(
+                ordinary[i],
+                peer(name).encode_ordinary(t),
+                "{name} paragraph {i}"
+            );
+            assert_eq!(
+                special[i],
+                peer(name).encode_with_special_tokens(t),
+                "{name} paragraph {i}"
+            );
+        }
+        assert!(enc
+            .encode_batch(&texts, &AllowedSpecial::None, &DisallowedSpecial::All)
+            .is_err());
+    }
+}

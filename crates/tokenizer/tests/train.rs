@@ -457,7 +457,7 @@ fn encoder_round_trips_and_compresses() {
         "unseen: ŝtrange wörds 😀 \n\n  x",
         "",
     ] {
-        let ids = enc.encode(text).unwrap();
+        let ids = enc.try_encode_ordinary(text).unwrap();
         let bytes: Vec<u8> = ids
             .iter()
             .flat_map(|&i| bpe.ranks[i as usize].clone())
@@ -465,8 +465,17 @@ fn encoder_round_trips_and_compresses() {
         assert_eq!(bytes, text.as_bytes());
     }
     assert!(
-        enc.bytes_per_token(towel_data::embedded::TOUR_TEXT)
+        bpe.bytes_per_token(bpe.ranks.len(), towel_data::embedded::TOUR_TEXT)
             .unwrap()
             > 2.0
     );
+    // Fewer ranks compress less.
+    let small = bpe
+        .bytes_per_token(300, towel_data::embedded::TOUR_TEXT)
+        .unwrap();
+    let full = bpe
+        .bytes_per_token(600, towel_data::embedded::TOUR_TEXT)
+        .unwrap();
+    assert!(small < full, "{small} < {full}");
+    assert_eq!(bpe.bytes_per_token(600, "").unwrap(), 0.0);
 }

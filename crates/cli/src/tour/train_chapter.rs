@@ -4,7 +4,6 @@
 use std::time::Instant;
 
 use towel_data::embedded;
-use towel_tokenizer::train::encode::RankEncoder;
 use towel_tokenizer::train::BpeTrainer;
 use towel_tokenizer::Pattern;
 
@@ -90,8 +89,7 @@ impl Chapter for TrainChapter {
         let mut points = Vec::new();
         let mut rows = Vec::new();
         for &v in SIZES.iter().filter(|&&v| v <= bpe.ranks.len()) {
-            let enc = RankEncoder::new(&bpe.pattern, &bpe.ranks[..v])?;
-            let bpt = enc.bytes_per_token(held)?;
+            let bpt = bpe.bytes_per_token(v, held)?;
             points.push((v as f64, bpt));
             rows.push(vec![v.to_string(), format!("{bpt:.3}")]);
         }

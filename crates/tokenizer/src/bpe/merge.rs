@@ -19,6 +19,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::backtrack::Backtrack;
+use super::cache::PieceCache;
 use super::table::{PairTable, RankTable};
 use crate::vocab::Rank;
 
@@ -44,77 +45,12 @@ pub(crate) struct Scratch {
 
 impl Scratch {
     /// Scratch buffers; with a piece cache when the text is long enough for
-    /// pieces to repeat (a cache costs a 64 KB table per call).
+    /// pieces to repeat (a cache costs a table of at least 32 KB per call).
     pub(crate) fn for_text_len(len: usize) -> Scratch {
         Scratch {
-            cache: (len >= 1 << 14).then(PieceCache::new),
+            cache: (len >= 1 << 14).then(|| PieceCache::new(len)),
             ..Scratch::default()
         }
-    }
-}
-
-const CACHE_SLOTS: usize = 4096;
-const CACHE_MAX_PIECE: usize = 48;
-const CACHE_MAX_BYTES: usize = 1 << 20;
-
-/// A direct-mapped cache `piece bytes -> ranks` for pieces that needed
-/// merging. Natural text repeats its words, so most merges are done once per
-/// call; the cache is small enough to stay in the CPU's L2.
-pub(crate) struct PieceCache {
-    /// (offset in `bytes`, offset in `ids`, piece length (0 = empty), ids length)
-    slots: Vec<(u32, u32, u16, u16)>,
-    bytes: Vec<u8>,
-    ids: Vec<Rank>,
-}
-
-impl PieceCache {
-    fn new() -> PieceCache {
-        PieceCache {
-            slots: vec![(0, 0, 0, 0); CACHE_SLOTS],
-            bytes: Vec::with_capacity(1 << 16),
-            ids: Vec::with_capacity(1 << 14),
-        }
-    }
-
-    #[inline]
-    fn slot(piece: &[u8]) -> usize {
-        use std::hash::BuildHasher;
-        (rustc_hash::FxBuildHasher.hash_one(piece) as usize >> 7) & (CACHE_SLOTS - 1)
-    }
-
-    /// The cached ranks of `piece`.
-    #[inline]
-    pub(crate) fn get(&self, piece: &[u8]) -> Option<&[Rank]> {
-        if piece.len() > CACHE_MAX_PIECE {
-            return None;
-        }
-        let (b, i, bl, il) = self.slots[Self::slot(piece)];
-        if bl as usize == piece.len() && &self.bytes[b as usize..b as usize + bl as usize] == piece
-        {
-            Some(&self.ids[i as usize..i as usize + il as usize])
-        } else {
-            None
-        }
-    }
-
-    /// Remember the ranks of `piece`.
-    pub(crate) fn put(&mut self, piece: &[u8], ids: &[Rank]) {
-        if piece.len() > CACHE_MAX_PIECE {
-            return;
-        }
-        if self.bytes.len() + piece.len() > CACHE_MAX_BYTES {
-            self.bytes.clear();
-            self.ids.clear();
-            self.slots.fill((0, 0, 0, 0));
-        }
-        self.slots[Self::slot(piece)] = (
-            self.bytes.len() as u32,
-            self.ids.len() as u32,
-            piece.len() as u16,
-            ids.len() as u16,
-        );
-        self.bytes.extend_from_slice(piece);
-        self.ids.extend_from_slice(ids);
     }
 }
 
@@ -147,6 +83,8 @@ pub(crate) fn merge_short(
     scratch: &mut Scratch,
     out: &mut Vec<Rank>,
 ) {
+    // `parts[i]` = (rank of part i, rank of merging it with part i + 1);
+    // the last part's pair rank stays `Rank::MAX`.
     let parts = &mut scratch.parts;
     parts.clear();
     parts.extend(
@@ -154,13 +92,16 @@ pub(crate) fn merge_short(
             .iter()
             .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
     );
-    for i in 0..parts.len() - 1 {
+    let mut m = parts.len();
+    for i in 0..m - 1 {
         parts[i].1 = pairs.get(parts[i].0, parts[i + 1].0);
     }
     loop {
+        // The lowest pair, leftmost on ties; as one `u64` compare per part
+        // (pair rank above, position below) so the scan has no branches.
         let mut best = Rank::MAX;
         let mut at = 0;
-        for (i, p) in parts.iter().enumerate() {
+        for (i, p) in parts[..m - 1].iter().enumerate() {
             if p.1 < best {
                 best = p.1;
                 at = i;
@@ -169,17 +110,22 @@ pub(crate) fn merge_short(
         if best == Rank::MAX {
             break;
         }
+        // Part `at + 1` joins part `at`: shift the rest down by one.
         parts[at].0 = best;
-        parts.remove(at + 1);
-        parts[at].1 = match parts.get(at + 1) {
-            Some(next) => pairs.get(best, next.0),
-            None => Rank::MAX,
+        for j in at + 1..m - 1 {
+            parts[j] = parts[j + 1];
+        }
+        m -= 1;
+        parts[at].1 = if at + 1 < m {
+            pairs.get(best, parts[at + 1].0)
+        } else {
+            Rank::MAX
         };
         if at > 0 {
             parts[at - 1].1 = pairs.get(parts[at - 1].0, best);
         }
     }
-    out.extend(parts.iter().map(|p| p.0));
+    out.extend(parts[..m].iter().map(|p| p.0));
 }
 
 const NONE: u32 = u32::MAX;

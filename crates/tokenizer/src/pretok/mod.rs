@@ -142,6 +142,15 @@ impl Builtin {
             f(&text[s..e])
         });
     }
+
+    /// [`Builtin::for_each_piece`] with each piece as its byte range in
+    /// `text` (what the BPE encoder needs: it reads the bytes around a piece
+    /// in whole words, and needs no check that the piece is on character
+    /// boundaries, which the scanner guarantees).
+    #[inline]
+    pub fn for_each_piece_range(self, text: &str, f: impl FnMut(usize, usize)) {
+        scan::for_each(self, unicode::table(), text.as_bytes(), f);
+    }
 }
 
 /// Which engine a [`Pattern`] runs on.

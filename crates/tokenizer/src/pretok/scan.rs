@@ -55,6 +55,95 @@ const WLN: u8 = WS | L | N;
 /// Flags that a character of `[^\r\n\p{L}\p{N}]` has none of.
 const CLN: u8 = CRLF | L | N;
 
+// ------------------------------------------------------- ASCII words ----
+
+/// ASCII classes for the word fast paths: lowercase, uppercase, and
+/// "X" (`[^\r\n\p{L}\p{N}]` restricted to ASCII). Non-ASCII bytes are 0.
+const AL: u8 = 1;
+const AU: u8 = 2;
+const AX: u8 = 4;
+static ASCII: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = match c as u8 {
+            b'a'..=b'z' => AL,
+            b'A'..=b'Z' => AU,
+            b'0'..=b'9' | b'\r' | b'\n' => 0,
+            _ => AX,
+        };
+        c += 1;
+    }
+    t
+};
+
+/// End of the run of bytes from `i` whose [`ASCII`] class has a bit of
+/// `KEEP` (one of `AL`, `AU`, `AL | AU`).
+///
+/// Eight bytes at a time where the text allows: a word of the text is
+/// tested for "byte in `[lo, hi]`" in all its bytes at once (SWAR), and the
+/// first byte that is not ends the run. Most words are shorter than eight
+/// letters, so this is one step with a well-predicted branch, where a loop
+/// over bytes mispredicts its exit once per word.
+#[inline(always)]
+fn ascii_run<const KEEP: u8>(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Bytes in [lo, hi] (both below 0x80) of `x`, whose bytes are all
+    // below 0x80: their high bits.
+    #[inline(always)]
+    fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+        let ge_lo = x.wrapping_add(ONES * (0x80 - lo) as u64);
+        let gt_hi = x.wrapping_add(ONES * (0x7F - hi) as u64);
+        ge_lo & !gt_hi & HIGH
+    }
+    while i + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+        let x = w & !HIGH;
+        let hits = match KEEP {
+            AL => in_range(x, b'a', b'z'),
+            AU => in_range(x, b'A', b'Z'),
+            _ => in_range(x | (ONES * 0x20), b'a', b'z'),
+        } & !w; // and ASCII
+        let misses = !hits & HIGH;
+        if misses != 0 {
+            return i + (misses.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && ASCII[b[i] as usize] & KEEP != 0 {
+        i += 1;
+    }
+    i
+}
+
+/// The fast path for the most common piece, an ASCII word: where its
+/// letters start, if the byte at `p` is an ASCII letter (then `p`), or is a
+/// one-byte prefix the pattern allows before a word (a plain space for
+/// `prefix_space_only`, else any [`AX`] byte) followed by an ASCII letter
+/// (then `p + 1`). The caller scans the letters and must take the general
+/// path when a non-ASCII byte follows them (it could extend the word).
+#[inline(always)]
+fn ascii_word_start(b: &[u8], p: usize, prefix_space_only: bool) -> Option<usize> {
+    let c = b[p];
+    if ASCII[c as usize] & (AL | AU) != 0 {
+        return Some(p);
+    }
+    let prefix = if prefix_space_only {
+        c == b' '
+    } else {
+        ASCII[c as usize] & AX != 0
+    };
+    (prefix && p + 1 < b.len() && ASCII[b[p + 1] as usize] & (AL | AU) != 0).then_some(p + 1)
+}
+
+/// Whether the byte at `e` (if any) is ASCII, so a word ending there ends
+/// there for sure.
+#[inline(always)]
+fn ascii_or_end(b: &[u8], e: usize) -> bool {
+    b.get(e).map_or(true, |&c| c < 0x80)
+}
+
 /// End of the piece that starts at byte `p` of `b` (valid UTF-8, `p` on a
 /// character boundary, `p < b.len()`). Always `> p`.
 #[inline]
@@ -68,27 +157,24 @@ pub(crate) fn piece_end(kind: Builtin, t: &ClassTable, b: &[u8], p: usize) -> us
 
 /// Call `f(start, end)` for every piece of `b`, in order.
 #[inline]
-pub(crate) fn for_each(kind: Builtin, t: &ClassTable, b: &[u8], f: impl FnMut(usize, usize)) {
-    // One loop per pattern, so the scanner inlines into it.
-    match kind {
-        Builtin::Gpt2 => drive(t, b, gpt2, f),
-        Builtin::Cl100k => drive(t, b, cl100k, f),
-        Builtin::O200k => drive(t, b, o200k, f),
+pub(crate) fn for_each(kind: Builtin, t: &ClassTable, b: &[u8], mut f: impl FnMut(usize, usize)) {
+    // One loop per pattern with a direct call, so the scanner inlines into
+    // it (through a generic `impl Fn` parameter it stayed an out-of-line
+    // call, which cost a tenth of the encoding time in saving registers).
+    macro_rules! drive {
+        ($scan:ident) => {{
+            let mut p = 0;
+            while p < b.len() {
+                let e = $scan(t, b, p);
+                f(p, e);
+                p = e;
+            }
+        }};
     }
-}
-
-#[inline(always)]
-fn drive(
-    t: &ClassTable,
-    b: &[u8],
-    scan: impl Fn(&ClassTable, &[u8], usize) -> usize,
-    mut f: impl FnMut(usize, usize),
-) {
-    let mut p = 0;
-    while p < b.len() {
-        let e = scan(t, b, p);
-        f(p, e);
-        p = e;
+    match kind {
+        Builtin::Gpt2 => drive!(gpt2),
+        Builtin::Cl100k => drive!(cl100k),
+        Builtin::O200k => drive!(o200k),
     }
 }
 
@@ -197,6 +283,13 @@ fn gpt2(t: &ClassTable, b: &[u8], p: usize) -> usize {
             _ => {}
         }
     }
+    // ` ?\p{L}++` on ASCII.
+    if let Some(q) = ascii_word_start(b, p, true) {
+        let e = ascii_run::<{ AL | AU }>(b, q);
+        if ascii_or_end(b, e) {
+            return e;
+        }
+    }
     let (f, _) = t.at(b, p);
     // ` ?\p{L}++ | ?\p{N}++ | ?[^\s\p{L}\p{N}]++`: after an optional plain
     // space, exactly one of the three classes matches any non-space.
@@ -253,6 +346,14 @@ fn cl100k(t: &ClassTable, b: &[u8], p: usize) -> usize {
             }
         }
     }
+    // `[^\r\n\p{L}\p{N}]?+\p{L}++` on ASCII (a `'` here did not start a
+    // contraction, so it may be the optional character).
+    if let Some(q) = ascii_word_start(b, p, false) {
+        let e = ascii_run::<{ AL | AU }>(b, q);
+        if ascii_or_end(b, e) {
+            return e;
+        }
+    }
     let (f, n) = t.at(b, p);
     // `[^\r\n\p{L}\p{N}]?+\p{L}++`: a letter run, or one character of the
     // class followed by a letter run (the possessive `?+` never gives the
@@ -299,6 +400,18 @@ fn cl100k(t: &ClassTable, b: &[u8], p: usize) -> usize {
 #[inline(always)]
 fn o200k(t: &ClassTable, b: &[u8], p: usize) -> usize {
     let len = b.len();
+    // The word alternatives on ASCII: `X?` then uppercase `A*` and
+    // lowercase `B+` (alternative 1), or uppercase only `A+` with an empty
+    // `B*` (alternative 2; ASCII uppercase is not in `B`, so alternative 1
+    // cannot match by giving letters back). An uppercase letter after a
+    // lowercase one starts the next piece ("HelloWorld" is two).
+    if let Some(q) = ascii_word_start(b, p, false) {
+        let u = ascii_run::<AU>(b, q);
+        let l = ascii_run::<AL>(b, u);
+        if ascii_or_end(b, l) {
+            return o200k_suffix(b, l);
+        }
+    }
     let (f, n) = t.at(b, p);
     // `X?A*B+S?` and `X?A+B*S?`
     if let Some(e) = o200k_word(t, b, p, f, n) {
@@ -411,4 +524,58 @@ fn o200k_suffix(b: &[u8], e: usize) -> usize {
         }
     }
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word-at-a-time runs equal a byte-by-byte loop, at every start,
+    /// on text mixing letters of both cases, digits, punctuation, the
+    /// characters next to the letter ranges, and non-ASCII bytes.
+    #[test]
+    fn ascii_runs_equal_the_byte_loop() {
+        let text = "abcdefghIJKLMNOPqrstuvwxyzABCDEFGHIJ@[`{ Zz aZ9_ é日本 wordsAndMORE \
+                    x\u{80}yz ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        let b = text.as_bytes();
+        fn slow(b: &[u8], mut i: usize, keep: u8) -> usize {
+            while i < b.len() && ASCII[b[i] as usize] & keep != 0 {
+                i += 1;
+            }
+            i
+        }
+        for i in 0..=b.len() {
+            assert_eq!(ascii_run::<AL>(b, i), slow(b, i, AL), "AL at {i}");
+            assert_eq!(ascii_run::<AU>(b, i), slow(b, i, AU), "AU at {i}");
+            assert_eq!(
+                ascii_run::<{ AL | AU }>(b, i),
+                slow(b, i, AL | AU),
+                "AL|AU at {i}"
+            );
+        }
+        // Every byte value, in every lane.
+        for v in 0..=255u8 {
+            for lane in 0..8 {
+                let mut w = *b"abcdefghijklmnop";
+                w[lane] = v;
+                assert_eq!(
+                    ascii_run::<AL>(&w, 0),
+                    slow(&w, 0, AL),
+                    "{v:#x} in lane {lane}"
+                );
+                let mut w = *b"ABCDEFGHIJKLMNOP";
+                w[lane] = v;
+                assert_eq!(
+                    ascii_run::<AU>(&w, 0),
+                    slow(&w, 0, AU),
+                    "{v:#x} in lane {lane}"
+                );
+                assert_eq!(
+                    ascii_run::<{ AL | AU }>(&w, 0),
+                    slow(&w, 0, AL | AU),
+                    "{v:#x} in lane {lane}"
+                );
+            }
+        }
+    }
 }

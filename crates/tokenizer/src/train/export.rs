@@ -12,7 +12,7 @@
 //! assert_eq!(towel["format"], "towel-tokenizer");
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -192,9 +192,9 @@ pub struct Loaded {
 }
 
 fn bad(path: &Path, reason: impl Into<String>) -> TokenizerError {
-    TokenizerError::BadTokenizerFile {
-        path: PathBuf::from(path),
-        reason: reason.into(),
+    TokenizerError::TokenizerFile {
+        file: path.display().to_string(),
+        reason: format!("not a tokenizer file towel can read: {}", reason.into()),
     }
 }
 

@@ -61,7 +61,6 @@
 
 pub mod byte_level;
 pub mod count;
-pub mod encode;
 pub mod export;
 pub mod merge;
 
@@ -71,7 +70,8 @@ use std::time::Instant;
 pub use count::PieceCounts;
 pub use merge::Merge;
 
-use crate::{Pattern, TokenizerError};
+use crate::vocab::Ranks;
+use crate::{CoreBpe, Pattern, TokenizerError};
 
 /// How count ties between pairs are broken; see the [module docs](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -386,13 +386,39 @@ impl TrainedBpe {
             .collect()
     }
 
-    /// A simple rank-based encoder for these ranks (for measuring compression).
-    pub fn encoder(&self) -> Result<encode::RankEncoder, TokenizerError> {
-        encode::RankEncoder::new(&self.pattern, &self.ranks)
+    /// towel's encoder ([`CoreBpe`], the one the named encodings use) for
+    /// these ranks, pattern and special tokens.
+    pub fn encoder(&self) -> Result<CoreBpe, TokenizerError> {
+        self.encoder_with_ranks(self.ranks.len())
+    }
+
+    /// The encoder for the first `n` ranks only (no special tokens): the
+    /// vocabulary as it was when training had learned `n - 256` merges, to
+    /// measure how compression grows with vocabulary size.
+    pub fn encoder_with_ranks(&self, n: usize) -> Result<CoreBpe, TokenizerError> {
+        let n = n.clamp(256, self.ranks.len());
+        let ranks = Ranks::from_dense(self.ranks[..n].to_vec(), "trained vocabulary")?;
+        let specials = if n == self.ranks.len() {
+            self.special_tokens.clone()
+        } else {
+            Vec::new()
+        };
+        CoreBpe::new(&ranks, specials, Pattern::new(&self.pattern)?)
     }
 
     /// Encode text without special tokens (via [`TrainedBpe::encoder`]).
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<u32>, TokenizerError> {
-        self.encoder()?.encode(text)
+        self.encoder()?.try_encode_ordinary(text)
+    }
+
+    /// Bytes per token of `text` with the first `n` ranks (higher is better
+    /// compression; 0 for an empty text).
+    pub fn bytes_per_token(&self, n: usize, text: &str) -> Result<f64, TokenizerError> {
+        let tokens = self.encoder_with_ranks(n)?.count(text);
+        Ok(if tokens == 0 {
+            0.0
+        } else {
+            text.len() as f64 / tokens as f64
+        })
     }
 }
