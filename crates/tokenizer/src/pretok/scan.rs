@@ -535,46 +535,34 @@ mod tests {
     /// characters next to the letter ranges, and non-ASCII bytes.
     #[test]
     fn ascii_runs_equal_the_byte_loop() {
-        let text = "abcdefghIJKLMNOPqrstuvwxyzABCDEFGHIJ@[`{ Zz aZ9_ é日本 wordsAndMORE \
-                    x\u{80}yz ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        let b = text.as_bytes();
         fn slow(b: &[u8], mut i: usize, keep: u8) -> usize {
             while i < b.len() && ASCII[b[i] as usize] & keep != 0 {
                 i += 1;
             }
             i
         }
-        for i in 0..=b.len() {
-            assert_eq!(ascii_run::<AL>(b, i), slow(b, i, AL), "AL at {i}");
-            assert_eq!(ascii_run::<AU>(b, i), slow(b, i, AU), "AU at {i}");
+        fn check(b: &[u8], i: usize, what: &str) {
+            assert_eq!(ascii_run::<AL>(b, i), slow(b, i, AL), "AL, {what}");
+            assert_eq!(ascii_run::<AU>(b, i), slow(b, i, AU), "AU, {what}");
             assert_eq!(
                 ascii_run::<{ AL | AU }>(b, i),
                 slow(b, i, AL | AU),
-                "AL|AU at {i}"
+                "AL|AU, {what}"
             );
         }
-        // Every byte value, in every lane.
+        let text = "abcdefghIJKLMNOPqrstuvwxyzABCDEFGHIJ@[`{ Zz aZ9_ é日本 wordsAndMORE \
+                    x\u{80}yz ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        for i in 0..=text.len() {
+            check(text.as_bytes(), i, &format!("at {i}"));
+        }
+        // Every byte value, in every lane, inside runs of each case.
         for v in 0..=255u8 {
             for lane in 0..8 {
-                let mut w = *b"abcdefghijklmnop";
-                w[lane] = v;
-                assert_eq!(
-                    ascii_run::<AL>(&w, 0),
-                    slow(&w, 0, AL),
-                    "{v:#x} in lane {lane}"
-                );
-                let mut w = *b"ABCDEFGHIJKLMNOP";
-                w[lane] = v;
-                assert_eq!(
-                    ascii_run::<AU>(&w, 0),
-                    slow(&w, 0, AU),
-                    "{v:#x} in lane {lane}"
-                );
-                assert_eq!(
-                    ascii_run::<{ AL | AU }>(&w, 0),
-                    slow(&w, 0, AL | AU),
-                    "{v:#x} in lane {lane}"
-                );
+                for run in [b"abcdefghijklmnop", b"ABCDEFGHIJKLMNOP"] {
+                    let mut w = *run;
+                    w[lane] = v;
+                    check(&w, 0, &format!("{v:#x} in lane {lane}"));
+                }
             }
         }
     }
