@@ -103,6 +103,16 @@
 //! - `serde` / `serde_json`: tokenizer and vocabulary files, GPT-2's `encoder.json`.
 //! - `towel-data`: finds and sha256-checks the vocabulary files; atomic writes.
 //! - `thiserror`: typed errors whose messages say what to do.
+//!
+//! Written by hand, because they are where the time goes (see the tables in
+//! the README and `bench/tokenizer_encode.py`): the pre-tokenization scanners
+//! (`pretok/scan.rs`, with ASCII fast paths that test eight bytes at once),
+//! the lookup tables (`bpe/table.rs`: open addressing on packed keys, and
+//! rank pairs packed three to a `u64`), the per-call piece cache
+//! (`bpe/cache.rs`), the merge loops (`bpe/merge.rs`) and the linear-time
+//! search for long pieces with its double-array trie (`bpe/backtrack.rs`).
+//! A general hash map or trie crate would cost a pointer chase or a
+//! variable-length hash per lookup.
 
 pub mod bpe;
 pub mod bpe_tokenizer;
