@@ -18,7 +18,7 @@
 //!   p50k_edit, cl100k_base, o200k_base) from the verified vocabulary files.
 //! - [`vocab`]: `.tiktoken` rank files and GPT-2's `encoder.json` +
 //!   `vocab.bpe`, with line-numbered errors and conversion between them.
-//! - [`file`]: the towel tokenizer file (JSON: pattern, special tokens, ranks, merges).
+//! - [`file`](mod@file): the towel tokenizer file (JSON: pattern, special tokens, ranks, merges).
 //!
 //! ## The simple families
 //!

@@ -16,7 +16,7 @@
 //! ## Two engines
 //!
 //! tiktoken runs these patterns with fancy-regex. towel runs the built-in
-//! ones with hand-written scanners ([`scan`]) that give exactly the pieces
+//! ones with hand-written scanners (`pretok/scan.rs`) that give exactly the pieces
 //! fancy-regex gives, on every input, but an order of magnitude faster,
 //! in linear time, and without the backtracking-stack failure that
 //! fancy-regex hits on long whitespace runs with o200k's pattern. Their

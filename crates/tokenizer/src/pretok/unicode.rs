@@ -1,6 +1,6 @@
 //! The Unicode character classes of the built-in patterns, as one lookup.
 //!
-//! The scanners in [`super::scan`] ask one question per character: which of
+//! The scanners in `scan.rs` ask one question per character: which of
 //! the classes the GPT patterns use does it belong to? The answer is a byte
 //! of flags ([`WS`], [`L`], [`N`], [`UPPER`], [`LOWER`], [`CRLF`]).
 //!
