@@ -181,7 +181,8 @@ impl TokenizerArgs {
     }
 }
 
-fn read_input(file: &Option<PathBuf>) -> Result<Vec<u8>> {
+/// The bytes of `file`, or of stdin when there is none (also used by `towel tokenize`).
+pub(crate) fn read_input(file: Option<&Path>) -> Result<Vec<u8>> {
     match file {
         Some(p) => std::fs::read(p).with_context(|| format!("reading {}", p.display())),
         None => {
@@ -209,7 +210,7 @@ pub fn run_encode(args: EncodeArgs, out: &Output) -> Result<()> {
         return encode_bytes(&args, out);
     }
     let bpe = args.tok.load()?;
-    let bytes = read_input(&args.file)?;
+    let bytes = read_input(args.file.as_deref())?;
     let text = std::str::from_utf8(&bytes).map_err(|e| {
         anyhow::anyhow!(
             "{}: not valid UTF-8 at byte {} (towel encode reads UTF-8 text)",
@@ -252,7 +253,7 @@ fn encode_bytes(args: &EncodeArgs, out: &Output) -> Result<()> {
     if args.allowed_special.is_some() || args.disallowed_special.is_some() {
         bail!("the byte tokenizer (-e bytes) has no special tokens; drop --allowed-special / --disallowed-special");
     }
-    let bytes = read_input(&args.file)?;
+    let bytes = read_input(args.file.as_deref())?;
     let ids = ByteTokenizer.encode_bytes(&bytes);
     let table: Vec<[u8; 1]> = (0..=255u8).map(|b| [b]).collect();
     print_ids(
@@ -311,7 +312,7 @@ pub fn run_decode(args: DecodeArgs, _out: &Output) -> Result<()> {
     } else {
         Some(args.tok.load()?)
     };
-    let data = read_input(&args.file)?;
+    let data = read_input(args.file.as_deref())?;
     let ids: Vec<u32> = serde_json::from_slice(&data).map_err(|e| {
         anyhow::anyhow!(
             "{}: expected a JSON array of token ids (non-negative integers below 2^32): {e}",

@@ -14,7 +14,7 @@
 //! `--corpus` decodes what it encoded; `--save-vocab FILE` keeps a learned
 //! vocabulary and `--vocab FILE` uses it again.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -68,19 +68,6 @@ pub struct TokenizeArgs {
     pub file: Option<PathBuf>,
 }
 
-fn read_input(file: Option<&Path>) -> anyhow::Result<Vec<u8>> {
-    match file {
-        Some(p) => std::fs::read(p).with_context(|| format!("reading {}", p.display())),
-        None => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .context("reading stdin")?;
-            Ok(buf)
-        }
-    }
-}
-
 fn input_name(file: Option<&Path>) -> String {
     file.map_or("stdin".to_string(), |p| p.display().to_string())
 }
@@ -99,7 +86,7 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
             Unknown::Error
         },
     };
-    let input = read_input(args.file.as_deref())?;
+    let input = crate::encode_cmd::read_input(args.file.as_deref())?;
     let name = input_name(args.file.as_deref());
     let corpus = match &args.corpus {
         Some(p) => {
