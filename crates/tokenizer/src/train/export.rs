@@ -276,11 +276,7 @@ fn read_hf(path: &Path, v: &Value) -> Result<Loaded, TokenizerError> {
         ranks[id] = Some(bytes);
     }
     let ranks: Vec<Vec<u8>> = ranks.into_iter().flatten().collect();
-    let index: std::collections::HashMap<&[u8], u32> = ranks
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (b.as_slice(), i as u32))
-        .collect();
+    let index = rank_index(&ranks);
     let mut merges = Vec::new();
     for m in v["model"]["merges"].as_array().into_iter().flatten() {
         let (l, r) = match m {
@@ -315,6 +311,15 @@ fn read_hf(path: &Path, v: &Value) -> Result<Loaded, TokenizerError> {
     })
 }
 
+/// Token bytes -> rank, for ranks given as token bytes in rank order.
+fn rank_index(ranks: &[Vec<u8>]) -> std::collections::HashMap<&[u8], u32> {
+    ranks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.as_slice(), i as u32))
+        .collect()
+}
+
 fn read_tiktoken(path: &Path, text: &str) -> Result<Loaded, TokenizerError> {
     let mut ranks: Vec<Vec<u8>> = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -338,11 +343,7 @@ fn read_tiktoken(path: &Path, text: &str) -> Result<Loaded, TokenizerError> {
     }
     // Recover the merge of each rank: the split into two existing tokens
     // with the lowest larger rank (the one BPE would have made last).
-    let index: std::collections::HashMap<&[u8], u32> = ranks
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (b.as_slice(), i as u32))
-        .collect();
+    let index = rank_index(&ranks);
     let mut merges = Vec::new();
     for (r, b) in ranks.iter().enumerate().skip(256) {
         let best = (1..b.len())
