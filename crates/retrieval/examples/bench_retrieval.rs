@@ -22,6 +22,7 @@ use std::time::Instant;
 use towel_retrieval::analyzer::{Analyzer, AnalyzerConfig};
 use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
 use towel_retrieval::corpus::{load_corpus, read_queries, Fields};
+use towel_retrieval::eval::read_qrels;
 use towel_retrieval::tfidf::{TfidfModel, TfidfParams};
 use towel_retrieval::{Method, Retriever};
 
@@ -57,29 +58,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let beir = beir.ok_or("--beir DIR is required")?;
     let docs = load_corpus(&beir, &Fields::beir())?;
     let all_queries = read_queries(&beir.join("queries.jsonl"))?;
-    // Queries in qrels/test.tsv order, as the peers use them.
-    let qrels = std::fs::read_to_string(beir.join("qrels/test.tsv"))?;
-    let mut qids: Vec<String> = Vec::new();
-    for (i, line) in qrels.lines().enumerate() {
-        let c: Vec<&str> = line.trim_end_matches('\r').split('\t').collect();
-        if c.len() < 3 || (i == 0 && c[2].trim_start_matches('-').parse::<i64>().is_err()) {
-            continue;
-        }
-        if !qids.iter().any(|q| q == c[0]) && all_queries.iter().any(|q| q.id == c[0]) {
-            qids.push(c[0].to_string());
-        }
-    }
-    let queries: Vec<String> = qids
-        .iter()
-        .map(|id| {
-            all_queries
-                .iter()
-                .find(|q| &q.id == id)
-                .unwrap()
-                .text
-                .clone()
-        })
-        .collect();
+    // The queries with judgments in qrels/test.tsv, as the peers use them.
+    let qrels = read_qrels(&beir.join("qrels/test.tsv"))?;
+    let (qids, queries): (Vec<String>, Vec<String>) = all_queries
+        .into_iter()
+        .filter(|q| qrels.contains_key(&q.id))
+        .map(|q| (q.id, q.text))
+        .unzip();
     let texts: Vec<String> = docs.iter().map(|d| d.full_text()).collect();
     let corpus_bytes: usize = texts.iter().map(|t| t.len()).sum();
 
