@@ -8,6 +8,9 @@
 //! The pathological group times the scanners on 1 MB inputs that are hard
 //! for backtracking engines.
 
+#[path = "../tests/common/pathological.rs"]
+mod pathological;
+
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use towel_tokenizer::pretok::{Builtin, Pattern};
 
@@ -50,28 +53,7 @@ fn bench_english(c: &mut Criterion) {
 }
 
 fn bench_pathological(c: &mut Criterion) {
-    const MB: usize = 1 << 20;
-    // Deterministic base64-like text without spaces (xorshift).
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let base64: String = (0..MB)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            alphabet[(x % 64) as usize] as char
-        })
-        .collect();
-    let inputs = [
-        ("a", "a".repeat(MB)),
-        ("space", " ".repeat(MB)),
-        ("newline", "\n".repeat(MB)),
-        ("cjk", "\u{4e00}".repeat(MB / 3)),
-        ("base64", base64),
-        ("space-a", " a".repeat(MB / 2)),
-        ("combining", "\u{301}".repeat(MB / 2)),
-        ("titlecase", "\u{1C5}".repeat(MB / 2)),
-    ];
+    let inputs = pathological::pathological();
     let mut group = c.benchmark_group("pretok/pathological-scanner");
     group.sample_size(10);
     for (name, text) in &inputs {

@@ -2,12 +2,17 @@
 //! tiktoken runs the same patterns with: equal pieces on tricky and
 //! arbitrary strings (proptest), on real corpora, and on pathological input.
 
+#[path = "common/pathological.rs"]
+mod pathological;
+
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use towel_tokenizer::pretok::unicode::{self, class_of};
 use towel_tokenizer::pretok::{Builtin, Pattern};
 use towel_tokenizer::TokenizerError;
+
+use pathological::pathological;
 
 /// The fancy-regex reference for each built-in, compiled once.
 fn reference(b: Builtin) -> &'static Pattern {
@@ -490,35 +495,6 @@ fn embedded_tour_text_equals_fancy_regex() {
 }
 
 // ------------------------------------------------------ pathological ----
-
-fn pathological() -> Vec<(&'static str, String)> {
-    const MB: usize = 1 << 20;
-    // Deterministic base64-like text without spaces (xorshift).
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let base64: String = (0..MB)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            alphabet[(x % 64) as usize] as char
-        })
-        .collect();
-    vec![
-        ("a", "a".repeat(MB)),
-        ("space", " ".repeat(MB)),
-        ("newline", "\n".repeat(MB)),
-        ("cjk", "\u{4e00}".repeat(MB / 3)),
-        ("base64", base64),
-        ("space-a", " a".repeat(MB / 2)),
-        ("combining", "\u{301}".repeat(MB / 2)),
-        ("digits", "7".repeat(MB)),
-        ("titlecase", "ǅ".repeat(MB / 2)),
-        ("spaces-then-letter", format!("{}a", " ".repeat(MB))),
-        ("tabs-newline", "\t\n".repeat(MB / 2)),
-        ("apostrophes", "'".repeat(MB)),
-    ]
-}
 
 /// Every pathological input splits without failing (timed in the bench, not
 /// here), and equals fancy-regex wherever fancy-regex succeeds.
