@@ -2,17 +2,18 @@
 //!
 //! Encoding spends its time asking two questions: "is this piece one token,
 //! and which?" (bytes -> rank) and "do these two adjacent tokens merge, and
-//! into what?" (rank pair -> rank). Both are answered by [`OpenMap`], an
-//! open-addressing hash table from `u64` keys to ranks: one multiply to hash,
-//! linear probing, key and value side by side so a hit costs one cache line.
+//! into what?" (rank pair -> rank). Both are open-addressing hash tables:
+//! one multiply to hash, linear probing, key and value side by side so a hit
+//! costs one cache line.
 //!
-//! - Byte strings of up to 7 bytes are packed into a `u64` (bytes + length),
-//!   so the common lookups hash no variable-length data at all; longer ones
-//!   go to an `FxHashMap` (see [`RankTable`]).
-//! - Pairs are keyed `left << 32 | right` ([`PairTable`]). It holds every
-//!   pair of tokens whose concatenation is a token, so merging two adjacent
-//!   parts is one lookup on their ranks; this is exactly tiktoken's "look the
-//!   concatenated bytes up", because every part is always a token.
+//! - [`RankTable`]: byte strings of up to 7 bytes are packed into a `u64`
+//!   (bytes + length), 8 to 15 bytes into two (see [`Packed`]), so the
+//!   common lookups hash no variable-length data and chase no pointer;
+//!   longer ones go to an `FxHashMap`.
+//! - [`PairTable`]: every pair of tokens whose concatenation is a token, with
+//!   `left | right | merged` packed into one `u64` a slot. Merging two
+//!   adjacent parts is one lookup on their ranks; this is exactly tiktoken's
+//!   "look the concatenated bytes up", because every part is always a token.
 
 use rustc_hash::FxHashMap;
 
