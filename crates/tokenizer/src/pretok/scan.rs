@@ -211,6 +211,37 @@ fn prev_char_start(b: &[u8], e: usize) -> usize {
     i
 }
 
+/// `\s+(?!\S)` on the whitespace run `[p, e)`, which a non-space follows:
+/// the run but its last character, which starts the next piece; or, when the
+/// run is one character, that character (the pattern's last alternative).
+#[inline(always)]
+fn spaces_before_non_space(b: &[u8], p: usize, e: usize) -> usize {
+    let last = prev_char_start(b, e);
+    if last > p {
+        last
+    } else {
+        e
+    }
+}
+
+/// `\s*[\r\n]` on the whitespace run `[p, e)`: just after its last line
+/// break, if it has one (`\s*` backtracks to it).
+#[inline(always)]
+fn after_last_line_break(b: &[u8], p: usize, e: usize) -> Option<usize> {
+    b[p..e]
+        .iter()
+        .rposition(|&c| c == b'\r' || c == b'\n')
+        .map(|k| p + k + 1)
+}
+
+/// `[^\s\p{L}\p{N}]+` from `q` (see [`other_run_start`]), then the bytes
+/// that `trail` accepts (`[\r\n]*` for cl100k, `[\r\n/]*` for o200k).
+#[inline(always)]
+fn other_run_then(t: &ClassTable, b: &[u8], q: usize, trail: impl Fn(u8) -> bool) -> usize {
+    let e = run(t, b, q, |g| g & WLN == 0);
+    e + b[e..].iter().take_while(|&&c| trail(c)).count()
+}
+
 /// `\p{N}{1,3}`, possessive or not (nothing follows it): up to three numbers.
 #[inline(always)]
 fn up_to_three_numbers(t: &ClassTable, b: &[u8], p: usize, n: usize) -> usize {
@@ -315,11 +346,7 @@ fn gpt2(t: &ClassTable, b: &[u8], p: usize) -> usize {
     if e == len {
         return e; // `\s++$`
     }
-    let last = prev_char_start(b, e);
-    if last > p {
-        return last; // `\s+(?!\S)`
-    }
-    e // `\s`
+    spaces_before_non_space(b, p, e) // `\s+(?!\S)|\s`
 }
 
 // -------------------------------------------------------------- cl100k ----
@@ -370,25 +397,17 @@ fn cl100k(t: &ClassTable, b: &[u8], p: usize) -> usize {
     }
     // ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
     if let Some(q) = other_run_start(t, b, p, f) {
-        let e = run(t, b, q, |g| g & WLN == 0);
-        return e + b[e..]
-            .iter()
-            .take_while(|&&c| c == b'\r' || c == b'\n')
-            .count();
+        return other_run_then(t, b, q, |c| c == b'\r' || c == b'\n');
     }
     // Whitespace at `p`.
     let e = run(t, b, p, |g| g & WS != 0);
     if e == len {
         return e; // `\s++$`
     }
-    if let Some(k) = b[p..e].iter().rposition(|&c| c == b'\r' || c == b'\n') {
-        return p + k + 1; // `\s*[\r\n]`
+    if let Some(end) = after_last_line_break(b, p, e) {
+        return end; // `\s*[\r\n]`
     }
-    let last = prev_char_start(b, e);
-    if last > p {
-        return last; // `\s+(?!\S)`
-    }
-    e // `\s`
+    spaces_before_non_space(b, p, e) // `\s+(?!\S)|\s`
 }
 
 // --------------------------------------------------------------- o200k ----
@@ -423,25 +442,17 @@ fn o200k(t: &ClassTable, b: &[u8], p: usize) -> usize {
     }
     // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
     if let Some(q) = other_run_start(t, b, p, f) {
-        let e = run(t, b, q, |g| g & WLN == 0);
-        return e + b[e..]
-            .iter()
-            .take_while(|&&c| c == b'\r' || c == b'\n' || c == b'/')
-            .count();
+        return other_run_then(t, b, q, |c| c == b'\r' || c == b'\n' || c == b'/');
     }
     // Whitespace at `p`.
     let e = run(t, b, p, |g| g & WS != 0);
-    if let Some(k) = b[p..e].iter().rposition(|&c| c == b'\r' || c == b'\n') {
-        return p + k + 1; // `\s*[\r\n]+`
+    if let Some(end) = after_last_line_break(b, p, e) {
+        return end; // `\s*[\r\n]+`
     }
     if e == len {
         return e; // `\s+(?!\S)` at the end of the text
     }
-    let last = prev_char_start(b, e);
-    if last > p {
-        return last; // `\s+(?!\S)`
-    }
-    e // `\s+` (a single whitespace character before a non-space)
+    spaces_before_non_space(b, p, e) // `\s+(?!\S)|\s+`
 }
 
 /// The word part of o200k's first two alternatives (without the suffix),
