@@ -2,15 +2,10 @@
 
 use std::fs;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn towel() -> Command {
-    let mut c = Command::cargo_bin("towel").unwrap();
-    c.env_remove("TOWEL_DATA_DIR")
-        .env("TOWEL_CACHE_DIR", "/nonexistent-towel-cache");
-    c
-}
+mod common;
+use common::towel;
 
 fn corpus(dir: &std::path::Path) -> std::path::PathBuf {
     let p = dir.join("corpus.txt");

@@ -2,27 +2,16 @@
 
 use std::fs;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use towel_data::data_or_skip;
 
-fn towel() -> Command {
-    let mut c = Command::cargo_bin("towel").unwrap();
-    c.env_remove("TOWEL_DATA_DIR")
-        .env("TOWEL_CACHE_DIR", "/nonexistent-towel-cache");
-    c
-}
+mod common;
+use common::{json_of, towel, towel_with_data};
 
 #[test]
 fn data_list_json_reports_every_shared_file_verified() {
     let dir = data_or_skip!();
-    let out = towel()
-        .env("TOWEL_DATA_DIR", &dir)
-        .args(["data", "list", "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(towel_with_data(&dir).args(["data", "list", "--json"]));
     let files = v["files"].as_array().unwrap();
     let sums = fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
     assert_eq!(files.len(), sums.lines().filter(|l| !l.is_empty()).count());
@@ -38,8 +27,7 @@ fn corrupted_copy_is_a_mismatch_and_verify_fails() {
     let p = tmp.path().join("vocab/cl100k_base.tiktoken");
     fs::create_dir_all(p.parent().unwrap()).unwrap();
     fs::write(&p, "IQ== 0\n").unwrap();
-    let out = towel()
-        .env("TOWEL_DATA_DIR", tmp.path())
+    let out = towel_with_data(tmp.path())
         .args(["data", "list", "--json"])
         .output()
         .unwrap();
@@ -51,8 +39,7 @@ fn corrupted_copy_is_a_mismatch_and_verify_fails() {
         .find(|f| f["name"] == "cl100k_base")
         .unwrap();
     assert_eq!(row["status"], "mismatch");
-    towel()
-        .env("TOWEL_DATA_DIR", tmp.path())
+    towel_with_data(tmp.path())
         .args(["data", "verify"])
         .assert()
         .failure()
@@ -102,18 +89,11 @@ fn tour_runs_without_data_and_writes_report() {
 fn tour_with_data_writes_plots() {
     let dir = data_or_skip!();
     let tmp = tempfile::tempdir().unwrap();
-    let out = towel()
-        .env("TOWEL_DATA_DIR", &dir)
-        .args(["--json", "tour", "--out"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_of(
+        towel_with_data(&dir)
+            .args(["--json", "tour", "--out"])
+            .arg(tmp.path()),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let chapters = v["chapters"].as_array().unwrap();
     assert_eq!(chapters[0]["id"], "data");
     assert_eq!(chapters[0]["facts"]["mismatched"], 0);

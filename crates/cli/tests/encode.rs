@@ -2,16 +2,11 @@
 
 use std::fs;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use towel_data::data_or_skip;
 
-fn towel(dir: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("towel").unwrap();
-    c.env("TOWEL_DATA_DIR", dir)
-        .env("TOWEL_CACHE_DIR", "/nonexistent-towel-cache");
-    c
-}
+mod common;
+use common::towel_with_data;
 
 fn ids(out: &[u8]) -> Vec<u32> {
     serde_json::from_slice(out).unwrap()
@@ -20,7 +15,7 @@ fn ids(out: &[u8]) -> Vec<u32> {
 #[test]
 fn encode_stdin_and_file_give_tiktoken_ids() {
     let dir = data_or_skip!();
-    let out = towel(&dir)
+    let out = towel_with_data(&dir)
         .args(["encode", "-e", "cl100k_base"])
         .write_stdin("hello world")
         .output()
@@ -30,7 +25,7 @@ fn encode_stdin_and_file_give_tiktoken_ids() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("in.txt");
     fs::write(&p, "hello world").unwrap();
-    let out = towel(&dir)
+    let out = towel_with_data(&dir)
         .args(["encode", "-e", "o200k_base"])
         .arg(&p)
         .output()
@@ -41,13 +36,13 @@ fn encode_stdin_and_file_give_tiktoken_ids() {
 #[test]
 fn encode_count_matches_reference() {
     let dir = data_or_skip!();
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["encode", "-e", "gpt2", "--count"])
         .arg(dir.join("text/tinyshakespeare.txt"))
         .assert()
         .success()
         .stdout("338025\n");
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["--json", "encode", "-e", "cl100k_base", "--count"])
         .write_stdin("hello world")
         .assert()
@@ -58,7 +53,7 @@ fn encode_count_matches_reference() {
 #[test]
 fn encode_pieces_escapes_bytes() {
     let dir = data_or_skip!();
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["encode", "-e", "cl100k_base", "--pieces"])
         .write_stdin("don't 👍\n")
         .assert()
@@ -71,7 +66,7 @@ fn encode_pieces_escapes_bytes() {
 #[test]
 fn special_tokens_rules() {
     let dir = data_or_skip!();
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["encode", "-e", "cl100k_base"])
         .write_stdin("hi <|endoftext|>")
         .assert()
@@ -80,13 +75,13 @@ fn special_tokens_rules() {
             "error: stdin: the text contains the special token \"<|endoftext|>\" at byte 3, which is disallowed",
         ))
         .stderr(predicate::str::contains("--allowed-special"));
-    let out = towel(&dir)
+    let out = towel_with_data(&dir)
         .args(["encode", "-e", "cl100k_base", "--allowed-special", "all"])
         .write_stdin("hi<|endoftext|>")
         .output()
         .unwrap();
     assert_eq!(ids(&out.stdout), vec![6151, 100257]);
-    let out = towel(&dir)
+    let out = towel_with_data(&dir)
         .args([
             "encode",
             "-e",
@@ -98,7 +93,7 @@ fn special_tokens_rules() {
         .output()
         .unwrap();
     assert_eq!(ids(&out.stdout), vec![6151, 100257]);
-    let out = towel(&dir)
+    let out = towel_with_data(&dir)
         .args([
             "encode",
             "-e",
@@ -110,7 +105,7 @@ fn special_tokens_rules() {
         .output()
         .unwrap();
     assert_eq!(ids(&out.stdout), vec![27, 91, 8862, 728, 428, 91, 29]);
-    towel(&dir)
+    towel_with_data(&dir)
         .args([
             "encode",
             "-e",
@@ -129,7 +124,7 @@ fn special_tokens_rules() {
 #[test]
 fn invalid_utf8_names_the_offset() {
     let dir = data_or_skip!();
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["encode", "-e", "gpt2"])
         .write_stdin(&b"abc\xffdef"[..])
         .assert()
@@ -140,7 +135,7 @@ fn invalid_utf8_names_the_offset() {
 #[test]
 fn unknown_encoding_lists_the_known_ones() {
     let dir = data_or_skip!();
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["encode", "-e", "gpt5"])
         .write_stdin("x")
         .assert()
@@ -151,13 +146,13 @@ fn unknown_encoding_lists_the_known_ones() {
 #[test]
 fn decode_writes_raw_bytes_and_rejects_bad_ids() {
     let dir = data_or_skip!();
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["decode", "-e", "cl100k_base"])
         .write_stdin("[15339, 1917, 9468]")
         .assert()
         .success()
         .stdout(predicate::eq(&b"hello world\xf0\x9f"[..]));
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["decode", "-e", "cl100k_base"])
         .write_stdin("[15339, 100256]")
         .assert()
@@ -165,7 +160,7 @@ fn decode_writes_raw_bytes_and_rejects_bad_ids() {
         .stderr(predicate::str::contains(
             "token id 100256 (at position 1) is not in the vocabulary",
         ));
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["decode", "-e", "cl100k_base"])
         .write_stdin("[1, -2]")
         .assert()
@@ -179,7 +174,7 @@ fn decode_writes_raw_bytes_and_rejects_bad_ids() {
 fn tiktoken_file_needs_a_pattern_and_towel_file_works() {
     let dir = data_or_skip!();
     let vocab = dir.join("vocab/r50k_base.tiktoken");
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["encode", "--tokenizer"])
         .arg(&vocab)
         .write_stdin("x")
@@ -188,7 +183,7 @@ fn tiktoken_file_needs_a_pattern_and_towel_file_works() {
         .stderr(predicate::str::contains(
             "pass --pattern gpt2|cl100k|o200k|REGEX",
         ));
-    let out = towel(&dir)
+    let out = towel_with_data(&dir)
         .args(["encode", "--pattern", "gpt2", "--tokenizer"])
         .arg(&vocab)
         .write_stdin("hello world")
@@ -200,7 +195,7 @@ fn tiktoken_file_needs_a_pattern_and_towel_file_works() {
     let tmp = tempfile::tempdir().unwrap();
     let towel_file = tmp.path().join("gpt2.json");
     let tt = tmp.path().join("gpt2.tiktoken");
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["vocab", "convert", "--from-gpt2"])
         .arg(dir.join("vocab/gpt2/encoder.json"))
         .arg(dir.join("vocab/gpt2/vocab.bpe"))
@@ -212,7 +207,7 @@ fn tiktoken_file_needs_a_pattern_and_towel_file_works() {
         .success()
         .stdout(predicate::str::contains("50256 tokens"));
     assert_eq!(fs::read(&tt).unwrap(), fs::read(&vocab).unwrap());
-    let out = towel(&dir)
+    let out = towel_with_data(&dir)
         .args(["encode", "--allowed-special", "all", "--tokenizer"])
         .arg(&towel_file)
         .write_stdin("hello world<|endoftext|>")
@@ -224,7 +219,7 @@ fn tiktoken_file_needs_a_pattern_and_towel_file_works() {
         tmp.path().join("encoder.json"),
         tmp.path().join("vocab.bpe"),
     );
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["vocab", "convert", "--from-towel"])
         .arg(&towel_file)
         .arg("--to-gpt2")
@@ -232,7 +227,7 @@ fn tiktoken_file_needs_a_pattern_and_towel_file_works() {
         .arg(&b)
         .assert()
         .success();
-    let out = towel(&dir)
+    let out = towel_with_data(&dir)
         .args(["encode", "-e", "gpt2", "--pieces"])
         .write_stdin("x")
         .output()
@@ -242,7 +237,7 @@ fn tiktoken_file_needs_a_pattern_and_towel_file_works() {
     // A bad tokenizer file is one clear line.
     let bad = tmp.path().join("bad.json");
     fs::write(&bad, r#"{"format":"towel-tokenizer","version":9}"#).unwrap();
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["encode", "--tokenizer"])
         .arg(&bad)
         .write_stdin("x")
@@ -251,7 +246,7 @@ fn tiktoken_file_needs_a_pattern_and_towel_file_works() {
         .stderr(predicate::str::contains("version 9 is not supported"));
     let bad = tmp.path().join("bad.tiktoken");
     fs::write(&bad, "IQ== 0\nIg==\n").unwrap();
-    towel(&dir)
+    towel_with_data(&dir)
         .args(["encode", "--pattern", "gpt2", "--tokenizer"])
         .arg(&bad)
         .write_stdin("x")
@@ -271,7 +266,7 @@ fn bytes_encoding_takes_any_bytes_and_round_trips() {
     let input: &[u8] = b"h\xC3\xA9 \xFF\x00\xF0\x9F";
     let file = tmp.path().join("in.bin");
     fs::write(&file, input).unwrap();
-    let out = towel(&no_data)
+    let out = towel_with_data(&no_data)
         .args(["encode", "-e", "bytes"])
         .arg(&file)
         .output()
@@ -279,33 +274,33 @@ fn bytes_encoding_takes_any_bytes_and_round_trips() {
     assert!(out.status.success(), "{out:?}");
     let got = ids(&out.stdout);
     assert_eq!(got, input.iter().map(|&b| u32::from(b)).collect::<Vec<_>>());
-    let back = towel(&no_data)
+    let back = towel_with_data(&no_data)
         .args(["decode", "-e", "bytes"])
         .write_stdin(out.stdout.clone())
         .output()
         .unwrap();
     assert!(back.status.success(), "{back:?}");
     assert_eq!(back.stdout, input);
-    towel(&no_data)
+    towel_with_data(&no_data)
         .args(["--json", "encode", "-e", "bytes", "--count"])
         .write_stdin("héllo")
         .assert()
         .success()
         .stdout(predicate::str::contains("\"tokens\": 6"));
-    towel(&no_data)
+    towel_with_data(&no_data)
         .args(["encode", "-e", "bytes", "--pieces"])
         .write_stdin("a\u{e9}")
         .assert()
         .success()
         .stdout("97\t\"a\"\n195\t\"\\xc3\"\n169\t\"\\xa9\"\n");
     // An id above 255 is not a byte: one clear error line.
-    towel(&no_data)
+    towel_with_data(&no_data)
         .args(["decode", "-e", "bytes"])
         .write_stdin("[104, 256]")
         .assert()
         .failure()
         .stderr(predicate::str::contains("256").and(predicate::str::contains("bytes")));
-    towel(&no_data)
+    towel_with_data(&no_data)
         .args(["encode", "-e", "bytes", "--allowed-special", "all"])
         .write_stdin("x")
         .assert()

@@ -2,16 +2,11 @@
 
 use std::fs;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use towel_data::data_or_skip;
 
-fn towel() -> Command {
-    let mut c = Command::cargo_bin("towel").unwrap();
-    c.env_remove("TOWEL_DATA_DIR")
-        .env("TOWEL_CACHE_DIR", "/nonexistent-towel-cache");
-    c
-}
+mod common;
+use common::{json_of, towel};
 
 fn small_corpus(dir: &std::path::Path) -> std::path::PathBuf {
     let p = dir.join("c.jsonl");
@@ -40,14 +35,12 @@ fn index_search_json_and_text() {
         .assert()
         .success()
         .stdout(predicate::str::contains("indexed 3 documents"));
-    let out = towel()
-        .args(["--json", "search"])
-        .arg(&idx)
-        .args(["purring cat", "-k", "5"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(
+        towel()
+            .args(["--json", "search"])
+            .arg(&idx)
+            .args(["purring cat", "-k", "5"]),
+    );
     let hits = v["hits"].as_array().unwrap();
     assert_eq!(hits[0]["id"], "cats");
     assert_eq!(hits[0]["title"], "Cats");
@@ -209,21 +202,15 @@ fn eval_on_scifact_matches_bm25s() {
         .assert()
         .success();
     let run = d.path().join("sf.run");
-    let out = towel()
-        .args(["--json", "eval"])
-        .arg(&idx)
-        .arg("--beir")
-        .arg(&beir)
-        .arg("--run")
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_of(
+        towel()
+            .args(["--json", "eval"])
+            .arg(&idx)
+            .arg("--beir")
+            .arg(&beir)
+            .arg("--run")
+            .arg(&run),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in ["ndcg@10", "recall@100", "map", "mrr@10", "queries", "qps"] {
         assert!(v.get(key).is_some(), "missing {key}");
     }

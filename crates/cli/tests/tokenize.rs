@@ -2,15 +2,10 @@
 
 use std::fs;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn towel() -> Command {
-    let mut c = Command::cargo_bin("towel").unwrap();
-    c.env_remove("TOWEL_DATA_DIR")
-        .env("TOWEL_CACHE_DIR", "/nonexistent-towel-cache");
-    c
-}
+mod common;
+use common::{json_of, towel};
 
 fn stdout_of(args: &[&str], stdin: &[u8]) -> String {
     let out = towel().args(args).write_stdin(stdin).output().unwrap();
@@ -250,17 +245,10 @@ fn tour_chapter(data: Option<&std::path::Path>) -> Value {
     if let Some(d) = data {
         cmd.env("TOWEL_DATA_DIR", d);
     }
-    let out = cmd
-        .args(["--json", "tour", "--only", "tokenizers", "--out"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_of(
+        cmd.args(["--json", "tour", "--only", "tokenizers", "--out"])
+            .arg(tmp.path()),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let c = v["chapters"][0].clone();
     assert_eq!(c["id"], "tokenizers");
     assert!(c["error"].is_null(), "{c}");
