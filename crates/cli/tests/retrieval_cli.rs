@@ -1,7 +1,9 @@
 //! End-to-end tests of `towel index`, `towel search` and `towel eval`.
 
 use std::fs;
+use std::path::Path;
 
+use assert_cmd::Command;
 use predicates::prelude::*;
 use towel_data::data_or_skip;
 
@@ -22,16 +24,22 @@ fn small_corpus(dir: &std::path::Path) -> std::path::PathBuf {
     p
 }
 
+/// `towel index --corpus CORPUS --out INDEX`, to add options to.
+fn index_cmd(corpus: &Path, index: &Path) -> Command {
+    let mut c = towel();
+    c.args(["index", "--corpus"])
+        .arg(corpus)
+        .arg("--out")
+        .arg(index);
+    c
+}
+
 #[test]
 fn index_search_json_and_text() {
     let d = tempfile::tempdir().unwrap();
     let corpus = small_corpus(d.path());
     let idx = d.path().join("x.idx");
-    towel()
-        .args(["index", "--corpus"])
-        .arg(&corpus)
-        .arg("--out")
-        .arg(&idx)
+    index_cmd(&corpus, &idx)
         .assert()
         .success()
         .stdout(predicate::str::contains("indexed 3 documents"));
@@ -56,14 +64,7 @@ fn index_search_json_and_text() {
         &["--method", "tfidf"][..],
         &["--variant", "bm25+", "--k1", "1.5"],
     ] {
-        towel()
-            .args(["index", "--corpus"])
-            .arg(&corpus)
-            .arg("--out")
-            .arg(&idx)
-            .args(method)
-            .assert()
-            .success();
+        index_cmd(&corpus, &idx).args(method).assert().success();
         towel()
             .arg("search")
             .arg(&idx)
@@ -82,13 +83,7 @@ fn text_folder_and_custom_fields() {
     fs::write(folder.join("one.txt"), "alpha beta").unwrap();
     fs::write(folder.join("two.txt"), "gamma delta").unwrap();
     let idx = d.path().join("t.idx");
-    towel()
-        .args(["index", "--corpus"])
-        .arg(&folder)
-        .arg("--out")
-        .arg(&idx)
-        .assert()
-        .success();
+    index_cmd(&folder, &idx).assert().success();
     towel()
         .arg("search")
         .arg(&idx)
@@ -98,11 +93,7 @@ fn text_folder_and_custom_fields() {
         .stdout(predicate::str::contains("two"));
     let j = d.path().join("c.jsonl");
     fs::write(&j, "{\"key\": \"k1\", \"body\": \"epsilon zeta\"}\n").unwrap();
-    towel()
-        .args(["index", "--corpus"])
-        .arg(&j)
-        .arg("--out")
-        .arg(&idx)
+    index_cmd(&j, &idx)
         .args(["--id-field", "key", "--text-field", "body"])
         .assert()
         .success();
@@ -115,52 +106,30 @@ fn bad_inputs_are_one_line_errors() {
     let idx = d.path().join("x.idx");
     let bad = d.path().join("bad.jsonl");
     fs::write(&bad, "{\"_id\": \"a\", \"text\": \"x\"}\n{oops\n").unwrap();
-    towel()
-        .args(["index", "--corpus"])
-        .arg(&bad)
-        .arg("--out")
-        .arg(&idx)
+    index_cmd(&bad, &idx)
         .assert()
         .failure()
         .stderr(predicate::str::contains("bad.jsonl:2"));
     assert!(!idx.exists(), "no index is written on error");
-    towel()
-        .args(["index", "--corpus"])
-        .arg(&corpus)
-        .arg("--out")
-        .arg(&idx)
+    index_cmd(&corpus, &idx)
         .args(["--method", "tfidf", "--k1", "2"])
         .assert()
         .failure()
         .stderr(predicate::str::contains(
             "--k1 applies to --method bm25 only",
         ));
-    towel()
-        .args(["index", "--corpus"])
-        .arg(&corpus)
-        .arg("--out")
-        .arg(&idx)
+    index_cmd(&corpus, &idx)
         .args(["--variant", "bm26"])
         .assert()
         .failure()
         .stderr(predicate::str::contains("lucene, robertson"));
-    towel()
-        .args(["index", "--corpus"])
-        .arg(&corpus)
-        .arg("--out")
-        .arg(&idx)
+    index_cmd(&corpus, &idx)
         .args(["--b", "2"])
         .assert()
         .failure()
         .stderr(predicate::str::contains("between 0 and 1"));
     // An index file damaged on disk.
-    towel()
-        .args(["index", "--corpus"])
-        .arg(&corpus)
-        .arg("--out")
-        .arg(&idx)
-        .assert()
-        .success();
+    index_cmd(&corpus, &idx).assert().success();
     let mut b = fs::read(&idx).unwrap();
     let n = b.len();
     b[n - 3] ^= 1;
@@ -194,13 +163,7 @@ fn eval_on_scifact_matches_bm25s() {
     let d = tempfile::tempdir().unwrap();
     let idx = d.path().join("sf.idx");
     let beir = data.join("ir/scifact");
-    towel()
-        .args(["index", "--corpus"])
-        .arg(&beir)
-        .arg("--out")
-        .arg(&idx)
-        .assert()
-        .success();
+    index_cmd(&beir, &idx).assert().success();
     let run = d.path().join("sf.run");
     let v = json_of(
         towel()
