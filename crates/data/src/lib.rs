@@ -30,6 +30,7 @@
 pub mod embedded;
 pub mod registry;
 pub mod testing;
+pub mod text;
 
 use std::fmt;
 use std::fs::{self, File};

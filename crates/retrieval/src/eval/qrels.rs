@@ -39,7 +39,7 @@ pub fn read_qrels(path: &Path) -> Result<Qrels, EvalError> {
 /// # Ok::<(), towel_retrieval::eval::EvalError>(())
 /// ```
 pub fn parse_qrels(text: &str, origin: &str) -> Result<Qrels, EvalError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = towel_data::text::strip_bom(text);
     let mut qrels = Qrels::new();
     let mut layout = None;
     let malformed = |line: usize, message: String| EvalError::Malformed {

@@ -26,7 +26,7 @@ pub fn read_trec_run(path: &Path) -> Result<Run, EvalError> {
 /// # Ok::<(), towel_retrieval::eval::EvalError>(())
 /// ```
 pub fn parse_trec_run(text: &str, origin: &str) -> Result<Run, EvalError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = towel_data::text::strip_bom(text);
     let mut run = Run::new();
     // (qid, docid) -> line, to report duplicates as trec_eval would refuse them.
     let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
