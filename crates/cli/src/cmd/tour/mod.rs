@@ -317,12 +317,3 @@ fn anchor(title: &str) -> String {
         })
         .collect()
 }
-
-/// Human-readable byte count.
-pub fn human_bytes(n: u64) -> String {
-    match n {
-        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
-        n if n >= 1_000 => format!("{:.1} KB", n as f64 / 1e3),
-        n => format!("{n} B"),
-    }
-}
