@@ -1,0 +1,80 @@
+//! The one error type of this crate.
+
+/// Everything that can go wrong parsing an expression or combining tensors.
+/// Each variant says what the user should do about it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AutogradError {
+    /// An expression that does not parse. `column` is 1-based, in characters;
+    /// fix the expression at that column.
+    #[error("column {column}: {message} in `{input}`")]
+    Parse {
+        /// The whole expression, as given.
+        input: String,
+        /// 1-based character column of the problem.
+        column: usize,
+        /// What was expected or found there.
+        message: String,
+    },
+
+    /// A variable that the expression uses but no binding gives a value to;
+    /// bind it (`--at name=value`).
+    #[error("column {column}: unknown variable `{name}` in `{input}`; give it a value with --at {name}=...")]
+    UnknownVariable {
+        /// The whole expression, as given.
+        input: String,
+        /// 1-based character column of the variable.
+        column: usize,
+        /// The variable's name.
+        name: String,
+    },
+
+    /// A malformed `name=value,...` list; write it as `x=2,y=-1.5`.
+    #[error("bad binding `{binding}`: {message}; write bindings as x=2,y=-1.5")]
+    Binding {
+        /// The offending part of the list.
+        binding: String,
+        /// What is wrong with it.
+        message: String,
+    },
+
+    /// Two shapes that an operation cannot combine (broadcasting, matmul
+    /// inner dimensions, targets); make the shapes agree, e.g. with
+    /// `reshape`, `transpose` or `unsqueeze`.
+    #[error("{op}: shapes {lhs:?} and {rhs:?} {detail}")]
+    Shape {
+        /// The operation.
+        op: &'static str,
+        /// The first operand's shape.
+        lhs: Vec<usize>,
+        /// The second operand's (or the requested) shape.
+        rhs: Vec<usize>,
+        /// Why they do not fit.
+        detail: String,
+    },
+
+    /// A `view` whose memory layout cannot be expressed with strides; call
+    /// `reshape` (which copies) or `contiguous()` first, as in PyTorch.
+    #[error("view: shape {shape:?} with strides {strides:?} cannot be viewed as {requested:?} (at least one dimension spans across two contiguous subspaces); use reshape instead")]
+    View {
+        /// The tensor's shape.
+        shape: Vec<usize>,
+        /// Its strides, in elements.
+        strides: Vec<usize>,
+        /// The shape asked for.
+        requested: Vec<usize>,
+    },
+
+    /// An argument out of its range (a dimension, an index, a length);
+    /// the message names the valid range.
+    #[error("{op}: {message}")]
+    Invalid {
+        /// The operation.
+        op: &'static str,
+        /// What is out of range, and the valid range.
+        message: String,
+    },
+}
+
+/// This crate's `Result`.
+pub type Result<T, E = AutogradError> = std::result::Result<T, E>;
