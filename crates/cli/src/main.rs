@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{bpe, data, decode, encode, eval, index, search, tokenize, tour, vocab};
+use cmd::{bpe, data, decode, encode, eval, grad, index, search, tokenize, tour, vocab};
 
 /// towel: tokenizers, sparse retrieval, vectors and autograd, tested against
 /// the tools people use (tiktoken, scikit-learn, bm25s, faiss, PyTorch).
@@ -66,6 +66,8 @@ enum Command {
     /// Train byte-level BPE tokenizers (faster than HF tokenizers' trainer) and inspect them.
     #[command(subcommand)]
     Bpe(bpe::BpeCommand),
+    /// Value and gradient of an expression (scalar autograd), with --trace of backward or --dot graph.
+    Grad(grad::GradArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args, &out),
         Command::Tokenize(args) => tokenize::run(&args, &out),
         Command::Bpe(cmd) => bpe::run(cmd, &out),
+        Command::Grad(args) => grad::run(&args, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,133 @@
+//! `towel grad`: values and gradients against PyTorch (fixtures written by
+//! `crates/autograd/tests/fixtures/gen_torch_expr.py`), the trace, DOT, and
+//! errors as one line pointing at the column.
+
+mod common;
+use common::{json_of, towel};
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = towel().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command that must fail and returns its one-line error.
+fn error_of(args: &[&str]) -> String {
+    let out = towel().args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{args:?} should fail with exit 1"
+    );
+    assert!(out.stdout.is_empty(), "nothing on stdout after an error");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn curriculum_example_is_cos12_times_14() {
+    let v = json_of(towel().args(["grad", "sin(x**3 + 2*x)", "--at", "x=2", "--json"]));
+    assert_eq!(v["value"].as_f64().unwrap(), 12f64.sin());
+    let dx = v["grad"]["x"].as_f64().unwrap();
+    assert!(close(dx, 12f64.cos() * 14.0), "{dx}");
+}
+
+#[test]
+fn text_report() {
+    let s = stdout_of(&["grad", "x*y", "--at", "x=2,y=-1.5"]);
+    assert_eq!(s, "value  -3\nd/dx  -1.5\nd/dy  2\n");
+}
+
+#[test]
+fn expressions_equal_pytorch() {
+    let fixtures: serde_json::Value = serde_json::from_str(include_str!(
+        "../../autograd/tests/fixtures/torch_expr.json"
+    ))
+    .unwrap();
+    let cases = fixtures["cases"].as_array().unwrap();
+    assert!(cases.len() >= 20);
+    for case in cases {
+        let expr = case["expr"].as_str().unwrap();
+        let at = case["at"].as_str().unwrap();
+        let v = json_of(towel().args(["grad", expr, "--at", at, "--json"]));
+        let want = case["value"].as_f64().unwrap();
+        assert!(
+            close(v["value"].as_f64().unwrap(), want),
+            "{expr}: {v} vs {want}"
+        );
+        for (name, g) in case["grad"].as_object().unwrap() {
+            let got = v["grad"][name].as_f64().unwrap();
+            assert!(
+                close(got, g.as_f64().unwrap()),
+                "{expr} d/d{name}: {got} vs {g}"
+            );
+        }
+    }
+}
+
+#[test]
+fn trace_walks_backward_from_the_root() {
+    let s = stdout_of(&["grad", "x*y + x", "--at", "x=2,y=3", "--trace"]);
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(
+        lines[0].starts_with("backward, in reverse topological order"),
+        "{s}"
+    );
+    assert!(lines[1].starts_with("node"), "{s}");
+    // The root first: n3 = n2 + x passes its grad 1 to both inputs.
+    assert!(
+        lines[2].starts_with("n3") && lines[2].contains("= n2 + x"),
+        "{s}"
+    );
+    assert!(
+        lines[4].starts_with("n2") && lines[4].contains("-> x"),
+        "{s}"
+    );
+    assert!(s.ends_with("value  8\nd/dx  4\nd/dy  2\n"), "{s}");
+    let v = json_of(towel().args(["grad", "x*y + x", "--at", "x=2,y=3", "--trace", "--json"]));
+    let trace = v["trace"].as_array().unwrap();
+    assert_eq!(trace[0]["node"], "n3");
+    assert_eq!(trace[1]["inputs"][0]["product"], 3.0);
+}
+
+#[test]
+fn dot_is_a_graph() {
+    let s = stdout_of(&["grad", "tanh(w*x + b)", "--at", "w=0.5,x=2,b=-1", "--dot"]);
+    assert!(s.starts_with("digraph grad {"), "{s}");
+    assert!(
+        s.contains("n0 -> n3;") && s.trim_end().ends_with('}'),
+        "{s}"
+    );
+}
+
+#[test]
+fn leading_minus_is_an_expression_not_a_flag() {
+    let v = json_of(towel().args(["grad", "-x**2", "--at", "x=-3", "--json"]));
+    assert_eq!(v["value"], -9.0);
+    assert_eq!(v["grad"]["x"], 6.0);
+}
+
+#[test]
+fn errors_name_the_column() {
+    let e = error_of(&["grad", "sin(x**3 + 2*x", "--at", "x=2"]);
+    assert!(e.contains("column 15") && e.contains("`)`"), "{e}");
+    let e = error_of(&["grad", "x + z", "--at", "x=2"]);
+    assert!(
+        e.contains("column 5") && e.contains("unknown variable `z`"),
+        "{e}"
+    );
+    let e = error_of(&["grad", "x", "--at", "x=two"]);
+    assert!(e.contains("x=two"), "{e}");
+    let e = error_of(&["grad", "foo(x)", "--at", "x=1"]);
+    assert!(e.contains("unknown function `foo`"), "{e}");
+}
