@@ -78,3 +78,10 @@ pub enum AutogradError {
 
 /// This crate's `Result`.
 pub type Result<T, E = AutogradError> = std::result::Result<T, E>;
+
+pub(crate) fn invalid(op: &'static str, message: impl Into<String>) -> AutogradError {
+    AutogradError::Invalid {
+        op,
+        message: message.into(),
+    }
+}

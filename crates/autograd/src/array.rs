@@ -1,0 +1,680 @@
+//! f32 n-dimensional arrays: a shape, strides and an offset into shared
+//! storage, with no gradients (those are [`crate::tensor`]'s).
+//!
+//! Element `[i₀, …, iₙ₋₁]` lives at `storage[offset + Σ iₖ·strides[k]]`.
+//! A **view** changes only shape, strides and offset and shares the storage
+//! (no copy): [`Array::transpose`], [`Array::permute`], [`Array::narrow`],
+//! [`Array::expand`] (stride 0 on broadcast dimensions), [`Array::view`]
+//! when the layout allows it. A **copy** makes new, contiguous storage:
+//! [`Array::contiguous`], and [`Array::reshape`] when a view is impossible.
+//!
+//! ```
+//! use towel_autograd::array::Array;
+//! let a = Array::from_vec((0..6).map(|v| v as f32).collect(), &[2, 3]).unwrap();
+//! let t = a.transpose(0, 1).unwrap();          // a view: same storage
+//! assert_eq!((t.shape(), t.strides()), (&[3, 2][..], &[1, 3][..]));
+//! assert!(t.shares_storage(&a));
+//! assert!(t.view(&[6]).is_err());              // not expressible with strides
+//! let flat = t.reshape(&[6]).unwrap();         // so reshape copies
+//! assert!(!flat.shares_storage(&a));
+//! assert_eq!(flat.to_vec(), [0., 3., 1., 4., 2., 5.]);
+//! ```
+//!
+//! # Broadcasting (NumPy's and PyTorch's rule)
+//!
+//! Align the shapes at their last dimension; two sizes fit when they are
+//! equal or one of them is 1 (a missing leading dimension counts as 1);
+//! the result takes the larger. [`broadcast_shapes`] is that rule, and its
+//! error names both shapes.
+
+use std::rc::Rc;
+
+use crate::error::{invalid, AutogradError, Result};
+
+/// An f32 n-dimensional array (possibly a view of shared storage).
+#[derive(Clone, Debug)]
+pub struct Array {
+    storage: Rc<Vec<f32>>,
+    shape: Vec<usize>,
+    strides: Vec<usize>,
+    offset: usize,
+}
+
+/// The strides of a row-major (C-contiguous) array of `shape`.
+pub fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
+    let mut strides = vec![1; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * shape[d + 1].max(1);
+    }
+    strides
+}
+
+/// The broadcast shape of `a` and `b`, or an error naming both.
+pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for i in 0..n {
+        let da = if i + a.len() >= n {
+            a[i + a.len() - n]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= n {
+            b[i + b.len() - n]
+        } else {
+            1
+        };
+        out[i] = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => {
+                return Err(AutogradError::Shape {
+                    op,
+                    lhs: a.to_vec(),
+                    rhs: b.to_vec(),
+                    detail: format!(
+                        "do not broadcast: size {da} against {db} at dimension {i} of the result"
+                    ),
+                })
+            }
+        };
+    }
+    Ok(out)
+}
+
+/// Resolve a dimension index that may be negative (`-1` = last).
+pub fn dim_index(op: &'static str, dim: isize, ndim: usize) -> Result<usize> {
+    let d = if dim < 0 { dim + ndim as isize } else { dim };
+    if d < 0 || d as usize >= ndim.max(1) {
+        return Err(invalid(
+            op,
+            format!(
+                "dimension {dim} is out of range for {ndim} dimensions (valid: {} to {})",
+                -(ndim.max(1) as isize),
+                ndim.max(1) - 1
+            ),
+        ));
+    }
+    Ok(d as usize)
+}
+
+/// Iterate over the storage offsets of a strided layout in row-major order.
+pub fn for_each_offset(
+    shape: &[usize],
+    strides: &[usize],
+    offset: usize,
+    mut f: impl FnMut(usize),
+) {
+    if shape.contains(&0) {
+        return;
+    }
+    let nd = shape.len();
+    if nd == 0 {
+        f(offset);
+        return;
+    }
+    let (inner, inner_stride) = (shape[nd - 1], strides[nd - 1]);
+    let mut idx = vec![0usize; nd - 1];
+    let mut base = offset;
+    loop {
+        for j in 0..inner {
+            f(base + j * inner_stride);
+        }
+        // Odometer over the outer dimensions.
+        let mut d = nd - 1;
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            idx[d] += 1;
+            base += strides[d];
+            if idx[d] < shape[d] {
+                break;
+            }
+            base -= strides[d] * shape[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+impl Array {
+    /// An array of `shape` holding `data` in row-major order.
+    pub fn from_vec(data: Vec<f32>, shape: &[usize]) -> Result<Array> {
+        let n: usize = shape.iter().product();
+        if n != data.len() {
+            return Err(invalid(
+                "from_vec",
+                format!(
+                    "{} values cannot fill shape {shape:?} ({n} elements)",
+                    data.len()
+                ),
+            ));
+        }
+        Ok(Array {
+            storage: Rc::new(data),
+            strides: contiguous_strides(shape),
+            shape: shape.to_vec(),
+            offset: 0,
+        })
+    }
+
+    /// A 0-dimensional array.
+    pub fn scalar(v: f32) -> Array {
+        Array::from_vec(vec![v], &[]).expect("one value, shape []")
+    }
+
+    /// `shape` filled with `v`.
+    pub fn full(shape: &[usize], v: f32) -> Array {
+        let n = shape.iter().product();
+        Array::from_vec(vec![v; n], shape).expect("size matches")
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The strides, in elements.
+    pub fn strides(&self) -> &[usize] {
+        &self.strides
+    }
+
+    /// Offset of the first element in the storage.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.shape.len()
+    }
+
+    /// Whether two arrays view the same storage.
+    pub fn shares_storage(&self, other: &Array) -> bool {
+        Rc::ptr_eq(&self.storage, &other.storage)
+    }
+
+    /// Whether the elements are laid out row-major with no gaps.
+    pub fn is_contiguous(&self) -> bool {
+        let mut expected = 1;
+        for (&s, &st) in self.shape.iter().zip(&self.strides).rev() {
+            if s != 1 && st != expected {
+                return false;
+            }
+            expected *= s;
+        }
+        true
+    }
+
+    /// The elements as a contiguous slice, when the layout is contiguous.
+    pub fn as_slice(&self) -> Option<&[f32]> {
+        self.is_contiguous()
+            .then(|| &self.storage[self.offset..self.offset + self.numel()])
+    }
+
+    /// The elements in row-major order.
+    pub fn to_vec(&self) -> Vec<f32> {
+        if let Some(s) = self.as_slice() {
+            return s.to_vec();
+        }
+        let mut out = Vec::with_capacity(self.numel());
+        for_each_offset(&self.shape, &self.strides, self.offset, |o| {
+            out.push(self.storage[o])
+        });
+        out
+    }
+
+    /// The single element of an array with one element.
+    pub fn item(&self) -> Result<f32> {
+        if self.numel() != 1 {
+            return Err(invalid(
+                "item",
+                format!(
+                    "shape {:?} has {} elements, not one",
+                    self.shape,
+                    self.numel()
+                ),
+            ));
+        }
+        Ok(self.storage[self.offset])
+    }
+
+    /// The same values in new, contiguous storage (a copy, always).
+    pub fn contiguous(&self) -> Array {
+        Array::from_vec(self.to_vec(), &self.shape).expect("same size")
+    }
+
+    fn with_layout(&self, shape: Vec<usize>, strides: Vec<usize>, offset: usize) -> Array {
+        Array {
+            storage: Rc::clone(&self.storage),
+            shape,
+            strides,
+            offset,
+        }
+    }
+
+    /// Swap two dimensions (a view).
+    pub fn transpose(&self, d0: isize, d1: isize) -> Result<Array> {
+        let (a, b) = (
+            dim_index("transpose", d0, self.ndim())?,
+            dim_index("transpose", d1, self.ndim())?,
+        );
+        let (mut shape, mut strides) = (self.shape.clone(), self.strides.clone());
+        if self.ndim() > 0 {
+            shape.swap(a, b);
+            strides.swap(a, b);
+        }
+        Ok(self.with_layout(shape, strides, self.offset))
+    }
+
+    /// Reorder the dimensions: result dimension `i` is input dimension `dims[i]` (a view).
+    pub fn permute(&self, dims: &[usize]) -> Result<Array> {
+        let mut seen = vec![false; self.ndim()];
+        if dims.len() != self.ndim()
+            || dims
+                .iter()
+                .any(|&d| d >= self.ndim() || std::mem::replace(&mut seen[d], true))
+        {
+            return Err(invalid(
+                "permute",
+                format!(
+                    "{dims:?} is not a permutation of the {} dimensions of shape {:?}",
+                    self.ndim(),
+                    self.shape
+                ),
+            ));
+        }
+        let shape = dims.iter().map(|&d| self.shape[d]).collect();
+        let strides = dims.iter().map(|&d| self.strides[d]).collect();
+        Ok(self.with_layout(shape, strides, self.offset))
+    }
+
+    /// Elements `start..start + len` of dimension `dim` (a view).
+    pub fn narrow(&self, dim: isize, start: usize, len: usize) -> Result<Array> {
+        let d = dim_index("narrow", dim, self.ndim())?;
+        if self.ndim() == 0 || start + len > self.shape[d] {
+            return Err(invalid(
+                "narrow",
+                format!(
+                    "{start}..{} is out of range for dimension {d} of shape {:?}",
+                    start + len,
+                    self.shape
+                ),
+            ));
+        }
+        let mut shape = self.shape.clone();
+        shape[d] = len;
+        Ok(self.with_layout(
+            shape,
+            self.strides.clone(),
+            self.offset + start * self.strides[d],
+        ))
+    }
+
+    /// Broadcast to `shape` (a view: stride 0 on the repeated dimensions).
+    pub fn expand(&self, shape: &[usize]) -> Result<Array> {
+        let err = || AutogradError::Shape {
+            op: "expand",
+            lhs: self.shape.clone(),
+            rhs: shape.to_vec(),
+            detail: "do not fit: each size must equal the target's or be 1".into(),
+        };
+        if shape.len() < self.ndim() {
+            return Err(err());
+        }
+        let lead = shape.len() - self.ndim();
+        let mut strides = vec![0; shape.len()];
+        for (i, &s) in self.shape.iter().enumerate() {
+            if s == shape[lead + i] {
+                strides[lead + i] = self.strides[i];
+            } else if s != 1 {
+                return Err(err());
+            }
+        }
+        Ok(self.with_layout(shape.to_vec(), strides, self.offset))
+    }
+
+    /// Insert a dimension of size 1 at `dim` (a view).
+    pub fn unsqueeze(&self, dim: usize) -> Result<Array> {
+        if dim > self.ndim() {
+            return Err(invalid(
+                "unsqueeze",
+                format!("dimension {dim} is out of range for shape {:?}", self.shape),
+            ));
+        }
+        let (mut shape, mut strides) = (self.shape.clone(), self.strides.clone());
+        let stride = if dim < self.ndim() {
+            self.strides[dim] * self.shape[dim]
+        } else {
+            1
+        };
+        shape.insert(dim, 1);
+        strides.insert(dim, stride);
+        Ok(self.with_layout(shape, strides, self.offset))
+    }
+
+    /// The same elements with another shape, sharing storage; an error when
+    /// the strides cannot express it (PyTorch's `view`; use [`Array::reshape`]).
+    ///
+    /// PyTorch's rule (`computeStride`): the old dimensions are cut into
+    /// chunks whose elements are evenly spaced in memory (a chunk ends where
+    /// `stride[i] != stride[i+1] * size[i+1]`); the new shape must split
+    /// into consecutive groups each of which has exactly one chunk's number
+    /// of elements, and inside a group the strides are those of a row-major
+    /// block with the chunk's innermost stride.
+    pub fn view(&self, shape: &[usize]) -> Result<Array> {
+        let shape = self.infer_shape("view", shape)?;
+        let strides = view_strides(&self.shape, &self.strides, &shape).ok_or_else(|| {
+            AutogradError::View {
+                shape: self.shape.clone(),
+                strides: self.strides.clone(),
+                requested: shape.clone(),
+            }
+        })?;
+        Ok(self.with_layout(shape, strides, self.offset))
+    }
+
+    /// [`Array::view`] when possible, else a contiguous copy with the new shape.
+    pub fn reshape(&self, shape: &[usize]) -> Result<Array> {
+        let shape = self.infer_shape("reshape", shape)?;
+        match view_strides(&self.shape, &self.strides, &shape) {
+            Some(strides) => Ok(self.with_layout(shape, strides, self.offset)),
+            None => Array::from_vec(self.to_vec(), &shape),
+        }
+    }
+
+    fn infer_shape(&self, op: &'static str, shape: &[usize]) -> Result<Vec<usize>> {
+        let n: usize = shape.iter().product();
+        if n != self.numel() {
+            return Err(AutogradError::Shape {
+                op,
+                lhs: self.shape.clone(),
+                rhs: shape.to_vec(),
+                detail: format!(
+                    "hold different numbers of elements ({} and {n})",
+                    self.numel()
+                ),
+            });
+        }
+        Ok(shape.to_vec())
+    }
+
+    /// Apply `f` to every element (the result is contiguous).
+    pub fn map(&self, f: impl Fn(f32) -> f32) -> Array {
+        let data = match self.as_slice() {
+            Some(s) => s.iter().map(|&v| f(v)).collect(),
+            None => self.to_vec().into_iter().map(f).collect(),
+        };
+        Array::from_vec(data, &self.shape).expect("same size")
+    }
+
+    /// `f(a, b)` elementwise with broadcasting (the result is contiguous).
+    pub fn zip_map(
+        &self,
+        other: &Array,
+        op: &'static str,
+        f: impl Fn(f32, f32) -> f32,
+    ) -> Result<Array> {
+        let shape = broadcast_shapes(op, &self.shape, &other.shape)?;
+        if self.shape == other.shape {
+            if let (Some(a), Some(b)) = (self.as_slice(), other.as_slice()) {
+                let data = a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
+                return Array::from_vec(data, &shape);
+            }
+        }
+        let a = self.expand(&shape)?;
+        let b = other.expand(&shape)?;
+        let mut offs = Vec::with_capacity(a.numel());
+        for_each_offset(&shape, &a.strides, a.offset, |o| offs.push(o));
+        let mut data = Vec::with_capacity(offs.len());
+        let mut i = 0;
+        for_each_offset(&shape, &b.strides, b.offset, |o| {
+            data.push(f(a.storage[offs[i]], b.storage[o]));
+            i += 1;
+        });
+        Array::from_vec(data, &shape)
+    }
+
+    /// Reduce dimension `dim` with `f` over its elements, keeping it as size 1
+    /// when `keepdim`.
+    pub fn reduce_dim(
+        &self,
+        dim: isize,
+        keepdim: bool,
+        f: impl Fn(&[f32]) -> f32,
+    ) -> Result<Array> {
+        let d = dim_index("reduce", dim, self.ndim())?;
+        if self.ndim() == 0 {
+            return Ok(Array::scalar(f(&[self.item()?])));
+        }
+        // Move `dim` last and make it contiguous, then reduce each row.
+        let mut perm: Vec<usize> = (0..self.ndim()).filter(|&i| i != d).collect();
+        perm.push(d);
+        let moved = self.permute(&perm)?.contiguous();
+        let len = self.shape[d];
+        let data: Vec<f32> = if len == 0 {
+            vec![f(&[]); moved.numel()]
+        } else {
+            moved
+                .as_slice()
+                .expect("contiguous")
+                .chunks(len)
+                .map(&f)
+                .collect()
+        };
+        let mut shape = self.shape.clone();
+        if keepdim {
+            shape[d] = 1;
+        } else {
+            shape.remove(d);
+        }
+        Array::from_vec(data, &shape)
+    }
+
+    /// Sum over `dims` (all of them, when empty), keeping them as size 1 when `keepdim`.
+    pub fn sum_dims(&self, dims: &[usize], keepdim: bool) -> Result<Array> {
+        let mut out = self.clone();
+        let mut dims: Vec<usize> = if dims.is_empty() {
+            (0..self.ndim()).collect()
+        } else {
+            dims.to_vec()
+        };
+        dims.sort_unstable();
+        for &d in dims.iter().rev() {
+            out = out.reduce_dim(d as isize, true, |r| r.iter().sum())?;
+        }
+        if !keepdim {
+            let shape: Vec<usize> = out
+                .shape
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !dims.contains(i))
+                .map(|(_, &s)| s)
+                .collect();
+            out = out.reshape(&shape)?;
+        }
+        Ok(out)
+    }
+
+    /// Sum a broadcast result back to `shape` (the gradient of broadcasting).
+    pub fn sum_to(&self, shape: &[usize]) -> Result<Array> {
+        if self.shape == shape {
+            return Ok(self.clone());
+        }
+        let lead = self.ndim() - shape.len();
+        let dims: Vec<usize> = (0..self.ndim())
+            .filter(|&i| i < lead || (shape[i - lead] == 1 && self.shape[i] != 1))
+            .collect();
+        self.sum_dims(&dims, true)?.reshape(shape)
+    }
+
+    /// Matrix product with PyTorch's `matmul` rules for 2-D and batched
+    /// (≥ 3-D, broadcast batch dimensions) operands; 1-D operands are
+    /// treated as a row (left) or column (right) vector and that dimension
+    /// is removed from the result.
+    pub fn matmul(&self, other: &Array) -> Result<Array> {
+        let err = |detail: String| AutogradError::Shape {
+            op: "matmul",
+            lhs: self.shape.clone(),
+            rhs: other.shape.clone(),
+            detail,
+        };
+        if self.ndim() == 0 || other.ndim() == 0 {
+            return Err(err(
+                "cannot be multiplied: both need at least one dimension".into(),
+            ));
+        }
+        let a = if self.ndim() == 1 {
+            self.unsqueeze(0)?
+        } else {
+            self.clone()
+        };
+        let b = if other.ndim() == 1 {
+            other.unsqueeze(1)?
+        } else {
+            other.clone()
+        };
+        let (m, k) = (a.shape[a.ndim() - 2], a.shape[a.ndim() - 1]);
+        let (k2, n) = (b.shape[b.ndim() - 2], b.shape[b.ndim() - 1]);
+        if k != k2 {
+            return Err(err(format!(
+                "cannot be multiplied: the inner dimensions {k} and {k2} differ"
+            )));
+        }
+        let batch = broadcast_shapes("matmul", &a.shape[..a.ndim() - 2], &b.shape[..b.ndim() - 2])
+            .map_err(|_| {
+                err("cannot be multiplied: the batch dimensions do not broadcast".into())
+            })?;
+        let mut a_shape = batch.clone();
+        a_shape.extend([m, k]);
+        let mut b_shape = batch.clone();
+        b_shape.extend([k, n]);
+        let (a, b) = (a.expand(&a_shape)?, b.expand(&b_shape)?);
+        let nb: usize = batch.iter().product();
+        let mut out = vec![0f32; nb * m * n];
+        let nd = batch.len();
+        let mut a_offs = Vec::with_capacity(nb);
+        let mut b_offs = Vec::with_capacity(nb);
+        for_each_offset(&batch, &a.strides[..nd], a.offset, |o| a_offs.push(o));
+        for_each_offset(&batch, &b.strides[..nd], b.offset, |o| b_offs.push(o));
+        let (ars, acs) = (a.strides[nd], a.strides[nd + 1]);
+        let (brs, bcs) = (b.strides[nd], b.strides[nd + 1]);
+        for (i, c) in out.chunks_mut(m * n).enumerate() {
+            crate::gemm::sgemm(
+                (m, k, n),
+                (&a.storage, a_offs[i], ars, acs),
+                (&b.storage, b_offs[i], brs, bcs),
+                c,
+            );
+        }
+        let mut shape = batch;
+        if self.ndim() > 1 {
+            shape.push(m);
+        }
+        if other.ndim() > 1 {
+            shape.push(n);
+        }
+        Array::from_vec(out, &shape)
+    }
+}
+
+/// PyTorch's `computeStride`: the strides that let `old` (with `strides`)
+/// be seen as `new` without copying, if any.
+fn view_strides(old: &[usize], strides: &[usize], new: &[usize]) -> Option<Vec<usize>> {
+    let numel: usize = old.iter().product();
+    if numel == 0 || old.is_empty() {
+        return Some(contiguous_strides(new));
+    }
+    let mut new_strides = vec![0; new.len()];
+    let mut view_d = new.len() as isize - 1;
+    let mut chunk_base_stride = *strides.last().unwrap();
+    let mut tensor_numel = 1;
+    let mut view_numel = 1;
+    for d in (0..old.len()).rev() {
+        tensor_numel *= old[d];
+        if d == 0 || (old[d - 1] != 1 && strides[d - 1] != tensor_numel * chunk_base_stride) {
+            while view_d >= 0 && (view_numel < tensor_numel || new[view_d as usize] == 1) {
+                new_strides[view_d as usize] = view_numel * chunk_base_stride;
+                view_numel *= new[view_d as usize];
+                view_d -= 1;
+            }
+            if view_numel != tensor_numel {
+                return None;
+            }
+            if d > 0 {
+                chunk_base_stride = strides[d - 1];
+                tensor_numel = 1;
+                view_numel = 1;
+            }
+        }
+    }
+    (view_d == -1).then_some(new_strides)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arange(shape: &[usize]) -> Array {
+        let n = shape.iter().product::<usize>();
+        Array::from_vec((0..n).map(|v| v as f32).collect(), shape).unwrap()
+    }
+
+    #[test]
+    fn views_share_and_copies_do_not() {
+        let a = arange(&[2, 3, 4]);
+        let p = a.permute(&[2, 0, 1]).unwrap();
+        assert_eq!(p.strides(), &[1, 12, 4]);
+        assert!(p.shares_storage(&a) && !p.is_contiguous());
+        let n = a.narrow(2, 1, 2).unwrap();
+        assert_eq!(n.offset(), 1);
+        assert_eq!(n.to_vec()[..4], [1., 2., 5., 6.]);
+        assert!(a.view(&[6, 4]).unwrap().shares_storage(&a));
+        assert!(!p.contiguous().shares_storage(&a));
+    }
+
+    #[test]
+    fn impossible_view_is_an_error_like_pytorch() {
+        let t = arange(&[2, 3]).transpose(0, 1).unwrap();
+        let e = t.view(&[6]).unwrap_err();
+        assert!(e.to_string().contains("use reshape instead"), "{e}");
+        // Splitting a dimension of a transposed array is still a view.
+        let t = arange(&[4, 6]).transpose(0, 1).unwrap(); // [6, 4], strides [1, 6]
+        let v = t.view(&[2, 3, 4]).unwrap();
+        assert_eq!(v.strides(), &[3, 1, 6]);
+        assert_eq!(v.to_vec(), t.contiguous().to_vec());
+    }
+
+    #[test]
+    fn broadcasting_errors_name_both_shapes() {
+        let e = broadcast_shapes("add", &[2, 3], &[4, 3])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("[2, 3]") && e.contains("[4, 3]"), "{e}");
+        assert_eq!(
+            broadcast_shapes("add", &[5, 1, 3], &[4, 1]).unwrap(),
+            vec![5, 4, 3]
+        );
+    }
+
+    #[test]
+    fn matmul_inner_dims() {
+        let e = arange(&[2, 3])
+            .matmul(&arange(&[2, 3]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("[2, 3] and [2, 3]") && e.contains("inner dimensions 3 and 2"),
+            "{e}"
+        );
+        let c = arange(&[2, 3]).matmul(&arange(&[3, 2])).unwrap();
+        assert_eq!(c.to_vec(), [10., 13., 28., 40.]);
+    }
+}

@@ -1,0 +1,832 @@
+//! Tensors with reverse-mode gradients over a dynamic graph.
+//!
+//! A [`Tensor`] is an [`Array`] plus, when it was computed from tensors
+//! that require gradients, a *node*: its inputs and a function from the
+//! output's gradient to theirs. `backward` visits the nodes in reverse
+//! topological order, adds each input's share and **frees each node as it
+//! goes** (PyTorch's default `retain_graph=False`), so memory stays flat
+//! across training steps; [`live_nodes`] counts the nodes alive on this
+//! thread. Inside a [`no_grad`] scope no node is made at all.
+//!
+//! ```
+//! use towel_autograd::tensor::{Tensor, no_grad, live_nodes};
+//! let w = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]).unwrap().requires_grad();
+//! let x = Tensor::from_vec(vec![1.0, -1.0], &[2, 1]).unwrap();
+//! let loss = w.matmul(&x).unwrap().tanh().sum();
+//! assert!(live_nodes() > 0);
+//! loss.backward().unwrap();
+//! assert_eq!(live_nodes(), 0);                  // the graph is freed
+//! assert_eq!(w.grad().unwrap().shape(), &[2, 2]);
+//! {
+//!     let _guard = no_grad();
+//!     let y = w.matmul(&x).unwrap().tanh();
+//!     assert_eq!(live_nodes(), 0);              // no graph at all
+//!     assert!(!y.requires_grad_flag());
+//! }
+//! ```
+//!
+//! Gradient formulas (`g` is the output's gradient; broadcast inputs get
+//! theirs summed back to their shape):
+//!
+//! | op | ∂ wrt a | ∂ wrt b |
+//! | --- | --- | --- |
+//! | `a + b`, `a - b` | g | g, −g |
+//! | `a * b` | g·b | g·a |
+//! | `a / b` | g/b | −g·a/b² |
+//! | `a.powf(p)` | g·p·aᵖ⁻¹ | |
+//! | `exp`, `log`, `sqrt` | g·out, g/a, g/(2·out) | |
+//! | `tanh`, `sigmoid` | g·(1−out²), g·out·(1−out) | |
+//! | `relu` | g·[a > 0] | |
+//! | `gelu` (erf form) | g·(Φ(a) + a·φ(a)) | |
+//! | `a @ b` | g @ bᵀ | aᵀ @ g |
+//! | `sum`, `mean` over dims | g broadcast back (÷ n for mean) | |
+//! | `max` over a dim | g at the first maximum, 0 elsewhere | |
+//! | `softmax` | out·(g − Σ g·out) | |
+//! | `log_softmax` | g − softmax·Σ g | |
+//! | `embedding` | rows of g added into the looked-up rows | |
+//! | views (`reshape`, `transpose`, `permute`) | g through the inverse view | |
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::array::{dim_index, Array};
+use crate::error::{invalid, AutogradError, Result};
+
+thread_local! {
+    static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
+    static LIVE_NODES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Number of graph nodes alive on this thread.
+pub fn live_nodes() -> usize {
+    LIVE_NODES.with(Cell::get)
+}
+
+/// Whether operations record a graph on this thread now.
+pub fn grad_enabled() -> bool {
+    GRAD_ENABLED.with(Cell::get)
+}
+
+/// Until the guard is dropped, operations build no graph (PyTorch's
+/// `torch.no_grad()`): results do not require gradients and hold no node.
+pub fn no_grad() -> NoGradGuard {
+    let prev = GRAD_ENABLED.with(|g| g.replace(false));
+    NoGradGuard { prev }
+}
+
+/// Restores gradient recording when dropped; see [`no_grad`].
+pub struct NoGradGuard {
+    prev: bool,
+}
+
+impl Drop for NoGradGuard {
+    fn drop(&mut self) {
+        GRAD_ENABLED.with(|g| g.set(self.prev));
+    }
+}
+
+type BackwardFn = Box<dyn Fn(&Array) -> Result<Vec<Option<Array>>>>;
+
+struct Node {
+    name: &'static str,
+    inputs: Vec<Tensor>,
+    backward: BackwardFn,
+}
+
+impl Node {
+    fn new(name: &'static str, inputs: Vec<Tensor>, backward: BackwardFn) -> Node {
+        LIVE_NODES.with(|n| n.set(n.get() + 1));
+        Node {
+            name,
+            inputs,
+            backward,
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        LIVE_NODES.with(|n| n.set(n.get() - 1));
+    }
+}
+
+struct Inner {
+    data: Array,
+    requires_grad: bool,
+    leaf: bool,
+    grad: RefCell<Option<Array>>,
+    node: RefCell<Option<Node>>,
+}
+
+/// An f32 tensor that may take part in automatic differentiation.
+/// Cloning is cheap (a reference count) and shares everything.
+#[derive(Clone)]
+pub struct Tensor(Rc<Inner>);
+
+impl std::fmt::Debug for Tensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tensor")
+            .field("shape", &self.shape())
+            .field("requires_grad", &self.0.requires_grad)
+            .field("op", &self.0.node.borrow().as_ref().map(|n| n.name))
+            .finish()
+    }
+}
+
+fn leaf(data: Array, requires_grad: bool) -> Tensor {
+    Tensor(Rc::new(Inner {
+        data,
+        requires_grad,
+        leaf: true,
+        grad: RefCell::new(None),
+        node: RefCell::new(None),
+    }))
+}
+
+/// The result of an operation: with a node when recording and some input
+/// requires gradients, else a plain tensor (and `backward` is dropped).
+fn from_op(
+    data: Array,
+    name: &'static str,
+    inputs: Vec<Tensor>,
+    backward: impl Fn(&Array) -> Result<Vec<Option<Array>>> + 'static,
+) -> Tensor {
+    if !grad_enabled() || !inputs.iter().any(|t| t.0.requires_grad) {
+        return leaf(data, false);
+    }
+    Tensor(Rc::new(Inner {
+        data,
+        requires_grad: true,
+        leaf: false,
+        grad: RefCell::new(None),
+        node: RefCell::new(Some(Node::new(name, inputs, Box::new(backward)))),
+    }))
+}
+
+fn add_arrays(a: &Array, b: &Array) -> Result<Array> {
+    a.zip_map(b, "add", |x, y| x + y)
+}
+
+impl Tensor {
+    /// A tensor that does not require gradients.
+    pub fn new(data: Array) -> Tensor {
+        leaf(data, false)
+    }
+
+    /// A tensor of `shape` from row-major values.
+    pub fn from_vec(data: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
+        Ok(Tensor::new(Array::from_vec(data, shape)?))
+    }
+
+    /// A 0-dimensional tensor.
+    pub fn scalar(v: f32) -> Tensor {
+        Tensor::new(Array::scalar(v))
+    }
+
+    /// This tensor's data as a leaf that requires gradients (PyTorch's
+    /// `requires_grad_()` on a fresh tensor).
+    pub fn requires_grad(self) -> Tensor {
+        leaf(self.0.data.clone(), true)
+    }
+
+    /// Whether gradients flow to or through this tensor.
+    pub fn requires_grad_flag(&self) -> bool {
+        self.0.requires_grad
+    }
+
+    /// The same data, cut from the graph (shares storage).
+    pub fn detach(&self) -> Tensor {
+        leaf(self.0.data.clone(), false)
+    }
+
+    /// The data.
+    pub fn data(&self) -> &Array {
+        &self.0.data
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        self.0.data.shape()
+    }
+
+    /// The values in row-major order.
+    pub fn to_vec(&self) -> Vec<f32> {
+        self.0.data.to_vec()
+    }
+
+    /// The accumulated gradient of a leaf, if any.
+    pub fn grad(&self) -> Option<Array> {
+        self.0.grad.borrow().clone()
+    }
+
+    /// Forget the accumulated gradient.
+    pub fn zero_grad(&self) {
+        *self.0.grad.borrow_mut() = None;
+    }
+
+    /// The name of the operation that made this tensor, while its graph lives.
+    pub fn op_name(&self) -> Option<&'static str> {
+        self.0.node.borrow().as_ref().map(|n| n.name)
+    }
+
+    /// Backpropagate from a one-element tensor (gradient 1).
+    pub fn backward(&self) -> Result<()> {
+        if self.0.data.numel() != 1 {
+            return Err(invalid(
+                "backward",
+                format!(
+                    "shape {:?} is not a single value; reduce it (sum, mean) or pass an upstream gradient with backward_with",
+                    self.shape()
+                ),
+            ));
+        }
+        self.backward_with(Array::full(self.shape(), 1.0))
+    }
+
+    /// Backpropagate with an explicit upstream gradient of this tensor's
+    /// shape. Gradients are added into the leaves' `grad`; the graph is
+    /// freed.
+    pub fn backward_with(&self, upstream: Array) -> Result<()> {
+        if upstream.shape() != self.shape() {
+            return Err(AutogradError::Shape {
+                op: "backward",
+                lhs: self.shape().to_vec(),
+                rhs: upstream.shape().to_vec(),
+                detail: "differ: the upstream gradient must have the tensor's shape".into(),
+            });
+        }
+        if !self.0.requires_grad {
+            return Err(invalid("backward", "this tensor does not require gradients: no input was made with requires_grad(), or it was computed under no_grad"));
+        }
+        if !self.0.leaf && self.0.node.borrow().is_none() {
+            return Err(invalid("backward", "the graph behind this tensor was already freed by an earlier backward; recompute the forward pass"));
+        }
+        let order = self.topological_order();
+        let key = |t: &Tensor| Rc::as_ptr(&t.0);
+        let mut grads: HashMap<*const Inner, Array> = HashMap::new();
+        grads.insert(key(self), upstream);
+        for t in order.iter().rev() {
+            let Some(g) = grads.remove(&key(t)) else {
+                continue;
+            };
+            let node = t.0.node.borrow_mut().take();
+            match node {
+                Some(node) => {
+                    let input_grads = (node.backward)(&g)?;
+                    for (input, ig) in node.inputs.iter().zip(input_grads) {
+                        let Some(ig) = ig else { continue };
+                        if !input.0.requires_grad {
+                            continue;
+                        }
+                        let slot = grads.remove(&key(input));
+                        let sum = match slot {
+                            Some(prev) => add_arrays(&prev, &ig)?,
+                            None => ig,
+                        };
+                        grads.insert(key(input), sum);
+                    }
+                }
+                None if t.0.leaf => {
+                    let mut slot = t.0.grad.borrow_mut();
+                    *slot = Some(match slot.take() {
+                        Some(prev) => add_arrays(&prev, &g)?,
+                        None => g.contiguous(),
+                    });
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Tensors reachable from `self` through nodes, inputs before users.
+    fn topological_order(&self) -> Vec<Tensor> {
+        let mut order = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        // Iterative post-order DFS: (tensor, children pushed yet).
+        let mut stack = vec![(self.clone(), false)];
+        while let Some((t, expanded)) = stack.pop() {
+            if expanded {
+                order.push(t);
+                continue;
+            }
+            if !seen.insert(Rc::as_ptr(&t.0)) {
+                continue;
+            }
+            stack.push((t.clone(), true));
+            if let Some(node) = &*t.0.node.borrow() {
+                for input in &node.inputs {
+                    if input.0.requires_grad && !seen.contains(&Rc::as_ptr(&input.0)) {
+                        stack.push((input.clone(), false));
+                    }
+                }
+            }
+        }
+        order
+    }
+
+    // ---- elementwise, broadcasting ----
+
+    fn binary(
+        &self,
+        other: &Tensor,
+        name: &'static str,
+        f: fn(f32, f32) -> f32,
+        grads: fn(&Array, &Array, &Array) -> Result<(Array, Array)>,
+    ) -> Result<Tensor> {
+        let out = self.0.data.zip_map(&other.0.data, name, f)?;
+        let (a, b) = (self.0.data.clone(), other.0.data.clone());
+        Ok(from_op(
+            out,
+            name,
+            vec![self.clone(), other.clone()],
+            move |g| {
+                let (ga, gb) = grads(g, &a, &b)?;
+                Ok(vec![
+                    Some(ga.sum_to(a.shape())?),
+                    Some(gb.sum_to(b.shape())?),
+                ])
+            },
+        ))
+    }
+
+    /// `self + other`, broadcasting.
+    pub fn add(&self, other: &Tensor) -> Result<Tensor> {
+        self.binary(
+            other,
+            "add",
+            |x, y| x + y,
+            |g, _, _| Ok((g.clone(), g.clone())),
+        )
+    }
+
+    /// `self - other`, broadcasting.
+    pub fn sub(&self, other: &Tensor) -> Result<Tensor> {
+        self.binary(
+            other,
+            "sub",
+            |x, y| x - y,
+            |g, _, _| Ok((g.clone(), g.map(|v| -v))),
+        )
+    }
+
+    /// `self * other`, broadcasting.
+    pub fn mul(&self, other: &Tensor) -> Result<Tensor> {
+        self.binary(
+            other,
+            "mul",
+            |x, y| x * y,
+            |g, a, b| {
+                Ok((
+                    g.zip_map(b, "mul", |g, b| g * b)?,
+                    g.zip_map(a, "mul", |g, a| g * a)?,
+                ))
+            },
+        )
+    }
+
+    /// `self / other`, broadcasting.
+    pub fn div(&self, other: &Tensor) -> Result<Tensor> {
+        self.binary(
+            other,
+            "div",
+            |x, y| x / y,
+            |g, a, b| {
+                let ga = g.zip_map(b, "div", |g, b| g / b)?;
+                let gb = ga
+                    .zip_map(a, "div", |gb, a| gb * a)?
+                    .zip_map(b, "div", |v, b| -v / b)?;
+                Ok((ga, gb))
+            },
+        )
+    }
+
+    fn unary(
+        &self,
+        name: &'static str,
+        f: impl Fn(f32) -> f32,
+        grad: fn(g: f32, a: f32, out: f32) -> f32,
+    ) -> Tensor {
+        let out = self.0.data.map(f);
+        let (a, o) = (self.0.data.clone(), out.clone());
+        from_op(out, name, vec![self.clone()], move |g| {
+            let go: Vec<f32> = g
+                .to_vec()
+                .into_iter()
+                .zip(a.to_vec())
+                .zip(o.to_vec())
+                .map(|((g, a), o)| grad(g, a, o))
+                .collect();
+            Ok(vec![Some(Array::from_vec(go, a.shape())?)])
+        })
+    }
+
+    /// `-self`.
+    pub fn neg(&self) -> Tensor {
+        self.unary("neg", |v| -v, |g, _, _| -g)
+    }
+
+    /// `self ** p` for a constant `p`.
+    pub fn powf(&self, p: f32) -> Tensor {
+        let out = self.0.data.map(|v| v.powf(p));
+        let a = self.0.data.clone();
+        from_op(out, "pow", vec![self.clone()], move |g| {
+            Ok(vec![Some(
+                g.zip_map(&a, "pow", |g, a| g * p * a.powf(p - 1.0))?,
+            )])
+        })
+    }
+
+    /// `e ** self`.
+    pub fn exp(&self) -> Tensor {
+        self.unary("exp", f32::exp, |g, _, o| g * o)
+    }
+
+    /// Natural logarithm.
+    pub fn log(&self) -> Tensor {
+        self.unary("log", f32::ln, |g, a, _| g / a)
+    }
+
+    /// Square root.
+    pub fn sqrt(&self) -> Tensor {
+        self.unary("sqrt", f32::sqrt, |g, _, o| g / (2.0 * o))
+    }
+
+    /// Hyperbolic tangent.
+    pub fn tanh(&self) -> Tensor {
+        self.unary("tanh", f32::tanh, |g, _, o| g * (1.0 - o * o))
+    }
+
+    /// Logistic sigmoid.
+    pub fn sigmoid(&self) -> Tensor {
+        self.unary(
+            "sigmoid",
+            |v| 1.0 / (1.0 + (-v).exp()),
+            |g, _, o| g * o * (1.0 - o),
+        )
+    }
+
+    /// `max(self, 0)`.
+    pub fn relu(&self) -> Tensor {
+        self.unary(
+            "relu",
+            |v| v.max(0.0),
+            |g, a, _| if a > 0.0 { g } else { 0.0 },
+        )
+    }
+
+    /// GELU, PyTorch's default (exact) form `x·Φ(x)` with `Φ` the normal CDF.
+    pub fn gelu(&self) -> Tensor {
+        fn cdf(x: f64) -> f64 {
+            0.5 * (1.0 + libm::erf(x * std::f64::consts::FRAC_1_SQRT_2))
+        }
+        self.unary(
+            "gelu",
+            |v| (v as f64 * cdf(v as f64)) as f32,
+            |g, a, _| {
+                let a = a as f64;
+                let pdf = (-0.5 * a * a).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                (g as f64 * (cdf(a) + a * pdf)) as f32
+            },
+        )
+    }
+
+    // ---- matmul ----
+
+    /// Matrix product (PyTorch's `matmul`: 2-D, batched with broadcast batch
+    /// dimensions, and 1-D operands as vectors), through a GEMM kernel.
+    pub fn matmul(&self, other: &Tensor) -> Result<Tensor> {
+        if self.shape().len() == 1 && other.shape().len() >= 2 {
+            let n = self.shape()[0];
+            let out = self.reshape(&[1, n])?.matmul(other)?;
+            let mut shape = out.shape().to_vec();
+            shape.remove(shape.len() - 2);
+            return out.reshape(&shape);
+        }
+        if other.shape().len() == 1 && self.shape().len() >= 2 {
+            let n = other.shape()[0];
+            let out = self.matmul(&other.reshape(&[n, 1])?)?;
+            let shape = &out.shape()[..out.shape().len() - 1];
+            return out.reshape(shape);
+        }
+        let out = self.0.data.matmul(&other.0.data)?;
+        let (a, b) = (self.0.data.clone(), other.0.data.clone());
+        Ok(from_op(
+            out,
+            "matmul",
+            vec![self.clone(), other.clone()],
+            move |g| {
+                if a.ndim() < 2 {
+                    // 1-D · 1-D: a dot product, g is a scalar.
+                    let g = g.item()?;
+                    return Ok(vec![Some(b.map(|v| v * g)), Some(a.map(|v| v * g))]);
+                }
+                let ga = g.matmul(&b.transpose(-1, -2)?)?.sum_to(a.shape())?;
+                let gb = a.transpose(-1, -2)?.matmul(g)?.sum_to(b.shape())?;
+                Ok(vec![Some(ga), Some(gb)])
+            },
+        ))
+    }
+
+    // ---- reductions ----
+
+    /// Sum of every element (a 0-dimensional tensor).
+    pub fn sum(&self) -> Tensor {
+        let dims: Vec<isize> = (0..self.shape().len() as isize).collect();
+        self.sum_dims(&dims, false)
+            .expect("every dimension is valid")
+    }
+
+    /// Sum over `dims`, keeping them as size 1 when `keepdim`.
+    pub fn sum_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor> {
+        let nd = self.shape().len();
+        let dims: Vec<usize> = dims
+            .iter()
+            .map(|&d| dim_index("sum", d, nd))
+            .collect::<Result<_>>()?;
+        let dims: Vec<usize> = if nd == 0 { vec![] } else { dims };
+        let out = if nd == 0 {
+            self.0.data.clone()
+        } else {
+            self.0.data.sum_dims(&dims, keepdim)?
+        };
+        let shape = self.shape().to_vec();
+        let kept = kept_shape(&shape, &dims);
+        Ok(from_op(out, "sum", vec![self.clone()], move |g| {
+            Ok(vec![Some(g.reshape(&kept)?.expand(&shape)?.contiguous())])
+        }))
+    }
+
+    /// Mean over `dims`, keeping them as size 1 when `keepdim`.
+    pub fn mean_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor> {
+        let nd = self.shape().len();
+        if dims.is_empty() {
+            let n = self.0.data.numel();
+            return self
+                .sum_dims(dims, keepdim)?
+                .mul(&Tensor::scalar(1.0 / n as f32));
+        }
+        let count: usize = dims
+            .iter()
+            .map(|&d| dim_index("mean", d, nd).map(|d| if nd == 0 { 1 } else { self.shape()[d] }))
+            .product::<Result<usize>>()?;
+        let s = self.sum_dims(dims, keepdim)?;
+        s.mul(&Tensor::scalar(1.0 / count as f32))
+    }
+
+    /// Mean of every element.
+    pub fn mean(&self) -> Tensor {
+        let dims: Vec<isize> = (0..self.shape().len() as isize).collect();
+        self.mean_dims(&dims, false)
+            .expect("every dimension is valid")
+    }
+
+    /// Maximum over `dim` (the gradient goes to the first maximum).
+    pub fn max_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
+        let (moved, perm, d) = self.move_last("max", dim)?;
+        let len = moved.shape().last().copied().unwrap_or(1);
+        if len == 0 {
+            return Err(invalid("max", "the dimension is empty"));
+        }
+        let rows = moved.as_slice().expect("contiguous");
+        let arg: Vec<usize> = rows
+            .chunks(len)
+            .map(|r| {
+                r.iter().enumerate().fold(0, |best, (i, &v)| {
+                    if v > r[best] || (v.is_nan() && !r[best].is_nan()) {
+                        i
+                    } else {
+                        best
+                    }
+                })
+            })
+            .collect();
+        let vals: Vec<f32> = rows.chunks(len).zip(&arg).map(|(r, &i)| r[i]).collect();
+        let shape = self.shape().to_vec();
+        let mut out_shape = shape.clone();
+        out_shape[d] = 1;
+        let mut out = Array::from_vec(vals, &out_shape)?;
+        if !keepdim {
+            out_shape.remove(d);
+            out = out.reshape(&out_shape)?;
+        }
+        let moved_shape = moved.shape().to_vec();
+        Ok(from_op(out, "max", vec![self.clone()], move |g| {
+            let g = g.to_vec();
+            let mut full = vec![0f32; g.len() * len];
+            for (r, (&i, gv)) in arg.iter().zip(g).enumerate() {
+                full[r * len + i] = gv;
+            }
+            let moved = Array::from_vec(full, &moved_shape)?;
+            Ok(vec![Some(moved.permute(&inverse(&perm))?.contiguous())])
+        }))
+    }
+
+    /// The data with `dim` moved last and made contiguous; the permutation;
+    /// the resolved dim.
+    fn move_last(&self, op: &'static str, dim: isize) -> Result<(Array, Vec<usize>, usize)> {
+        let nd = self.shape().len();
+        if nd == 0 {
+            return Err(invalid(op, "needs at least one dimension"));
+        }
+        let d = dim_index(op, dim, nd)?;
+        let mut perm: Vec<usize> = (0..nd).filter(|&i| i != d).collect();
+        perm.push(d);
+        Ok((self.0.data.permute(&perm)?.contiguous(), perm, d))
+    }
+
+    /// Softmax over `dim`, computed as `exp(x − max) / Σ exp(x − max)` so
+    /// that large inputs do not overflow.
+    pub fn softmax(&self, dim: isize) -> Result<Tensor> {
+        self.softmax_impl(dim, false)
+    }
+
+    /// `log(softmax(x))` over `dim`, computed as `x − max − log Σ exp(x − max)`.
+    pub fn log_softmax(&self, dim: isize) -> Result<Tensor> {
+        self.softmax_impl(dim, true)
+    }
+
+    fn softmax_impl(&self, dim: isize, log: bool) -> Result<Tensor> {
+        let name = if log { "log_softmax" } else { "softmax" };
+        let (moved, perm, _) = self.move_last(name, dim)?;
+        let len = *moved.shape().last().expect("one dimension");
+        let mut data = moved.to_vec();
+        if len > 0 {
+            for row in data.chunks_mut(len) {
+                let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let m = if m.is_finite() { m } else { 0.0 };
+                let s: f32 = row.iter().map(|&v| (v - m).exp()).sum();
+                if log {
+                    let ls = s.ln();
+                    row.iter_mut().for_each(|v| *v = *v - m - ls);
+                } else {
+                    row.iter_mut().for_each(|v| *v = (*v - m).exp() / s);
+                }
+            }
+        }
+        let inv = inverse(&perm);
+        let moved_shape = moved.shape().to_vec();
+        let out_moved = Array::from_vec(data, &moved_shape)?;
+        let out = out_moved.permute(&inv)?.contiguous();
+        Ok(from_op(out, name, vec![self.clone()], move |g| {
+            let gm = g.permute(&perm)?.contiguous().to_vec();
+            let o = out_moved.as_slice().expect("contiguous");
+            let mut gi = vec![0f32; gm.len()];
+            if len > 0 {
+                for ((gr, or), ir) in gm.chunks(len).zip(o.chunks(len)).zip(gi.chunks_mut(len)) {
+                    if log {
+                        let s: f32 = gr.iter().sum();
+                        for ((i, &g), &o) in ir.iter_mut().zip(gr).zip(or) {
+                            *i = g - o.exp() * s;
+                        }
+                    } else {
+                        let s: f32 = gr.iter().zip(or).map(|(g, o)| g * o).sum();
+                        for ((i, &g), &o) in ir.iter_mut().zip(gr).zip(or) {
+                            *i = o * (g - s);
+                        }
+                    }
+                }
+            }
+            let gi = Array::from_vec(gi, &moved_shape)?;
+            Ok(vec![Some(gi.permute(&inv)?.contiguous())])
+        }))
+    }
+
+    /// Mean cross-entropy of logits `[N, C]` against class indices
+    /// `targets` (length N), skipping targets equal to `ignore_index`
+    /// (PyTorch's `F.cross_entropy(logits, targets, ignore_index=...)`;
+    /// NaN when every target is ignored, as there).
+    pub fn cross_entropy(&self, targets: &[i64], ignore_index: Option<i64>) -> Result<Tensor> {
+        let shape = self.shape().to_vec();
+        if shape.len() != 2 || targets.len() != shape[0] {
+            return Err(AutogradError::Shape {
+                op: "cross_entropy",
+                lhs: shape,
+                rhs: vec![targets.len()],
+                detail: "do not fit: logits must be [N, C] and targets [N]".into(),
+            });
+        }
+        let c = shape[1];
+        for &t in targets {
+            if Some(t) != ignore_index && (t < 0 || t as usize >= c) {
+                return Err(invalid(
+                    "cross_entropy",
+                    format!("target {t} is not a class index in 0..{c}"),
+                ));
+            }
+        }
+        let logp = self.log_softmax(1)?;
+        let lp = logp.0.data.to_vec();
+        let kept: Vec<(usize, usize)> = targets
+            .iter()
+            .enumerate()
+            .filter(|(_, &t)| Some(t) != ignore_index)
+            .map(|(i, &t)| (i, t as usize))
+            .collect();
+        let n = kept.len() as f32;
+        let loss = -kept.iter().map(|&(i, t)| lp[i * c + t]).sum::<f32>() / n;
+        Ok(from_op(Array::scalar(loss), "nll", vec![logp], move |g| {
+            let g = g.item()?;
+            let mut gi = vec![0f32; shape[0] * c];
+            for &(i, t) in &kept {
+                gi[i * c + t] = -g / n;
+            }
+            Ok(vec![Some(Array::from_vec(gi, &shape)?)])
+        }))
+    }
+
+    /// Rows of a `[V, D]` weight for each id; the result has shape
+    /// `ids_shape + [D]` (PyTorch's `F.embedding`).
+    pub fn embedding(&self, ids: &[usize], ids_shape: &[usize]) -> Result<Tensor> {
+        let shape = self.shape().to_vec();
+        if shape.len() != 2 || ids_shape.iter().product::<usize>() != ids.len() {
+            return Err(AutogradError::Shape {
+                op: "embedding",
+                lhs: shape,
+                rhs: ids_shape.to_vec(),
+                detail: format!(
+                    "do not fit: the weight must be [V, D] and the {} ids fill the id shape",
+                    ids.len()
+                ),
+            });
+        }
+        let (v, d) = (shape[0], shape[1]);
+        if let Some(&bad) = ids.iter().find(|&&i| i >= v) {
+            return Err(invalid("embedding", format!("id {bad} is not in 0..{v}")));
+        }
+        let w = self.0.data.contiguous();
+        let ws = w.as_slice().expect("contiguous");
+        let mut out = Vec::with_capacity(ids.len() * d);
+        for &i in ids {
+            out.extend_from_slice(&ws[i * d..(i + 1) * d]);
+        }
+        let mut out_shape = ids_shape.to_vec();
+        out_shape.push(d);
+        let ids = ids.to_vec();
+        Ok(from_op(
+            Array::from_vec(out, &out_shape)?,
+            "embedding",
+            vec![self.clone()],
+            move |g| {
+                let g = g.to_vec();
+                let mut gw = vec![0f32; v * d];
+                for (row, &i) in g.chunks(d.max(1)).zip(&ids) {
+                    for (acc, &x) in gw[i * d..(i + 1) * d].iter_mut().zip(row) {
+                        *acc += x;
+                    }
+                }
+                Ok(vec![Some(Array::from_vec(gw, &[v, d])?)])
+            },
+        ))
+    }
+
+    // ---- views ----
+
+    /// Another shape with the same elements (a view when the layout allows).
+    pub fn reshape(&self, shape: &[usize]) -> Result<Tensor> {
+        let out = self.0.data.reshape(shape)?;
+        let old = self.shape().to_vec();
+        Ok(from_op(out, "reshape", vec![self.clone()], move |g| {
+            Ok(vec![Some(g.reshape(&old)?)])
+        }))
+    }
+
+    /// Swap two dimensions (a view).
+    pub fn transpose(&self, d0: isize, d1: isize) -> Result<Tensor> {
+        let out = self.0.data.transpose(d0, d1)?;
+        Ok(from_op(out, "transpose", vec![self.clone()], move |g| {
+            Ok(vec![Some(g.transpose(d0, d1)?)])
+        }))
+    }
+
+    /// Reorder the dimensions (a view).
+    pub fn permute(&self, dims: &[usize]) -> Result<Tensor> {
+        let out = self.0.data.permute(dims)?;
+        let inv = inverse(dims);
+        Ok(from_op(out, "permute", vec![self.clone()], move |g| {
+            Ok(vec![Some(g.permute(&inv)?)])
+        }))
+    }
+}
+
+/// `shape` with each of `dims` set to 1.
+fn kept_shape(shape: &[usize], dims: &[usize]) -> Vec<usize> {
+    let mut kept = shape.to_vec();
+    if dims.is_empty() && !shape.is_empty() {
+        return vec![1; shape.len()];
+    }
+    for &d in dims {
+        kept[d] = 1;
+    }
+    kept
+}
+
+/// The inverse of a permutation.
+fn inverse(perm: &[usize]) -> Vec<usize> {
+    let mut inv = vec![0; perm.len()];
+    for (i, &p) in perm.iter().enumerate() {
+        inv[p] = i;
+    }
+    inv
+}

@@ -1,0 +1,263 @@
+//! Tensors: views against a naive index computation (property tests),
+//! broadcasting against its definition, finite-difference gradient checks,
+//! and the graph's life cycle (accumulation, no_grad, detach, freeing).
+
+use proptest::prelude::*;
+use towel_autograd::array::{broadcast_shapes, Array};
+use towel_autograd::gradcheck::gradcheck;
+use towel_autograd::tensor::{live_nodes, no_grad, Tensor};
+use towel_autograd::AutogradError;
+
+fn arange(shape: &[usize]) -> Array {
+    let n: usize = shape.iter().product();
+    Array::from_vec((0..n).map(|v| v as f32).collect(), shape).unwrap()
+}
+
+/// Row-major multi-index of flat position `i` in `shape`.
+fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {
+    let mut idx = vec![0; shape.len()];
+    for d in (0..shape.len()).rev() {
+        idx[d] = i % shape[d];
+        i /= shape[d];
+    }
+    idx
+}
+
+fn ravel(idx: &[usize], shape: &[usize]) -> usize {
+    idx.iter().zip(shape).fold(0, |acc, (&i, &s)| acc * s + i)
+}
+
+fn shape_strategy() -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(1..4usize, 1..5)
+}
+
+proptest! {
+    /// permute then narrow, read through strides, equals indexing the
+    /// original by the naive formula.
+    #[test]
+    fn permute_narrow_equal_naive_indexing(shape in shape_strategy(), seed in any::<u64>()) {
+        let a = arange(&shape);
+        let nd = shape.len();
+        let mut perm: Vec<usize> = (0..nd).collect();
+        let mut s = seed;
+        for i in (1..nd).rev() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
+            perm.swap(i, (s >> 33) as usize % (i + 1));
+        }
+        let p = a.permute(&perm).unwrap();
+        let d = (seed as usize) % nd;
+        let len = p.shape()[d];
+        let start = (seed as usize / 7) % len;
+        let v = p.narrow(d as isize, start, len - start).unwrap();
+        prop_assert!(v.shares_storage(&a));
+        for (i, got) in v.to_vec().into_iter().enumerate() {
+            let mut idx = unravel(i, v.shape());
+            idx[d] += start;
+            let mut orig = vec![0; nd];
+            for (k, &pk) in perm.iter().enumerate() {
+                orig[pk] = idx[k];
+            }
+            prop_assert_eq!(got, ravel(&orig, &shape) as f32);
+        }
+    }
+
+    /// A view, when allowed, has the same elements as a copy; reshape always does.
+    #[test]
+    fn view_equals_reshape_of_a_copy(shape in shape_strategy(), split in 0..3usize) {
+        let a = arange(&shape);
+        let t = if shape.len() >= 2 { a.transpose(0, 1).unwrap() } else { a.clone() };
+        let n = t.numel();
+        let target: Vec<usize> = match split {
+            0 => vec![n],
+            1 => vec![t.shape()[0], n / t.shape()[0]],
+            _ => { let mut s = t.shape().to_vec(); s.push(1); s.insert(0, 1); s }
+        };
+        let copy = t.contiguous().reshape(&target).unwrap().to_vec();
+        prop_assert_eq!(t.reshape(&target).unwrap().to_vec(), copy.clone());
+        match t.view(&target) {
+            Ok(v) => { prop_assert!(v.shares_storage(&a)); prop_assert_eq!(v.to_vec(), copy); }
+            Err(e) => prop_assert!(matches!(e, AutogradError::View { .. }), "{}", e),
+        }
+    }
+
+    /// Broadcasting equals its definition: out[i] = a[i mod-broadcast] + b[...].
+    #[test]
+    fn broadcast_add_equals_definition(a_shape in shape_strategy(), b_shape in shape_strategy()) {
+        let a = arange(&a_shape);
+        let b = arange(&b_shape).map(|v| v * 1000.0);
+        match broadcast_shapes("add", &a_shape, &b_shape) {
+            Ok(out_shape) => {
+                let out = a.zip_map(&b, "add", |x, y| x + y).unwrap();
+                prop_assert_eq!(out.shape(), &out_shape[..]);
+                let pick = |idx: &[usize], shape: &[usize]| {
+                    let lead = idx.len() - shape.len();
+                    let own: Vec<usize> = shape.iter().enumerate().map(|(d, &s)| if s == 1 { 0 } else { idx[lead + d] }).collect();
+                    ravel(&own, shape) as f32
+                };
+                for (i, got) in out.to_vec().into_iter().enumerate() {
+                    let idx = unravel(i, &out_shape);
+                    prop_assert_eq!(got, pick(&idx, &a_shape) + 1000.0 * pick(&idx, &b_shape));
+                }
+                // And the gradient of broadcasting sums back to each shape.
+                let ta = Tensor::new(a.clone()).requires_grad();
+                let tb = Tensor::new(b.clone()).requires_grad();
+                ta.add(&tb).unwrap().sum().backward().unwrap();
+                let per_a = (out.numel() / a.numel()) as f32;
+                prop_assert!(ta.grad().unwrap().to_vec().iter().all(|&g| g == per_a));
+                let gb = tb.grad().unwrap();
+                prop_assert_eq!(gb.shape(), &b_shape[..]);
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                prop_assert!(msg.contains(&format!("{a_shape:?}")) && msg.contains(&format!("{b_shape:?}")), "{}", msg);
+            }
+        }
+    }
+}
+
+fn rand_array(shape: &[usize], seed: u64) -> Array {
+    let mut rng = towel_autograd::rng::Rng::new(seed);
+    let n: usize = shape.iter().product();
+    Array::from_vec(
+        (0..n).map(|_| rng.uniform(-1.5, 1.5) as f32).collect(),
+        shape,
+    )
+    .unwrap()
+}
+
+#[test]
+fn finite_differences_agree_on_a_small_network() {
+    let x = rand_array(&[4, 3], 1);
+    let w1 = rand_array(&[3, 5], 2);
+    let b1 = rand_array(&[5], 3);
+    let w2 = rand_array(&[5, 2], 4);
+    let report = gradcheck(
+        |t: &[Tensor]| {
+            let h = t[0].matmul(&t[1])?.add(&t[2])?.gelu();
+            let logits = h.matmul(&t[3])?.tanh();
+            logits.cross_entropy(&[0, 1, 1, 0], None)
+        },
+        &[x, w1, b1, w2],
+    )
+    .unwrap();
+    assert_eq!(report.checked, 12 + 15 + 5 + 10);
+    assert!(report.max_error < 5e-3, "{report:?}");
+}
+
+#[test]
+fn finite_differences_agree_elementwise_and_reductions() {
+    let a = rand_array(&[2, 3, 4], 5);
+    let b = rand_array(&[3, 1], 6);
+    type F = fn(&[Tensor]) -> towel_autograd::Result<Tensor>;
+    let fns: [(&str, F); 6] = [
+        ("div", |t| t[0].div(&t[1].exp())),
+        ("softmax", |t| t[0].mul(&t[1])?.softmax(1)),
+        ("log_softmax", |t| t[0].sub(&t[1])?.log_softmax(-1)),
+        ("max", |t| t[0].add(&t[1])?.max_dim(2, true)),
+        ("mean", |t| {
+            t[0].mul(&t[1].sigmoid())?.mean_dims(&[0, 2], false)
+        }),
+        ("pow", |t| {
+            t[0].mul(&t[0])?
+                .add(&t[1].powf(2.0))?
+                .sqrt()
+                .permute(&[2, 0, 1])
+        }),
+    ];
+    for (name, f) in fns {
+        let r = gradcheck(f, &[a.clone(), b.clone()]).unwrap();
+        assert!(r.max_error < 5e-3, "{name}: {r:?}");
+    }
+}
+
+#[test]
+fn gradients_accumulate_until_zero_grad() {
+    let w = Tensor::from_vec(vec![1.0, 2.0], &[2])
+        .unwrap()
+        .requires_grad();
+    for _ in 0..3 {
+        w.mul(&w).unwrap().sum().backward().unwrap();
+    }
+    assert_eq!(w.grad().unwrap().to_vec(), [6.0, 12.0]);
+    w.zero_grad();
+    assert!(w.grad().is_none());
+}
+
+#[test]
+fn graph_is_freed_and_memory_stays_flat() {
+    let before = live_nodes();
+    let w = Tensor::new(rand_array(&[8, 8], 7)).requires_grad();
+    let x = Tensor::new(rand_array(&[4, 8], 8));
+    for _ in 0..50 {
+        let loss = x
+            .matmul(&w)
+            .unwrap()
+            .relu()
+            .softmax(-1)
+            .unwrap()
+            .log()
+            .mean();
+        assert_eq!(live_nodes(), before + 6); // matmul relu softmax log sum mul (mean)
+        loss.backward().unwrap();
+        assert_eq!(live_nodes(), before, "backward frees every node");
+        let again = loss.backward().unwrap_err().to_string();
+        assert!(again.contains("already freed"), "{again}");
+    }
+}
+
+#[test]
+fn no_grad_builds_no_graph_and_detach_cuts_it() {
+    let before = live_nodes();
+    let w = Tensor::new(rand_array(&[8, 8], 9)).requires_grad();
+    {
+        let _g = no_grad();
+        let y = w.matmul(&w).unwrap().tanh().sum();
+        assert_eq!(live_nodes(), before);
+        assert!(!y.requires_grad_flag());
+        assert!(y.backward().is_err());
+    }
+    let y = w.tanh();
+    assert_eq!(live_nodes(), before + 1);
+    let d = y.detach();
+    assert!(!d.requires_grad_flag() && d.data().shares_storage(y.data()));
+    let z = d.mul(&w).unwrap().sum();
+    z.backward().unwrap();
+    // Only the direct path: dz/dw = detach(tanh(w)).
+    assert_eq!(w.grad().unwrap().to_vec(), y.to_vec());
+}
+
+#[test]
+fn shape_errors_name_both_shapes() {
+    let a = Tensor::new(arange(&[2, 3]));
+    let b = Tensor::new(arange(&[4, 5]));
+    for e in [a.matmul(&b).unwrap_err(), a.add(&b).unwrap_err()] {
+        let s = e.to_string();
+        assert!(s.contains("[2, 3]") && s.contains("[4, 5]"), "{s}");
+    }
+    let e = a.cross_entropy(&[0, 1, 2], None).unwrap_err().to_string();
+    assert!(e.contains("[2, 3]") && e.contains("[3]"), "{e}");
+    let e = a.reshape(&[5]).unwrap_err().to_string();
+    assert!(e.contains("[2, 3]") && e.contains("[5]"), "{e}");
+}
+
+#[test]
+fn backward_with_an_upstream_gradient() {
+    let x = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3])
+        .unwrap()
+        .requires_grad();
+    let y = x.mul(&x).unwrap();
+    let up = Array::from_vec(vec![1.0, 0.0, -1.0], &[3]).unwrap();
+    y.backward_with(up).unwrap();
+    assert_eq!(x.grad().unwrap().to_vec(), [2.0, 0.0, -6.0]);
+    assert!(y.backward().is_err(), "not a scalar");
+}
+
+#[test]
+fn softmax_is_stable_for_huge_logits() {
+    let x = Tensor::from_vec(vec![1000.0, 1001.0, -1000.0], &[3]).unwrap();
+    let p = x.softmax(0).unwrap().to_vec();
+    assert!(p.iter().all(|v| v.is_finite()));
+    assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    let lp = x.log_softmax(0).unwrap().to_vec();
+    assert!(lp[2] < -1999.0 && lp[2].is_finite());
+}
