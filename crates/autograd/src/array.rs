@@ -431,14 +431,57 @@ impl Array {
         }
         let a = self.expand(&shape)?;
         let b = other.expand(&shape)?;
-        let mut offs = Vec::with_capacity(a.numel());
-        for_each_offset(&shape, &a.strides, a.offset, |o| offs.push(o));
-        let mut data = Vec::with_capacity(offs.len());
-        let mut i = 0;
-        for_each_offset(&shape, &b.strides, b.offset, |o| {
-            data.push(f(a.storage[offs[i]], b.storage[o]));
-            i += 1;
-        });
+        let nd = shape.len();
+        if nd == 0 {
+            return Ok(Array::scalar(f(a.storage[a.offset], b.storage[b.offset])));
+        }
+        // Walk the outer dimensions with an odometer on both layouts; the
+        // innermost dimension is a strided loop (stride 0 when broadcast).
+        let inner = shape[nd - 1];
+        let (sa, sb) = (a.strides[nd - 1], b.strides[nd - 1]);
+        let (sa_slice, sb_slice) = (&a.storage[..], &b.storage[..]);
+        let mut data = Vec::with_capacity(shape.iter().product());
+        let mut idx = vec![0usize; nd - 1];
+        let (mut ao, mut bo) = (a.offset, b.offset);
+        if inner > 0 && !shape.contains(&0) {
+            loop {
+                match (sa, sb) {
+                    (1, 1) => data.extend(
+                        sa_slice[ao..ao + inner]
+                            .iter()
+                            .zip(&sb_slice[bo..bo + inner])
+                            .map(|(&x, &y)| f(x, y)),
+                    ),
+                    (1, 0) => {
+                        let y = sb_slice[bo];
+                        data.extend(sa_slice[ao..ao + inner].iter().map(|&x| f(x, y)))
+                    }
+                    (0, 1) => {
+                        let x = sa_slice[ao];
+                        data.extend(sb_slice[bo..bo + inner].iter().map(|&y| f(x, y)))
+                    }
+                    _ => data.extend(
+                        (0..inner).map(|j| f(sa_slice[ao + j * sa], sb_slice[bo + j * sb])),
+                    ),
+                }
+                let mut d = nd - 1;
+                loop {
+                    if d == 0 {
+                        return Array::from_vec(data, &shape);
+                    }
+                    d -= 1;
+                    idx[d] += 1;
+                    ao += a.strides[d];
+                    bo += b.strides[d];
+                    if idx[d] < shape[d] {
+                        break;
+                    }
+                    ao -= a.strides[d] * shape[d];
+                    bo -= b.strides[d] * shape[d];
+                    idx[d] = 0;
+                }
+            }
+        }
         Array::from_vec(data, &shape)
     }
 

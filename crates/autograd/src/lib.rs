@@ -23,6 +23,7 @@
 pub mod array;
 pub mod error;
 pub mod expr;
+pub mod fastmath;
 mod gemm;
 pub mod gradcheck;
 pub mod nn;

@@ -52,6 +52,7 @@ use std::rc::Rc;
 
 use crate::array::{dim_index, Array};
 use crate::error::{invalid, AutogradError, Result};
+use crate::fastmath;
 
 thread_local! {
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
@@ -332,7 +333,7 @@ impl Tensor {
         &self,
         other: &Tensor,
         name: &'static str,
-        f: fn(f32, f32) -> f32,
+        f: impl Fn(f32, f32) -> f32,
         grads: fn(&Array, &Array, &Array) -> Result<(Array, Array)>,
     ) -> Result<Tensor> {
         let out = self.0.data.zip_map(&other.0.data, name, f)?;
@@ -440,7 +441,7 @@ impl Tensor {
 
     /// `e ** self`.
     pub fn exp(&self) -> Tensor {
-        self.unary("exp", f32::exp, |g, _, o| g * o)
+        self.unary("exp", fastmath::exp, |g, _, o| g * o)
     }
 
     /// Natural logarithm.
@@ -455,16 +456,12 @@ impl Tensor {
 
     /// Hyperbolic tangent.
     pub fn tanh(&self) -> Tensor {
-        self.unary("tanh", f32::tanh, |g, _, o| g * (1.0 - o * o))
+        self.unary("tanh", fastmath::tanh, |g, _, o| g * (1.0 - o * o))
     }
 
     /// Logistic sigmoid.
     pub fn sigmoid(&self) -> Tensor {
-        self.unary(
-            "sigmoid",
-            |v| 1.0 / (1.0 + (-v).exp()),
-            |g, _, o| g * o * (1.0 - o),
-        )
+        self.unary("sigmoid", fastmath::sigmoid, |g, _, o| g * o * (1.0 - o))
     }
 
     /// `max(self, 0)`.
@@ -633,7 +630,7 @@ impl Tensor {
         let d = dim_index(op, dim, nd)?;
         let mut perm: Vec<usize> = (0..nd).filter(|&i| i != d).collect();
         perm.push(d);
-        Ok((self.0.data.permute(&perm)?.contiguous(), perm, d))
+        Ok((contiguous(self.0.data.permute(&perm)?), perm, d))
     }
 
     /// Softmax over `dim`, computed as `exp(x − max) / Σ exp(x − max)` so
@@ -656,21 +653,23 @@ impl Tensor {
             for row in data.chunks_mut(len) {
                 let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
                 let m = if m.is_finite() { m } else { 0.0 };
-                let s: f32 = row.iter().map(|&v| (v - m).exp()).sum();
                 if log {
+                    let s: f32 = row.iter().map(|&v| fastmath::exp(v - m)).sum();
                     let ls = s.ln();
                     row.iter_mut().for_each(|v| *v = *v - m - ls);
                 } else {
-                    row.iter_mut().for_each(|v| *v = (*v - m).exp() / s);
+                    row.iter_mut().for_each(|v| *v = fastmath::exp(*v - m));
+                    let s: f32 = row.iter().sum();
+                    row.iter_mut().for_each(|v| *v /= s);
                 }
             }
         }
         let inv = inverse(&perm);
         let moved_shape = moved.shape().to_vec();
         let out_moved = Array::from_vec(data, &moved_shape)?;
-        let out = out_moved.permute(&inv)?.contiguous();
+        let out = contiguous(out_moved.permute(&inv)?);
         Ok(from_op(out, name, vec![self.clone()], move |g| {
-            let gm = g.permute(&perm)?.contiguous().to_vec();
+            let gm = g.permute(&perm)?.to_vec();
             let o = out_moved.as_slice().expect("contiguous");
             let mut gi = vec![0f32; gm.len()];
             if len > 0 {
@@ -689,7 +688,7 @@ impl Tensor {
                 }
             }
             let gi = Array::from_vec(gi, &moved_shape)?;
-            Ok(vec![Some(gi.permute(&inv)?.contiguous())])
+            Ok(vec![Some(contiguous(gi.permute(&inv)?))])
         }))
     }
 
@@ -820,6 +819,15 @@ fn kept_shape(shape: &[usize], dims: &[usize]) -> Vec<usize> {
         kept[d] = 1;
     }
     kept
+}
+
+/// `a` itself when contiguous, else a contiguous copy.
+fn contiguous(a: Array) -> Array {
+    if a.is_contiguous() {
+        a
+    } else {
+        a.contiguous()
+    }
 }
 
 /// The inverse of a permutation.
