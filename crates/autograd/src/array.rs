@@ -409,7 +409,14 @@ impl Array {
     /// Apply `f` to every element (the result is contiguous).
     pub fn map(&self, f: impl Fn(f32) -> f32) -> Array {
         let data = match self.as_slice() {
-            Some(s) => s.iter().map(|&v| f(v)).collect(),
+            Some(s) => {
+                // Index-free loop over equal-length slices: vectorizes.
+                let mut out = vec![0f32; s.len()];
+                for (o, &v) in out.iter_mut().zip(s) {
+                    *o = f(v);
+                }
+                out
+            }
             None => self.to_vec().into_iter().map(f).collect(),
         };
         Array::from_vec(data, &self.shape).expect("same size")

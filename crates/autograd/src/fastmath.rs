@@ -30,7 +30,10 @@ const EXP_LO: f32 = -87.336_55;
 pub fn exp(x: f32) -> f32 {
     let xc = x.clamp(EXP_LO, EXP_HI);
     const ROUND: f32 = 12_582_912.0; // 1.5 · 2^23
-    let n = (xc * LOG2E + ROUND) - ROUND;
+    let t = xc * LOG2E + ROUND;
+    let n = t - ROUND;
+    // n as an integer, read from t's mantissa (no float-to-int conversion).
+    let ni = t.to_bits() as i32 - 0x4B40_0000;
     let r = xc - n * LN2_HI - n * LN2_LO;
     let mut p = 1.987_569_1e-4;
     p = p * r + 1.398_199_9e-3;
@@ -42,11 +45,9 @@ pub fn exp(x: f32) -> f32 {
     // 2ⁿ as two factors, so that n = 128 (x near 88.7) and n = −126 both
     // have representable halves.
     let pow2 = |k: i32| f32::from_bits(((k + 127) as u32) << 23);
-    let ni = n as i32;
     let y = e * pow2(ni >> 1) * pow2(ni - (ni >> 1));
-    if x < EXP_LO {
-        0.0
-    } else if x > EXP_HI {
+    let y = if x < EXP_LO { 0.0 } else { y };
+    if x > EXP_HI {
         f32::INFINITY
     } else {
         y

@@ -1,21 +1,79 @@
 //! # towel-autograd: what `.backward()` really does
 //!
-//! - [`scalar`]: micrograd's `Value` on a flat tape, with its semantics
-//!   and PyTorch's numbers; [`nn`]: micrograd's `Neuron`, `Layer`, `MLP`
-//!   and its two-moons demo.
+//! Automatic differentiation in two sizes, with the numbers of the tools
+//! people learn it from:
+//!
+//! - [`scalar`]: micrograd's `Value` on a flat tape, with micrograd's
+//!   semantics and PyTorch's numbers; [`nn`]: micrograd's `Neuron`, `Layer`,
+//!   `MLP` and its two-moons demo (trained to 100% accuracy in a test).
 //! - [`expr`]: the expression language of `towel grad` (`sin(x**3 + 2*x)`),
-//!   evaluated on the scalar engine, with a trace of the backward pass and
-//!   a Graphviz picture.
+//!   evaluated on the scalar engine, with a trace of the backward pass and a
+//!   Graphviz picture.
+//! - [`array`]: f32 n-dimensional arrays (shape, strides, offset into
+//!   shared storage), views and copies, NumPy broadcasting.
+//! - [`tensor`]: reverse-mode autograd over a dynamic graph of arrays:
+//!   elementwise ops, matmul, reductions, softmax, cross-entropy, embedding;
+//!   `no_grad`, `detach`, accumulation, the graph freed by `backward`.
+//! - [`gradcheck`]: a finite-difference checker for any function of tensors.
 //!
 //! ```
-//! use towel_autograd::expr;
+//! use towel_autograd::{expr, scalar::Tape, tensor::Tensor};
+//! // The curriculum's example: d/dx sin(x³ + 2x) at 2 is cos(12)·14.
 //! let g = expr::gradient("sin(x**3 + 2*x)", &[("x", 2.0)]).unwrap();
 //! assert!((g.grad[0].1 - 12f64.cos() * 14.0).abs() < 1e-12);
+//!
+//! // micrograd, line for line.
+//! let tape = Tape::new();
+//! let (a, b) = (tape.var(2.0), tape.var(-3.0));
+//! let y = (a * b + a.pow(2.0)).tanh();
+//! y.backward();
+//! let dy = 1.0 - y.data() * y.data(); // tanh' at a·b + a²
+//! assert_eq!(a.grad(), dy * (-3.0 + 2.0 * 2.0)); // ∂(a·b + a²)/∂a = b + 2a
+//!
+//! // Tensors: a batch of logits, cross-entropy, gradients of the logits.
+//! let logits = Tensor::from_vec(vec![2.0, 0.5, -1.0, 0.1, 0.2, 3.0], &[2, 3]).unwrap().requires_grad();
+//! let loss = logits.cross_entropy(&[0, 2], None).unwrap();
+//! loss.backward().unwrap();
+//! let g = logits.grad().unwrap().to_vec();
+//! assert!(g[0] < 0.0 && g[5] < 0.0); // pushing the right classes up
 //! ```
 //!
+//! ## How it is checked
+//! - Scalar engine: micrograd's `test_sanity_check` and `test_more_ops`
+//!   give the values and gradients that PyTorch (float64) and the
+//!   micrograd package give (`tests/scalar.rs`, fixtures written by
+//!   `tests/fixtures/gen_micrograd.py`); random expressions give the same
+//!   values and gradients as a literal `Rc` translation of micrograd
+//!   (`tests/naive_scalar.rs`); `towel grad` equals PyTorch on 40 generated
+//!   expressions (`crates/cli/tests/grad.rs`, `gen_torch_expr.py`).
+//! - Tensors: every op's output and input gradients equal PyTorch 2.15's
+//!   at relative tolerance 1e-5, on random shapes with broadcast operands,
+//!   transposed (non-contiguous) views and an explicit upstream gradient
+//!   (`tests/torch_ops.rs`, 87 cases from `tests/fixtures/gen_torch.py`);
+//!   views and broadcasting are property-tested against naive index
+//!   arithmetic, and compositions are checked by finite differences
+//!   (`tests/tensor.rs`).
+//!
+//! ## Speed
+//! `bench/autograd.py` (one run, one thread, PyTorch CPU and micrograd
+//! side by side; table in the README): the scalar engine runs micrograd's
+//! demo step (65k nodes, forward + backward) over 200x faster than the
+//! micrograd package, and 2.6x faster than the same engine written with
+//! `Rc<RefCell<Node>>` and closures (why: [`scalar`]'s docs). Tensor
+//! elementwise ops and broadcasting run at PyTorch's speed; matmul,
+//! `exp`, `tanh` and softmax are still behind PyTorch (MKL/oneDNN with
+//! AVX-512 against a portable kernel), see the README's table.
+//!
 //! ## Dependencies, and why
+//! - `matrixmultiply`: the GEMM behind matmul, with arbitrary strides, so a
+//!   transposed view is multiplied without a copy. Chosen over `gemm` 0.19
+//!   by measurement (`bench/gemm_choice`, one thread, same matrices, same
+//!   run): 151 vs 104 GFLOP/s at 256, 46 vs 40 at 512, 4.7 vs 2.9 at 1024
+//!   on the shared machine, and it builds 1 crate instead of 7. Its entry
+//!   point takes raw pointers, so `src/gemm.rs` is the crate's one `unsafe`
+//!   block, with every index checked before the call.
+//! - `libm`: `erf` for the exact GELU (PyTorch's default form).
 //! - `thiserror`: the typed [`AutogradError`].
-//! - `matrixmultiply`: the GEMM behind tensor matmul.
 
 // One audited call into the GEMM crate (src/gemm.rs) is the only unsafe code.
 #![deny(unsafe_code)]
