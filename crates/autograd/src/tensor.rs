@@ -651,16 +651,16 @@ impl Tensor {
         let mut data = moved.to_vec();
         if len > 0 {
             for row in data.chunks_mut(len) {
-                let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let m = lanes(row, f32::NEG_INFINITY, f32::max);
                 let m = if m.is_finite() { m } else { 0.0 };
                 if log {
-                    let s: f32 = row.iter().map(|&v| fastmath::exp(v - m)).sum();
+                    let s: f32 = row.iter().map(|&v| fastmath::exp(v - m)).sum(); // log: one pass
                     let ls = s.ln();
                     row.iter_mut().for_each(|v| *v = *v - m - ls);
                 } else {
                     row.iter_mut().for_each(|v| *v = fastmath::exp(*v - m));
-                    let s: f32 = row.iter().sum();
-                    row.iter_mut().for_each(|v| *v /= s);
+                    let inv = 1.0 / lanes(row, 0.0, |a, b| a + b);
+                    row.iter_mut().for_each(|v| *v *= inv);
                 }
             }
         }
@@ -819,6 +819,21 @@ fn kept_shape(shape: &[usize], dims: &[usize]) -> Vec<usize> {
         kept[d] = 1;
     }
     kept
+}
+
+/// Fold `xs` with `f` in 8 independent lanes, then fold the lanes: the
+/// compiler keeps the lanes in one vector register, so a row's max or sum is
+/// not one long chain of dependent operations.
+fn lanes(xs: &[f32], init: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
+    let mut acc = [init; 8];
+    let mut chunks = xs.chunks_exact(8);
+    for c in &mut chunks {
+        for k in 0..8 {
+            acc[k] = f(acc[k], c[k]);
+        }
+    }
+    let tail = chunks.remainder().iter().fold(init, |a, &v| f(a, v));
+    acc.into_iter().fold(tail, f)
 }
 
 /// `a` itself when contiguous, else a contiguous copy.
