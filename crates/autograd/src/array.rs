@@ -341,6 +341,54 @@ impl Array {
         Ok(self.with_layout(shape.to_vec(), strides, self.offset))
     }
 
+    /// The diagonal of dimensions `d0` and `d1` (a view): both are removed
+    /// and a last dimension of size `min` is appended, with stride
+    /// `strides[d0] + strides[d1]` (PyTorch's `diagonal(0, d0, d1)`).
+    pub fn diagonal(&self, d0: usize, d1: usize) -> Result<Array> {
+        if d0 == d1 || d0 >= self.ndim() || d1 >= self.ndim() {
+            return Err(invalid(
+                "diagonal",
+                format!(
+                    "dimensions {d0} and {d1} must be two different dimensions of shape {:?}",
+                    self.shape
+                ),
+            ));
+        }
+        let n = self.shape[d0].min(self.shape[d1]);
+        let keep = |i: &usize| *i != d0 && *i != d1;
+        let mut shape: Vec<usize> = (0..self.ndim())
+            .filter(keep)
+            .map(|i| self.shape[i])
+            .collect();
+        let mut strides: Vec<usize> = (0..self.ndim())
+            .filter(keep)
+            .map(|i| self.strides[i])
+            .collect();
+        shape.push(n);
+        strides.push(self.strides[d0] + self.strides[d1]);
+        Ok(self.with_layout(shape, strides, self.offset))
+    }
+
+    /// A contiguous array of `shape`, zero except where the view `place`
+    /// (a function from a contiguous zero array to a view of it) puts the
+    /// values of `self`: the gradient of taking that view.
+    pub fn scatter_into_view(
+        &self,
+        shape: &[usize],
+        place: impl Fn(&Array) -> Result<Array>,
+    ) -> Result<Array> {
+        let zeros = Array::full(shape, 0.0);
+        let view = place(&zeros)?;
+        let mut data = vec![0f32; zeros.numel()];
+        let values = self.to_vec();
+        let mut i = 0;
+        for_each_offset(&view.shape, &view.strides, view.offset, |o| {
+            data[o] += values[i];
+            i += 1;
+        });
+        Array::from_vec(data, shape)
+    }
+
     /// Insert a dimension of size 1 at `dim` (a view).
     pub fn unsqueeze(&self, dim: usize) -> Result<Array> {
         if dim > self.ndim() {

@@ -14,6 +14,9 @@
 //! - [`tensor`]: reverse-mode autograd over a dynamic graph of arrays:
 //!   elementwise ops, matmul, reductions, softmax, cross-entropy, embedding;
 //!   `no_grad`, `detach`, accumulation, the graph freed by `backward`.
+//! - [`einsum`]: Einstein summation over one or two tensors (matmul,
+//!   batched attention forms, traces, transposes, outer products), with
+//!   gradients.
 //! - [`gradcheck`]: a finite-difference checker for any function of tensors.
 //!
 //! ```
@@ -79,6 +82,7 @@
 #![deny(unsafe_code)]
 
 pub mod array;
+pub mod einsum;
 pub mod error;
 pub mod expr;
 pub mod fastmath;

@@ -791,6 +791,18 @@ impl Tensor {
         }))
     }
 
+    /// The diagonal of dimensions `d0` and `d1`, appended as the last
+    /// dimension (a view; PyTorch's `diagonal(0, d0, d1)`).
+    pub fn diagonal(&self, d0: usize, d1: usize) -> Result<Tensor> {
+        let out = self.0.data.diagonal(d0, d1)?;
+        let shape = self.shape().to_vec();
+        Ok(from_op(out, "diagonal", vec![self.clone()], move |g| {
+            Ok(vec![Some(
+                g.scatter_into_view(&shape, |z| z.diagonal(d0, d1))?,
+            )])
+        }))
+    }
+
     /// Swap two dimensions (a view).
     pub fn transpose(&self, d0: isize, d1: isize) -> Result<Tensor> {
         let out = self.0.data.transpose(d0, d1)?;

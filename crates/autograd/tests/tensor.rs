@@ -261,3 +261,54 @@ fn softmax_is_stable_for_huge_logits() {
     let lp = x.log_softmax(0).unwrap().to_vec();
     assert!(lp[2] < -1999.0 && lp[2].is_finite());
 }
+
+#[test]
+fn einsum_errors_name_the_problem() {
+    use towel_autograd::einsum::einsum;
+    let a = Tensor::new(arange(&[2, 3]));
+    let b = Tensor::new(arange(&[4, 5]));
+    let e = einsum("ik,kj->ij", &[&a, &b]).unwrap_err().to_string();
+    assert!(
+        e.contains("[2, 3]") && e.contains("[4, 5]") && e.contains("`k`"),
+        "{e}"
+    );
+    for (spec, want) in [
+        ("ij->", "for 2 operand(s)"),
+        ("ijk->", "3 letters"),
+        ("ij->ii", "twice"),
+        ("ij->z", "in no operand"),
+        ("...ij->ij", "ellipsis"),
+    ] {
+        let ops: Vec<&Tensor> = if spec == "ij->" {
+            vec![&a, &b]
+        } else {
+            vec![&a]
+        };
+        let e = einsum(spec, &ops).unwrap_err().to_string();
+        assert!(e.contains(want), "{spec}: {e}");
+    }
+}
+
+#[test]
+fn einsum_equals_its_matmul_form_and_passes_gradcheck() {
+    use towel_autograd::einsum::einsum;
+    let q = rand_array(&[2, 2, 3, 4], 11);
+    let k = rand_array(&[2, 2, 5, 4], 12);
+    let qt = Tensor::new(q.clone());
+    let kt = Tensor::new(k.clone());
+    let scores = einsum("bhid,bhjd->bhij", &[&qt, &kt]).unwrap();
+    let via_matmul = qt.matmul(&kt.transpose(-1, -2).unwrap()).unwrap();
+    assert_eq!(scores.shape(), &[2, 2, 3, 5]);
+    for (x, y) in scores.to_vec().iter().zip(via_matmul.to_vec()) {
+        assert!((x - y).abs() < 1e-5);
+    }
+    let r = gradcheck(
+        |t: &[Tensor]| einsum("bhid,bhjd->bhij", &[&t[0], &t[1]]),
+        &[q, k],
+    )
+    .unwrap();
+    assert!(r.max_error < 5e-3, "{r:?}");
+    let m = rand_array(&[3, 3], 13);
+    let r = gradcheck(|t: &[Tensor]| einsum("ii->", &[&t[0]]), &[m]).unwrap();
+    assert!(r.max_error < 5e-3, "{r:?}");
+}

@@ -92,6 +92,10 @@ fn apply(op: &str, args: &Value, x: &[Tensor]) -> Tensor {
             )
             .unwrap(),
         "permute" => x[0].permute(&usizes(&args["dims"])).unwrap(),
+        "einsum" => {
+            let refs: Vec<&Tensor> = x.iter().collect();
+            towel_autograd::einsum::einsum(args["spec"].as_str().unwrap(), &refs).unwrap()
+        }
         other => panic!("no op {other}"),
     }
 }
@@ -147,5 +151,5 @@ fn every_op_equals_pytorch() {
             assert_close(&format!("{what} grad {k}"), &g.to_vec(), &floats(want));
         }
     }
-    assert_eq!(ops.len(), 24, "{ops:?}");
+    assert_eq!(ops.len(), 25, "{ops:?}");
 }
