@@ -12,7 +12,8 @@
 //! - [`array`]: f32 n-dimensional arrays (shape, strides, offset into
 //!   shared storage), views and copies, NumPy broadcasting.
 //! - [`tensor`]: reverse-mode autograd over a dynamic graph of arrays:
-//!   elementwise ops, matmul, reductions, softmax, cross-entropy, embedding;
+//!   elementwise ops, matmul, reductions, softmax, cross-entropy, embedding,
+//!   index_select, gather, cat, stack, masked_fill, dropout;
 //!   `no_grad`, `detach`, accumulation, the graph freed by `backward`.
 //! - [`einsum`]: Einstein summation over one or two tensors (matmul,
 //!   batched attention forms, traces, transposes, outer products), with
@@ -52,7 +53,7 @@
 //! - Tensors: every op's output and input gradients equal PyTorch 2.15's
 //!   at relative tolerance 1e-5, on random shapes with broadcast operands,
 //!   transposed (non-contiguous) views and an explicit upstream gradient
-//!   (`tests/torch_ops.rs`, 87 cases from `tests/fixtures/gen_torch.py`);
+//!   (`tests/torch_ops.rs`, 109 cases from `tests/fixtures/gen_torch.py`);
 //!   views and broadcasting are property-tested against naive index
 //!   arithmetic, and compositions are checked by finite differences
 //!   (`tests/tensor.rs`).

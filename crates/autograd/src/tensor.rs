@@ -43,7 +43,11 @@
 //! | `max` over a dim | g at the first maximum, 0 elsewhere | |
 //! | `softmax` | out·(g − Σ g·out) | |
 //! | `log_softmax` | g − softmax·Σ g | |
-//! | `embedding` | rows of g added into the looked-up rows | |
+//! | `embedding`, `index_select`, `gather` | g added into the rows/elements read | |
+//! | `cat`, `stack` | the slice of g each input filled | |
+//! | `masked_fill` | g where the mask is 0, else 0 | |
+//! | `dropout` | g·mask/(1 − p), the forward's mask | |
+//! | `diagonal` | g on the diagonal, 0 elsewhere | |
 //! | views (`reshape`, `transpose`, `permute`) | g through the inverse view | |
 
 use std::cell::{Cell, RefCell};
@@ -778,6 +782,229 @@ impl Tensor {
                 Ok(vec![Some(Array::from_vec(gw, &[v, d])?)])
             },
         ))
+    }
+
+    // ---- joining, indexing, masking ----
+
+    /// Concatenate along `dim`; all other sizes must agree (PyTorch's `cat`).
+    pub fn cat(tensors: &[&Tensor], dim: isize) -> Result<Tensor> {
+        let first = tensors
+            .first()
+            .ok_or_else(|| invalid("cat", "needs at least one tensor"))?;
+        let nd = first.shape().len();
+        let d = dim_index("cat", dim, nd)?;
+        for t in &tensors[1..] {
+            let fits = t.shape().len() == nd
+                && (0..nd).all(|i| i == d || t.shape()[i] == first.shape()[i]);
+            if !fits {
+                return Err(AutogradError::Shape {
+                    op: "cat",
+                    lhs: first.shape().to_vec(),
+                    rhs: t.shape().to_vec(),
+                    detail: format!("differ outside dimension {d}, the one being joined"),
+                });
+            }
+        }
+        let outer: usize = first.shape()[..d].iter().product();
+        let inner: usize = first.shape()[d + 1..].iter().product();
+        let lens: Vec<usize> = tensors.iter().map(|t| t.shape()[d]).collect();
+        let parts: Vec<Vec<f32>> = tensors.iter().map(|t| t.to_vec()).collect();
+        let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        for o in 0..outer {
+            for (p, &len) in parts.iter().zip(&lens) {
+                out.extend_from_slice(&p[o * len * inner..(o + 1) * len * inner]);
+            }
+        }
+        let mut shape = first.shape().to_vec();
+        shape[d] = lens.iter().sum();
+        let inputs: Vec<Tensor> = tensors.iter().map(|t| (*t).clone()).collect();
+        Ok(from_op(
+            Array::from_vec(out, &shape)?,
+            "cat",
+            inputs,
+            move |g| {
+                let mut start = 0;
+                let mut grads = Vec::with_capacity(lens.len());
+                for &len in &lens {
+                    grads.push(Some(g.narrow(d as isize, start, len)?.contiguous()));
+                    start += len;
+                }
+                Ok(grads)
+            },
+        ))
+    }
+
+    /// Stack equal-shaped tensors along a new dimension `dim` (PyTorch's `stack`).
+    pub fn stack(tensors: &[&Tensor], dim: usize) -> Result<Tensor> {
+        let first = tensors
+            .first()
+            .ok_or_else(|| invalid("stack", "needs at least one tensor"))?;
+        if dim > first.shape().len() {
+            return Err(invalid(
+                "stack",
+                format!(
+                    "dimension {dim} is out of range for shape {:?}",
+                    first.shape()
+                ),
+            ));
+        }
+        let mut expanded = Vec::with_capacity(tensors.len());
+        for t in tensors {
+            if t.shape() != first.shape() {
+                return Err(AutogradError::Shape {
+                    op: "stack",
+                    lhs: first.shape().to_vec(),
+                    rhs: t.shape().to_vec(),
+                    detail: "differ; stack needs equal shapes".into(),
+                });
+            }
+            let mut shape = t.shape().to_vec();
+            shape.insert(dim, 1);
+            expanded.push(t.reshape(&shape)?);
+        }
+        let refs: Vec<&Tensor> = expanded.iter().collect();
+        Tensor::cat(&refs, dim as isize)
+    }
+
+    /// The entries `ids` of dimension `dim` (PyTorch's `index_select`).
+    pub fn index_select(&self, dim: isize, ids: &[usize]) -> Result<Tensor> {
+        let shape = self.shape().to_vec();
+        let d = dim_index("index_select", dim, shape.len())?;
+        let n = shape[d];
+        if let Some(&bad) = ids.iter().find(|&&i| i >= n) {
+            return Err(invalid(
+                "index_select",
+                format!("index {bad} is out of range for dimension {d} of size {n}"),
+            ));
+        }
+        let outer: usize = shape[..d].iter().product();
+        let inner: usize = shape[d + 1..].iter().product();
+        let x = self.to_vec();
+        let mut out = Vec::with_capacity(outer * ids.len() * inner);
+        for o in 0..outer {
+            for &i in ids {
+                let at = (o * n + i) * inner;
+                out.extend_from_slice(&x[at..at + inner]);
+            }
+        }
+        let mut out_shape = shape.clone();
+        out_shape[d] = ids.len();
+        let ids = ids.to_vec();
+        Ok(from_op(
+            Array::from_vec(out, &out_shape)?,
+            "index_select",
+            vec![self.clone()],
+            move |g| {
+                let g = g.to_vec();
+                let mut gx = vec![0f32; outer * n * inner];
+                for o in 0..outer {
+                    for (k, &i) in ids.iter().enumerate() {
+                        let src = (o * ids.len() + k) * inner;
+                        let dst = (o * n + i) * inner;
+                        for j in 0..inner {
+                            gx[dst + j] += g[src + j];
+                        }
+                    }
+                }
+                Ok(vec![Some(Array::from_vec(gx, &shape)?)])
+            },
+        ))
+    }
+
+    /// `out[..., k, ...] = self[..., index[..., k, ...], ...]` along `dim`
+    /// (PyTorch's `gather`): `index` has the rank of `self` and, outside
+    /// `dim`, sizes no larger than its.
+    pub fn gather(&self, dim: isize, index: &[usize], index_shape: &[usize]) -> Result<Tensor> {
+        let shape = self.shape().to_vec();
+        let d = dim_index("gather", dim, shape.len())?;
+        let fits = index_shape.len() == shape.len()
+            && index_shape.iter().product::<usize>() == index.len()
+            && (0..shape.len()).all(|i| i == d || index_shape[i] <= shape[i]);
+        if !fits {
+            return Err(AutogradError::Shape {
+                op: "gather",
+                lhs: shape,
+                rhs: index_shape.to_vec(),
+                detail: format!("do not fit: the index needs the same rank and no larger sizes outside dimension {d} (and {} values)", index.len()),
+            });
+        }
+        if let Some(&bad) = index.iter().find(|&&i| i >= shape[d]) {
+            return Err(invalid(
+                "gather",
+                format!(
+                    "index {bad} is out of range for dimension {d} of size {}",
+                    shape[d]
+                ),
+            ));
+        }
+        let strides = crate::array::contiguous_strides(&shape);
+        let idx_strides = crate::array::contiguous_strides(index_shape);
+        let src: Vec<usize> = (0..index.len())
+            .map(|flat| {
+                let mut off = 0;
+                for k in 0..shape.len() {
+                    let coord = flat / idx_strides[k] % index_shape[k];
+                    off += if k == d { index[flat] } else { coord } * strides[k];
+                }
+                off
+            })
+            .collect();
+        let x = self.to_vec();
+        let out: Vec<f32> = src.iter().map(|&o| x[o]).collect();
+        let n = x.len();
+        Ok(from_op(
+            Array::from_vec(out, index_shape)?,
+            "gather",
+            vec![self.clone()],
+            move |g| {
+                let mut gx = vec![0f32; n];
+                for (&o, gv) in src.iter().zip(g.to_vec()) {
+                    gx[o] += gv;
+                }
+                Ok(vec![Some(Array::from_vec(gx, &shape)?)])
+            },
+        ))
+    }
+
+    /// `value` where `mask` is non-zero, `self` elsewhere; `mask`
+    /// broadcasts to `self`'s shape (PyTorch's `masked_fill`).
+    pub fn masked_fill(&self, mask: &Array, value: f32) -> Result<Tensor> {
+        let m = mask
+            .expand(self.shape())
+            .map_err(|_| AutogradError::Shape {
+                op: "masked_fill",
+                lhs: self.shape().to_vec(),
+                rhs: mask.shape().to_vec(),
+                detail: "do not fit: the mask must broadcast to the tensor's shape".into(),
+            })?;
+        let out =
+            self.0
+                .data
+                .zip_map(&m, "masked_fill", |x, m| if m != 0.0 { value } else { x })?;
+        Ok(from_op(out, "masked_fill", vec![self.clone()], move |g| {
+            Ok(vec![Some(g.zip_map(&m, "masked_fill", |g, m| {
+                if m != 0.0 {
+                    0.0
+                } else {
+                    g
+                }
+            })?)])
+        }))
+    }
+
+    /// Inverted dropout: each element is zeroed with probability `p` and
+    /// the rest scaled by `1 / (1 - p)`, with a mask drawn from `rng` (so a
+    /// seed gives the same mask on every run). The identity when `p` is 0.
+    pub fn dropout(&self, p: f64, rng: &mut crate::rng::Rng) -> Result<Tensor> {
+        if !(0.0..1.0).contains(&p) {
+            return Err(invalid("dropout", format!("p = {p} must be in [0, 1)")));
+        }
+        let scale = (1.0 / (1.0 - p)) as f32;
+        let keep: Vec<f32> = (0..self.0.data.numel())
+            .map(|_| if rng.next_f64() >= p { scale } else { 0.0 })
+            .collect();
+        let mask = Tensor::new(Array::from_vec(keep, self.shape())?);
+        self.mul(&mask)
     }
 
     // ---- views ----

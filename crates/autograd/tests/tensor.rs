@@ -312,3 +312,37 @@ fn einsum_equals_its_matmul_form_and_passes_gradcheck() {
     let r = gradcheck(|t: &[Tensor]| einsum("ii->", &[&t[0]]), &[m]).unwrap();
     assert!(r.max_error < 5e-3, "{r:?}");
 }
+
+#[test]
+fn dropout_is_seeded_scaled_and_masks_the_gradient() {
+    use towel_autograd::rng::Rng;
+    let x = Tensor::new(Array::full(&[100, 100], 1.0)).requires_grad();
+    let a = x.dropout(0.25, &mut Rng::new(3)).unwrap();
+    let b = x.dropout(0.25, &mut Rng::new(3)).unwrap();
+    assert_eq!(a.to_vec(), b.to_vec(), "same seed, same mask");
+    let v = a.to_vec();
+    let kept = v.iter().filter(|&&y| y != 0.0).count();
+    assert!(
+        (7000..8000).contains(&kept),
+        "{kept} of 10000 kept at p = 0.25"
+    );
+    assert!(v.iter().all(|&y| y == 0.0 || (y - 4.0 / 3.0).abs() < 1e-6));
+    a.sum().backward().unwrap();
+    assert_eq!(
+        x.grad().unwrap().to_vec(),
+        v,
+        "gradient is the mask times the scale"
+    );
+    assert!(x.dropout(1.0, &mut Rng::new(0)).is_err());
+}
+
+#[test]
+fn cat_and_stack_errors_name_both_shapes() {
+    let a = Tensor::new(arange(&[2, 3]));
+    let b = Tensor::new(arange(&[2, 4]));
+    let e = Tensor::cat(&[&a, &b], 0).unwrap_err().to_string();
+    assert!(e.contains("[2, 3]") && e.contains("[2, 4]"), "{e}");
+    assert_eq!(Tensor::cat(&[&a, &b], 1).unwrap().shape(), &[2, 7]);
+    let e = Tensor::stack(&[&a, &b], 0).unwrap_err().to_string();
+    assert!(e.contains("[2, 3]") && e.contains("[2, 4]"), "{e}");
+}

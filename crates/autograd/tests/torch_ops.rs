@@ -92,6 +92,34 @@ fn apply(op: &str, args: &Value, x: &[Tensor]) -> Tensor {
             )
             .unwrap(),
         "permute" => x[0].permute(&usizes(&args["dims"])).unwrap(),
+        "cat" | "stack" => {
+            let refs: Vec<&Tensor> = x.iter().collect();
+            let dim = args["dim"].as_i64().unwrap();
+            if op == "cat" {
+                Tensor::cat(&refs, dim as isize).unwrap()
+            } else {
+                Tensor::stack(&refs, dim as usize).unwrap()
+            }
+        }
+        "index_select" => x[0]
+            .index_select(
+                args["dim"].as_i64().unwrap() as isize,
+                &usizes(&args["ids"]),
+            )
+            .unwrap(),
+        "gather" => x[0]
+            .gather(
+                args["dim"].as_i64().unwrap() as isize,
+                &usizes(&args["index"]),
+                &usizes(&args["index_shape"]),
+            )
+            .unwrap(),
+        "masked_fill" => {
+            let mask =
+                Array::from_vec(floats(&args["mask"]), &usizes(&args["mask_shape"])).unwrap();
+            x[0].masked_fill(&mask, args["value"].as_f64().unwrap() as f32)
+                .unwrap()
+        }
         "einsum" => {
             let refs: Vec<&Tensor> = x.iter().collect();
             towel_autograd::einsum::einsum(args["spec"].as_str().unwrap(), &refs).unwrap()
@@ -151,5 +179,5 @@ fn every_op_equals_pytorch() {
             assert_close(&format!("{what} grad {k}"), &g.to_vec(), &floats(want));
         }
     }
-    assert_eq!(ops.len(), 25, "{ops:?}");
+    assert_eq!(ops.len(), 30, "{ops:?}");
 }
