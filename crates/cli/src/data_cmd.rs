@@ -180,6 +180,9 @@ fn print_rows(rows: &[Row], only_found: bool) {
             Status::Mismatch { path, .. } => {
                 format!("SHA256 MISMATCH at {} (not used)", path.display())
             }
+            Status::Unreadable { path, reason } => {
+                format!("CANNOT BE READ at {}: {reason}", path.display())
+            }
             Status::Missing if only_found => continue,
             Status::Missing if r.url.is_some() => format!("missing (towel data fetch {})", r.name),
             Status::Missing => "missing".into(),
