@@ -12,6 +12,10 @@
 //! stderr, hidden with `--json` or when stderr is not a terminal), `plotters`
 //! with the `dejavu` font (PNG plots with no system font lookup, so the tour
 //! draws the same on any machine).
+//!
+//! Standard output only through `output::outln!` and friends, which return
+//! errors: a closed pipe is a quiet end, a full disk a one-line error.
+#![deny(clippy::print_stdout)]
 
 mod cmd;
 mod display;
@@ -69,6 +73,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Ctrl-C, SIGTERM, SIGHUP: remove the temp files of writes in progress,
+    // exit with 130, 143, 129.
+    if let Err(e) = towel_data::write::remove_temps_on_signal() {
+        eprintln!("warning: cannot watch for Ctrl-C ({e}); an interrupted write may leave a temp file, which the next write to its folder removes");
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return output::report_usage_error(err),
@@ -88,6 +97,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             output::report_error(&err);
             ExitCode::FAILURE

@@ -20,7 +20,7 @@ use towel_retrieval::tfidf::{DfLimit, Norm, TfidfParams};
 use towel_retrieval::{Method, Retriever};
 
 use crate::display::human_bytes;
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 /// Which scoring model an index uses.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -257,7 +257,7 @@ pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
             "bytes": bytes,
         }))?;
     } else {
-        println!(
+        outln!(
             "indexed {} documents, {} terms, with {} (stopwords {}, stemmer {}) in {:.2} s",
             r.n_docs(),
             r.vocab().len(),
@@ -265,8 +265,8 @@ pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
             r.analyzer().config().stopwords,
             r.analyzer().config().stemmer,
             index_s
-        );
-        println!("wrote {} ({})", args.out.display(), human_bytes(bytes));
+        )?;
+        outln!("wrote {} ({})", args.out.display(), human_bytes(bytes))?;
     }
     Ok(())
 }

@@ -14,7 +14,6 @@
 //! `--corpus` decodes what it encoded; `--save-vocab FILE` keeps a learned
 //! vocabulary and `--vocab FILE` uses it again.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -25,7 +24,7 @@ use towel_tokenizer::{
 };
 
 use crate::input::{input_name, read_input};
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 #[derive(clap::Args, Debug)]
 pub struct TokenizeArgs {
@@ -196,9 +195,7 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
         if out.json {
             out.print_json(&json!({ "tokenizer": tok.name(), "tokens": ids.len(), "text": text }))?;
         } else {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
+            crate::output::write_stdout(text.as_bytes())?;
         }
         return Ok(());
     }
@@ -214,7 +211,7 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
                 "tokens": ids.len(),
             }))?;
         } else {
-            println!("{}", ids.len());
+            outln!("{}", ids.len())?;
         }
         return Ok(());
     }
@@ -236,9 +233,9 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
             key: value,
         }))?;
     } else {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, &value)?;
-        writeln!(stdout)?;
+        let mut line = serde_json::to_vec(&value)?;
+        line.push(b'\n');
+        crate::output::write_stdout(&line)?;
     }
     Ok(())
 }

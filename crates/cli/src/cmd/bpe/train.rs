@@ -14,7 +14,7 @@ use towel_tokenizer::train::{export, BpeTrainer, Progress};
 
 use crate::display::human_bytes;
 use crate::input::parse_pattern;
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
@@ -182,7 +182,7 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
     if out.json {
         return out.print_json(&summary);
     }
-    println!(
+    outln!(
         "trained {} tokens ({} merges{}) on {} in {:.2} s (counting {:.2} s, merging {:.2} s)",
         summary.vocab_size,
         summary.merges,
@@ -195,8 +195,8 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         seconds,
         s.count_seconds,
         s.merge_seconds
-    );
-    println!(
+    )?;
+    outln!(
         "{} pieces, {} distinct; {:.3} bytes per token on the corpus{}",
         summary.pieces,
         summary.distinct_pieces,
@@ -206,9 +206,9 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         } else {
             ""
         }
-    );
+    )?;
     if bpe.vocab_size() < args.vocab_size as usize {
-        println!(
+        outln!(
             "note: stopped at {} of {} tokens: no pair left{}",
             bpe.vocab_size(),
             args.vocab_size,
@@ -217,8 +217,8 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
             } else {
                 String::new()
             }
-        );
+        )?;
     }
-    println!("wrote {} ({})", summary.out, summary.format);
+    outln!("wrote {} ({})", summary.out, summary.format)?;
     Ok(())
 }

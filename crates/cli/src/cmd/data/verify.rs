@@ -4,7 +4,7 @@ use anyhow::bail;
 use towel_data::{DataDirs, Status};
 
 use super::{listing, print_rows, print_where, Row};
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 /// Run `towel data verify`; fails if any copy is damaged.
 pub fn run(dirs: &DataDirs, out: &Output) -> anyhow::Result<()> {
@@ -26,9 +26,9 @@ pub fn run(dirs: &DataDirs, out: &Output) -> anyhow::Result<()> {
             "missing": l.files.iter().filter(|r| matches!(r.status, Status::Missing)).count(),
         }))?;
     } else {
-        print_where(dirs);
-        print_rows(&l.files, true);
-        println!("\n{ok} verified, {} damaged.", bad.len());
+        print_where(dirs)?;
+        print_rows(&l.files, true)?;
+        outln!("\n{ok} verified, {} damaged.", bad.len())?;
     }
     if !bad.is_empty() {
         let names: Vec<_> = bad.iter().map(|r| r.name).collect();

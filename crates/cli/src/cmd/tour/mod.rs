@@ -22,7 +22,7 @@ use serde::Serialize;
 use towel_data::registry;
 use towel_data::DataDirs;
 
-use crate::output::Output;
+use crate::output::{outln, Output};
 use crate::plot::LineChart;
 
 #[derive(clap::Args, Debug)]
@@ -187,7 +187,7 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
     let all = chapters();
     if args.list {
         for c in &all {
-            println!("{:<12} {}", c.id(), c.title());
+            outln!("{:<12} {}", c.id(), c.title())?;
         }
         return Ok(());
     }
@@ -212,7 +212,7 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
     let mut pages = Vec::new();
     for (i, chapter) in selected.iter().enumerate() {
         if !out.json {
-            println!("\n== {}. {} ==", i + 1, chapter.title());
+            outln!("\n== {}. {} ==", i + 1, chapter.title())?;
         }
         let mut page = Page {
             id: chapter.id().into(),
@@ -229,10 +229,10 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
         page.seconds = start.elapsed().as_secs_f64();
         if !out.json {
             for line in &page.summary {
-                println!("  {line}");
+                outln!("  {line}")?;
             }
             if let Some(e) = &page.error {
-                println!("  FAILED: {e}");
+                outln!("  FAILED: {e}")?;
             }
         }
         pages.push(page);
@@ -252,7 +252,7 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
     if out.json {
         out.print_json(&report)?;
     } else {
-        println!("\nReport written to {}", readme.display());
+        outln!("\nReport written to {}", readme.display())?;
     }
     let failed: Vec<_> = pages
         .iter()

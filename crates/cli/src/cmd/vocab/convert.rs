@@ -16,7 +16,7 @@ use towel_tokenizer::vocab::{Gpt2Vocab, Ranks};
 use towel_tokenizer::{Encoding, TokenizerFile};
 
 use crate::input::{parse_pattern, EncodingChoice};
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 /// `towel vocab convert`: exactly one source, at least one target.
 #[derive(Args, Debug)]
@@ -119,7 +119,7 @@ fn report_written(paths: &[PathBuf], n: usize, out: &Output) -> Result<()> {
         out.print_json(&serde_json::json!({"tokens": n, "written": paths}))
     } else {
         for p in paths {
-            println!("wrote {} ({n} tokens)", Path::new(p).display());
+            outln!("wrote {} ({n} tokens)", Path::new(p).display())?;
         }
         Ok(())
     }
