@@ -19,6 +19,7 @@
 
 mod cmd;
 mod display;
+mod files;
 mod input;
 mod output;
 mod plot;
@@ -70,6 +71,22 @@ enum Command {
     /// Train byte-level BPE tokenizers (faster than HF tokenizers' trainer) and inspect them.
     #[command(subcommand)]
     Bpe(bpe::BpeCommand),
+    /// Every leaf command, one a line (`data fetch`), for the tests that must
+    /// cover each command.
+    #[command(name = "__commands", hide = true)]
+    ListCommands,
+}
+
+/// The paths of the visible leaf commands under `cmd`, such as `data fetch`.
+fn leaf_commands(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let path = format!("{prefix}{}", sub.get_name());
+        if sub.has_subcommands() {
+            leaf_commands(sub, &format!("{path} "), out);
+        } else {
+            out.push(path);
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -94,6 +111,11 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args, &out),
         Command::Tokenize(args) => tokenize::run(&args, &out),
         Command::Bpe(cmd) => bpe::run(cmd, &out),
+        Command::ListCommands => {
+            let mut names = Vec::new();
+            leaf_commands(&<Cli as clap::CommandFactory>::command(), "", &mut names);
+            output::write_stdout(format!("{}\n", names.join("\n")).as_bytes())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

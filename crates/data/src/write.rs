@@ -16,7 +16,7 @@
 //!   A read-only file or folder is not written to, even by root.
 //! - **Symlinks:** an output that is a symlink is followed: the file it points
 //!   to is replaced and the link stays.
-//! - **Temp files:** named `.NAME.towel-tmp.PID.RAND` so that they are
+//! - **Temp files:** named `.NAME.towel-tmp.PID.RAND[.EXT]` so that they are
 //!   recognisable ([`is_temp_name`]). While one exists its path is registered;
 //!   [`remove_temps_on_signal`] (installed by the `towel` binary) removes them
 //!   on SIGINT, SIGTERM and SIGHUP and exits with 128 + the signal number
@@ -236,6 +236,24 @@ pub fn write_atomic_with(
     commit(vec![staged])
 }
 
+/// Like [`write_atomic`], for a writer that needs a path rather than a
+/// `Write` (an image encoder): `write(tmp)` writes the file at `tmp`, a temp
+/// path beside `path`, which is then fsynced and renamed over `path`.
+pub fn write_atomic_via(
+    path: &Path,
+    write: impl FnOnce(&Path) -> io::Result<()>,
+) -> Result<(), DataError> {
+    check_replaceable(&resolve(path))?;
+    let mut staged = Staged::create(path)?;
+    drop(staged.file.take());
+    let err = |e| DataError::io(path, e);
+    write(&staged.tmp).map_err(err)?;
+    File::open(&staged.tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(err)?;
+    commit(vec![staged])
+}
+
 /// Write several files all or nothing: every temp file is written first, and
 /// they are renamed over their targets only when all are complete. Two paths
 /// that are one file are an error.
@@ -247,14 +265,17 @@ pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> Result<(), DataError> {
     plan.write(&contents)
 }
 
-/// Whether `name` is a towel temp file name (`.NAME.towel-tmp.PID.RAND`);
+/// Whether `name` is a towel temp file name (`.NAME.towel-tmp.PID.RAND`,
+/// plus `.EXT` when NAME has an extension, which image encoders go by);
 /// returns the PID.
 pub fn is_temp_name(name: &str) -> Option<u32> {
     let rest = name.strip_prefix('.')?;
     let at = rest.rfind(TEMP_MARK)?;
+    // PID, RAND, and the destination's extension if it has one.
     let mut tail = rest[at + TEMP_MARK.len()..].split('.');
     let pid = tail.next()?.parse().ok()?;
     let rand = tail.next()?;
+    let _extension = tail.next();
     (tail.next().is_none() && !rand.is_empty() && rand.bytes().all(|b| b.is_ascii_hexdigit()))
         .then_some(pid)
 }
@@ -410,11 +431,15 @@ impl Staged {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let name: String = name.chars().take(120).collect();
+        let extension = match dest.extension().and_then(|e| e.to_str()) {
+            Some(e) if !e.is_empty() && e.len() <= 16 && !e.contains(TEMP_MARK) => format!(".{e}"),
+            _ => String::new(),
+        };
         let old_mode = fs::metadata(&dest).ok().map(|m| m.permissions());
         let mut live = live_temps();
         let (tmp, file) = loop {
             let tmp = dir.join(format!(
-                ".{name}{TEMP_MARK}{}.{:016x}",
+                ".{name}{TEMP_MARK}{}.{:016x}{extension}",
                 std::process::id(),
                 random()
             ));
@@ -544,6 +569,8 @@ mod tests {
         assert_eq!(is_temp_name("x.idx.towel-tmp.123.00ff"), None);
         assert_eq!(is_temp_name(".x.towel-tmp.123"), None);
         assert_eq!(is_temp_name(".x.towel-tmp.123.zz"), None);
+        assert_eq!(is_temp_name(".x.png.towel-tmp.9.0a.png"), Some(9));
+        assert_eq!(is_temp_name(".x.png.towel-tmp.9.0a.png.b"), None);
         assert_eq!(is_temp_name(".x.towel-tmp.abc.00"), None);
     }
 

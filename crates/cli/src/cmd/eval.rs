@@ -14,10 +14,12 @@ use std::time::Instant;
 use anyhow::bail;
 use clap::Args;
 use serde_json::json;
+use towel_data::WritePlan;
 use towel_retrieval::corpus::read_queries;
 use towel_retrieval::eval::{beir_paths, evaluate_with_corpus, read_qrels, write_trec_run, Run};
 use towel_retrieval::Retriever;
 
+use crate::files::{ForceArg, RUN};
 use crate::output::{outln, Output};
 
 #[derive(Args, Debug)]
@@ -36,6 +38,8 @@ pub struct EvalArgs {
     /// Also write the run (TREC format) to this file.
     #[arg(long)]
     pub run: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Run depth: documents retrieved per query.
     #[arg(short, long, default_value_t = NonZeroUsize::new(100).expect("100 > 0"))]
     pub k: NonZeroUsize,
@@ -51,6 +55,15 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
         (None, Some(q), Some(r)) => (q.clone(), r.clone()),
         _ => unreachable!("clap requires --beir, or --queries with --qrels"),
     };
+    let mut plan = WritePlan::new()
+        .input(&args.index)
+        .inputs([&qpath, &rpath])
+        .inputs(&args.beir)
+        .force(args.force.force);
+    if let Some(path) = &args.run {
+        plan = plan.output(path, RUN);
+    }
+    plan.check()?;
     let r = Retriever::load(&args.index)?;
     let queries = read_queries(&qpath)?;
     let mut qrels = read_qrels(&rpath)?;
@@ -101,6 +114,8 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
         );
     }
     if let Some(path) = &args.run {
+        // The run writer writes atomically through towel_data::write itself.
+        plan.check()?;
         write_trec_run(path, &run, "towel")?;
     }
     let m = &ev.mean;

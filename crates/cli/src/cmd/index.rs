@@ -13,6 +13,7 @@ use std::time::Instant;
 use anyhow::bail;
 use clap::Args;
 use serde_json::json;
+use towel_data::WritePlan;
 use towel_retrieval::analyzer::{AnalyzerConfig, StemmerKind, Stopwords};
 use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
 use towel_retrieval::corpus::{load_corpus, Fields};
@@ -20,6 +21,7 @@ use towel_retrieval::tfidf::{DfLimit, Norm, TfidfParams};
 use towel_retrieval::{Method, Retriever};
 
 use crate::display::human_bytes;
+use crate::files::{ForceArg, INDEX};
 use crate::output::{outln, Output};
 
 /// Which scoring model an index uses.
@@ -102,6 +104,8 @@ pub struct IndexArgs {
     /// Where to write the index file.
     #[arg(long)]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Scoring model.
     #[arg(long, value_enum, default_value = "bm25")]
     pub method: MethodArg,
@@ -224,6 +228,11 @@ fn method_from(args: &IndexArgs) -> anyhow::Result<(Method, AnalyzerConfig)> {
 /// `towel index`.
 pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
     let (method, analyzer) = method_from(args)?;
+    let plan = WritePlan::new()
+        .input(&args.corpus)
+        .output(&args.out, INDEX)
+        .force(args.force.force);
+    plan.check()?;
     let fields = Fields {
         id: args.id_field.clone(),
         text: args.text_field.clone(),
@@ -243,8 +252,9 @@ pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
     })?;
     let index_s = t.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    r.save(&args.out)?;
-    let bytes = std::fs::metadata(&args.out).map(|m| m.len()).unwrap_or(0);
+    let file = towel_retrieval::index::to_bytes(&r);
+    plan.write(&[&file])?;
+    let bytes = file.len() as u64;
     if out.json {
         out.print_json(&json!({
             "index": args.out.display().to_string(),

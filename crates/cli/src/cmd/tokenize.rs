@@ -23,6 +23,9 @@ use towel_tokenizer::{
     Unknown, VocabOptions,
 };
 
+use towel_data::WritePlan;
+
+use crate::files::{ForceArg, FAMILY_VOCAB};
 use crate::input::{input_name, read_input};
 use crate::output::{outln, Output};
 
@@ -40,6 +43,8 @@ pub struct TokenizeArgs {
     /// Save the learned vocabulary as JSON (char, word, regex).
     #[arg(long)]
     pub save_vocab: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Pre-tokenization pattern of the regex family.
     #[arg(long, value_enum, default_value_t = PatternArg::Gpt2)]
     pub pattern: PatternArg,
@@ -127,6 +132,15 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
             Unknown::Error
         },
     };
+    let mut plan = WritePlan::new()
+        .inputs(&args.file)
+        .inputs(&args.corpus)
+        .inputs(&args.vocab)
+        .force(args.force.force);
+    if let Some(path) = &args.save_vocab {
+        plan = plan.output(path, FAMILY_VOCAB);
+    }
+    plan.check()?;
     let input = read_input(args.file.as_deref())?;
     let name = input_name(args.file.as_deref());
     let corpus = match &args.corpus {
@@ -171,6 +185,8 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
         },
     };
     if let Some(path) = &args.save_vocab {
+        // The vocabulary writer writes atomically through towel_data::write.
+        plan.check()?;
         learned.save(path).context("--save-vocab")?;
     }
     let tok = learned.as_dyn();

@@ -10,9 +10,11 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use serde::Serialize;
+use towel_data::WritePlan;
 use towel_tokenizer::train::{export, BpeTrainer, Progress};
 
 use crate::display::human_bytes;
+use crate::files::{ForceArg, TOKENIZER};
 use crate::input::parse_pattern;
 use crate::output::{outln, Output};
 
@@ -36,6 +38,8 @@ pub struct TrainArgs {
     /// Where to write the tokenizer (atomically).
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    force: ForceArg,
     /// Replace invalid UTF-8 with U+FFFD instead of failing.
     #[arg(long)]
     lossy: bool,
@@ -108,6 +112,11 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         .lossy(args.lossy)
         .per_line(args.per_line);
     trainer.validate()?;
+    let plan = WritePlan::new()
+        .inputs(&args.corpus)
+        .output(&args.out, TOKENIZER)
+        .force(args.force.force);
+    plan.check()?;
     for f in &args.corpus {
         let meta = std::fs::metadata(f).with_context(|| format!("cannot read {}", f.display()))?;
         if meta.is_dir() {
@@ -137,7 +146,7 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
     })?;
     count_bar.finish_and_clear();
     merge_bar.finish_and_clear();
-    export::write(&bpe, format, &args.out)?;
+    plan.write(&[export::render(&bpe, format).as_bytes()])?;
     let seconds = t0.elapsed().as_secs_f64();
 
     // Compression on the training corpus (first 4 MB of each file, to stay quick).

@@ -14,7 +14,7 @@ mod retrieval_chapter;
 mod tokenizer_chapter;
 mod train_chapter;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -27,7 +27,8 @@ use crate::plot::LineChart;
 
 #[derive(clap::Args, Debug)]
 pub struct TourArgs {
-    /// Folder for the report (created if needed; files of an earlier tour are replaced).
+    /// Folder for the report: a new or empty folder, or one an earlier tour
+    /// made (marked by a `.towel-report` file), whose files are replaced.
     #[arg(long, short, default_value = "towel-report")]
     pub out: PathBuf,
     /// Run only the chapters with these ids (see `--list`).
@@ -197,8 +198,7 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
             bail!("no tour chapter `{id}`; chapters are: {}", ids.join(", "));
         }
     }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating report folder {}", args.out.display()))?;
+    prepare_report_dir(&args.out)?;
     let out_dir = args.out.canonicalize().unwrap_or_else(|_| args.out.clone());
     let ctx = Ctx {
         dirs: DataDirs::from_env(),
@@ -266,6 +266,38 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
             failed.join(", ")
         );
     }
+    Ok(())
+}
+
+/// The file that marks a folder as a towel report, which a later tour may
+/// overwrite.
+pub const REPORT_MARKER: &str = ".towel-report";
+
+/// Make `dir` a report folder: create it, or take an empty folder or one an
+/// earlier tour marked; refuse any other folder, whose README.md and
+/// report.json are not towel's to replace.
+fn prepare_report_dir(dir: &Path) -> anyhow::Result<()> {
+    let marker = dir.join(REPORT_MARKER);
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("report folder {}", dir.display())),
+        Ok(m) if !m.is_dir() => bail!("--out {} is not a folder", dir.display()),
+        Ok(_) if marker.is_file() => return Ok(()),
+        Ok(_) => {
+            let mut entries = std::fs::read_dir(dir)
+                .with_context(|| format!("report folder {}", dir.display()))?;
+            if entries.next().is_some() {
+                bail!(
+                    "refusing to write the report into {}: it is not empty and no earlier tour made it (it has no {REPORT_MARKER}); give a new or empty folder",
+                    dir.display()
+                );
+            }
+        }
+    }
+    towel_data::write_atomic(
+        &marker,
+        b"This folder is a report written by `towel tour`; a later tour replaces its files.\n",
+    )?;
     Ok(())
 }
 
