@@ -211,9 +211,14 @@ impl Sandbox {
         c
     }
 
-    fn run_ok(&self, args: &[&str]) {
+    /// Run `towel ARGS` (no reference data) to the end.
+    fn run(&self, args: &[&str]) -> Output {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let out = self.command(&args, false).output().unwrap();
+        self.command(&args, false).output().unwrap()
+    }
+
+    fn run_ok(&self, args: &[&str]) {
+        let out = self.run(args);
         assert!(
             out.status.success(),
             "{args:?}: {}",
@@ -603,23 +608,20 @@ fn finding_3_head_and_dev_full_through_a_shell() {
         "bpe show tok.json -n 100",
         "encode -e bytes text.txt --pieces",
     ] {
-        let script = format!(
-            "set -o pipefail; '{}' {cmd} | head -1 >/dev/null",
-            bin.display()
-        );
-        let out = std::process::Command::new("bash")
-            .args(["-c", &script])
-            .current_dir(sb.path())
-            .output()
-            .unwrap();
+        let bash = |script: String| {
+            std::process::Command::new("bash")
+                .args(["-c", &script])
+                .current_dir(sb.path())
+                .output()
+                .unwrap()
+        };
+        let towel = bin.display();
+        let out = bash(format!(
+            "set -o pipefail; '{towel}' {cmd} | head -1 >/dev/null"
+        ));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success() && err.is_empty(), "{cmd}: {err}");
-        let script = format!("'{}' {cmd} > /dev/full", bin.display());
-        let out = std::process::Command::new("bash")
-            .args(["-c", &script])
-            .current_dir(sb.path())
-            .output()
-            .unwrap();
+        let out = bash(format!("'{towel}' {cmd} > /dev/full"));
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{cmd}: {err}");
         assert_eq!(err.lines().count(), 1, "{err}");
@@ -690,11 +692,7 @@ fn finding_7_data_verify_fails_when_it_checks_nothing_or_cannot_read() {
     )
     .unwrap();
     let fifo = vocab.join("r50k_base.tiktoken");
-    assert!(std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    towel_data::testing::mkfifo(&fifo);
     let err = verify(tmp.path());
     for (name, why) in [
         ("o200k_base", "folder"),
@@ -744,33 +742,21 @@ fn finding_12_k_zero_decode_json_and_errors_said_once() {
         &["search", "x.idx", "hello", "-k", "0"][..],
         &["eval", "x.idx", "--beir", "beir", "-k", "0"][..],
     ] {
-        let args: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
-        let out = sb.command(&args, false).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{cmd:?}");
+        assert_eq!(sb.run(cmd).status.code(), Some(2), "{cmd:?}");
     }
-    let out = sb
-        .command(
-            &["--json", "decode", "-e", "bytes", "ids.json"].map(String::from),
-            false,
-        )
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    fs::write(sb.path().join("bad.json"), "[255, 104]").unwrap();
+    let decoded = |file: &str| -> serde_json::Value {
+        let out = sb.run(&["--json", "decode", "-e", "bytes", file]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
     assert_eq!(
-        v,
+        decoded("ids.json"),
         serde_json::json!({"tokens": 3, "bytes": 3, "utf8": true, "text": "hi\n"})
     );
-    fs::write(sb.path().join("bad.json"), "[255, 104]").unwrap();
-    let out = sb
-        .command(
-            &["--json", "decode", "-e", "bytes", "bad.json"].map(String::from),
-            false,
-        )
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["utf8"], false);
-    assert_eq!(v["text"], "\u{fffd}h");
+    assert_eq!(
+        decoded("bad.json"),
+        serde_json::json!({"tokens": 2, "bytes": 2, "utf8": false, "text": "\u{fffd}h"})
+    );
     // One OS message per error, whichever command meets it.
     for cmd in [
         &["search", "nope.idx", "q"][..],
@@ -785,8 +771,7 @@ fn finding_12_k_zero_decode_json_and_errors_said_once() {
             "text.txt/v.json",
         ][..],
     ] {
-        let args: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
-        let out = sb.command(&args, false).output().unwrap();
+        let out = sb.run(cmd);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{cmd:?}: {err}");
         for os in [

@@ -220,11 +220,7 @@ fn folders_fifos_loops_and_broken_links_are_unreadable_not_missing() {
     };
     fs::create_dir(place("o200k_base")).unwrap();
     let fifo = place("r50k_base");
-    assert!(std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    towel_data::testing::mkfifo(&fifo);
     let looped = place("p50k_base");
     std::os::unix::fs::symlink(&looped, &looped).unwrap();
     std::os::unix::fs::symlink(tmp.path().join("nowhere"), place("cl100k_base")).unwrap();

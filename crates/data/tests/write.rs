@@ -167,11 +167,7 @@ fn read_only_files_folders_and_non_files_are_not_written() {
     let err = towel_data::write_atomic(&ro_dir, b"IDX").unwrap_err();
     assert!(matches!(err, DataError::NotAFile { .. }), "{err}");
     let fifo = dir.join("fifo");
-    assert!(std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    towel_data::testing::mkfifo(&fifo);
     let err = WritePlan::new().output(&fifo, INDEX).check().unwrap_err();
     assert!(matches!(err, DataError::NotAFile { .. }), "{err}");
 }
