@@ -119,6 +119,9 @@ pub enum DataError {
     /// The output, or its folder, is read-only.
     #[error("refusing to write {path}: it is read-only")]
     ReadOnly { path: PathBuf },
+    /// A folder on the output's path is a file.
+    #[error("cannot write {path}: {parent} is not a folder")]
+    NotAFolder { path: PathBuf, parent: PathBuf },
     /// The output exists and is not a regular file (a folder, a device, a FIFO).
     #[error("refusing to write {path}: it is not a regular file")]
     NotAFile { path: PathBuf },

@@ -403,13 +403,24 @@ fn check_replaceable(dest: &Path) -> Result<(), DataError> {
         }
         _ => {}
     }
-    let dir = parent_dir(dest);
-    if let Ok(m) = fs::metadata(&dir) {
-        if m.is_dir() && m.permissions().readonly() {
-            return Err(DataError::ReadOnly { path: dir });
+    // The nearest existing folder on the way: writable, and a folder.
+    let mut dir = parent_dir(dest);
+    loop {
+        match fs::metadata(&dir) {
+            Ok(m) if !m.is_dir() => {
+                return Err(DataError::NotAFolder {
+                    path: dest.to_path_buf(),
+                    parent: dir,
+                })
+            }
+            Ok(m) if m.permissions().readonly() => return Err(DataError::ReadOnly { path: dir }),
+            Ok(_) => return Ok(()),
+            Err(_) => match dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() => dir = p.to_path_buf(),
+                _ => return Ok(()),
+            },
         }
     }
-    Ok(())
 }
 
 /// A complete or growing temp file beside its destination.

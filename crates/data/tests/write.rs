@@ -166,6 +166,9 @@ fn read_only_files_folders_and_non_files_are_not_written() {
 
     let err = towel_data::write_atomic(&ro_dir, b"IDX").unwrap_err();
     assert!(matches!(err, DataError::NotAFile { .. }), "{err}");
+    let err = towel_data::write_atomic(&ro.join("sub/x.idx"), b"IDX").unwrap_err();
+    assert!(matches!(err, DataError::NotAFolder { .. }), "{err}");
+    assert!(err.to_string().ends_with("ro.idx is not a folder"), "{err}");
     let fifo = dir.join("fifo");
     towel_data::testing::mkfifo(&fifo);
     let err = WritePlan::new().output(&fifo, INDEX).check().unwrap_err();
