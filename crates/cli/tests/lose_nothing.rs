@@ -530,6 +530,26 @@ fn finding_1_index_over_its_corpus_or_another_kind_of_file() {
     assert!(fs::read(sb.path().join("notes.txt"))
         .unwrap()
         .starts_with(b"TOWELIDX"));
+    // Beside the corpus, in its folder: fine, and again (its own kind).
+    sb.run_ok(&["index", "--corpus", "beir", "--out", "beir/b.idx"]);
+    sb.run_ok(&["index", "--corpus", "beir", "--out", "beir/b.idx"]);
+    // A folder of .txt files: each is an input.
+    fs::create_dir(sb.path().join("notes")).unwrap();
+    fs::write(sb.path().join("notes/a.txt"), "hello towel\n").unwrap();
+    assert_refused(
+        r,
+        "a .txt of the corpus folder",
+        &sb,
+        &args(&[
+            "index",
+            "--corpus",
+            "notes",
+            "--out",
+            "notes/a.txt",
+            "--force",
+        ]),
+        "it is the input",
+    );
     // Its own kind is replaced without --force.
     sb.run_ok(&[
         "index", "--corpus", "beir", "--out", "x.idx", "--method", "tfidf",

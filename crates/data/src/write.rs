@@ -119,8 +119,9 @@ impl WritePlan {
         Self::default()
     }
 
-    /// A file the command reads (a folder stands for the files directly in
-    /// it). Inputs that do not exist are ignored here; reading them reports it.
+    /// A file the command reads. Name the files themselves, not their
+    /// folder: an output beside the inputs is fine. Inputs that do not exist
+    /// are ignored here; reading them reports it.
     pub fn input(mut self, path: impl AsRef<Path>) -> Self {
         self.inputs.push(path.as_ref().to_path_buf());
         self
@@ -156,15 +157,18 @@ impl WritePlan {
     /// file of its kind (or `force`), and each output's folder is writable.
     /// Call it before the work, so that a long job does not end in a refusal.
     pub fn check(&self) -> Result<(), DataError> {
-        let inputs: Vec<(PathBuf, FileId)> =
-            self.inputs.iter().flat_map(|p| input_files(p)).collect();
+        let inputs: Vec<(&PathBuf, FileId)> = self
+            .inputs
+            .iter()
+            .filter_map(|p| Some((p, existing_id(p)?)))
+            .collect();
         let mut seen: Vec<(&Path, FileId)> = Vec::new();
         for (out, kind) in &self.outputs {
             let id = output_id(out)?;
             if let Some((input, _)) = inputs.iter().find(|(_, i)| *i == id) {
                 return Err(DataError::OutputIsInput {
                     output: out.clone(),
-                    input: input.clone(),
+                    input: input.to_path_buf(),
                 });
             }
             if let Some((first, _)) = seen.iter().find(|(_, i)| *i == id) {
@@ -335,27 +339,6 @@ fn existing_id(path: &Path) -> Option<FileId> {
         let _ = meta;
         fs::canonicalize(path).ok().map(FileId::Path)
     }
-}
-
-/// The files an input stands for: itself, or the files directly in a folder.
-fn input_files(path: &Path) -> Vec<(PathBuf, FileId)> {
-    let mut out: Vec<(PathBuf, FileId)> = existing_id(path)
-        .map(|id| (path.to_path_buf(), id))
-        .into_iter()
-        .collect();
-    if path.is_dir() {
-        if let Ok(entries) = fs::read_dir(path) {
-            for e in entries.flatten() {
-                let p = e.path();
-                if p.is_file() {
-                    if let Some(id) = existing_id(&p) {
-                        out.push((p, id));
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 /// The identity of an output: of the file it names (through symlinks) when

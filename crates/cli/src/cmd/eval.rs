@@ -58,7 +58,6 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
     let mut plan = WritePlan::new()
         .input(&args.index)
         .inputs([&qpath, &rpath])
-        .inputs(&args.beir)
         .force(args.force.force);
     if let Some(path) = &args.run {
         plan = plan.output(path, RUN);

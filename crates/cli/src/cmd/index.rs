@@ -7,7 +7,7 @@
 //! towel index --corpus notes/ --out notes.idx --variant bm25+     # a folder of .txt files
 //! ```
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::bail;
@@ -226,10 +226,28 @@ fn method_from(args: &IndexArgs) -> anyhow::Result<(Method, AnalyzerConfig)> {
 }
 
 /// `towel index`.
+/// The files [`load_corpus`] reads for `--corpus PATH`: a BEIR folder's
+/// `corpus.jsonl`, another folder's `*.txt` files, or the file itself.
+fn corpus_files(path: &Path) -> Vec<PathBuf> {
+    if !path.is_dir() {
+        return vec![path.to_path_buf()];
+    }
+    let beir = path.join("corpus.jsonl");
+    if beir.is_file() {
+        return vec![beir];
+    }
+    std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect()
+}
+
 pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
     let (method, analyzer) = method_from(args)?;
     let plan = WritePlan::new()
-        .input(&args.corpus)
+        .inputs(corpus_files(&args.corpus))
         .output(&args.out, INDEX)
         .force(args.force.force);
     plan.check()?;
