@@ -750,6 +750,10 @@ fn finding_10_tour_writes_only_into_its_own_or_an_empty_folder() {
         sb.run_ok(&tour(dir).iter().map(String::as_str).collect::<Vec<_>>());
     }
     assert!(sb.path().join("empty/.towel-report").is_file());
+    // A report of an earlier towel, from before the marker, is recognised.
+    fs::remove_file(sb.path().join("empty/.towel-report")).unwrap();
+    sb.run_ok(&tour("empty").iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(sb.path().join("empty/.towel-report").is_file());
     assert!(sb.path().join("new/README.md").is_file());
 }
 
