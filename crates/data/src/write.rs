@@ -6,7 +6,11 @@
 //!   file or the new one, never half of one.
 //! - **All or nothing:** [`WritePlan::write`] and [`write_all_atomic`] write
 //!   every temp file first and rename only when all are complete; two outputs
-//!   that are one file are an error.
+//!   that are one file are an error. (The renames themselves are not one
+//!   atomic step: should the file system refuse the second rename of a pair
+//!   after the first, the first stays replaced. Every cause that can be seen
+//!   in advance, a read-only file or folder, a non-file, a full disk while
+//!   writing, is met before any rename.)
 //! - **Inputs are safe:** [`WritePlan::check`] refuses an output that is the
 //!   same file as an input (through symlinks and hard links: device and inode
 //!   on Unix, canonical paths elsewhere), and refuses to replace an existing
