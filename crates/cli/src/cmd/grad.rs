@@ -9,7 +9,6 @@
 //! ```
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use anyhow::Result;
 use clap::Args;
@@ -17,7 +16,7 @@ use serde_json::json;
 use towel_autograd::expr::{self, Graph};
 use towel_autograd::scalar::{Tape, TraceStep};
 
-use crate::output::Output;
+use crate::output::{write_stdout, Output};
 
 /// `towel grad`.
 #[derive(Args, Debug)]
@@ -50,7 +49,7 @@ pub fn run(args: &GradArgs, out: &Output) -> Result<()> {
     let steps = graph.backward_trace();
     let result = graph.gradient();
 
-    let text = if out.json {
+    if out.json {
         let grad: serde_json::Map<String, serde_json::Value> = result
             .grad
             .iter()
@@ -63,25 +62,21 @@ pub fn run(args: &GradArgs, out: &Output) -> Result<()> {
         if args.dot {
             doc["dot"] = json!(graph.dot());
         }
-        format!("{}\n", serde_json::to_string_pretty(&doc)?)
-    } else if args.dot {
-        graph.dot()
-    } else {
-        let mut s = String::new();
-        if args.trace {
-            s.push_str(&trace_text(&graph, &steps));
-            s.push('\n');
-        }
-        writeln!(s, "value  {}", result.value)?;
-        for (name, g) in &result.grad {
-            writeln!(s, "d/d{name}  {g}")?;
-        }
-        s
-    };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
-    Ok(())
+        return out.print_json(&doc);
+    }
+    if args.dot {
+        return write_stdout(graph.dot().as_bytes());
+    }
+    let mut s = String::new();
+    if args.trace {
+        s.push_str(&trace_text(&graph, &steps));
+        s.push('\n');
+    }
+    writeln!(s, "value  {}", result.value)?;
+    for (name, g) in &result.grad {
+        writeln!(s, "d/d{name}  {g}")?;
+    }
+    write_stdout(s.as_bytes())
 }
 
 /// The backward pass as a table, one block per node, root first.
