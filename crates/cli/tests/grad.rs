@@ -131,3 +131,31 @@ fn errors_name_the_column() {
     let e = error_of(&["grad", "foo(x)", "--at", "x=1"]);
     assert!(e.contains("unknown function `foo`"), "{e}");
 }
+
+#[test]
+fn tour_chapter_checks_the_curriculum_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let v = json_of(
+        towel()
+            .args([
+                "--json",
+                "tour",
+                "--only",
+                "autograd",
+                "--embedded-only",
+                "--out",
+            ])
+            .arg(&out),
+    );
+    let ch = &v["chapters"][0];
+    assert!(ch["error"].is_null(), "{ch}");
+    assert!(close(
+        ch["facts"]["sin_grad"].as_f64().unwrap(),
+        12f64.cos() * 14.0
+    ));
+    assert_eq!(ch["facts"]["nodes_no_grad"], 0);
+    assert!(ch["facts"]["nodes_with_grad"].as_u64().unwrap() > 0);
+    let md = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(md.contains("digraph grad {") && md.contains("### Views and copies"));
+}

@@ -9,6 +9,7 @@
 //! To add a chapter: write a type implementing [`Chapter`] in its own module
 //! here and list it in [`chapters`].
 
+mod autograd_chapter;
 mod data_chapter;
 mod retrieval_chapter;
 mod tokenizer_chapter;
@@ -90,6 +91,7 @@ pub fn chapters() -> Vec<Box<dyn Chapter>> {
         Box::new(tokenizer_chapter::TokenizerChapter),
         Box::new(train_chapter::TrainChapter),
         Box::new(retrieval_chapter::RetrievalChapter),
+        Box::new(autograd_chapter::AutogradChapter),
     ]
 }
 
