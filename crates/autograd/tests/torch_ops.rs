@@ -7,28 +7,25 @@ use serde_json::Value;
 use towel_autograd::array::Array;
 use towel_autograd::tensor::Tensor;
 
-fn floats(v: &Value) -> Vec<f32> {
+/// A JSON array of numbers, each converted by `f`.
+fn nums<T>(v: &Value, f: impl Fn(&Value) -> Option<T>) -> Vec<T> {
     v.as_array()
         .unwrap()
         .iter()
-        .map(|x| x.as_f64().unwrap() as f32)
+        .map(|x| f(x).unwrap())
         .collect()
+}
+
+fn floats(v: &Value) -> Vec<f32> {
+    nums(v, |x| x.as_f64().map(|f| f as f32))
 }
 
 fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as usize)
-        .collect()
+    nums(v, |x| x.as_u64().map(|u| u as usize))
 }
 
 fn isizes(v: &Value) -> Vec<isize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_i64().unwrap() as isize)
-        .collect()
+    nums(v, |x| x.as_i64().map(|i| i as isize))
 }
 
 /// The input as the op sees it (a transposed view when marked so).

@@ -6,28 +6,11 @@ mod common;
 use common::{json_of, towel};
 
 fn stdout_of(args: &[&str]) -> String {
-    let out = towel().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    common::stdout_of(towel().args(args))
 }
 
-/// Runs a command that must fail and returns its one-line error.
 fn error_of(args: &[&str]) -> String {
-    let out = towel().args(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{args:?} should fail with exit 1"
-    );
-    assert!(out.stdout.is_empty(), "nothing on stdout after an error");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("error: "), "{err}");
-    err
+    common::one_line_error(towel().args(args))
 }
 
 fn close(a: f64, b: f64) -> bool {
