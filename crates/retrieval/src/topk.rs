@@ -165,6 +165,10 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
     }
 }
 
+/// The most heap slots reserved up front: a huge `k` (say `usize::MAX`, "all")
+/// grows the heap as documents come instead of allocating for `k`.
+const MAX_PREALLOCATED: usize = 1 << 16;
+
 /// The `k` best of a stream of `(doc, score)` offered in increasing doc
 /// order: a bounded heap whose worst score is kept at hand, so most offers
 /// cost one comparison.
@@ -178,7 +182,7 @@ impl<T: PartialOrd + Copy> Selector<T> {
     fn new(k: usize) -> Self {
         Selector {
             k,
-            heap: BinaryHeap::with_capacity(k.min(1 << 16) + 1),
+            heap: BinaryHeap::with_capacity(k.min(MAX_PREALLOCATED) + 1),
             worst: None,
         }
     }
@@ -234,24 +238,4 @@ fn rank<T: PartialOrd>(a: &(u32, T), b: &(u32, T)) -> Ordering {
     b.1.partial_cmp(&a.1)
         .unwrap_or(Ordering::Equal)
         .then(a.0.cmp(&b.0))
-}
-
-/// Keep the `k` best `(doc, score)` pairs of `items`, sorted best first
-/// (score descending, doc ascending on ties).
-///
-/// ```
-/// let mut v = vec![(0, 1.0), (1, 3.0), (2, 2.0), (3, 3.0)];
-/// towel_retrieval::topk::top_k(&mut v, 3);
-/// assert_eq!(v, vec![(1, 3.0), (3, 3.0), (2, 2.0)]);
-/// ```
-pub fn top_k<T: PartialOrd + Copy>(items: &mut Vec<(u32, T)>, k: usize) {
-    if k == 0 {
-        items.clear();
-        return;
-    }
-    if items.len() > k {
-        items.select_nth_unstable_by(k - 1, rank);
-        items.truncate(k);
-    }
-    items.sort_unstable_by(rank);
 }

@@ -40,13 +40,7 @@ fn round_trip_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
     let queries = ["the tour", "tokens and retrieval", "zzz unknown", ""];
     for method in methods() {
-        let r = Retriever::build(
-            &docs(),
-            AnalyzerConfig::bm25s_english(),
-            method.clone(),
-            &mut |_| {},
-        )
-        .unwrap();
+        let r = Retriever::build(&docs(), AnalyzerConfig::bm25s_english(), method.clone()).unwrap();
         let path = dir.path().join("x.idx");
         r.save(&path).unwrap();
         let back = Retriever::load(&path).unwrap();
@@ -54,7 +48,7 @@ fn round_trip_keeps_everything() {
         assert_eq!(back.doc_ids(), r.doc_ids());
         assert_eq!(back.title(1), r.title(1));
         assert_eq!(back.vocab(), r.vocab());
-        assert_eq!(back.scorer(), r.scorer());
+        assert_eq!(back.model(), r.model());
         assert_eq!(back.analyzer().config(), r.analyzer().config());
         for q in queries {
             assert_eq!(back.search(q, 5), r.search(q, 5), "{q}");
@@ -68,13 +62,7 @@ fn round_trip_keeps_everything() {
 fn scifact_round_trip() {
     let data = towel_data::data_or_skip!();
     let beir = common::load_beir(&data, "scifact");
-    let r = Retriever::build(
-        &beir.docs,
-        AnalyzerConfig::bm25s_english(),
-        Method::bm25(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let r = Retriever::build(&beir.docs, AnalyzerConfig::bm25s_english(), Method::bm25()).unwrap();
     let bytes = to_bytes(&r);
     let back = from_bytes(&bytes, Path::new("mem")).unwrap();
     for q in beir.queries.iter().take(50) {
@@ -83,13 +71,7 @@ fn scifact_round_trip() {
 }
 
 fn index_bytes() -> Vec<u8> {
-    let r = Retriever::build(
-        &docs(),
-        AnalyzerConfig::default(),
-        Method::bm25(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let r = Retriever::build(&docs(), AnalyzerConfig::default(), Method::bm25()).unwrap();
     to_bytes(&r)
 }
 

@@ -135,20 +135,10 @@ impl Chapter for RetrievalChapter {
             ),
         };
         let t = Instant::now();
-        let bm25 = Retriever::build(
-            &docs,
-            AnalyzerConfig::bm25s_english(),
-            Method::bm25(),
-            &mut |_| {},
-        )?;
+        let bm25 = Retriever::build(&docs, AnalyzerConfig::bm25s_english(), Method::bm25())?;
         let bm25_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let tfidf = Retriever::build(
-            &docs,
-            AnalyzerConfig::sklearn_english(),
-            Method::tfidf(),
-            &mut |_| {},
-        )?;
+        let tfidf = Retriever::build(&docs, AnalyzerConfig::sklearn_english(), Method::tfidf())?;
         let tfidf_s = t.elapsed().as_secs_f64();
         page.para(format!(
             "Corpus: {corpus_name}, {} documents. BM25 index (lucene, k1 = 1.2, b = 0.75, bm25s \
@@ -211,7 +201,7 @@ impl Chapter for RetrievalChapter {
             ..AnalyzerConfig::default()
         })?;
         let texts: Vec<String> = docs.iter().map(|d| d.full_text()).collect();
-        let counts = count_corpus(&an, &texts, &mut |_| {});
+        let counts = count_corpus(&an, &texts);
         let df = document_frequency(&counts.tf);
         let n = docs.len();
         // Plain lowercase words only, so the table reads well.
@@ -324,12 +314,7 @@ impl Chapter for RetrievalChapter {
             let b = if name == "scifact" {
                 bm25.clone()
             } else {
-                Retriever::build(
-                    &d,
-                    AnalyzerConfig::bm25s_english(),
-                    Method::bm25(),
-                    &mut |_| {},
-                )?
+                Retriever::build(&d, AnalyzerConfig::bm25s_english(), Method::bm25())?
             };
             let tf = Retriever::build(
                 &d,
@@ -338,7 +323,6 @@ impl Chapter for RetrievalChapter {
                     sublinear_tf: true,
                     ..Default::default()
                 }),
-                &mut |_| {},
             )?;
             let (bn, br, nq) = ndcg(&b, &q, &qrels, name)?;
             let (tn, tr, _) = ndcg(&tf, &q, &qrels, name)?;
