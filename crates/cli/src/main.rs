@@ -1,8 +1,11 @@
 //! `towel`: the command-line face of the towel crates.
 //!
-//! Every subcommand lives in its own module; `main` only parses arguments,
-//! runs the command and turns any error into one line on stderr and exit
-//! code 1 (2 for usage errors, which clap reports itself).
+//! Layout: `cmd/` has one file per subcommand; what several commands share
+//! is in `input.rs` (files, stdin, tokenizers by name or file), `display.rs`
+//! (sizes, titles, token bytes for people), `output.rs` (text or `--json`,
+//! progress bars, errors) and `plot.rs` (the tour's PNG charts). `main` only
+//! parses arguments, runs the command and turns any error into one line on
+//! stderr with exit code 1 (2 for usage errors).
 //!
 //! Dependencies: `clap` (derive-based parsing, help and completions), `anyhow`
 //! (error context chains for one-line messages), `indicatif` (progress bars on
@@ -10,19 +13,17 @@
 //! with the `dejavu` font (PNG plots with no system font lookup, so the tour
 //! draws the same on any machine).
 
-mod bpe_cmd;
-mod data_cmd;
-mod encode_cmd;
+mod cmd;
+mod display;
+mod input;
 mod output;
-#[allow(dead_code)] // line charts are for the part chapters
 mod plot;
-mod retrieval_cmd;
-mod tokenize_cmd;
-mod tour;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use cmd::{bpe, data, decode, encode, eval, index, search, tokenize, tour, vocab};
 
 /// towel: tokenizers, sparse retrieval, vectors and autograd, tested against
 /// the tools people use (tiktoken, scikit-learn, bm25s, faiss, PyTorch).
@@ -46,41 +47,44 @@ enum Command {
     Tour(tour::TourArgs),
     /// Find, verify and download the reference data (vocabularies, corpora, test collections).
     #[command(subcommand)]
-    Data(data_cmd::DataCommand),
+    Data(data::DataCommand),
     /// Encode text to token ids (JSON array) with a tiktoken encoding or a vocabulary file.
-    Encode(encode_cmd::EncodeArgs),
+    Encode(encode::EncodeArgs),
     /// Decode a JSON array of token ids back to raw bytes on stdout.
-    Decode(encode_cmd::DecodeArgs),
+    Decode(decode::DecodeArgs),
     /// Convert vocabularies between .tiktoken, GPT-2 and towel tokenizer files.
     #[command(subcommand)]
-    Vocab(encode_cmd::VocabCommand),
+    Vocab(vocab::VocabCommand),
     /// Build a TF-IDF or BM25 index from a corpus (BEIR folder, JSONL, or folder of .txt files).
-    Index(retrieval_cmd::IndexArgs),
+    Index(index::IndexArgs),
     /// Search an index: ranked document ids, scores and titles.
-    Search(retrieval_cmd::SearchArgs),
+    Search(search::SearchArgs),
     /// Evaluate an index on judged queries: nDCG@10, Recall@100, MAP, MRR@10, queries/s.
-    Eval(retrieval_cmd::EvalArgs),
+    Eval(eval::EvalArgs),
     /// Tokenize with a simple family (bytes, char, word, regex): ids, pieces, counts, or --decode.
-    Tokenize(tokenize_cmd::TokenizeArgs),
+    Tokenize(tokenize::TokenizeArgs),
     /// Train byte-level BPE tokenizers (faster than HF tokenizers' trainer) and inspect them.
     #[command(subcommand)]
-    Bpe(bpe_cmd::BpeCommand),
+    Bpe(bpe::BpeCommand),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return output::report_usage_error(err),
+    };
     let out = output::Output::new(cli.json);
     let result = match cli.command {
         Command::Tour(args) => tour::run(&args, &out),
-        Command::Data(cmd) => data_cmd::run(cmd, &out),
-        Command::Encode(args) => encode_cmd::run_encode(args, &out),
-        Command::Decode(args) => encode_cmd::run_decode(args, &out),
-        Command::Vocab(cmd) => encode_cmd::run_vocab(cmd, &out),
-        Command::Index(args) => retrieval_cmd::index(&args, &out),
-        Command::Search(args) => retrieval_cmd::search(&args, &out),
-        Command::Eval(args) => retrieval_cmd::eval(&args, &out),
-        Command::Tokenize(args) => tokenize_cmd::run(&args, &out),
-        Command::Bpe(cmd) => bpe_cmd::run(cmd, &out),
+        Command::Data(cmd) => data::run(cmd, &out),
+        Command::Encode(args) => encode::run(args, &out),
+        Command::Decode(args) => decode::run(args, &out),
+        Command::Vocab(cmd) => vocab::run(cmd, &out),
+        Command::Index(args) => index::run(&args, &out),
+        Command::Search(args) => search::run(&args, &out),
+        Command::Eval(args) => eval::run(&args, &out),
+        Command::Tokenize(args) => tokenize::run(&args, &out),
+        Command::Bpe(cmd) => bpe::run(cmd, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -52,6 +52,41 @@ impl Output {
     }
 }
 
+impl Output {
+    /// A progress bar on stderr over `len` counted units (`"documents"`,
+    /// `"merges"`), hidden as [`Output::progress`] hides it.
+    pub fn counter(&self, len: u64, what: &str, unit: &str) -> ProgressBar {
+        let bar = self.progress(Some(len), what);
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{msg:>12}} [{{bar:30}}] {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})"
+            ))
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar
+    }
+}
+
+/// Report a command-line usage error as clap words it, on one line, with
+/// exit code 2; `--help` and `--version` print as usual with exit code 0.
+pub fn report_usage_error(err: clap::Error) -> std::process::ExitCode {
+    if !err.use_stderr() {
+        // --help, --version: not errors.
+        let _ = err.print();
+        return std::process::ExitCode::SUCCESS;
+    }
+    let text = err.render().to_string();
+    let line = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    eprintln!("{line}");
+    std::process::ExitCode::from(2)
+}
+
 /// Print an error and its causes as one line: `error: outer: inner: root`.
 pub fn report_error(err: &anyhow::Error) {
     let line = format!("{err:#}").replace('\n', " ");

@@ -140,7 +140,7 @@ fn unknown_encoding_lists_the_known_ones() {
         .write_stdin("x")
         .assert()
         .failure()
-        .stderr(predicate::str::contains("known encodings: gpt2, r50k_base"));
+        .stderr(predicate::str::contains("possible values: gpt2, r50k_base"));
 }
 
 #[test]

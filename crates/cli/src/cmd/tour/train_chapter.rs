@@ -7,8 +7,9 @@ use towel_data::embedded;
 use towel_tokenizer::train::BpeTrainer;
 use towel_tokenizer::Pattern;
 
-use super::{human_bytes, Chapter, Ctx, Page};
-use crate::bpe_cmd::escape_token;
+use super::{Chapter, Ctx, Page};
+use crate::display::escape_token;
+use crate::display::human_bytes;
 use crate::plot::{LineChart, Series};
 
 pub struct TrainChapter;

@@ -52,7 +52,6 @@ pub struct Ctx {
 impl Ctx {
     /// The verified bytes of a registry file, or `None` when it is not
     /// available (or `--embedded-only`); chapters then fall back to embedded data.
-    #[allow(dead_code)]
     pub fn data(&self, name: &str) -> Option<Vec<u8>> {
         if self.embedded_only {
             return None;
@@ -61,7 +60,6 @@ impl Ctx {
     }
 
     /// The verified path of a registry file, or `None` as for [`Ctx::data`].
-    #[allow(dead_code)]
     pub fn data_path(&self, name: &str) -> Option<PathBuf> {
         if self.embedded_only {
             return None;
@@ -134,12 +132,6 @@ impl Page {
         self.para(t);
     }
 
-    /// A fenced code block.
-    #[allow(dead_code)] // for the part chapters
-    pub fn code(&mut self, lang: &str, text: &str) {
-        self.para(format!("```{lang}\n{}\n```", text.trim_end()));
-    }
-
     /// A line for the terminal summary (also kept in the JSON report).
     pub fn say(&mut self, line: impl Into<String>) {
         self.summary.push(line.into());
@@ -159,7 +151,6 @@ impl Page {
     }
 
     /// Draw a line chart into the report and reference it from the page.
-    #[allow(dead_code)] // for the part chapters
     pub fn line_plot(&mut self, name: &str, chart: &LineChart) -> anyhow::Result<()> {
         let path = self.plot_path(name);
         chart.save(&path)?;
@@ -316,13 +307,4 @@ fn anchor(title: &str) -> String {
             _ => None,
         })
         .collect()
-}
-
-/// Human-readable byte count.
-pub fn human_bytes(n: u64) -> String {
-    match n {
-        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
-        n if n >= 1_000 => format!("{:.1} KB", n as f64 / 1e3),
-        n => format!("{n} B"),
-    }
 }

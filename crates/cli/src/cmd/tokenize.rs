@@ -15,7 +15,7 @@
 //! vocabulary and `--vocab FILE` uses it again.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use serde_json::json;
@@ -24,13 +24,14 @@ use towel_tokenizer::{
     Unknown, VocabOptions,
 };
 
+use crate::input::{input_name, read_input};
 use crate::output::Output;
 
 #[derive(clap::Args, Debug)]
 pub struct TokenizeArgs {
     /// Tokenizer family (optional with --vocab, which knows its family).
-    #[arg(long, short, value_parser = ["bytes", "char", "word", "regex"], required_unless_present = "vocab")]
-    pub family: Option<String>,
+    #[arg(long, short, value_enum, required_unless_present = "vocab")]
+    pub family: Option<FamilyArg>,
     /// Text to learn the vocabulary from (char, word, regex). Default: the input itself.
     #[arg(long)]
     pub corpus: Option<PathBuf>,
@@ -41,8 +42,8 @@ pub struct TokenizeArgs {
     #[arg(long)]
     pub save_vocab: Option<PathBuf>,
     /// Pre-tokenization pattern of the regex family.
-    #[arg(long, default_value = "gpt2", value_parser = ["gpt2", "cl100k", "o200k"])]
-    pub pattern: String,
+    #[arg(long, value_enum, default_value_t = PatternArg::Gpt2)]
+    pub pattern: PatternArg,
     /// Word and regex families: keep pieces seen at least this many times.
     #[arg(long, default_value_t = 1)]
     pub min_count: u64,
@@ -68,14 +69,55 @@ pub struct TokenizeArgs {
     pub file: Option<PathBuf>,
 }
 
-fn input_name(file: Option<&Path>) -> String {
-    file.map_or("stdin".to_string(), |p| p.display().to_string())
+/// `--family`: the simple tokenizer families.
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+pub enum FamilyArg {
+    /// One id per UTF-8 byte (256 ids, no unknown input).
+    Bytes,
+    /// One id per character seen in the corpus.
+    Char,
+    /// One id per frequent word or punctuation run, <UNK> for the rest.
+    Word,
+    /// One id per frequent GPT pre-tokenization piece, <UNK> for the rest.
+    Regex,
+}
+
+impl From<FamilyArg> for Family {
+    fn from(f: FamilyArg) -> Family {
+        match f {
+            FamilyArg::Bytes => Family::Bytes,
+            FamilyArg::Char => Family::Char,
+            FamilyArg::Word => Family::Word,
+            FamilyArg::Regex => Family::Regex,
+        }
+    }
+}
+
+/// `--pattern`: the built-in pre-tokenization patterns.
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+pub enum PatternArg {
+    /// GPT-2's (r50k, p50k).
+    Gpt2,
+    /// cl100k_base's (GPT-4).
+    Cl100k,
+    /// o200k_base's (GPT-4o).
+    O200k,
+}
+
+impl From<PatternArg> for Builtin {
+    fn from(p: PatternArg) -> Builtin {
+        match p {
+            PatternArg::Gpt2 => Builtin::Gpt2,
+            PatternArg::Cl100k => Builtin::Cl100k,
+            PatternArg::O200k => Builtin::O200k,
+        }
+    }
 }
 
 pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
-    let family: Option<Family> = args.family.as_deref().map(str::parse).transpose()?;
+    let family: Option<Family> = args.family.map(Family::from);
     let opts = FamilyOptions {
-        pattern: Builtin::from_name(&args.pattern),
+        pattern: Some(args.pattern.into()),
         vocab: VocabOptions {
             min_count: args.min_count,
             max_size: args.max_size,
@@ -86,7 +128,7 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
             Unknown::Error
         },
     };
-    let input = crate::encode_cmd::read_input(args.file.as_deref())?;
+    let input = read_input(args.file.as_deref())?;
     let name = input_name(args.file.as_deref());
     let corpus = match &args.corpus {
         Some(p) => {
@@ -115,7 +157,7 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
             }
             t
         }
-        (None, None) => bail!("give --family or --vocab"),
+        (None, None) => unreachable!("clap requires --family or --vocab"),
         (None, Some(family)) => match corpus_text.as_deref() {
             Some(c) => FamilyTokenizer::learn(family, Some(c), &opts)?,
             None if !family.needs_corpus() => FamilyTokenizer::learn(family, None, &opts)?,

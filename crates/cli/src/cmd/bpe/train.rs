@@ -1,30 +1,20 @@
-//! `towel bpe`: train byte-level BPE tokenizers and look inside them.
+//! `towel bpe train`: learn a byte-level BPE vocabulary from text files.
+//!
+//! ```sh
+//! towel bpe train --vocab-size 1024 --out shakespeare.json tinyshakespeare.txt
+//! towel bpe train --vocab-size 32768 --pattern o200k --format hf --out tok.json books/*.txt
+//! ```
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use clap::Subcommand;
-use indicatif::ProgressStyle;
 use serde::Serialize;
 use towel_tokenizer::train::{export, BpeTrainer, Progress};
-use towel_tokenizer::{Builtin, Pattern};
 
+use crate::display::human_bytes;
+use crate::input::parse_pattern;
 use crate::output::Output;
-
-#[derive(Subcommand, Debug)]
-pub enum BpeCommand {
-    /// Learn a byte-level BPE vocabulary from text files and write it.
-    Train(TrainArgs),
-    /// List the first and last merges of a tokenizer file (towel, .tiktoken or HF tokenizer.json).
-    Show {
-        /// The tokenizer file.
-        file: PathBuf,
-        /// How many merges to show at each end.
-        #[arg(long, short, default_value_t = 10)]
-        n: usize,
-    },
-}
 
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
@@ -40,9 +30,9 @@ pub struct TrainArgs {
     /// Stop when the most frequent pair occurs fewer times than this.
     #[arg(long, default_value_t = 0)]
     min_frequency: u64,
-    /// Output format: towel, tiktoken or hf.
-    #[arg(long, default_value = "towel")]
-    format: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Towel)]
+    format: FormatArg,
     /// Where to write the tokenizer (atomically).
     #[arg(long)]
     out: PathBuf,
@@ -57,6 +47,37 @@ pub struct TrainArgs {
     /// UTF-8 text files to learn from.
     #[arg(required = true)]
     corpus: Vec<PathBuf>,
+}
+
+/// The file formats `bpe train` writes.
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+pub enum FormatArg {
+    /// towel's tokenizer file (JSON: pattern, special tokens, ranks, merges).
+    Towel,
+    /// A `.tiktoken` rank file (ranks only: no pattern, no special tokens).
+    Tiktoken,
+    /// Hugging Face `tokenizer.json`.
+    Hf,
+}
+
+impl FormatArg {
+    fn name(self) -> &'static str {
+        match self {
+            FormatArg::Towel => "towel",
+            FormatArg::Tiktoken => "tiktoken",
+            FormatArg::Hf => "hf",
+        }
+    }
+}
+
+impl From<FormatArg> for export::Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Towel => export::Format::Towel,
+            FormatArg::Tiktoken => export::Format::Tiktoken,
+            FormatArg::Hf => export::Format::Hf,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -78,27 +99,8 @@ struct Summary {
     bytes_per_token: f64,
 }
 
-pub fn run(cmd: BpeCommand, out: &Output) -> anyhow::Result<()> {
-    match cmd {
-        BpeCommand::Train(args) => train(args, out),
-        BpeCommand::Show { file, n } => show(&file, n, out),
-    }
-}
-
-fn parse_pattern(s: &str) -> anyhow::Result<Pattern> {
-    Ok(match Builtin::from_name(s) {
-        Some(b) => Pattern::builtin(b),
-        None => Pattern::new(s).context("--pattern is not gpt2, cl100k, o200k or a valid regex")?,
-    })
-}
-
-fn train(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
-    let format = export::Format::from_name(&args.format).with_context(|| {
-        format!(
-            "unknown --format `{}`: use towel, tiktoken or hf",
-            args.format
-        )
-    })?;
+pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
+    let format = args.format.into();
     let trainer = BpeTrainer::new(args.vocab_size)
         .pattern(parse_pattern(&args.pattern)?)
         .special_tokens(args.special.clone())
@@ -120,14 +122,7 @@ fn train(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         .map(|m| m.len())
         .sum();
     let count_bar = out.progress(Some(total), "counting");
-    let merge_bar = out.progress(None, "merging");
-    merge_bar.set_style(
-        ProgressStyle::with_template(
-            "{msg:>12} [{bar:30}] {pos}/{len} merges ({per_sec}, eta {eta})",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
+    let merge_bar = out.counter(0, "merging", "merges");
     let mut started_merging = false;
     let bpe = trainer.train_files(&args.corpus, &mut |p| match p {
         Progress::Counting { done, .. } => count_bar.set_position(done),
@@ -165,7 +160,7 @@ fn train(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
     let s = &bpe.stats;
     let summary = Summary {
         out: args.out.display().to_string(),
-        format: args.format.clone(),
+        format: args.format.name().to_string(),
         pattern: bpe.pattern.clone(),
         vocab_size: bpe.vocab_size(),
         merges: s.merges,
@@ -196,7 +191,7 @@ fn train(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         } else {
             String::new()
         },
-        crate::tour::human_bytes(summary.corpus_bytes),
+        human_bytes(summary.corpus_bytes),
         seconds,
         s.count_seconds,
         s.merge_seconds
@@ -225,90 +220,5 @@ fn train(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         );
     }
     println!("wrote {} ({})", summary.out, summary.format);
-    Ok(())
-}
-
-/// A token's bytes, readable: printable ASCII as is, the rest escaped.
-pub fn escape_token(bytes: &[u8]) -> String {
-    let mut s = String::new();
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\n' => s.push_str("\\n"),
-                '\t' => s.push_str("\\t"),
-                '\r' => s.push_str("\\r"),
-                ' ' => s.push('␣'),
-                '\\' => s.push_str("\\\\"),
-                c if c.is_control() => s.push_str(&format!("\\u{{{:x}}}", c as u32)),
-                c => s.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            s.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    s
-}
-
-#[derive(Serialize)]
-struct ShownMerge {
-    rank: usize,
-    left: String,
-    right: String,
-    token: String,
-}
-
-fn show(file: &std::path::Path, n: usize, out: &Output) -> anyhow::Result<()> {
-    let t = export::read(file)?;
-    let row = |i: usize| {
-        let (l, r) = t.merges[i];
-        let tok = [t.ranks[l as usize].clone(), t.ranks[r as usize].clone()].concat();
-        ShownMerge {
-            rank: 256 + i,
-            left: escape_token(&t.ranks[l as usize]),
-            right: escape_token(&t.ranks[r as usize]),
-            token: escape_token(&tok),
-        }
-    };
-    let m = t.merges.len();
-    let first: Vec<ShownMerge> = (0..n.min(m)).map(row).collect();
-    let last: Vec<ShownMerge> = (m.saturating_sub(n).max(n.min(m))..m).map(row).collect();
-    if out.json {
-        return out.print_json(&serde_json::json!({
-            "file": file.display().to_string(),
-            "format": format!("{:?}", t.format).to_lowercase(),
-            "ranks": t.ranks.len(),
-            "merges": m,
-            "pattern": t.pattern,
-            "special_tokens": t.special_tokens,
-            "first": first,
-            "last": last,
-        }));
-    }
-    println!(
-        "{}: {:?} format, {} tokens ({} merges), {} special tokens",
-        file.display(),
-        t.format,
-        t.ranks.len(),
-        m,
-        t.special_tokens.len()
-    );
-    if let Some(p) = &t.pattern {
-        println!("pattern: {p}");
-    }
-    let print = |rows: &[ShownMerge]| {
-        for r in rows {
-            println!("{:>7}  {} + {} -> {}", r.rank, r.left, r.right, r.token);
-        }
-    };
-    println!("first merges:");
-    print(&first);
-    if !last.is_empty() {
-        println!("last merges:");
-        print(&last);
-    }
-    for (s, id) in &t.special_tokens {
-        println!("special {id}: {s}");
-    }
     Ok(())
 }

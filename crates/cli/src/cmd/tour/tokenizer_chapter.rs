@@ -18,7 +18,8 @@ use towel_tokenizer::{
     RegexSplitTokenizer, Tokenizer, Unknown, VocabOptions, WordTokenizer, WORD_PATTERN,
 };
 
-use super::{human_bytes, Chapter, Ctx, Page};
+use super::{Chapter, Ctx, Page};
+use crate::display::human_bytes;
 use crate::plot::{LineChart, Series};
 
 pub struct TokenizerChapter;

@@ -3,7 +3,8 @@
 use towel_data::registry::{self, Kind};
 use towel_data::{embedded, Status};
 
-use super::{human_bytes, Chapter, Ctx, Page};
+use super::{Chapter, Ctx, Page};
+use crate::display::human_bytes;
 
 pub struct DataChapter;
 

@@ -1,0 +1,136 @@
+//! `towel eval`: nDCG@10, Recall@100, MAP, MRR@10 and queries/s of an index
+//! on judged queries, equal to trec_eval.
+//!
+//! ```sh
+//! towel eval scifact.idx --beir scifact/ --run scifact.run
+//! towel eval my.idx --queries q.tsv --qrels qrels.txt -k 1000
+//! ```
+
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::bail;
+use clap::Args;
+use serde_json::json;
+use towel_retrieval::corpus::read_queries;
+use towel_retrieval::eval::{beir_paths, evaluate_with_corpus, read_qrels, write_trec_run, Run};
+use towel_retrieval::Retriever;
+
+use crate::output::Output;
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// An index file written by `towel index`.
+    pub index: PathBuf,
+    /// Queries: JSONL with `_id`/`text` (BEIR queries.jsonl) or a TSV `id<TAB>text`.
+    #[arg(long, required_unless_present = "beir", conflicts_with = "beir")]
+    pub queries: Option<PathBuf>,
+    /// Relevance judgments: BEIR TSV (with header) or TREC 4-column qrels.
+    #[arg(long, required_unless_present = "beir", conflicts_with = "beir")]
+    pub qrels: Option<PathBuf>,
+    /// A BEIR folder: shortcut for --queries DIR/queries.jsonl --qrels DIR/qrels/test.tsv.
+    #[arg(long)]
+    pub beir: Option<PathBuf>,
+    /// Also write the run (TREC format) to this file.
+    #[arg(long)]
+    pub run: Option<PathBuf>,
+    /// Run depth: documents retrieved per query.
+    #[arg(short, long, default_value_t = 100)]
+    pub k: usize,
+    /// Search threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<NonZeroUsize>,
+}
+
+/// `towel eval`.
+pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
+    let (qpath, rpath) = match (&args.beir, &args.queries, &args.qrels) {
+        (Some(dir), _, _) => beir_paths(dir)?,
+        (None, Some(q), Some(r)) => (q.clone(), r.clone()),
+        _ => unreachable!("clap requires --beir, or --queries with --qrels"),
+    };
+    let r = Retriever::load(&args.index)?;
+    let queries = read_queries(&qpath)?;
+    let mut qrels = read_qrels(&rpath)?;
+    // Evaluate the judged queries that have a text, as the BEIR peers do.
+    let texts: HashMap<&str, &str> = queries
+        .iter()
+        .map(|q| (q.id.as_str(), q.text.as_str()))
+        .collect();
+    let before = qrels.len();
+    qrels.retain(|qid, _| texts.contains_key(qid.as_str()));
+    if qrels.len() < before {
+        eprintln!(
+            "warning: {} judged queries have no text in {} and are not evaluated",
+            before - qrels.len(),
+            qpath.display()
+        );
+    }
+    if qrels.is_empty() {
+        bail!(
+            "no query of {} is judged in {}; check that the files belong together",
+            qpath.display(),
+            rpath.display()
+        );
+    }
+    let qids: Vec<&String> = qrels.keys().collect();
+    let qtexts: Vec<&str> = qids.iter().map(|q| texts[q.as_str()]).collect();
+    let t = Instant::now();
+    let hits = r.search_batch(&qtexts, args.k, args.threads.map(NonZeroUsize::get));
+    let secs = t.elapsed().as_secs_f64();
+    let qps = qtexts.len() as f64 / secs.max(1e-9);
+    let run: Run = qids
+        .iter()
+        .zip(&hits)
+        .map(|(q, h)| {
+            let ranked = h
+                .iter()
+                .map(|h| (r.doc_id(h.doc).to_string(), h.score))
+                .collect();
+            ((*q).clone(), ranked)
+        })
+        .collect();
+    let known: HashSet<String> = r.doc_ids().iter().cloned().collect();
+    let ev = evaluate_with_corpus(&qrels, &run, &known);
+    if ev.unknown_qrels_docs > 0 {
+        eprintln!(
+            "warning: {} qrels entries name documents that are not in the index (they count as unretrieved)",
+            ev.unknown_qrels_docs
+        );
+    }
+    if let Some(path) = &args.run {
+        write_trec_run(path, &run, "towel")?;
+    }
+    let m = &ev.mean;
+    if out.json {
+        out.print_json(&json!({
+            "ndcg@10": m.ndcg_at_10,
+            "recall@100": m.recall_at_100,
+            "map": m.map,
+            "mrr@10": m.mrr_at_10,
+            "queries": ev.queries,
+            "qps": qps,
+            "unknown_qrels_docs": ev.unknown_qrels_docs,
+            "method": r.method(),
+            "search_seconds": secs,
+        }))?;
+    } else {
+        println!(
+            "{} on {} queries (top-{}):",
+            r.method().describe(),
+            ev.queries,
+            args.k
+        );
+        println!("  nDCG@10     {:.4}", m.ndcg_at_10);
+        println!("  Recall@100  {:.4}", m.recall_at_100);
+        println!("  MAP         {:.4}", m.map);
+        println!("  MRR@10      {:.4}", m.mrr_at_10);
+        println!("  {:.0} queries/s ({:.3} s)", qps, secs);
+        if let Some(path) = &args.run {
+            println!("run written to {}", path.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! `towel search`: ranked document ids, scores and titles from an index file.
+//!
+//! ```sh
+//! towel search scifact.idx "coronavirus transmission" -k 5
+//! ```
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+use towel_retrieval::Retriever;
+
+use crate::display::shorten;
+use crate::output::Output;
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// An index file written by `towel index`.
+    pub index: PathBuf,
+    /// The query text.
+    pub query: String,
+    /// Number of results.
+    #[arg(short, long, default_value_t = 10)]
+    pub k: usize,
+}
+
+/// `towel search`.
+pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
+    let r = Retriever::load(&args.index)?;
+    let hits = r.search(&args.query, args.k);
+    if out.json {
+        let hits: Vec<_> = hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                json!({"rank": i + 1, "id": r.doc_id(h.doc), "score": h.score, "title": r.title(h.doc)})
+            })
+            .collect();
+        out.print_json(&json!({"query": args.query, "hits": hits}))?;
+        return Ok(());
+    }
+    if hits.is_empty() {
+        println!("no document contains a term of this query");
+        return Ok(());
+    }
+    let idw = hits
+        .iter()
+        .map(|h| r.doc_id(h.doc).chars().count())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    println!("{:>4}  {:<idw$}  {:>9}  title", "rank", "id", "score");
+    for (i, h) in hits.iter().enumerate() {
+        println!(
+            "{:>4}  {:<idw$}  {:>9.4}  {}",
+            i + 1,
+            r.doc_id(h.doc),
+            h.score,
+            shorten(r.title(h.doc), 70)
+        );
+    }
+    Ok(())
+}
