@@ -209,3 +209,51 @@ fn eval_on_scifact_matches_bm25s() {
         .stdout(predicate::str::contains("nDCG@10"))
         .stderr(predicate::str::contains("1 qrels entries name documents"));
 }
+
+#[test]
+fn search_explain_parts_sum_to_the_score() {
+    let d = tempfile::tempdir().unwrap();
+    let corpus = small_corpus(d.path());
+    for method in ["bm25", "tfidf"] {
+        let idx = d.path().join(format!("{method}.idx"));
+        index_cmd(&corpus, &idx)
+            .args(["--method", method])
+            .assert()
+            .success();
+        let v = json_of(
+            towel()
+                .args(["--json", "search", "--explain"])
+                .arg(&idx)
+                .args(["cats cats bark", "-k", "5"]),
+        );
+        let hits = v["hits"].as_array().unwrap();
+        assert_eq!(hits.len(), 2, "{method}");
+        for h in hits {
+            let score = h["score"].as_f64().unwrap();
+            let terms = h["explanation"].as_array().unwrap();
+            let sum: f64 = terms.iter().map(|t| t["score"].as_f64().unwrap()).sum();
+            assert!(
+                (sum - score).abs() <= 1e-5 * score.abs().max(1.0),
+                "{method} {}: parts {sum} vs score {score}",
+                h["id"]
+            );
+            assert!(terms.iter().any(|t| t["in_doc"] == true));
+        }
+        let cat = hits[0]["explanation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["term"] == "cat" || t["term"] == "cats")
+            .unwrap()
+            .clone();
+        assert_eq!(cat["query_count"], 2, "{method}");
+        towel()
+            .args(["search", "--explain"])
+            .arg(&idx)
+            .arg("cats bark")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("bark"))
+            .stdout(predicate::str::contains("(not in the document)"));
+    }
+}
