@@ -200,12 +200,9 @@ impl Analyzer {
         let regex = match &config.token_pattern {
             None => None,
             Some(p) if p == DEFAULT_TOKEN_PATTERN => None,
-            Some(p) => Some(
-                regex::Regex::new(p).map_err(|e| RetrievalError::BadPattern {
-                    pattern: p.clone(),
-                    err: Box::new(e),
-                })?,
-            ),
+            Some(p) => Some(regex::Regex::new(p).map_err(|e| {
+                RetrievalError::param("token pattern", format!("`{p}` is not a valid regex: {e}"))
+            })?),
         };
         let stop = config
             .stopwords

@@ -59,6 +59,7 @@ pub mod retriever;
 pub mod sparse;
 pub mod stopwords;
 pub mod terms;
+mod text;
 pub mod tfidf;
 pub mod topk;
 mod word_chars;

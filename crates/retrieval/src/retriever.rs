@@ -1,5 +1,5 @@
-//! [`Retriever`]: a searchable collection (analyzer + documents + vocabulary
-//! + a [`Model`], BM25 or TF-IDF postings), built from documents or loaded
+//! [`Retriever`]: a searchable collection (analyzer, documents, vocabulary
+//! and a [`Model`], BM25 or TF-IDF postings), built from documents or loaded
 //! from an index file.
 //!
 //! The vocabulary is shared: a query is analyzed into term ids once, here,
@@ -262,6 +262,7 @@ impl Retriever {
             if !seen.insert(d.id.as_str()) {
                 return Err(RetrievalError::DuplicateId {
                     path: "<documents>".into(),
+                    kind: "document",
                     id: d.id.clone(),
                     where_: "given twice".into(),
                 });
