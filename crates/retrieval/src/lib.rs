@@ -45,7 +45,7 @@
 //! - `crc32fast`: the index checksum (SIMD CRC-32, hundreds of MB/s).
 //! - `serde` / `serde_json`: JSONL corpora, the index's metadata, evaluations as JSON.
 //! - `thiserror`: the typed [`RetrievalError`].
-//! - `towel-data`: atomic file writes.
+//! - `towel-data`: atomic file writes, the one UTF-8 byte-order-mark rule.
 
 #![forbid(unsafe_code)]
 

@@ -13,6 +13,11 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// Scores tested at once by the dense top-k scan
+/// ([`Accumulator::take_top_k_dense`]): a block with none above the bar is
+/// skipped after one vectorized compare.
+const SCAN_BLOCK: usize = 16;
+
 /// Per-thread scratch space for scoring queries against `n_docs` documents.
 #[derive(Debug, Clone)]
 pub struct Accumulator<T> {
@@ -80,16 +85,16 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
         let mut sel = Selector::new(k);
         // One compare per document against the bar to beat: 0 until k are
         // held, then the worst held score (a tie never beats an earlier doc).
-        // Blocks of 16 are first tested as a whole (a branch-free `any`,
+        // Blocks of SCAN_BLOCK are first tested as a whole (a branch-free `any`,
         // which the compiler vectorizes), so most are skipped in a few cycles.
         let mut bar = T::default();
-        for (b, block) in self.scores.chunks(16).enumerate() {
+        for (b, block) in self.scores.chunks(SCAN_BLOCK).enumerate() {
             if !block.iter().fold(false, |any, &v| any | (v > bar)) {
                 continue;
             }
             for (i, &v) in block.iter().enumerate() {
                 if v > bar {
-                    sel.offer((b * 16 + i) as u32, v);
+                    sel.offer((b * SCAN_BLOCK + i) as u32, v);
                     if let Some(w) = sel.worst {
                         bar = w;
                     }

@@ -1,4 +1,5 @@
 //! Shared helpers for the integration tests: the reference data as the peers load it.
+// Each test file that includes this module uses only some of the helpers.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
