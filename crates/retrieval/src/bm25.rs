@@ -377,12 +377,6 @@ impl Bm25Index {
 }
 
 impl Bm25Index {
-    /// The stored score of term `t` in document `doc`, if the document has the term.
-    fn posting(&self, t: u32, doc: u32) -> Option<f32> {
-        let (docs, vals) = self.postings.row(t as usize);
-        docs.binary_search(&doc).ok().map(|i| vals[i])
-    }
-
     /// Why `doc` scores what it does for `terms` (term ids, repeats
     /// counted): the score exactly as [`Bm25Index::search`] adds it up, and
     /// for each query term whether the document has it and its part,
@@ -394,7 +388,7 @@ impl Bm25Index {
         let mut score = 0f32;
         let mut parts: Vec<(bool, f64)> = Vec::with_capacity(terms.len());
         for &t in terms {
-            let v = self.posting(t, doc);
+            let v = self.postings.get(t as usize, doc);
             if let Some(v) = v {
                 score += v;
             }

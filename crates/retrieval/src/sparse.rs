@@ -70,6 +70,12 @@ impl<T: Copy> CsrMatrix<T> {
         (&self.indices[a..b], &self.data[a..b])
     }
 
+    /// The value at (`r`, `c`), if stored (a binary search of row `r`).
+    pub fn get(&self, r: usize, c: u32) -> Option<T> {
+        let (cols, vals) = self.row(r);
+        cols.binary_search(&c).ok().map(|i| vals[i])
+    }
+
     /// Mutable values of row `r`.
     pub fn row_data_mut(&mut self, r: usize) -> &mut [T] {
         let (a, b) = (self.indptr[r], self.indptr[r + 1]);

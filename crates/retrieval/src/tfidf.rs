@@ -407,12 +407,6 @@ impl TfidfIndex {
         }
     }
 
-    /// The weight of feature `t` in document `doc`, if the document has it.
-    fn posting(&self, t: u32, doc: u32) -> Option<f64> {
-        let (docs, vals) = self.postings.row(t as usize);
-        docs.binary_search(&doc).ok().map(|i| vals[i])
-    }
-
     /// Why `doc` scores what it does for the query row `query`: the score
     /// exactly as [`TfidfIndex::search`] adds it up, and for each query
     /// feature whether the document has it and its part, `w_query · w_doc`.
@@ -422,7 +416,7 @@ impl TfidfIndex {
         let mut score = 0f64;
         let mut parts = Vec::with_capacity(query.len());
         for &(t, w) in query {
-            let v = self.posting(t, doc);
+            let v = self.postings.get(t as usize, doc);
             if let Some(v) = v {
                 score += w * v;
             }

@@ -1,35 +1,11 @@
 //! `Retriever::explain` gives each query term's part of a score, and the parts
 //! add up to the score `search` gives; `Retriever::run` is `search_batch` by id.
 
+mod common;
+
 use towel_retrieval::analyzer::AnalyzerConfig;
-use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
-use towel_retrieval::corpus::{Document, Query};
+use towel_retrieval::corpus::Query;
 use towel_retrieval::{Method, Retriever};
-
-fn docs() -> Vec<Document> {
-    towel_data::embedded::tour_paragraphs()
-        .enumerate()
-        .map(|(i, p)| Document {
-            id: format!("p{i}"),
-            title: format!("Paragraph {i}"),
-            text: p.to_string(),
-        })
-        .collect()
-}
-
-fn methods() -> Vec<Method> {
-    let mut m: Vec<Method> = Bm25Variant::ALL
-        .iter()
-        .map(|&v| {
-            Method::Bm25(Bm25Params {
-                variant: v,
-                ..Bm25Params::default()
-            })
-        })
-        .collect();
-    m.push(Method::tfidf());
-    m
-}
 
 const QUERIES: [&str; 4] = [
     "the tour of tokens",
@@ -40,8 +16,13 @@ const QUERIES: [&str; 4] = [
 
 #[test]
 fn contributions_sum_to_the_score() {
-    for method in methods() {
-        let r = Retriever::build(&docs(), AnalyzerConfig::bm25s_english(), method.clone()).unwrap();
+    for method in common::all_methods() {
+        let r = Retriever::build(
+            &common::tour_docs(),
+            AnalyzerConfig::bm25s_english(),
+            method.clone(),
+        )
+        .unwrap();
         for q in QUERIES {
             for hit in r.search(q, 20) {
                 let e = r.explain(q, hit.doc);
@@ -71,7 +52,12 @@ fn contributions_sum_to_the_score() {
 
 #[test]
 fn run_is_search_batch_by_query_id() {
-    let r = Retriever::build(&docs(), AnalyzerConfig::bm25s_english(), Method::bm25()).unwrap();
+    let r = Retriever::build(
+        &common::tour_docs(),
+        AnalyzerConfig::bm25s_english(),
+        Method::bm25(),
+    )
+    .unwrap();
     let queries: Vec<Query> = QUERIES
         .iter()
         .enumerate()

@@ -5,42 +5,20 @@ mod common;
 use std::path::Path;
 
 use towel_retrieval::analyzer::AnalyzerConfig;
-use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
-use towel_retrieval::corpus::Document;
 use towel_retrieval::index::{from_bytes, to_bytes, FORMAT_VERSION};
 use towel_retrieval::{Method, RetrievalError, Retriever};
-
-fn docs() -> Vec<Document> {
-    towel_data::embedded::tour_paragraphs()
-        .enumerate()
-        .map(|(i, p)| Document {
-            id: format!("p{i}"),
-            title: format!("Paragraph {i}"),
-            text: p.to_string(),
-        })
-        .collect()
-}
-
-fn methods() -> Vec<Method> {
-    let mut m: Vec<Method> = Bm25Variant::ALL
-        .iter()
-        .map(|&v| {
-            Method::Bm25(Bm25Params {
-                variant: v,
-                ..Bm25Params::default()
-            })
-        })
-        .collect();
-    m.push(Method::tfidf());
-    m
-}
 
 #[test]
 fn round_trip_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
     let queries = ["the tour", "tokens and retrieval", "zzz unknown", ""];
-    for method in methods() {
-        let r = Retriever::build(&docs(), AnalyzerConfig::bm25s_english(), method.clone()).unwrap();
+    for method in common::all_methods() {
+        let r = Retriever::build(
+            &common::tour_docs(),
+            AnalyzerConfig::bm25s_english(),
+            method.clone(),
+        )
+        .unwrap();
         let path = dir.path().join("x.idx");
         r.save(&path).unwrap();
         let back = Retriever::load(&path).unwrap();
@@ -71,7 +49,12 @@ fn scifact_round_trip() {
 }
 
 fn index_bytes() -> Vec<u8> {
-    let r = Retriever::build(&docs(), AnalyzerConfig::default(), Method::bm25()).unwrap();
+    let r = Retriever::build(
+        &common::tour_docs(),
+        AnalyzerConfig::default(),
+        Method::bm25(),
+    )
+    .unwrap();
     to_bytes(&r)
 }
 
