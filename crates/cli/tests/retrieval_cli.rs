@@ -257,3 +257,49 @@ fn search_explain_parts_sum_to_the_score() {
             .stdout(predicate::str::contains("(not in the document)"));
     }
 }
+
+#[test]
+fn eval_inputs_with_a_bom_or_duplicates() {
+    let d = tempfile::tempdir().unwrap();
+    let corpus = small_corpus(d.path());
+    let idx = d.path().join("x.idx");
+    index_cmd(&corpus, &idx).assert().success();
+    let qrels = d.path().join("qrels.tsv");
+    fs::write(&qrels, "\u{feff}q1\tcats\t1\nq2\tdogs\t1\n").unwrap();
+    let queries = d.path().join("q.tsv");
+    // A BOM used to become part of `q1`, which then dropped out of the evaluation.
+    fs::write(&queries, "\u{feff}q1\tpurring cats\nq2\tbarking dogs\n").unwrap();
+    let eval = |queries: &Path, qrels: &Path| {
+        let mut c = towel();
+        c.args(["--json", "eval"])
+            .arg(&idx)
+            .arg("--queries")
+            .arg(queries)
+            .arg("--qrels")
+            .arg(qrels);
+        c
+    };
+    let v = json_of(&mut eval(&queries, &qrels));
+    assert_eq!(v["queries"], 2);
+    assert_eq!(v["mrr@10"], 1.0);
+    let dup = d.path().join("dup.tsv");
+    fs::write(&dup, "q1\tpurring cats\nq2\tbarking dogs\nq1\tfish\n").unwrap();
+    eval(&dup, &qrels)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "duplicate query id `q1` (lines 1 and 3)",
+        ));
+    let dup_qrels = d.path().join("dup_qrels.tsv");
+    fs::write(&dup_qrels, "q1\tcats\t1\nq1\tcats\t1\n").unwrap();
+    eval(&queries, &dup_qrels)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("dup_qrels.tsv:2"));
+    let txt = d.path().join("notes.txt");
+    fs::write(&txt, "some text\n").unwrap();
+    index_cmd(&txt, &d.path().join("y.idx"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("folder of .txt files"));
+}
