@@ -11,8 +11,9 @@
 //! or `_`), which differs from the Unicode `\w` of Rust's `regex` crate on
 //! combining marks (`\u{301}` is `\w` in Rust, not in Python) and on numeric
 //! symbols (`²` is `\w` in Python, not in Rust). So towel scans for runs with a
-//! table generated from Python ([`crate::word_chars`]), which is both exact and
-//! faster than a regex. A custom pattern ([`TokenPattern::Regex`]) uses the
+//! table generated from Python (`word_chars.rs`, written by
+//! `tests/fixtures/gen_word_chars.py`), which is both exact and faster than a
+//! regex. A custom pattern ([`AnalyzerConfig::token_pattern`]) uses the
 //! `regex` crate, with its own Unicode semantics.
 //!
 //! ```
