@@ -17,12 +17,7 @@ const QUERIES: [&str; 4] = [
 #[test]
 fn contributions_sum_to_the_score() {
     for method in common::all_methods() {
-        let r = Retriever::build(
-            &common::tour_docs(),
-            AnalyzerConfig::bm25s_english(),
-            method.clone(),
-        )
-        .unwrap();
+        let r = common::tour_retriever(&method);
         for q in QUERIES {
             for hit in r.search(q, 20) {
                 let e = r.explain(q, hit.doc);

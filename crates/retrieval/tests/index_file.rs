@@ -13,12 +13,7 @@ fn round_trip_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
     let queries = ["the tour", "tokens and retrieval", "zzz unknown", ""];
     for method in common::all_methods() {
-        let r = Retriever::build(
-            &common::tour_docs(),
-            AnalyzerConfig::bm25s_english(),
-            method.clone(),
-        )
-        .unwrap();
+        let r = common::tour_retriever(&method);
         let path = dir.path().join("x.idx");
         r.save(&path).unwrap();
         let back = Retriever::load(&path).unwrap();

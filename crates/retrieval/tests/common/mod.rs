@@ -4,9 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use towel_retrieval::analyzer::AnalyzerConfig;
 use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
 use towel_retrieval::corpus::{load_corpus, read_queries, Document, Fields};
-use towel_retrieval::Method;
+use towel_retrieval::{Method, Retriever};
 
 /// A BEIR collection: documents, and the test queries in `qrels/test.tsv` order.
 pub struct Beir {
@@ -87,4 +88,14 @@ pub fn all_methods() -> Vec<Method> {
         .collect();
     m.push(Method::tfidf());
     m
+}
+
+/// A retriever over [`tour_docs`] with the bm25s analyzer and `method`.
+pub fn tour_retriever(method: &Method) -> Retriever {
+    Retriever::build(
+        &tour_docs(),
+        AnalyzerConfig::bm25s_english(),
+        method.clone(),
+    )
+    .unwrap()
 }
