@@ -17,10 +17,10 @@
 //! assert_eq!(docs[0].full_text(), "Cats They purr.");
 //! ```
 
-use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::error::RetrievalError;
@@ -111,7 +111,7 @@ pub fn read_jsonl_docs(path: &Path, fields: &Fields) -> Result<Vec<Document>, Re
 struct Ids<'a> {
     path: &'a Path,
     kind: &'static str,
-    first_line: HashMap<String, usize>,
+    first_line: FxHashMap<String, usize>,
 }
 
 impl<'a> Ids<'a> {
@@ -119,7 +119,7 @@ impl<'a> Ids<'a> {
         Ids {
             path,
             kind,
-            first_line: HashMap::new(),
+            first_line: FxHashMap::default(),
         }
     }
 
