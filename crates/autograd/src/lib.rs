@@ -61,8 +61,8 @@
 //! ## Speed
 //! `bench/autograd.py` (one run, one thread, PyTorch CPU and micrograd
 //! side by side; table in the README): the scalar engine runs micrograd's
-//! demo step (65k nodes, forward + backward) over 200x faster than the
-//! micrograd package, and 2.6x faster than the same engine written with
+//! demo step (65k nodes, forward + backward) 236-303x faster than the
+//! micrograd package, and 1.9-4.4x faster than the same engine written with
 //! `Rc<RefCell<Node>>` and closures (why: [`scalar`]'s docs). Tensor
 //! elementwise ops and broadcasting run at PyTorch's speed; matmul,
 //! `exp`, `tanh` and softmax are still behind PyTorch (MKL/oneDNN with
