@@ -38,19 +38,19 @@ fn main() {
         let bpe = train(text, pattern);
         export::write(
             &bpe,
-            export::Format::Tiktoken,
+            towel_tokenizer::Format::Tiktoken,
             &out.join(format!("{name}.tiktoken")),
         )
         .unwrap();
         export::write(
             &bpe,
-            export::Format::Hf,
+            towel_tokenizer::Format::Hf,
             &out.join(format!("{name}.tokenizer.json")),
         )
         .unwrap();
         export::write(
             &bpe,
-            export::Format::Towel,
+            towel_tokenizer::Format::Towel,
             &out.join(format!("{name}.towel.json")),
         )
         .unwrap();

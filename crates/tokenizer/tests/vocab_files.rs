@@ -7,7 +7,8 @@ mod common;
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use towel_tokenizer::vocab::{Gpt2Vocab, Ranks};
+use towel_tokenizer::format::Gpt2Vocab;
+use towel_tokenizer::vocab::Ranks;
 use towel_tokenizer::{CoreBpe, Encoding, EncodingName, Pattern, TokenizerError, TokenizerFile};
 
 fn tiktoken_err(data: &str) -> String {
@@ -93,19 +94,41 @@ fn special_token_collisions_are_errors() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("id 4294967295 is too large"), "{err}");
-    // Ranks with a huge gap are refused with a clear message.
-    let sparse = Ranks::from_pairs(
-        (0..=255u8)
-            .map(|b| (vec![b], b as u32))
-            .chain([(b"ab".to_vec(), 4_000_000_000)]),
-        "t",
-    )
-    .unwrap();
-    let err = CoreBpe::new(&sparse, [], Pattern::gpt2())
-        .unwrap_err()
-        .to_string();
+}
+
+/// Ranks with gaps, even huge ones, work as in tiktoken (issue #10): they
+/// encode, and an id in a gap is an unknown id.
+#[test]
+fn sparse_ranks_encode_and_a_gap_id_is_unknown() {
+    let mut tiktoken: Vec<u8> = Vec::new();
+    let b64 = |b: &[u8]| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(b)
+    };
+    for b in 0..=255u8 {
+        tiktoken.extend_from_slice(format!("{} {b}\n", b64(&[b])).as_bytes());
+    }
+    tiktoken.extend_from_slice(format!("{} 4000000000\n", b64(b"ab")).as_bytes());
+    tiktoken.extend_from_slice(format!("{} 300\n", b64(b"cd")).as_bytes());
+    let sparse = Ranks::parse_tiktoken(&tiktoken, "sparse.tiktoken").unwrap();
+    assert!(!sparse.is_dense());
+    let bpe = CoreBpe::new(&sparse, [("<|x|>".to_string(), 500)], Pattern::gpt2()).unwrap();
+    assert_eq!(bpe.encode_ordinary("abcd"), vec![4_000_000_000, 300]);
+    assert_eq!(
+        bpe.encode_ordinary(&"ab".repeat(200)),
+        vec![4_000_000_000; 200]
+    );
+    assert_eq!(bpe.decode(&[4_000_000_000, 300, 500]).unwrap(), "abcd<|x|>");
+    let err = bpe.decode(&[97, 299]).unwrap_err();
     assert!(
-        err.contains("ranks go up to 4000000000 for only 257 tokens"),
+        matches!(
+            err,
+            TokenizerError::UnknownId {
+                id: 299,
+                position: Some(1),
+                ..
+            }
+        ),
         "{err}"
     );
 }
@@ -217,7 +240,7 @@ fn tiny_file(merges: Option<Vec<(u32, u32)>>) -> TokenizerFile {
     tokens.push(b"ab".to_vec());
     tokens.push(b"abc".to_vec());
     TokenizerFile {
-        pattern: Pattern::gpt2().as_str().to_string(),
+        pattern: Some(Pattern::gpt2().as_str().to_string()),
         special_tokens: BTreeMap::from([("<|endoftext|>".to_string(), 258)]),
         ranks: Ranks::from_dense(tokens, "tiny").unwrap(),
         merges,
@@ -357,7 +380,7 @@ proptest! {
         match Ranks::parse_tiktoken(&data, "fuzz") {
             Ok(r) => prop_assert!(r.len() <= 7),
             Err(e) => {
-                let ok = matches!(e, TokenizerError::VocabLine { .. } | TokenizerError::InvalidVocab { .. });
+                let ok = matches!(e, TokenizerError::Format { .. });
                 prop_assert!(ok, "unexpected error {}", e);
             }
         }

@@ -2,7 +2,7 @@
 //! left to right, instead of replaying the merges.
 //!
 //! Replaying tiktoken's merges on an n-byte piece costs O(n log n) with a
-//! heap ([`merge_long`](super::merge::merge_long)) and a lot of memory
+//! heap ([`merge_long`](super::apply::merge_long)) and a lot of memory
 //! traffic per byte. This module gets the same ids by *searching* for them,
 //! the way GitHub's `bpe` crate (Hendrik van Antwerpen and Alexander
 //! Neubeck, MIT) does: a depth-first search over token sequences that
@@ -109,7 +109,7 @@
 //! trees: linear in the piece length, with a constant that depends on the
 //! vocabulary. On short pieces the array scan of `merge_short` is as fast
 //! or faster (runs of 65..128 spaces: 2.5x faster), so only pieces longer
-//! than [`LONG_PIECE`](super::merge::LONG_PIECE) bytes come here.
+//! than [`LONG_PIECE`](super::apply::LONG_PIECE) bytes come here.
 //!
 //! The structure is built the first time such a piece is encoded, so
 //! loading a vocabulary costs nothing extra. Building it takes about 25 ms
@@ -117,6 +117,7 @@
 //! 2-core machine; the canonical splits are found on all cores) and holds
 //! about 4, 9 and 17 MB.
 
+use super::apply::short_merge_parts;
 use super::table::{PairTable, RankTable};
 use crate::vocab::Rank;
 
@@ -453,36 +454,16 @@ fn classify(
         let own = table.byte_rank[bytes[0] as usize] == rank;
         return Some(if own { Usable::Byte } else { Usable::No });
     }
-    // (rank of the part, rank of merging it with the next part), as in merge_short.
+    // The short merge (apply.rs), stopped at two parts.
     parts.clear();
     parts.extend(
         bytes
             .iter()
             .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
     );
-    for i in 0..parts.len() - 1 {
-        parts[i].1 = pairs.get(parts[i].0, parts[i + 1].0);
-    }
-    while parts.len() > 2 {
-        let (mut best, mut at) = (Rank::MAX, 0);
-        for (i, p) in parts.iter().enumerate() {
-            if p.1 < best {
-                best = p.1;
-                at = i;
-            }
-        }
-        if best == Rank::MAX {
-            return Some(Usable::No);
-        }
-        parts[at].0 = best;
-        parts.remove(at + 1);
-        parts[at].1 = match parts.get(at + 1) {
-            Some(next) => pairs.get(best, next.0),
-            None => Rank::MAX,
-        };
-        if at > 0 {
-            parts[at - 1].1 = pairs.get(parts[at - 1].0, best);
-        }
+    short_merge_parts(parts, 2, |l, r| pairs.get(l, r));
+    if parts.len() > 2 {
+        return Some(Usable::No);
     }
     let (left, right) = (parts[0].0, parts[1].0);
     if parts[0].1 != rank {
@@ -598,7 +579,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::bpe::merge::{merge_long, merge_short, Scratch};
+    use crate::bpe::apply::{merge_long, merge_short, Scratch};
     use crate::encodings::{Encoding, EncodingName};
     use crate::pretok::Pattern;
     use crate::vocab::Ranks;
@@ -662,7 +643,7 @@ mod tests {
                 return;
             };
             let bpe = enc.bpe();
-            for rank in 0..bpe.decoder.len() as Rank {
+            for rank in 0..bpe.ranks.len() as Rank {
                 if let Some(bytes) = bpe.token_bytes(rank) {
                     check_piece(bpe, bytes);
                 }
@@ -820,7 +801,7 @@ mod tests {
                 let bpe = enc.bpe();
                 let mut piece = Vec::new();
                 for p in &picks {
-                    if let Some(t) = bpe.token_bytes(p % bpe.decoder.len() as Rank) {
+                    if let Some(t) = bpe.token_bytes(p % bpe.ranks.len() as Rank) {
                         piece.extend_from_slice(t);
                     }
                 }

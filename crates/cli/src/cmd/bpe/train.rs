@@ -11,8 +11,9 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use serde::Serialize;
 use towel_tokenizer::train::{export, BpeTrainer, Progress};
+use towel_tokenizer::Format;
 
-use crate::display::human_bytes;
+use crate::display::{dropped_specials_note, human_bytes};
 use crate::input::parse_pattern;
 use crate::output::Output;
 
@@ -70,15 +71,18 @@ impl FormatArg {
     }
 }
 
-impl From<FormatArg> for export::Format {
+impl From<FormatArg> for Format {
     fn from(f: FormatArg) -> Self {
         match f {
-            FormatArg::Towel => export::Format::Towel,
-            FormatArg::Tiktoken => export::Format::Tiktoken,
-            FormatArg::Hf => export::Format::Hf,
+            FormatArg::Towel => Format::Towel,
+            FormatArg::Tiktoken => Format::Tiktoken,
+            FormatArg::Hf => Format::Hf,
         }
     }
 }
+
+/// How much of each corpus file the compression figure reads (to stay quick).
+const COMPRESSION_SAMPLE: usize = 4 << 20;
 
 #[derive(Serialize)]
 struct Summary {
@@ -89,6 +93,8 @@ struct Summary {
     merges: u64,
     repeated_merges: u64,
     special_tokens: Vec<(String, u32)>,
+    /// Special tokens the output format cannot hold (not in the file).
+    dropped_special_tokens: Vec<(String, u32)>,
     corpus_bytes: u64,
     pieces: u64,
     distinct_pieces: u64,
@@ -137,25 +143,31 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
     })?;
     count_bar.finish_and_clear();
     merge_bar.finish_and_clear();
-    export::write(&bpe, format, &args.out)?;
+    let written = export::write(&bpe, format, &args.out)?;
+    if let Some(note) = dropped_specials_note(&args.out, &written.dropped_special_tokens) {
+        eprintln!("{note}");
+    }
     let seconds = t0.elapsed().as_secs_f64();
 
-    // Compression on the training corpus (first 4 MB of each file, to stay quick).
+    // Compression on the training corpus (the start of each file).
     let enc = bpe.encoder()?;
     let (mut bytes, mut tokens) = (0u64, 0u64);
     for f in &args.corpus {
         let mut buf = Vec::new();
         use std::io::Read;
         std::fs::File::open(f)?
-            .take(4 << 20)
+            .take(COMPRESSION_SAMPLE as u64)
             .read_to_end(&mut buf)?;
         let text = String::from_utf8_lossy(&buf);
         let text = match text.char_indices().last() {
-            Some((i, c)) if c == '\u{FFFD}' && buf.len() == 4 << 20 => &text[..i],
+            Some((i, c)) if c == '\u{FFFD}' && buf.len() == COMPRESSION_SAMPLE => &text[..i],
             _ => &text[..],
         };
         bytes += text.len() as u64;
-        tokens += enc.count(text) as u64;
+        tokens += enc
+            .try_count(text)
+            .with_context(|| format!("{}: measuring compression", f.display()))?
+            as u64;
     }
     let s = &bpe.stats;
     let summary = Summary {
@@ -166,6 +178,7 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         merges: s.merges,
         repeated_merges: s.repeated_merges,
         special_tokens: bpe.special_tokens.clone(),
+        dropped_special_tokens: written.dropped_special_tokens,
         corpus_bytes: s.bytes,
         pieces: s.pieces,
         distinct_pieces: s.distinct_pieces,
@@ -201,7 +214,7 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         summary.pieces,
         summary.distinct_pieces,
         summary.bytes_per_token,
-        if total > 4 << 20 {
+        if total > COMPRESSION_SAMPLE as u64 {
             " (first 4 MB of each file)"
         } else {
             ""

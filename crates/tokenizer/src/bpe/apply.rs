@@ -26,6 +26,10 @@ use crate::vocab::Rank;
 /// Pieces longer than this use [`Backtrack`] (or [`merge_long`]).
 pub(crate) const LONG_PIECE: usize = 128;
 
+/// Texts shorter than this get no piece cache: too few pieces repeat to
+/// pay for the cache's table.
+const CACHE_MIN_TEXT: usize = 1 << 14;
+
 /// Buffers reused from piece to piece (no allocation per piece).
 #[derive(Default)]
 pub(crate) struct Scratch {
@@ -48,7 +52,7 @@ impl Scratch {
     /// pieces to repeat (a cache costs a table of at least 32 KB per call).
     pub(crate) fn for_text_len(len: usize) -> Scratch {
         Scratch {
-            cache: (len >= 1 << 14).then(|| PieceCache::new(len)),
+            cache: (len >= CACHE_MIN_TEXT).then(|| PieceCache::new(len)),
             ..Scratch::default()
         }
     }
@@ -75,7 +79,7 @@ pub(crate) fn merge<'a>(
 }
 
 /// tiktoken's algorithm on ranks: scan for the lowest pair, merge it, update
-/// the two neighbouring pairs.
+/// the two neighbouring pairs (see [`short_merge_parts`]).
 pub(crate) fn merge_short(
     piece: &[u8],
     table: &RankTable,
@@ -83,8 +87,6 @@ pub(crate) fn merge_short(
     scratch: &mut Scratch,
     out: &mut Vec<Rank>,
 ) {
-    // `parts[i]` = (rank of part i, rank of merging it with part i + 1);
-    // the last part's pair rank stays `Rank::MAX`.
     let parts = &mut scratch.parts;
     parts.clear();
     parts.extend(
@@ -92,11 +94,34 @@ pub(crate) fn merge_short(
             .iter()
             .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
     );
+    short_merge_parts(parts, 1, |l, r| pairs.get(l, r));
+    out.extend(parts.iter().map(|p| p.0));
+}
+
+/// The short merge, the one implementation of tiktoken's merge order that
+/// the encoder ([`merge_short`]), the long-piece search (`backtrack.rs`,
+/// which asks how a token splits) and vocabulary conversion
+/// ([`Ranks::merges`](crate::vocab::Ranks::merges), which asks the same
+/// with only the lower ranks) share.
+///
+/// `parts` holds `(rank of part i, anything)` for at least one part, usually
+/// the single bytes of a piece; `pair(l, r)` is the rank of the token
+/// `l ++ r`, or `Rank::MAX` when there is none (or it must not be used).
+/// The adjacent pair with the lowest rank (leftmost on ties) is merged, again
+/// and again, until no pair merges or only `min_parts` parts are left.
+/// Afterwards `parts[i]` = (rank of part i, rank of merging it with part
+/// `i + 1`); the last part's pair rank is `Rank::MAX`.
+#[inline(always)]
+pub(crate) fn short_merge_parts(
+    parts: &mut Vec<(Rank, Rank)>,
+    min_parts: usize,
+    pair: impl Fn(Rank, Rank) -> Rank,
+) {
     let mut m = parts.len();
     for i in 0..m - 1 {
-        parts[i].1 = pairs.get(parts[i].0, parts[i + 1].0);
+        parts[i].1 = pair(parts[i].0, parts[i + 1].0);
     }
-    loop {
+    while m > min_parts {
         // The lowest pair, leftmost on ties; as one `u64` compare per part
         // (pair rank above, position below) so the scan has no branches.
         let mut best = Rank::MAX;
@@ -117,15 +142,15 @@ pub(crate) fn merge_short(
         }
         m -= 1;
         parts[at].1 = if at + 1 < m {
-            pairs.get(best, parts[at + 1].0)
+            pair(best, parts[at + 1].0)
         } else {
             Rank::MAX
         };
         if at > 0 {
-            parts[at - 1].1 = pairs.get(parts[at - 1].0, best);
+            parts[at - 1].1 = pair(parts[at - 1].0, best);
         }
     }
-    out.extend(parts[..m].iter().map(|p| p.0));
+    parts.truncate(m);
 }
 
 const NONE: u32 = u32::MAX;
