@@ -328,11 +328,18 @@ impl CoreBpe {
         let mut buf = Vec::with_capacity(64);
         let mut scratch = Scratch::for_text_len(text.len());
         let mut n = 0;
-        self.for_each_piece_range(text, |t, s, e| {
+        let mut count = |t: &[u8], s: usize, e: usize| {
             self.encode_piece_at(t, s, e, &mut buf, &mut scratch);
             n += buf.len();
             buf.clear();
-        })?;
+        };
+        if let Some(b) = self.scanner {
+            let t = text.as_bytes();
+            b.for_each_piece_range(text, |s, e| count(t, s, e));
+        } else {
+            self.pattern
+                .for_each_piece(text, |p| count(p.as_bytes(), 0, p.len()))?;
+        }
         Ok(n)
     }
 
@@ -505,7 +512,9 @@ impl CoreBpe {
             .collect()
     }
 
-    /// Pre-tokenize one stretch of text (no special tokens) and merge each piece.
+    /// Pre-tokenize one stretch of text (no special tokens) and merge each
+    /// piece: on the pattern's scanner when it has one (which cannot fail),
+    /// else through the regex engine, whose failure is the error.
     #[inline]
     fn encode_segment(
         &self,
@@ -513,27 +522,13 @@ impl CoreBpe {
         out: &mut Vec<Rank>,
         scratch: &mut Scratch,
     ) -> Result<(), TokenizerError> {
-        self.for_each_piece_range(text, |t, s, e| self.encode_piece_at(t, s, e, out, scratch))
-    }
-
-    /// Call `f(text bytes, start, end)` for every piece of `text`: on the
-    /// pattern's scanner when it has one (which cannot fail), else through
-    /// the regex engine, whose failure is the error.
-    #[inline]
-    fn for_each_piece_range(
-        &self,
-        text: &str,
-        mut f: impl FnMut(&[u8], usize, usize),
-    ) -> Result<(), TokenizerError> {
-        let t = text.as_bytes();
         if let Some(b) = self.scanner {
-            b.for_each_piece_range(text, |s, e| f(t, s, e));
+            let t = text.as_bytes();
+            b.for_each_piece_range(text, |s, e| self.encode_piece_at(t, s, e, out, scratch));
             return Ok(());
         }
-        self.pattern.for_each_piece(text, |p| {
-            let s = offset_in(text, p);
-            f(t, s, s + p.len())
-        })
+        self.pattern
+            .for_each_piece(text, |p| self.encode_piece(p.as_bytes(), out, scratch))
     }
 
     #[inline]
@@ -664,9 +659,4 @@ fn special_matcher<'a>(
         .match_kind(MatchKind::LeftmostLongest)
         .build(tokens)
         .map_err(|e| TokenizerError::Config(format!("the special tokens cannot be matched: {e}")))
-}
-
-/// Byte offset of `piece` (a sub-slice of `text`) in `text`.
-fn offset_in(text: &str, piece: &str) -> usize {
-    piece.as_ptr() as usize - text.as_ptr() as usize
 }

@@ -150,7 +150,7 @@ impl Ranks {
                     .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
             );
             // Only merges into lower ranks count.
-            short_merge_parts(&mut parts, 2, |l, r| {
+            let n = short_merge_parts::<2>(&mut parts, |l, r| {
                 let m = pairs.get(l, r);
                 if m < rank {
                     m
@@ -158,11 +158,10 @@ impl Ranks {
                     Rank::MAX
                 }
             });
-            if parts.len() != 2 {
+            if n != 2 {
                 return Err(invalid(format!(
-                    "token \"{}\" (rank {rank}) is not the merge of two lower-ranked tokens (BPE with the lower ranks gives {} parts)",
+                    "token \"{}\" (rank {rank}) is not the merge of two lower-ranked tokens (BPE with the lower ranks gives {n} parts)",
                     escape_bytes(bytes),
-                    parts.len()
                 )));
             }
             out.push((parts[0].0, parts[1].0));

@@ -481,3 +481,58 @@ fn encoder_round_trips_and_compresses() {
     assert!(small < full, "{small} < {full}");
     assert_eq!(bpe.bytes_per_token(600, "").unwrap(), 0.0);
 }
+
+/// An empty pattern finds no pieces: a configuration error, not a
+/// "trained" vocabulary of nothing (issue #10).
+#[test]
+fn empty_pattern_is_a_config_error() {
+    let e = BpeTrainer::new(300)
+        .pattern(Pattern::new("").unwrap())
+        .train_texts(["some text"])
+        .unwrap_err();
+    assert!(matches!(e, TokenizerError::Config(_)), "{e}");
+    assert!(e.to_string().contains("pattern is empty"), "{e}");
+}
+
+/// When fancy-regex gives up on a user pattern, training and encoding fail
+/// with the byte offset; nothing is silently merged as one piece (issue #10).
+#[test]
+fn regex_engine_failure_is_an_error_with_its_offset() {
+    let pattern = Pattern::new(r"(?:(a|a)+(?=c))|.").unwrap();
+    let text = format!("xy{}b", "a".repeat(30));
+    let e = BpeTrainer::new(300)
+        .pattern(pattern.clone())
+        .train_texts([text.as_str()])
+        .unwrap_err();
+    assert!(
+        matches!(e, TokenizerError::PatternFailed { offset: 2, .. }),
+        "{e}"
+    );
+    let bpe = BpeTrainer::new(261)
+        .pattern(pattern)
+        .special_tokens(["<|s|>"])
+        .train_texts(["xyz xyz"])
+        .unwrap();
+    let enc = bpe.encoder().unwrap();
+    let e = enc.try_encode_ordinary(&text).unwrap_err();
+    assert!(e.to_string().contains("at byte 2"), "{e}");
+    assert!(matches!(
+        enc.try_count(&text),
+        Err(TokenizerError::PatternFailed { offset: 2, .. })
+    ));
+    // encode with special tokens: the offset is in the whole text.
+    let e = enc
+        .encode(
+            &format!("<|s|>{text}"),
+            &towel_tokenizer::AllowedSpecial::All,
+            &towel_tokenizer::DisallowedSpecial::None,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(e, TokenizerError::PatternFailed { offset: 7, .. }),
+        "{e}"
+    );
+    assert!(bpe.bytes_per_token(260, &text).is_err());
+    // Through the common interface too.
+    assert!(towel_tokenizer::Tokenizer::encode(&enc, &text).is_err());
+}

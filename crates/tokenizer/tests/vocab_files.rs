@@ -7,7 +7,8 @@ mod common;
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use towel_tokenizer::format::Gpt2Vocab;
+use towel_data::DataDirs;
+use towel_tokenizer::format::{self, Format, Gpt2Vocab};
 use towel_tokenizer::vocab::Ranks;
 use towel_tokenizer::{CoreBpe, Encoding, EncodingName, Pattern, TokenizerError, TokenizerFile};
 
@@ -349,7 +350,7 @@ fn unknown_encoding_lists_known_ones() {
 
 #[test]
 fn merges_of_real_vocabularies() {
-    let Some(dirs) = common::dirs() else { return };
+    let dirs = DataDirs::with_data_dir(towel_data::data_or_skip!());
     let ranks = Encoding::load_ranks(EncodingName::R50kBase, &dirs).unwrap();
     let merges = ranks.merges("r50k").unwrap();
     assert_eq!(merges.len(), 50000);
@@ -406,5 +407,103 @@ proptest! {
             // Whatever loads must build or fail cleanly.
             let _ = f.to_bpe();
         }
+    }
+}
+
+/// A tiny byte-level vocabulary: the 256 bytes (in GPT-2's order, so every
+/// format can hold it), then "ab", with a pattern and a special token.
+fn tiny_gpt2_order() -> TokenizerFile {
+    let mut tokens: Vec<Vec<u8>> = format::gpt2::gpt2_byte_order()
+        .into_iter()
+        .map(|b| vec![b])
+        .collect();
+    tokens.push(b"ab".to_vec());
+    TokenizerFile {
+        pattern: Some(Pattern::gpt2().as_str().to_string()),
+        special_tokens: [("<|endoftext|>".to_string(), 257)].into(),
+        ranks: Ranks::from_dense(tokens, "tiny").unwrap(),
+        merges: None,
+    }
+}
+
+/// Every tokenizer text input accepts a leading UTF-8 byte-order mark
+/// (issue #10): towel JSON, .tiktoken, encoder.json, vocab.bpe, HF JSON.
+#[test]
+fn every_reader_accepts_a_byte_order_mark() {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let file = tiny_gpt2_order();
+    let tmp = tempfile::tempdir().unwrap();
+    for f in Format::ALL {
+        let paths: Vec<std::path::PathBuf> = match f {
+            Format::Gpt2 => vec![
+                tmp.path().join("encoder.json"),
+                tmp.path().join("vocab.bpe"),
+            ],
+            _ => vec![tmp.path().join(format!("tok.{f}"))],
+        };
+        let refs: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
+        format::write(&file, f, &refs).unwrap();
+        for p in &paths {
+            let data = std::fs::read(p).unwrap();
+            std::fs::write(p, [BOM, &data].concat()).unwrap();
+        }
+        let (found, back) = format::read(&paths[0]).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(found, f);
+        assert_eq!(back.ranks, file.ranks, "{f}");
+        let rank = |t: &[u8]| file.ranks.iter().find(|e| e.0 == t).unwrap().1;
+        assert_eq!(
+            back.merges().unwrap().to_vec(),
+            [(rank(b"a"), rank(b"b"))],
+            "{f}"
+        );
+        if f != Format::Tiktoken {
+            assert_eq!(back.special_tokens, file.special_tokens, "{f}");
+            assert_eq!(back.pattern, file.pattern, "{f}");
+        }
+    }
+    // The individual readers too.
+    let towel = [BOM, &file.to_json().unwrap()].concat();
+    assert_eq!(TokenizerFile::parse(&towel, "t").unwrap().ranks, file.ranks);
+    let tt = [BOM, &file.ranks.to_tiktoken()].concat();
+    assert_eq!(Ranks::parse_tiktoken(&tt, "t").unwrap(), file.ranks);
+}
+
+/// GPT-2 errors name the files' real paths, not "encoder.json" (issue #10).
+#[test]
+fn gpt2_errors_name_the_real_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let enc = tmp.path().join("my-encoder.json");
+    let bpe = tmp.path().join("my-merges.txt");
+    std::fs::write(&enc, "{\"a\": ").unwrap();
+    std::fs::write(&bpe, "#version: 0.2\n").unwrap();
+    let err = Gpt2Vocab::load(&enc, &bpe).unwrap_err().to_string();
+    assert!(err.starts_with(&enc.display().to_string()), "{err}");
+    let (e, b) = Gpt2Vocab::to_files(&tiny_gpt2_order().ranks, &BTreeMap::new()).unwrap();
+    std::fs::write(&enc, e).unwrap();
+    std::fs::write(&bpe, [&b[..], b"a c\n"].concat()).unwrap();
+    let err = Gpt2Vocab::load(&enc, &bpe).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("{}, line 3:", bpe.display())),
+        "{err}"
+    );
+}
+
+/// `.tiktoken` cannot hold special tokens: the writer says which it left out
+/// (issue #10); the formats that can hold them drop nothing.
+#[test]
+fn writing_tiktoken_reports_dropped_special_tokens() {
+    let file = tiny_gpt2_order();
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("t.tiktoken");
+    let w = format::write(&file, Format::Tiktoken, &[p.as_path()]).unwrap();
+    assert_eq!(
+        w.dropped_special_tokens,
+        [("<|endoftext|>".to_string(), 257)]
+    );
+    assert_eq!(Ranks::load_tiktoken(&p).unwrap().len(), 257);
+    for f in [Format::Towel, Format::Hf] {
+        let p = tmp.path().join(format!("t.{f}"));
+        let w = format::write(&file, f, &[p.as_path()]).unwrap();
+        assert!(w.dropped_special_tokens.is_empty(), "{f}");
     }
 }

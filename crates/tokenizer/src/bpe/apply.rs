@@ -94,8 +94,8 @@ pub(crate) fn merge_short(
             .iter()
             .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
     );
-    short_merge_parts(parts, 1, |l, r| pairs.get(l, r));
-    out.extend(parts.iter().map(|p| p.0));
+    let m = short_merge_parts::<1>(parts, |l, r| pairs.get(l, r));
+    out.extend(parts[..m].iter().map(|p| p.0));
 }
 
 /// The short merge, the one implementation of tiktoken's merge order that
@@ -108,20 +108,24 @@ pub(crate) fn merge_short(
 /// the single bytes of a piece; `pair(l, r)` is the rank of the token
 /// `l ++ r`, or `Rank::MAX` when there is none (or it must not be used).
 /// The adjacent pair with the lowest rank (leftmost on ties) is merged, again
-/// and again, until no pair merges or only `min_parts` parts are left.
-/// Afterwards `parts[i]` = (rank of part i, rank of merging it with part
-/// `i + 1`); the last part's pair rank is `Rank::MAX`.
+/// and again, until no pair merges or only `MIN_PARTS` parts are left (a
+/// constant, so the encoder's loop, with 1, has no extra test).
+/// Returns the number of parts `m`; then `parts[i]` for `i < m` = (rank of
+/// part i, rank of merging it with part `i + 1`), the last one's pair rank
+/// `Rank::MAX` (what lies beyond `m` is garbage).
 #[inline(always)]
-pub(crate) fn short_merge_parts(
-    parts: &mut Vec<(Rank, Rank)>,
-    min_parts: usize,
+pub(crate) fn short_merge_parts<const MIN_PARTS: usize>(
+    parts: &mut [(Rank, Rank)],
     pair: impl Fn(Rank, Rank) -> Rank,
-) {
+) -> usize {
     let mut m = parts.len();
     for i in 0..m - 1 {
         parts[i].1 = pair(parts[i].0, parts[i + 1].0);
     }
-    while m > min_parts {
+    loop {
+        if MIN_PARTS > 1 && m <= MIN_PARTS {
+            break;
+        }
         // The lowest pair, leftmost on ties; as one `u64` compare per part
         // (pair rank above, position below) so the scan has no branches.
         let mut best = Rank::MAX;
@@ -150,7 +154,7 @@ pub(crate) fn short_merge_parts(
             parts[at - 1].1 = pair(parts[at - 1].0, best);
         }
     }
-    parts.truncate(m);
+    m
 }
 
 const NONE: u32 = u32::MAX;

@@ -461,8 +461,7 @@ fn classify(
             .iter()
             .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
     );
-    short_merge_parts(parts, 2, |l, r| pairs.get(l, r));
-    if parts.len() > 2 {
+    if short_merge_parts::<2>(parts, |l, r| pairs.get(l, r)) > 2 {
         return Some(Usable::No);
     }
     let (left, right) = (parts[0].0, parts[1].0);
@@ -638,10 +637,8 @@ mod tests {
     #[test]
     fn every_token_of_every_vocabulary() {
         for name in NAMES {
-            let Some(enc) = encoding(name) else {
-                eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
-                return;
-            };
+            towel_data::data_or_skip!();
+            let enc = encoding(name).expect("the data folder was found");
             let bpe = enc.bpe();
             for rank in 0..bpe.ranks.len() as Rank {
                 if let Some(bytes) = bpe.token_bytes(rank) {
@@ -682,10 +679,7 @@ mod tests {
 
     #[test]
     fn pathological_megabytes_equal_tiktoken_rs() {
-        if towel_data::testing::data_dir().is_none() {
-            eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
-            return;
-        }
+        towel_data::data_or_skip!();
         let peers = [
             (
                 EncodingName::Cl100kBase,
@@ -725,10 +719,7 @@ mod tests {
 
     #[test]
     fn built_lazily_and_once_under_a_parallel_batch() {
-        let Some(dir) = towel_data::testing::data_dir() else {
-            eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
-            return;
-        };
+        let dir = towel_data::data_or_skip!();
         // A fresh encoder: the first long pieces arrive on several rayon
         // workers at once.
         let dirs = towel_data::DataDirs::with_data_dir(&dir);
