@@ -127,6 +127,6 @@ impl TokenizerArgs {
             (None, Some(p)) => file.pattern = Some(parse_pattern(p)?.as_str().to_string()),
             (Some(_), None) => {}
         }
-        Ok(file.to_bpe().with_context(|| label.clone())?)
+        file.to_bpe().with_context(|| label.clone())
     }
 }

@@ -5,7 +5,7 @@
 //! checks towel's ids against the ids those libraries produced.
 //!
 //! ```sh
-//! TOWEL_DATA_DIR=../shared/data cargo run -p towel-tokenizer --example train_export -- OUT_DIR
+//! TOWEL_DATA_DIR=/path/to/data cargo run -p towel-tokenizer --example train_export -- OUT_DIR
 //! ```
 
 use std::path::PathBuf;

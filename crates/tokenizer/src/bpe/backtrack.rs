@@ -496,8 +496,9 @@ fn is_taken(taken: &[u64], cell: usize) -> bool {
 /// children's cells are free. Fills `info[..].next_prefix`.
 fn build_trie(usable: &[(&[u8], Rank)], info: &mut [Info]) -> Vec<Cell> {
     let mut cells = vec![FREE; 512];
-    cells[0].check = 0; // the root is taken (and nobody's child: see below)
-                        // One bit per cell: taken.
+    // The root is taken (and nobody's child: see below).
+    cells[0].check = 0;
+    // One bit per cell: taken.
     let mut taken: Vec<u64> = vec![1];
     let mut first_free = 1;
     // Nodes to place children for: (cell, range of `usable` below it,

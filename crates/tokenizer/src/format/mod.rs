@@ -149,8 +149,8 @@ impl TokenizerFile {
 }
 
 /// Which format `data` (the contents of one file) is in, if towel can
-/// tell: a JSON object is a towel file when its `"format"` says so, an HF
-/// file when it has a `"model"` object, GPT-2's `encoder.json` when every
+/// tell: a JSON object is a towel file when its `"format"` is a string, an
+/// HF file when it has a `"model"` object, GPT-2's `encoder.json` when every
 /// value is an integer; text whose first line is `<base64> <rank>` is
 /// `.tiktoken`.
 pub fn detect(data: &[u8]) -> Option<Format> {
@@ -167,7 +167,9 @@ pub fn detect(data: &[u8]) -> Option<Format> {
             return towel.then_some(Format::Towel);
         };
         let obj = value.as_object()?;
-        return if obj.contains_key("format") {
+        // (GPT-2's vocabulary has tokens spelled "format" and "model",
+        // with integer values.)
+        return if obj.get("format").is_some_and(|f| f.is_string()) {
             Some(Format::Towel)
         } else if obj.get("model").is_some_and(|m| m.is_object()) {
             Some(Format::Hf)
@@ -352,4 +354,35 @@ pub fn write_rendered(
         paths: paths.iter().map(|p| p.to_path_buf()).collect(),
         dropped_special_tokens: rendered.dropped_special_tokens,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_each_format_from_its_contents() {
+        assert_eq!(
+            detect(br#"{"format":"towel-tokenizer","version":1}"#),
+            Some(Format::Towel)
+        );
+        assert_eq!(
+            detect(br#"{"version":"1.0","model":{"type":"BPE"}}"#),
+            Some(Format::Hf)
+        );
+        // GPT-2's vocabulary has tokens spelled "format" and "model".
+        assert_eq!(
+            detect(br#"{"!": 0, "format": 1, "model": 2}"#),
+            Some(Format::Gpt2)
+        );
+        assert_eq!(
+            detect(b"\xEF\xBB\xBFIQ== 0\nIg== 1\n"),
+            Some(Format::Tiktoken)
+        );
+        assert_eq!(detect(b"caf\xE9 au lait\n"), None);
+        assert_eq!(
+            detect(br#"{"format":"towel-tokenizer", "ranks": ["#),
+            Some(Format::Towel)
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! Lab 01: the tokenizer families side by side.
+//! The tour's tokenizer chapter: the tokenizer families side by side.
 //!
 //! Every tokenizer trades vocabulary size against sequence length and against
 //! input it cannot represent. This chapter learns char, word and regex-split
