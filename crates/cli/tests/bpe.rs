@@ -214,6 +214,23 @@ fn trained_file_round_trips_through_encode_and_decode() {
     }
 }
 
+/// `towel GLOBAL... bpe train ARGS... --out OUT CORPUS`.
+fn train(
+    global: &[&str],
+    args: &[&str],
+    out: &std::path::Path,
+    corpus: &std::path::Path,
+) -> assert_cmd::Command {
+    let mut c = towel();
+    c.args(global)
+        .args(["bpe", "train"])
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .arg(corpus);
+    c
+}
+
 /// `.tiktoken` cannot hold special tokens: `bpe train` says on stderr which
 /// ones the file lacks and how to keep them (issue #10).
 #[test]
@@ -221,21 +238,15 @@ fn tiktoken_output_reports_dropped_special_tokens() {
     let tmp = tempfile::tempdir().unwrap();
     let c = corpus(tmp.path());
     let out = tmp.path().join("t.tiktoken");
-    let o = towel()
-        .args([
-            "--json",
-            "bpe",
-            "train",
-            "--vocab-size",
-            "300",
-            "--special",
-            "<|x|>",
-        ])
-        .args(["--format", "tiktoken", "--out"])
-        .arg(&out)
-        .arg(&c)
-        .output()
-        .unwrap();
+    let args = ["--vocab-size", "300", "--special", "<|x|>"];
+    let o = train(
+        &["--json"],
+        &[&args[..], &["--format", "tiktoken"]].concat(),
+        &out,
+        &c,
+    )
+    .output()
+    .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("<|x|> (299)"), "{stderr}");
@@ -244,18 +255,7 @@ fn tiktoken_output_reports_dropped_special_tokens() {
     assert_eq!(v["dropped_special_tokens"][0][0], "<|x|>");
     assert_eq!(fs::read_to_string(&out).unwrap().lines().count(), 299);
     // The towel format keeps them, and says nothing.
-    let o = towel()
-        .args([
-            "bpe",
-            "train",
-            "--vocab-size",
-            "300",
-            "--special",
-            "<|x|>",
-            "--out",
-        ])
-        .arg(tmp.path().join("t.json"))
-        .arg(&c)
+    let o = train(&[], &args, &tmp.path().join("t.json"), &c)
         .output()
         .unwrap();
     assert!(o.status.success());
@@ -268,22 +268,12 @@ fn tiktoken_output_reports_dropped_special_tokens() {
 fn empty_pattern_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let c = corpus(tmp.path());
-    towel()
-        .args([
-            "bpe",
-            "train",
-            "--vocab-size",
-            "300",
-            "--pattern",
-            "",
-            "--out",
-        ])
-        .arg(tmp.path().join("t.json"))
-        .arg(&c)
+    let out = tmp.path().join("t.json");
+    train(&[], &["--vocab-size", "300", "--pattern", ""], &out, &c)
         .assert()
         .failure()
         .stderr(predicate::str::contains("pattern is empty"));
-    assert!(!tmp.path().join("t.json").exists());
+    assert!(!out.exists());
 }
 
 /// When the regex engine gives up on a user pattern, `encode` fails naming
@@ -292,24 +282,11 @@ fn empty_pattern_is_refused() {
 #[test]
 fn regex_engine_failure_is_an_error_in_every_command() {
     let tmp = tempfile::tempdir().unwrap();
-    let pattern = "(?:(a|a)+(?=c))|.";
+    let args = ["--vocab-size", "260", "--pattern", "(?:(a|a)+(?=c))|."];
     let small = tmp.path().join("small.txt");
     fs::write(&small, "xyz xyz abc").unwrap();
     let tok = tmp.path().join("t.json");
-    towel()
-        .args([
-            "bpe",
-            "train",
-            "--vocab-size",
-            "260",
-            "--pattern",
-            pattern,
-            "--out",
-        ])
-        .arg(&tok)
-        .arg(&small)
-        .assert()
-        .success();
+    train(&[], &args, &tok, &small).assert().success();
     let bad = format!("xy{}b", "a".repeat(30));
     towel()
         .args(["encode", "--tokenizer"])
@@ -323,18 +300,7 @@ fn regex_engine_failure_is_an_error_in_every_command() {
         ));
     let big = tmp.path().join("big.txt");
     fs::write(&big, &bad).unwrap();
-    towel()
-        .args([
-            "bpe",
-            "train",
-            "--vocab-size",
-            "260",
-            "--pattern",
-            pattern,
-            "--out",
-        ])
-        .arg(tmp.path().join("t2.json"))
-        .arg(&big)
+    train(&[], &args, &tmp.path().join("t2.json"), &big)
         .assert()
         .failure()
         .stderr(predicate::str::contains("at byte 2"));
@@ -348,18 +314,7 @@ fn byte_order_mark_and_hf_files_are_read() {
     let c = corpus(tmp.path());
     for format in ["towel", "hf"] {
         let tok = tmp.path().join(format!("t.{format}"));
-        towel()
-            .args([
-                "bpe",
-                "train",
-                "--vocab-size",
-                "300",
-                "--format",
-                format,
-                "--out",
-            ])
-            .arg(&tok)
-            .arg(&c)
+        train(&[], &["--vocab-size", "300", "--format", format], &tok, &c)
             .assert()
             .success();
         let data = fs::read(&tok).unwrap();
