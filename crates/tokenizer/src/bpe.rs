@@ -162,15 +162,15 @@ impl CoreBpe {
     /// have gaps, as tiktoken allows; an id in a gap decodes to an
     /// [`TokenizerError::UnknownId`] error.
     ///
-    /// Errors are [`TokenizerError::Format`] errors with the origin
-    /// `"vocabulary"`; a caller that read the ranks from a file names it
-    /// (see [`TokenizerFile::to_bpe`](crate::TokenizerFile::to_bpe)).
+    /// Errors are [`TokenizerError::Config`] errors (these ranks and special
+    /// tokens cannot make an encoder); a caller that read them from a file
+    /// says which.
     pub fn new(
         ranks: &Ranks,
         special_tokens: impl IntoIterator<Item = (String, Rank)>,
         pattern: Pattern,
     ) -> Result<CoreBpe, TokenizerError> {
-        let bad = |reason: String| TokenizerError::format("vocabulary", reason);
+        let bad = TokenizerError::Config;
         let table = RankTable::new(ranks.iter());
         if let Some(b) = table.byte_rank.iter().position(|&r| r == Rank::MAX) {
             return Err(bad(format!(

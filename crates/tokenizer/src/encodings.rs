@@ -120,7 +120,7 @@ impl EncodingName {
     }
 
     /// tiktoken's `explicit_n_vocab`, where it sets one.
-    pub fn explicit_n_vocab(self) -> Option<Rank> {
+    pub fn explicit_n_vocab(self) -> Option<u32> {
         match self {
             EncodingName::Gpt2 | EncodingName::R50kBase => Some(50257),
             EncodingName::P50kBase => Some(50281),
@@ -129,7 +129,7 @@ impl EncodingName {
     }
 
     /// Vocabulary size (highest id + 1), as tiktoken's `n_vocab`.
-    pub fn n_vocab(self) -> Rank {
+    pub fn n_vocab(self) -> u32 {
         match self {
             EncodingName::Gpt2 | EncodingName::R50kBase => 50257,
             EncodingName::P50kBase => 50281,

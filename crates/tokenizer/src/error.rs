@@ -169,8 +169,9 @@ impl TokenizerError {
         }
     }
 
-    /// A [`TokenizerError::Format`] error about data now known by a better
-    /// name (a file's path rather than the core's "vocabulary").
+    /// The error of data now known by name (a file, a named encoding): a
+    /// [`TokenizerError::Format`] or [`TokenizerError::Config`] error about
+    /// its contents becomes a format error of `origin`.
     pub(crate) fn with_origin(self, origin: impl std::fmt::Display) -> Self {
         match self {
             TokenizerError::Format { line, reason, .. } => TokenizerError::Format {
@@ -178,6 +179,7 @@ impl TokenizerError {
                 line,
                 reason,
             },
+            TokenizerError::Config(reason) => TokenizerError::format(origin, reason),
             other => other,
         }
     }
