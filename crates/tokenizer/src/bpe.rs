@@ -40,7 +40,7 @@ use rustc_hash::FxHashMap;
 use crate::pretok::{Builtin, Pattern};
 use crate::vocab::{Rank, Ranks};
 use crate::{escape_bytes, TokenizerError};
-pub(crate) use apply::short_merge_parts;
+pub(crate) use apply::short_merge;
 use apply::Scratch;
 use backtrack::Backtrack;
 use table::{Packed, PairTable, RankTable};

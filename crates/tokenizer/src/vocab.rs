@@ -16,7 +16,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::bpe::short_merge_parts;
+use crate::bpe::short_merge;
 use crate::{escape_bytes, TokenizerError};
 
 /// A token id / merge priority.
@@ -114,7 +114,7 @@ impl Ranks {
     /// ranks are the 256 single bytes: `(left rank, right rank)` for every
     /// rank from 256 on, found by byte-pair encoding the token with only the
     /// lower ranks (as HF's tiktoken converter does; the encoder's own short
-    /// merge, [`short_merge_parts`]). Fails when a token cannot be made by
+    /// merge, `short_merge` in `bpe/apply.rs`). Fails when a token cannot be made by
     /// merging two lower-ranked tokens.
     pub fn merges(&self, label: &str) -> Result<Vec<(Rank, Rank)>, TokenizerError> {
         let invalid = |reason: String| TokenizerError::format(label, reason);
@@ -143,14 +143,8 @@ impl Ranks {
         let mut out = Vec::with_capacity(self.len() - 256);
         for (bytes, rank) in &self.entries[256..] {
             let rank = *rank;
-            parts.clear();
-            parts.extend(
-                bytes
-                    .iter()
-                    .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
-            );
             // Only merges into lower ranks count.
-            let n = short_merge_parts::<2>(&mut parts, |l, r| {
+            let n = short_merge::<2>(bytes, &table.byte_rank, &mut parts, |l, r| {
                 let m = pairs.get(l, r);
                 if m < rank {
                     m

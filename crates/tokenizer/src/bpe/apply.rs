@@ -79,7 +79,7 @@ pub(crate) fn merge<'a>(
 }
 
 /// tiktoken's algorithm on ranks: scan for the lowest pair, merge it, update
-/// the two neighbouring pairs (see [`short_merge_parts`]).
+/// the two neighbouring pairs (see [`short_merge`]).
 pub(crate) fn merge_short(
     piece: &[u8],
     table: &RankTable,
@@ -88,13 +88,7 @@ pub(crate) fn merge_short(
     out: &mut Vec<Rank>,
 ) {
     let parts = &mut scratch.parts;
-    parts.clear();
-    parts.extend(
-        piece
-            .iter()
-            .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
-    );
-    let m = short_merge_parts::<1>(parts, |l, r| pairs.get(l, r));
+    let m = short_merge::<1>(piece, &table.byte_rank, parts, |l, r| pairs.get(l, r));
     out.extend(parts[..m].iter().map(|p| p.0));
 }
 
@@ -104,20 +98,23 @@ pub(crate) fn merge_short(
 /// ([`Ranks::merges`](crate::vocab::Ranks::merges), which asks the same
 /// with only the lower ranks) share.
 ///
-/// `parts` holds `(rank of part i, anything)` for at least one part, usually
-/// the single bytes of a piece; `pair(l, r)` is the rank of the token
-/// `l ++ r`, or `Rank::MAX` when there is none (or it must not be used).
-/// The adjacent pair with the lowest rank (leftmost on ties) is merged, again
-/// and again, until no pair merges or only `MIN_PARTS` parts are left (a
-/// constant, so the encoder's loop, with 1, has no extra test).
-/// Returns the number of parts `m`; then `parts[i]` for `i < m` = (rank of
-/// part i, rank of merging it with part `i + 1`), the last one's pair rank
-/// `Rank::MAX` (what lies beyond `m` is garbage).
+/// `piece` (at least one byte) starts as its bytes (`byte_rank[b]` each);
+/// `pair(l, r)` is the rank of the token `l ++ r`, or `Rank::MAX` when there
+/// is none (or it must not be used). The adjacent pair with the lowest rank
+/// (leftmost on ties) is merged, again and again, until no pair merges or
+/// only `MIN_PARTS` parts are left (a constant, so the encoder's loop, with
+/// 1, has no extra test). Returns the number of parts `m`; then `parts[i]`
+/// for `i < m` = (rank of part i, rank of merging it with part `i + 1`),
+/// the last one's pair rank `Rank::MAX` (what lies beyond `m` is garbage).
 #[inline(always)]
-pub(crate) fn short_merge_parts<const MIN_PARTS: usize>(
-    parts: &mut [(Rank, Rank)],
+pub(crate) fn short_merge<const MIN_PARTS: usize>(
+    piece: &[u8],
+    byte_rank: &[Rank; 256],
+    parts: &mut Vec<(Rank, Rank)>,
     pair: impl Fn(Rank, Rank) -> Rank,
 ) -> usize {
+    parts.clear();
+    parts.extend(piece.iter().map(|&b| (byte_rank[b as usize], Rank::MAX)));
     let mut m = parts.len();
     for i in 0..m - 1 {
         parts[i].1 = pair(parts[i].0, parts[i + 1].0);

@@ -117,7 +117,7 @@
 //! 2-core machine; the canonical splits are found on all cores) and holds
 //! about 4, 9 and 17 MB.
 
-use super::apply::short_merge_parts;
+use super::apply::short_merge;
 use super::table::{PairTable, RankTable};
 use crate::vocab::Rank;
 
@@ -455,13 +455,7 @@ fn classify(
         return Some(if own { Usable::Byte } else { Usable::No });
     }
     // The short merge (apply.rs), stopped at two parts.
-    parts.clear();
-    parts.extend(
-        bytes
-            .iter()
-            .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
-    );
-    if short_merge_parts::<2>(parts, |l, r| pairs.get(l, r)) > 2 {
+    if short_merge::<2>(bytes, &table.byte_rank, parts, |l, r| pairs.get(l, r)) > 2 {
         return Some(Usable::No);
     }
     let (left, right) = (parts[0].0, parts[1].0);
