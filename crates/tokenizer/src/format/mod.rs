@@ -325,7 +325,7 @@ pub struct Written {
 }
 
 /// Write `file` in `format` to `paths` (one path; two for GPT-2:
-/// `encoder.json`, `vocab.bpe`), each atomically.
+/// `encoder.json`, `vocab.bpe`), atomically, all or none.
 pub fn write(
     file: &TokenizerFile,
     format: Format,
@@ -347,9 +347,12 @@ pub fn write_rendered(
             paths.len()
         )));
     }
-    for (path, bytes) in paths.iter().zip(&rendered.files) {
-        towel_data::write_atomic(path, bytes)?;
-    }
+    let files: Vec<(&Path, &[u8])> = paths
+        .iter()
+        .copied()
+        .zip(rendered.files.iter().map(Vec::as_slice))
+        .collect();
+    towel_data::write_all_atomic(&files)?;
     Ok(Written {
         paths: paths.iter().map(|p| p.to_path_buf()).collect(),
         dropped_special_tokens: rendered.dropped_special_tokens,

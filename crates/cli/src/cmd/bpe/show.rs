@@ -11,7 +11,7 @@ use anyhow::Context;
 use serde::Serialize;
 use towel_tokenizer::{escape_bytes, format};
 
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 /// `towel bpe show`.
 #[derive(clap::Args, Debug)]
@@ -64,32 +64,36 @@ pub fn run(args: &ShowArgs, out: &Output) -> anyhow::Result<()> {
             "last": last,
         }));
     }
-    println!(
+    outln!(
         "{}: {found} format, {} tokens ({} merges), {} special tokens",
         file.display(),
         t.ranks.len(),
         m,
         specials.len()
-    );
+    )?;
     if let Some(p) = &t.pattern {
-        println!("pattern: {p}");
+        outln!("pattern: {p}")?;
     }
-    let print = |rows: &[ShownMerge]| {
+    let print = |rows: &[ShownMerge]| -> anyhow::Result<()> {
         for r in rows {
-            println!(
+            outln!(
                 "{:>7}  \"{}\" + \"{}\" -> \"{}\"",
-                r.rank, r.left, r.right, r.token
-            );
+                r.rank,
+                r.left,
+                r.right,
+                r.token
+            )?;
         }
+        Ok(())
     };
-    println!("first merges:");
-    print(&first);
+    outln!("first merges:")?;
+    print(&first)?;
     if !last.is_empty() {
-        println!("last merges:");
-        print(&last);
+        outln!("last merges:")?;
+        print(&last)?;
     }
     for (s, id) in specials {
-        println!("special {id}: {s}");
+        outln!("special {id}: {s}")?;
     }
     Ok(())
 }

@@ -10,12 +10,14 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use serde::Serialize;
+use towel_data::WritePlan;
 use towel_tokenizer::train::{export, BpeTrainer, Progress};
 use towel_tokenizer::Format;
 
 use crate::display::{dropped_specials_note, human_bytes};
+use crate::files::{ForceArg, TOKENIZER};
 use crate::input::parse_pattern;
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
@@ -37,6 +39,8 @@ pub struct TrainArgs {
     /// Where to write the tokenizer (atomically).
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    force: ForceArg,
     /// Replace invalid UTF-8 with U+FFFD instead of failing.
     #[arg(long)]
     lossy: bool,
@@ -114,6 +118,11 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         .lossy(args.lossy)
         .per_line(args.per_line);
     trainer.validate()?;
+    let plan = WritePlan::new()
+        .inputs(&args.corpus)
+        .output(&args.out, TOKENIZER)
+        .force(args.force.force);
+    plan.check()?;
     for f in &args.corpus {
         let meta = std::fs::metadata(f).with_context(|| format!("cannot read {}", f.display()))?;
         if meta.is_dir() {
@@ -143,8 +152,9 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
     })?;
     count_bar.finish_and_clear();
     merge_bar.finish_and_clear();
-    let written = export::write(&bpe, format, &args.out)?;
-    if let Some(note) = dropped_specials_note(&args.out, &written.dropped_special_tokens) {
+    let rendered = export::render(&bpe, format)?;
+    plan.write(&[&rendered.files[0]])?;
+    if let Some(note) = dropped_specials_note(&args.out, &rendered.dropped_special_tokens) {
         eprintln!("{note}");
     }
     let seconds = t0.elapsed().as_secs_f64();
@@ -178,7 +188,7 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         merges: s.merges,
         repeated_merges: s.repeated_merges,
         special_tokens: bpe.special_tokens.clone(),
-        dropped_special_tokens: written.dropped_special_tokens,
+        dropped_special_tokens: rendered.dropped_special_tokens,
         corpus_bytes: s.bytes,
         pieces: s.pieces,
         distinct_pieces: s.distinct_pieces,
@@ -195,7 +205,7 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
     if out.json {
         return out.print_json(&summary);
     }
-    println!(
+    outln!(
         "trained {} tokens ({} merges{}) on {} in {:.2} s (counting {:.2} s, merging {:.2} s)",
         summary.vocab_size,
         summary.merges,
@@ -208,8 +218,8 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         seconds,
         s.count_seconds,
         s.merge_seconds
-    );
-    println!(
+    )?;
+    outln!(
         "{} pieces, {} distinct; {:.3} bytes per token on the corpus{}",
         summary.pieces,
         summary.distinct_pieces,
@@ -219,9 +229,9 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         } else {
             ""
         }
-    );
+    )?;
     if bpe.vocab_size() < args.vocab_size as usize {
-        println!(
+        outln!(
             "note: stopped at {} of {} tokens: no pair left{}",
             bpe.vocab_size(),
             args.vocab_size,
@@ -230,8 +240,8 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
             } else {
                 String::new()
             }
-        );
+        )?;
     }
-    println!("wrote {} ({})", summary.out, summary.format);
+    outln!("wrote {} ({})", summary.out, summary.format)?;
     Ok(())
 }

@@ -12,13 +12,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{ArgGroup, Args};
-use towel_data::DataDirs;
+use towel_data::{registry, DataDirs, WritePlan};
 use towel_tokenizer::format::{self, Format};
 use towel_tokenizer::{Encoding, Ranks, TokenizerFile};
 
 use crate::display::dropped_specials_note;
+use crate::files::{ForceArg, GPT2_ENCODER, GPT2_MERGES, TOKENIZER};
 use crate::input::{parse_pattern, EncodingChoice};
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 /// `towel vocab convert`: exactly one source, at least one target.
 #[derive(Args, Debug)]
@@ -64,9 +65,61 @@ pub struct ConvertArgs {
     /// Pattern for the towel or HF file (gpt2, cl100k, o200k or a regex) when the source has none.
     #[arg(long, value_name = "gpt2|cl100k|o200k|REGEX")]
     pattern: Option<String>,
+    #[command(flatten)]
+    force: ForceArg,
+}
+
+/// The files this conversion reads and writes; the targets are written
+/// together, all or none, in the order of [`targets`].
+fn plan(args: &ConvertArgs) -> WritePlan {
+    let mut plan = WritePlan::new()
+        .force(args.force.force)
+        .inputs(&args.from_tiktoken)
+        .inputs(args.from_gpt2.iter().flatten())
+        .inputs(&args.from_towel)
+        .inputs(&args.from);
+    if let Some(EncodingChoice::Bpe(name)) = args.encoding {
+        // The registry files a named encoding is read from, where found.
+        let dirs = DataDirs::from_env();
+        let prefix = format!("{}-", name.as_str());
+        plan = plan.inputs(
+            registry::FILES
+                .iter()
+                .filter(|f| f.name == name.as_str() || f.name.starts_with(&prefix))
+                .filter_map(|f| dirs.locate(f).ok()),
+        );
+    }
+    for (format, paths) in targets(args) {
+        plan = match (format, paths.as_slice()) {
+            (Format::Gpt2, [enc, bpe]) => plan.output(enc, GPT2_ENCODER).output(bpe, GPT2_MERGES),
+            (_, paths) => paths.iter().fold(plan, |plan, p| plan.output(p, TOKENIZER)),
+        };
+    }
+    plan
+}
+
+/// Each target format with its path(s) (none when not asked for).
+fn targets(args: &ConvertArgs) -> [(Format, Vec<&Path>); 4] {
+    [
+        (
+            Format::Tiktoken,
+            args.to_tiktoken.iter().map(|p| p.as_path()).collect(),
+        ),
+        (
+            Format::Gpt2,
+            args.to_gpt2.iter().flatten().map(|p| p.as_path()).collect(),
+        ),
+        (
+            Format::Towel,
+            args.to_towel.iter().map(|p| p.as_path()).collect(),
+        ),
+        (Format::Hf, args.to_hf.iter().map(|p| p.as_path()).collect()),
+    ]
 }
 
 pub fn run(args: ConvertArgs, out: &Output) -> Result<()> {
+    let plan = plan(&args);
+    plan.check()?;
     let mut file = if let Some(EncodingChoice::Bpe(name)) = args.encoding {
         TokenizerFile {
             pattern: Some(name.builtin_pattern().regex().to_string()),
@@ -98,33 +151,26 @@ pub fn run(args: ConvertArgs, out: &Output) -> Result<()> {
     if file.merges.is_none() && (args.to_towel.is_some() || args.to_hf.is_some()) {
         file.merges = file.ranks.merges("the vocabulary").ok();
     }
-    let targets: [(Format, Vec<&Path>); 4] = [
-        (
-            Format::Tiktoken,
-            args.to_tiktoken.iter().map(|p| p.as_path()).collect(),
-        ),
-        (
-            Format::Gpt2,
-            args.to_gpt2.iter().flatten().map(|p| p.as_path()).collect(),
-        ),
-        (
-            Format::Towel,
-            args.to_towel.iter().map(|p| p.as_path()).collect(),
-        ),
-        (Format::Hf, args.to_hf.iter().map(|p| p.as_path()).collect()),
-    ];
-    let mut written = Vec::new();
-    for (format, paths) in targets {
+    // In the order the plan declares the outputs.
+    let mut contents: Vec<Vec<u8>> = Vec::new();
+    let mut notes = Vec::new();
+    for (format, paths) in targets(&args) {
         if paths.is_empty() {
             continue;
         }
-        let done = format::write(&file, format, &paths)
+        let rendered = format::render(&file, format, None)
             .with_context(|| format!("writing the {format} format"))?;
-        if let Some(note) = dropped_specials_note(paths[0], &done.dropped_special_tokens) {
-            eprintln!("{note}");
-        }
-        written.extend(done.paths);
+        notes.extend(dropped_specials_note(
+            paths[0],
+            &rendered.dropped_special_tokens,
+        ));
+        contents.extend(rendered.files);
     }
+    plan.write(&contents.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
+    for note in notes {
+        eprintln!("{note}");
+    }
+    let written: Vec<PathBuf> = plan.outputs().map(Path::to_path_buf).collect();
     report_written(&written, file.ranks.len(), out)
 }
 
@@ -133,7 +179,7 @@ fn report_written(paths: &[PathBuf], n: usize, out: &Output) -> Result<()> {
         out.print_json(&serde_json::json!({"tokens": n, "written": paths}))
     } else {
         for p in paths {
-            println!("wrote {} ({n} tokens)", Path::new(p).display());
+            outln!("wrote {} ({n} tokens)", Path::new(p).display())?;
         }
         Ok(())
     }
