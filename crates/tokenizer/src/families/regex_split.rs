@@ -126,11 +126,7 @@ impl Tokenizer for RegexSplitTokenizer {
     }
 
     fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>, TokenizerError> {
-        let mut out = Vec::new();
-        for &id in ids {
-            out.extend_from_slice(self.vocab.token(id, || self.name())?.as_bytes());
-        }
-        Ok(out)
+        self.vocab.join(ids, b"", || self.name())
     }
 
     fn vocab_size(&self) -> usize {

@@ -115,6 +115,24 @@ impl PieceVocab {
         self.tokens.len()
     }
 
+    /// The texts of `ids` joined by `sep`; an unknown id is an error
+    /// naming the tokenizer (`name`).
+    pub(crate) fn join(
+        &self,
+        ids: &[u32],
+        sep: &[u8],
+        name: impl Fn() -> String,
+    ) -> Result<Vec<u8>, TokenizerError> {
+        let mut out = Vec::new();
+        for (i, &id) in ids.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(sep);
+            }
+            out.extend_from_slice(self.token(id, &name)?.as_bytes());
+        }
+        Ok(out)
+    }
+
     pub(crate) fn token(
         &self,
         id: u32,

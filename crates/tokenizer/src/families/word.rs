@@ -111,15 +111,9 @@ impl Tokenizer for WordTokenizer {
         Ok(words(text).map(|w| self.vocab.id(w)).collect())
     }
 
+    /// The words, separated by single spaces.
     fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>, TokenizerError> {
-        let mut out = Vec::new();
-        for (i, &id) in ids.iter().enumerate() {
-            if i > 0 {
-                out.push(b' ');
-            }
-            out.extend_from_slice(self.vocab.token(id, || self.name())?.as_bytes());
-        }
-        Ok(out)
+        self.vocab.join(ids, b" ", || self.name())
     }
 
     fn vocab_size(&self) -> usize {
