@@ -70,6 +70,18 @@ impl VectorError {
             source,
         }
     }
+
+    pub(crate) fn format(
+        origin: impl Into<String>,
+        offset: Option<u64>,
+        reason: impl Into<String>,
+    ) -> Self {
+        VectorError::Format {
+            origin: origin.into(),
+            offset,
+            reason: reason.into(),
+        }
+    }
 }
 
 /// towel-data is only used here to write files atomically, so its I/O errors

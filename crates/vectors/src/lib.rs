@@ -15,20 +15,27 @@
 //!
 //! Modules:
 //! - [`similarity`]: dot, cosine, L2, norms and normalization, one vector or many;
+//! - [`npy`]: `.npy` (C and Fortran order, memory-mapped when large) and raw float32 files;
 //! - [`matrix`]: [`Vectors`], `n` vectors of one dimension in one row-major buffer.
 //!
 //! ## Dependencies, and why
 //! - `thiserror`: the typed [`VectorError`].
+//! - `memmap2`: memory-maps large `.npy` and raw files for reading, the
+//!   maintained successor of `memmap`; its `Mmap::map` is the crate's one
+//!   `unsafe` call, isolated in `npy::map_file` (the crate denies `unsafe`
+//!   everywhere else).
 //! - `towel-data`: atomic file writes.
 
 #![deny(unsafe_code)]
 
 pub mod error;
 pub mod matrix;
+pub mod npy;
 pub mod similarity;
 
 pub use error::VectorError;
 pub use matrix::Vectors;
+pub use npy::{read_npy, read_raw_f32, write_npy, write_raw_f32};
 pub use similarity::{
     cosine, cosines, dot, dots, l2, l2_sq, l2_sqs, norm, norm_sq, normalize, normalize_in_place,
     normalize_rows, norms,
