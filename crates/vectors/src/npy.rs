@@ -364,7 +364,8 @@ fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     out
 }
 
-/// Memory-map `file` for reading: the crate's one `unsafe` block.
+/// Memory-map `file` for reading (one of the crate's two `unsafe` blocks;
+/// the other is the GEMM call).
 ///
 /// Safety: a map is unsound if another process truncates or rewrites the
 /// file while it is mapped (reads may fault or see changing bytes). The map
