@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{bpe, data, decode, encode, eval, index, search, tokenize, tour, vocab};
+use cmd::{bpe, data, decode, encode, eval, index, search, tokenize, tour, vectors, vocab};
 
 /// towel: tokenizers, sparse retrieval, vectors and autograd, tested against
 /// the tools people use (tiktoken, scikit-learn, bm25s, faiss, PyTorch).
@@ -66,6 +66,9 @@ enum Command {
     /// Train byte-level BPE tokenizers (faster than HF tokenizers' trainer) and inspect them.
     #[command(subcommand)]
     Bpe(bpe::BpeCommand),
+    /// Exact vector search over .npy files (faiss's ids and order) and random vectors.
+    #[command(subcommand)]
+    Vectors(vectors::VectorsCommand),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args, &out),
         Command::Tokenize(args) => tokenize::run(&args, &out),
         Command::Bpe(cmd) => bpe::run(cmd, &out),
+        Command::Vectors(cmd) => vectors::run(cmd, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

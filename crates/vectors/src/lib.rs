@@ -19,6 +19,7 @@
 //! - [`flat`]: [`FlatIndex`], exact top-k by inner product, cosine or L2,
 //!   one query or a batch, with allow-lists; the same ids and order as
 //!   faiss's `IndexFlatIP` / `IndexFlatL2` ([`topk`] explains the tie rule);
+//! - [`random`]: reproducible standard normal vectors from a seed;
 //! - [`matrix`]: [`Vectors`], `n` vectors of one dimension in one row-major buffer.
 //!
 //! ## Dependencies, and why
@@ -49,6 +50,7 @@ pub mod flat;
 mod gemm;
 pub mod matrix;
 pub mod npy;
+pub mod random;
 pub mod similarity;
 pub mod topk;
 

@@ -158,3 +158,25 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn random_vectors_are_standard_normal_and_reproducible() {
+    let v = towel_vectors::random::gaussian(1000, 101, 7).unwrap();
+    assert_eq!((v.len(), v.dim()), (1000, 101));
+    let n = v.as_slice().len() as f64;
+    let mean = v.as_slice().iter().map(|&x| x as f64).sum::<f64>() / n;
+    let var = v
+        .as_slice()
+        .iter()
+        .map(|&x| (x as f64 - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    assert!(
+        mean.abs() < 0.01 && (var - 1.0).abs() < 0.02,
+        "{mean} {var}"
+    );
+    assert_eq!(v, towel_vectors::random::gaussian(1000, 101, 7).unwrap());
+    assert_ne!(v, towel_vectors::random::gaussian(1000, 101, 8).unwrap());
+    assert!(towel_vectors::random::gaussian(usize::MAX, 2, 0).is_err());
+    assert!(towel_vectors::random::gaussian(3, 0, 0).is_err());
+}
