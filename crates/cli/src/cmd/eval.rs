@@ -7,6 +7,7 @@
 //! ```
 
 use std::collections::{HashMap, HashSet};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -40,7 +41,7 @@ pub struct EvalArgs {
     pub k: usize,
     /// Search threads (default: all cores).
     #[arg(long)]
-    pub threads: Option<usize>,
+    pub threads: Option<NonZeroUsize>,
 }
 
 /// `towel eval`.
@@ -48,11 +49,8 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
     let (qpath, rpath) = match (&args.beir, &args.queries, &args.qrels) {
         (Some(dir), _, _) => beir_paths(dir)?,
         (None, Some(q), Some(r)) => (q.clone(), r.clone()),
-        _ => bail!("give --queries and --qrels, or --beir DIR"),
+        _ => unreachable!("clap requires --beir, or --queries with --qrels"),
     };
-    if args.threads == Some(0) {
-        bail!("--threads must be at least 1");
-    }
     let r = Retriever::load(&args.index)?;
     let queries = read_queries(&qpath)?;
     let mut qrels = read_qrels(&rpath)?;
@@ -80,7 +78,7 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
     let qids: Vec<&String> = qrels.keys().collect();
     let qtexts: Vec<&str> = qids.iter().map(|q| texts[q.as_str()]).collect();
     let t = Instant::now();
-    let hits = r.search_batch(&qtexts, args.k, args.threads);
+    let hits = r.search_batch(&qtexts, args.k, args.threads.map(NonZeroUsize::get));
     let secs = t.elapsed().as_secs_f64();
     let qps = qtexts.len() as f64 / secs.max(1e-9);
     let run: Run = qids

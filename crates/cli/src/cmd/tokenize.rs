@@ -157,7 +157,7 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
             }
             t
         }
-        (None, None) => bail!("give --family or --vocab"),
+        (None, None) => unreachable!("clap requires --family or --vocab"),
         (None, Some(family)) => match corpus_text.as_deref() {
             Some(c) => FamilyTokenizer::learn(family, Some(c), &opts)?,
             None if !family.needs_corpus() => FamilyTokenizer::learn(family, None, &opts)?,
