@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -47,44 +48,44 @@ fn search_json_equals_faiss() {
     }
 }
 
+/// `towel [--json] vectors random --n N --dim D --seed S [extra...] --out OUT`.
+fn random_cmd(json: bool, n: &str, dim: &str, seed: &str, extra: &[&str], out: &Path) -> Command {
+    let mut c = towel();
+    if json {
+        c.arg("--json");
+    }
+    c.args(["vectors", "random", "--n", n, "--dim", dim, "--seed", seed])
+        .args(extra)
+        .arg("--out")
+        .arg(out);
+    c
+}
+
 #[test]
 fn random_then_search_text_and_cosine() {
     let d = tempfile::tempdir().unwrap();
-    let (base, q) = (d.path().join("base.npy"), d.path().join("q.npy"));
-    let mut c = towel();
-    c.args([
-        "vectors",
-        "random",
-        "--n",
-        "50",
-        "--dim",
-        "8",
-        "--normalize",
-        "--seed",
-        "3",
-        "--out",
-    ])
-    .arg(&base);
-    c.assert().success().stdout(predicate::str::contains(
-        "wrote 50 unit vectors of dimension 8",
-    ));
-    let again = d.path().join("again.npy");
-    let mut c = towel();
-    c.args([
-        "--json",
-        "vectors",
-        "random",
-        "--n",
-        "50",
-        "--dim",
-        "8",
-        "--normalize",
-        "--seed",
-        "3",
-        "--out",
-    ])
-    .arg(&again);
-    assert_eq!(json_of(&mut c)["n"], 50);
+    let (base, q, again) = (
+        d.path().join("base.npy"),
+        d.path().join("q.npy"),
+        d.path().join("again.npy"),
+    );
+    random_cmd(false, "50", "8", "3", &["--normalize"], &base)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "wrote 50 unit vectors of dimension 8",
+        ));
+    assert_eq!(
+        json_of(&mut random_cmd(
+            true,
+            "50",
+            "8",
+            "3",
+            &["--normalize"],
+            &again
+        ))["n"],
+        50
+    );
     assert_eq!(
         std::fs::read(&base).unwrap(),
         std::fs::read(&again).unwrap(),
@@ -95,13 +96,10 @@ fn random_then_search_text_and_cosine() {
         .rows()
         .all(|r| (towel_vectors::norm(r) - 1.0).abs() < 1e-5));
 
-    // Each vector's own nearest neighbour is itself, by cosine and by L2.
-    let mut c = towel();
-    c.args([
-        "vectors", "random", "--n", "50", "--dim", "8", "--seed", "3", "--out",
-    ])
-    .arg(&q);
-    c.assert().success();
+    // Each vector's own nearest neighbour is itself, by cosine.
+    random_cmd(false, "50", "8", "3", &[], &q)
+        .assert()
+        .success();
     let hits = search(&base, &q, &["-k", "1", "--metric", "cosine"]);
     for (i, h) in hits.as_array().unwrap().iter().enumerate() {
         assert_eq!(h["ids"][0], i);
@@ -124,57 +122,44 @@ fn random_then_search_text_and_cosine() {
 fn bad_inputs_are_one_line_errors() {
     let d = tempfile::tempdir().unwrap();
     let (b4, b5) = (d.path().join("b4.npy"), d.path().join("b5.npy"));
-    for (p, dim) in [(&b4, "4"), (&b5, "5")] {
+    random_cmd(false, "3", "4", "1", &[], &b4)
+        .assert()
+        .success();
+    random_cmd(false, "3", "5", "1", &[], &b5)
+        .assert()
+        .success();
+    let search_cmd = |base: &Path, queries: &Path, extra: &[&str]| {
         let mut c = towel();
-        c.args([
-            "vectors", "random", "--n", "3", "--dim", dim, "--seed", "1", "--out",
-        ])
-        .arg(p);
-        c.assert().success();
-    }
-    let mut c = towel();
-    c.args(["vectors", "search", "--base"])
-        .arg(&b4)
-        .arg("--queries")
-        .arg(&b5);
-    c.assert().failure().stderr(
+        c.args(["vectors", "search"])
+            .args(extra)
+            .arg("--base")
+            .arg(base)
+            .arg("--queries")
+            .arg(queries);
+        c
+    };
+    search_cmd(&b4, &b5, &[]).assert().failure().stderr(
         predicate::str::contains("b5.npy: dimension 5, but the base vectors")
             .and(predicate::str::contains("b4.npy) have dimension 4")),
     );
-    let mut c = towel();
-    c.args(["vectors", "search", "--base"])
-        .arg(fixture("npy/float64_5x3.npy"))
-        .arg("--queries")
-        .arg(&b4);
-    c.assert().failure().stderr(predicate::str::contains(
-        "float64_5x3.npy (byte 10): dtype '<f8' (float64), expected float32",
-    ));
-    let mut c = towel();
-    c.args([
-        "vectors",
-        "search",
-        "--base",
-        "/nonexistent/b.npy",
-        "--queries",
-    ])
-    .arg(&b4);
-    c.assert().failure().stderr(predicate::str::starts_with(
-        "error: cannot read /nonexistent/b.npy: No such file or directory",
-    ));
-    let mut c = towel();
-    c.args(["vectors", "search", "--metric", "dot", "--base"])
-        .arg(&b4)
-        .arg("--queries")
-        .arg(&b4);
-    c.assert()
+    search_cmd(&fixture("npy/float64_5x3.npy"), &b4, &[])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "float64_5x3.npy (byte 10): dtype '<f8' (float64), expected float32",
+        ));
+    search_cmd(Path::new("/nonexistent/b.npy"), &b4, &[])
+        .assert()
+        .failure()
+        .stderr(predicate::str::starts_with(
+            "error: cannot read /nonexistent/b.npy: No such file or directory",
+        ));
+    search_cmd(&b4, &b4, &["--metric", "dot"])
+        .assert()
         .code(2)
         .stderr(predicate::str::contains("possible values: ip, cosine, l2"));
-    let mut c = towel();
-    c.args([
-        "vectors", "random", "--n", "2", "--dim", "0", "--seed", "1", "--out",
-    ])
-    .arg(d.path().join("z.npy"));
-    c.assert()
+    random_cmd(false, "2", "0", "1", &[], &d.path().join("z.npy"))
+        .assert()
         .failure()
         .stderr(predicate::str::contains("invalid dimension"));
 }

@@ -16,17 +16,21 @@ fn fixtures() -> (Value, impl Fn(&str) -> Vectors) {
     })
 }
 
+/// `v[key]`: one array per query, each value mapped by `f`.
+fn rows_of<T>(v: &Value, key: &str, f: impl Fn(&Value) -> T) -> Vec<Vec<T>> {
+    let rows = v[key].as_array().unwrap();
+    rows.iter()
+        .map(|row| row.as_array().unwrap().iter().map(&f).collect())
+        .collect()
+}
+
 fn ids_of(v: &Value) -> Vec<Vec<usize>> {
-    v["ids"]
-        .as_array()
-        .unwrap()
-        .iter()
+    // faiss pads short results with -1.
+    let ids = rows_of(v, "ids", |x| x.as_i64().unwrap());
+    ids.into_iter()
         .map(|row| {
-            row.as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_i64().unwrap())
-                .filter(|&i| i >= 0) // faiss pads short results with -1
+            row.into_iter()
+                .filter(|&i| i >= 0)
                 .map(|i| i as usize)
                 .collect()
         })
@@ -34,18 +38,7 @@ fn ids_of(v: &Value) -> Vec<Vec<usize>> {
 }
 
 fn scores_of(v: &Value) -> Vec<Vec<f32>> {
-    v["scores"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|row| {
-            row.as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_f64().unwrap() as f32)
-                .collect()
-        })
-        .collect()
+    rows_of(v, "scores", |x| x.as_f64().unwrap() as f32)
 }
 
 fn usizes(v: &Value) -> Vec<usize> {
