@@ -31,7 +31,9 @@
 //!   (blocks of 500 × 1,024; 71 against 61 with 256 × 4,096), because
 //!   `gemm` has AVX-512 kernels (feature `x86-v4`, picked at run time when
 //!   the CPU has them, AVX2/FMA otherwise) and `matrixmultiply` stops at
-//!   AVX2. Its raw-pointer API is called from one function with checked
+//!   AVX2 (`x86-v4` builds on bytemuck's AVX-512 types, so it needs a
+//!   toolchain with the AVX-512 intrinsics stabilized, Rust 1.89 or newer).
+//!   Its raw-pointer API is called from one function with checked
 //!   bounds (`gemm::gemm_abt`, this crate's second `unsafe` block). `faer`
 //!   would give a safe API over the same kernels at several times the
 //!   compile time.

@@ -28,10 +28,12 @@ impl Vectors {
             });
         }
         if data.len() % dim != 0 {
-            return Err(VectorError::Dimension {
-                origin: format!("{} values", data.len()),
-                expected: dim,
-                found: data.len() % dim,
+            return Err(VectorError::Config {
+                what: "vectors",
+                reason: format!(
+                    "{} values are not a whole number of vectors of dimension {dim}",
+                    data.len()
+                ),
             });
         }
         Ok(Vectors { data, dim })

@@ -37,6 +37,16 @@ fn small_known_values() {
 }
 
 #[test]
+fn vectors_hold_whole_rows() {
+    let err = Vectors::new(vec![1.0; 5], 2).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "invalid vectors: 5 values are not a whole number of vectors of dimension 2"
+    );
+    assert!(Vectors::new(vec![], 0).is_err());
+}
+
+#[test]
 #[should_panic(expected = "different lengths")]
 fn different_lengths_panic() {
     dot(&[1.0], &[1.0, 2.0]);
