@@ -12,9 +12,14 @@
 //! stderr, hidden with `--json` or when stderr is not a terminal), `plotters`
 //! with the `dejavu` font (PNG plots with no system font lookup, so the tour
 //! draws the same on any machine).
+//!
+//! Standard output only through `output::outln!` and friends, which return
+//! errors: a closed pipe is a quiet end, a full disk a one-line error.
+#![deny(clippy::print_stdout)]
 
 mod cmd;
 mod display;
+mod files;
 mod input;
 mod output;
 mod plot;
@@ -69,9 +74,30 @@ enum Command {
     /// Exact vector search over .npy files (faiss's ids and order) and random vectors.
     #[command(subcommand)]
     Vectors(vectors::VectorsCommand),
+    /// Every leaf command, one a line (`data fetch`), for the tests that must
+    /// cover each command.
+    #[command(name = "__commands", hide = true)]
+    ListCommands,
+}
+
+/// The paths of the visible leaf commands under `cmd`, such as `data fetch`.
+fn leaf_commands(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let path = format!("{prefix}{}", sub.get_name());
+        if sub.has_subcommands() {
+            leaf_commands(sub, &format!("{path} "), out);
+        } else {
+            out.push(path);
+        }
+    }
 }
 
 fn main() -> ExitCode {
+    // Ctrl-C, SIGTERM, SIGHUP: remove the temp files of writes in progress,
+    // exit with 130, 143, 129.
+    if let Err(e) = towel_data::write::remove_temps_on_signal() {
+        eprintln!("warning: cannot watch for Ctrl-C ({e}); an interrupted write may leave a temp file, which the next write to its folder removes");
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return output::report_usage_error(err),
@@ -89,9 +115,15 @@ fn main() -> ExitCode {
         Command::Tokenize(args) => tokenize::run(&args, &out),
         Command::Bpe(cmd) => bpe::run(cmd, &out),
         Command::Vectors(cmd) => vectors::run(cmd, &out),
+        Command::ListCommands => {
+            let mut names = Vec::new();
+            leaf_commands(&<Cli as clap::CommandFactory>::command(), "", &mut names);
+            output::write_stdout(format!("{}\n", names.join("\n")).as_bytes())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             output::report_error(&err);
             ExitCode::FAILURE

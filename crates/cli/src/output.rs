@@ -1,7 +1,54 @@
 //! Output conventions shared by every subcommand: text or `--json` on stdout,
 //! progress on stderr, errors as one line.
+//!
+//! Everything on stdout goes through [`outln!`], [`write_stdout`] or
+//! [`Output::print_json`], which return errors instead of panicking as
+//! `println!` does (the crate denies `clippy::print_stdout`). `main` turns a
+//! closed pipe anywhere in an error's chain into a quiet exit 0 (as `head`'s
+//! users expect), and any other failure, such as a full disk, into one line.
 
 use std::io::{IsTerminal, Write};
+
+use anyhow::Context;
+
+/// `println!` for the CLI: formats a line onto stdout and returns
+/// `anyhow::Result<()>`, so a closed pipe or a full disk is an error the
+/// command passes up with `?`.
+macro_rules! outln {
+    () => {
+        $crate::output::write_stdout(b"\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format!("{}\n", format_args!($($arg)*)).as_bytes())
+    };
+}
+pub(crate) use outln;
+
+/// Write bytes to stdout and flush them, returning (not panicking on) errors.
+pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .context("writing to stdout")
+}
+
+/// Whether `err` comes from writing into a closed pipe (the reader, such
+/// as `head`, has all it wanted): then the command ends quietly with exit 0.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    let pipe = Some(std::io::ErrorKind::BrokenPipe);
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().map(|e| e.kind()) == pipe
+            // serde_json's error hides the io::Error it wraps from `source()`.
+            || e.downcast_ref::<serde_json::Error>().and_then(|e| e.io_error_kind()) == pipe
+    })
+}
+
+/// A buffered writer on stdout for long outputs; flush it at the end with
+/// `?` (and `.context("writing to stdout")`), as every write.
+pub fn stdout_writer() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
+}
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -18,10 +65,9 @@ impl Output {
 
     /// Print a JSON value on stdout (pretty, one document).
     pub fn print_json(&self, value: &impl serde::Serialize) -> anyhow::Result<()> {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut stdout, value)?;
-        writeln!(stdout)?;
-        Ok(())
+        let mut text = serde_json::to_vec_pretty(value)?;
+        text.push(b'\n');
+        write_stdout(&text)
     }
 
     /// A progress bar on stderr over `len` units, hidden with `--json` or

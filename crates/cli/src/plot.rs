@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::Once;
 
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -71,9 +71,9 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
 
 fn render(path: &Path, draw: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<()> {
     init_fonts();
-    let tmp = path.with_extension("tmp.png");
-    draw(&tmp).with_context(|| format!("drawing {}", path.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    towel_data::write::write_atomic_via(path, |tmp| {
+        draw(tmp).map_err(|e| std::io::Error::other(format!("drawing: {e:#}")))
+    })?;
     Ok(())
 }
 

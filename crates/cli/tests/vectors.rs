@@ -163,3 +163,28 @@ fn bad_inputs_are_one_line_errors() {
         .failure()
         .stderr(predicate::str::contains("invalid dimension"));
 }
+
+#[test]
+fn random_replaces_only_npy_files_unless_forced() {
+    let d = tempfile::tempdir().unwrap();
+    let notes = d.path().join("notes.txt");
+    std::fs::write(&notes, "my notes").unwrap();
+    random_cmd(false, "2", "3", "1", &[], &notes)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "is not a numpy .npy file (pass --force",
+        ));
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
+    random_cmd(false, "2", "3", "1", &["--force"], &notes)
+        .assert()
+        .success();
+    let npy = d.path().join("v.npy");
+    random_cmd(false, "2", "3", "1", &[], &npy)
+        .assert()
+        .success();
+    random_cmd(false, "4", "3", "2", &[], &npy)
+        .assert()
+        .success();
+    assert_eq!(towel_vectors::read_npy(&npy).unwrap().len(), 4);
+}

@@ -22,19 +22,43 @@
 //! # Ok::<(), towel_data::DataError>(())
 //! ```
 //!
-//! Dependencies: `sha2` (RustCrypto, uses the CPU's SHA extensions when present),
-//! `ureq` (feature `download`: a small blocking HTTP client; towel needs one GET at a
-//! time, not an async runtime), `tempfile` (temp file in the target folder, then an atomic rename),
-//! `dirs` (the platform's cache folder).
+//! Every file towel writes goes through [`write`]: atomic, all-or-nothing for
+//! several files, never over an input, never over a file of another kind
+//! unless forced, with the umask honoured and temp files cleaned up.
+//!
+//! Errors follow one convention across towel: a variant that wraps a cause
+//! (`#[source]`) does not repeat it in its own message (`Io` shows only the
+//! path); whoever prints the error walks the chain (`{:#}` with anyhow:
+//! `error: outer: inner: root`).
+//!
+//! ## Dependencies, and why
+//!
+//! - `sha2` (RustCrypto): sha256 of the data files; uses the CPU's SHA
+//!   extensions when present.
+//! - `ureq` (feature `download`): a small blocking HTTP client; towel needs one
+//!   GET at a time, not an async runtime.
+//! - `dirs`: the platform's cache folder.
+//! - `signal-hook` (Unix): removes live temp files on SIGINT/SIGTERM/SIGHUP.
+//!   It runs the cleanup on an ordinary thread fed by a self-pipe, so the
+//!   cleanup may take a lock and touch the file system, which a raw signal
+//!   handler must not; `ctrlc` cannot tell SIGINT from SIGTERM, so it could
+//!   not exit with the conventional 130 and 143.
+//! - `libc` (Unix, already in the tree through signal-hook): `kill(pid, 0)`, to
+//!   tell whether the process that left a temp file still exists.
+//! - `tempfile` is no longer used for writing: it creates files with mode
+//!   0600 whatever the umask. It remains a dev-dependency for tests.
 
 pub mod embedded;
 pub mod registry;
 pub mod testing;
 pub mod text;
+pub mod write;
+
+pub use write::{write_all_atomic, write_atomic, write_atomic_with, Kind, WritePlan};
 
 use std::fmt;
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use registry::DataFile;
@@ -65,16 +89,46 @@ pub enum DataError {
     Download { url: String, reason: String },
     #[error("no cache folder: set TOWEL_CACHE_DIR or HOME")]
     NoCacheDir,
-    #[error("{path}: {source}")]
+    /// Reading or writing `path` failed; the OS reason is the source.
+    #[error("{path}")]
     Io {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
+    /// A registry file exists but cannot be used (a folder, a FIFO, a
+    /// symlink loop, no permission, ...).
+    #[error("data file `{name}` at {path} cannot be read: {reason}")]
+    Unreadable {
+        name: String,
+        path: PathBuf,
+        reason: String,
+    },
+    /// `TOWEL_DATA_DIR` is set to something that is not a readable folder.
+    #[error("TOWEL_DATA_DIR={path} {reason}")]
+    BadDataDir { path: PathBuf, reason: String },
+    /// An output is (a link to) one of the command's inputs.
+    #[error("refusing to write {output}: it is the input {input} (choose another output path)")]
+    OutputIsInput { output: PathBuf, input: PathBuf },
+    /// Two outputs of one command are the same file.
+    #[error("the outputs {first} and {second} are the same file; give two different paths")]
+    SameOutput { first: PathBuf, second: PathBuf },
+    /// An existing file is not of the kind being written.
+    #[error("refusing to replace {path}: it exists and is not a {kind} (pass --force to replace it anyway)")]
+    WrongKind { path: PathBuf, kind: &'static str },
+    /// The output, or its folder, is read-only.
+    #[error("refusing to write {path}: it is read-only")]
+    ReadOnly { path: PathBuf },
+    /// A folder on the output's path is a file.
+    #[error("cannot write {path}: {parent} is not a folder")]
+    NotAFolder { path: PathBuf, parent: PathBuf },
+    /// The output exists and is not a regular file (a folder, a device, a FIFO).
+    #[error("refusing to write {path}: it is not a regular file")]
+    NotAFile { path: PathBuf },
 }
 
 impl DataError {
-    fn io(path: &Path, source: io::Error) -> Self {
+    pub(crate) fn io(path: &Path, source: io::Error) -> Self {
         DataError::Io {
             path: path.to_path_buf(),
             source,
@@ -109,8 +163,49 @@ pub enum Status {
     Ok { path: PathBuf, source: Source },
     /// Found, but every copy has the wrong sha256.
     Mismatch { path: PathBuf, actual: String },
+    /// Something is there that cannot be read as a file: a folder, a FIFO,
+    /// a broken symlink or a symlink loop, no permission.
+    Unreadable { path: PathBuf, reason: String },
     /// Not in any searched folder.
     Missing,
+}
+
+/// What is at a candidate path, found without opening it.
+enum Probe {
+    Missing,
+    File,
+    Unreadable(String),
+}
+
+fn probe(path: &Path) -> Probe {
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Probe::Missing,
+        Err(e) => return Probe::Unreadable(e.to_string()),
+        Ok(_) => {}
+    }
+    match fs::metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Probe::Unreadable("a symlink to a file that does not exist".into())
+        }
+        Err(e) => Probe::Unreadable(e.to_string()),
+        Ok(m) if m.is_dir() => Probe::Unreadable("is a folder, not a file".into()),
+        Ok(m) if !m.is_file() => {
+            Probe::Unreadable("is not a regular file (a FIFO, socket or device)".into())
+        }
+        Ok(_) => Probe::File,
+    }
+}
+
+/// An error and its causes on one line, `outer: inner`.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
 }
 
 /// The folders searched for data files.
@@ -158,21 +253,46 @@ impl DataDirs {
     }
 
     /// Check every candidate location of `file` and say what was found.
+    /// Never opens anything but a regular file (a FIFO would block).
     pub fn status(&self, file: &DataFile) -> Status {
         let mut mismatch = None;
+        let mut unreadable = None;
         for (path, source) in self.candidates(file) {
-            if !path.is_file() {
-                continue;
-            }
-            match sha256_file(&path) {
+            let result = match probe(&path) {
+                Probe::Missing => continue,
+                Probe::Unreadable(reason) => Err(reason),
+                Probe::File => sha256_file(&path).map_err(|e| error_chain(&e)),
+            };
+            match result {
                 Ok(actual) if actual == file.sha256 => return Status::Ok { path, source },
                 Ok(actual) => {
                     mismatch.get_or_insert(Status::Mismatch { path, actual });
                 }
-                Err(_) => continue,
+                Err(reason) => {
+                    unreadable.get_or_insert(Status::Unreadable { path, reason });
+                }
             }
         }
-        mismatch.unwrap_or(Status::Missing)
+        mismatch.or(unreadable).unwrap_or(Status::Missing)
+    }
+
+    /// Check that `TOWEL_DATA_DIR`, when set, is a folder that can be listed.
+    pub fn check_data_dir(&self) -> Result<(), DataError> {
+        let Some(dir) = &self.data_dir else {
+            return Ok(());
+        };
+        let bad = |reason: String| DataError::BadDataDir {
+            path: dir.clone(),
+            reason,
+        };
+        match fs::metadata(dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(bad("does not exist".into())),
+            Err(e) => Err(bad(format!("cannot be read: {e}"))),
+            Ok(m) if !m.is_dir() => Err(bad("is not a folder".into())),
+            Ok(_) => fs::read_dir(dir)
+                .map(drop)
+                .map_err(|e| bad(format!("cannot be read: {e}"))),
+        }
     }
 
     /// The path of a verified copy of `file`.
@@ -185,6 +305,11 @@ impl DataDirs {
                 expected: file.sha256.into(),
                 actual,
             }),
+            Status::Unreadable { path, reason } => Err(DataError::Unreadable {
+                name: file.name.into(),
+                path,
+                reason,
+            }),
             Status::Missing => Err(self.not_found(file)),
         }
     }
@@ -193,11 +318,19 @@ impl DataDirs {
     pub fn read(&self, file: &DataFile) -> Result<Vec<u8>, DataError> {
         let mut mismatch = None;
         for (path, _) in self.candidates(file) {
-            let bytes = match fs::read(&path) {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(DataError::io(&path, e)),
-            };
+            match probe(&path) {
+                Probe::Missing => continue,
+                Probe::Unreadable(reason) => {
+                    mismatch.get_or_insert(DataError::Unreadable {
+                        name: file.name.into(),
+                        path,
+                        reason,
+                    });
+                    continue;
+                }
+                Probe::File => {}
+            }
+            let bytes = fs::read(&path).map_err(|e| DataError::io(&path, e))?;
             let actual = sha256_hex(&bytes);
             if actual == file.sha256 {
                 return Ok(bytes);
@@ -269,37 +402,6 @@ pub fn sha256_file(path: &Path) -> Result<String, DataError> {
 
 fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Write `bytes` to `path` atomically: a temp file in the same folder, flushed,
-/// then renamed over the target. Readers see the old file or the new one, never
-/// half of one. Creates the parent folder.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
-    write_atomic_with(path, |w| w.write_all(bytes))
-}
-
-/// Like [`write_atomic`], with a writer callback for large or streamed output.
-pub fn write_atomic_with(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), DataError> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&dir).map_err(|e| DataError::io(&dir, e))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| DataError::io(&dir, e))?;
-    {
-        let mut w = io::BufWriter::new(tmp.as_file_mut());
-        write(&mut w).map_err(|e| DataError::io(path, e))?;
-        w.flush().map_err(|e| DataError::io(path, e))?;
-    }
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| DataError::io(path, e))?;
-    tmp.persist(path)
-        .map_err(|e| DataError::io(path, e.error))?;
-    Ok(())
 }
 
 /// Download `file` from its canonical URL into the cache folder, checking its

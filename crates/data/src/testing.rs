@@ -44,3 +44,13 @@ macro_rules! data_or_skip {
         }
     };
 }
+
+/// Make a FIFO at `path` (with the `mkfifo` command), for tests that check
+/// a FIFO is never opened for reading, which would block.
+pub fn mkfifo(path: &std::path::Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "mkfifo {} failed", path.display());
+}

@@ -206,3 +206,53 @@ fn fetch_unreachable_says_how_to_work_offline() {
     let err = towel_data::fetch_from(&dirs, f, "http://127.0.0.1:9/x", &mut |_, _| {}).unwrap_err();
     assert!(err.to_string().contains("TOWEL_DATA_DIR"), "{err}");
 }
+
+/// Issue #10, item 7: what is at a data path but cannot be read is not
+/// "missing", and reading it never blocks (a FIFO is not opened).
+#[test]
+fn folders_fifos_loops_and_broken_links_are_unreadable_not_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = DataDirs::with_data_dir(tmp.path());
+    let place = |name: &str| {
+        let p = tmp.path().join(registry::by_name(name).unwrap().path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        p
+    };
+    fs::create_dir(place("o200k_base")).unwrap();
+    let fifo = place("r50k_base");
+    towel_data::testing::mkfifo(&fifo);
+    let looped = place("p50k_base");
+    std::os::unix::fs::symlink(&looped, &looped).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("nowhere"), place("cl100k_base")).unwrap();
+    for (name, why) in [
+        ("o200k_base", "folder"),
+        ("r50k_base", "FIFO"),
+        ("p50k_base", "symbolic links"),
+        ("cl100k_base", "does not exist"),
+    ] {
+        let f = registry::by_name(name).unwrap();
+        match dirs.status(f) {
+            Status::Unreadable { reason, .. } => assert!(reason.contains(why), "{name}: {reason}"),
+            other => panic!("{name}: {other:?}"),
+        }
+        let err = dirs.read(f).unwrap_err();
+        assert!(matches!(err, DataError::Unreadable { .. }), "{name}: {err}");
+        assert!(matches!(dirs.locate(f), Err(DataError::Unreadable { .. })));
+    }
+}
+
+#[test]
+fn a_data_dir_that_is_missing_or_a_file_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(DataDirs::with_data_dir(tmp.path()).check_data_dir().is_ok());
+    let missing = DataDirs::with_data_dir(tmp.path().join("nope"));
+    let err = missing.check_data_dir().unwrap_err().to_string();
+    assert!(err.contains("does not exist"), "{err}");
+    let file = tmp.path().join("file");
+    fs::write(&file, "x").unwrap();
+    let err = DataDirs::with_data_dir(&file)
+        .check_data_dir()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is not a folder"), "{err}");
+}

@@ -521,7 +521,7 @@ impl Gpt2Vocab {
         Ok((enc.into_bytes(), bpe.into_bytes()))
     }
 
-    /// Write `encoder.json` and `vocab.bpe` atomically.
+    /// Write `encoder.json` and `vocab.bpe` atomically, both or neither.
     pub fn write(
         ranks: &Ranks,
         special_tokens: &BTreeMap<String, Rank>,
@@ -529,8 +529,7 @@ impl Gpt2Vocab {
         vocab_bpe: &Path,
     ) -> Result<(), TokenizerError> {
         let (enc, bpe) = Gpt2Vocab::to_files(ranks, special_tokens)?;
-        towel_data::write_atomic(encoder_json, &enc)?;
-        towel_data::write_atomic(vocab_bpe, &bpe)?;
+        towel_data::write_all_atomic(&[(encoder_json, &enc), (vocab_bpe, &bpe)])?;
         Ok(())
     }
 }

@@ -56,6 +56,12 @@ pub enum VectorError {
         norm: f32,
     },
 
+    /// Writing a file was refused before anything was written (a read-only
+    /// file or folder, a path through a file, ...); the message says which
+    /// and what to do.
+    #[error(transparent)]
+    Write(towel_data::DataError),
+
     /// A parameter out of its range (a dimension of 0, for one). The
     /// message names the parameter and the accepted values.
     #[error("invalid {what}: {reason}")]
@@ -84,17 +90,13 @@ impl VectorError {
     }
 }
 
-/// towel-data is only used here to write files atomically, so its I/O errors
-/// are write errors; any other of its errors (none is expected) keeps its message.
+/// towel-data is only used here to write files atomically: its I/O errors
+/// are write errors, and its refusals keep their own message.
 impl From<towel_data::DataError> for VectorError {
     fn from(e: towel_data::DataError) -> Self {
         match e {
             towel_data::DataError::Io { path, source } => VectorError::io("write", path, source),
-            other => VectorError::Io {
-                op: "write",
-                path: PathBuf::new(),
-                source: std::io::Error::other(other.to_string()),
-            },
+            other => VectorError::Write(other),
         }
     }
 }

@@ -448,13 +448,16 @@ pub fn to_npy_bytes(v: &Vectors) -> Vec<u8> {
     out
 }
 
+/// Write `v` as `.npy` bytes (C order, `<f4`, format 1.0) to `w`, streamed:
+/// for callers that write files their own way (the `towel` CLI's write plans).
+pub fn write_npy_to(w: &mut dyn Write, v: &Vectors) -> std::io::Result<()> {
+    w.write_all(&header_bytes((v.len(), v.dim())))?;
+    write_values(w, v.as_slice())
+}
+
 /// Write `v` as a C-order float32 `.npy` file, atomically.
 pub fn write_npy(path: &Path, v: &Vectors) -> Result<(), VectorError> {
-    let header = header_bytes((v.len(), v.dim()));
-    towel_data::write_atomic_with(path, |w| {
-        w.write_all(&header)?;
-        write_values(w, v.as_slice())
-    })?;
+    towel_data::write_atomic_with(path, |w| write_npy_to(w, v))?;
     Ok(())
 }
 

@@ -195,3 +195,12 @@ proptest! {
         let _ = from_npy_bytes(&b, "fuzz");
     }
 }
+
+#[test]
+fn write_errors_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, b"x").unwrap();
+    let err = write_npy(&blocker.join("out.npy"), &expected(2, 2)).unwrap_err();
+    assert!(err.to_string().contains("out.npy"), "{err}");
+}

@@ -2,9 +2,14 @@
 //!
 //! ```sh
 //! towel decode -e cl100k_base ids.json > text.txt       # raw bytes back
+//! towel decode -e cl100k_base --json ids.json           # {"tokens", "bytes", "utf8", "text"}
 //! ```
+//!
+//! With `--json` the bytes cannot go out raw (JSON holds text), so the
+//! object says how many there are, whether they are valid UTF-8, and gives
+//! the text with any invalid sequence replaced by U+FFFD, as `errors="replace"`
+//! does in Python; `"utf8": false` says that happened.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -19,12 +24,14 @@ use crate::output::Output;
 pub struct DecodeArgs {
     #[command(flatten)]
     tok: TokenizerArgs,
-    /// A JSON array of token ids (default: stdin). The raw bytes go to stdout.
+    /// A JSON array of token ids (default: stdin). The raw bytes go to stdout;
+    /// with --json, an object {"tokens", "bytes", "utf8", "text"} where text
+    /// has U+FFFD for invalid UTF-8 and utf8 says whether there was any.
     file: Option<PathBuf>,
 }
 
 /// Run `towel decode`.
-pub fn run(args: DecodeArgs, _out: &Output) -> Result<()> {
+pub fn run(args: DecodeArgs, out: &Output) -> Result<()> {
     let bpe = if args.tok.is_bytes() {
         None
     } else {
@@ -42,8 +49,13 @@ pub fn run(args: DecodeArgs, _out: &Output) -> Result<()> {
         None => ByteTokenizer.decode_bytes(&ids),
     }
     .with_context(|| input_name(args.file.as_deref()))?;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&bytes)?;
-    stdout.flush()?;
-    Ok(())
+    if out.json {
+        return out.print_json(&serde_json::json!({
+            "tokens": ids.len(),
+            "bytes": bytes.len(),
+            "utf8": std::str::from_utf8(&bytes).is_ok(),
+            "text": String::from_utf8_lossy(&bytes),
+        }));
+    }
+    crate::output::write_stdout(&bytes)
 }

@@ -113,8 +113,7 @@ fn print_ids<'a>(
     token_bytes: impl Fn(u32) -> Option<&'a [u8]>,
     out: &Output,
 ) -> Result<()> {
-    let stdout = std::io::stdout();
-    let mut w = std::io::BufWriter::new(stdout.lock());
+    let mut w = crate::output::stdout_writer();
     if args.count {
         if out.json {
             out.print_json(&serde_json::json!({"tokens": ids.len(), "bytes": n_bytes}))?;
@@ -138,9 +137,8 @@ fn print_ids<'a>(
             }
         }
     } else {
-        serde_json::to_writer(&mut w, ids)?;
+        serde_json::to_writer(&mut w, ids).context("writing to stdout")?;
         writeln!(w)?;
     }
-    w.flush()?;
-    Ok(())
+    w.flush().context("writing to stdout")
 }

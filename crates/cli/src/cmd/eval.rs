@@ -14,11 +14,13 @@ use std::time::Instant;
 use anyhow::bail;
 use clap::Args;
 use serde_json::json;
+use towel_data::WritePlan;
 use towel_retrieval::corpus::read_queries;
 use towel_retrieval::eval::{beir_paths, evaluate_with_corpus, read_qrels, write_trec_run, Run};
 use towel_retrieval::Retriever;
 
-use crate::output::Output;
+use crate::files::{ForceArg, RUN};
+use crate::output::{outln, Output};
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
@@ -36,9 +38,11 @@ pub struct EvalArgs {
     /// Also write the run (TREC format) to this file.
     #[arg(long)]
     pub run: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Run depth: documents retrieved per query.
-    #[arg(short, long, default_value_t = 100)]
-    pub k: usize,
+    #[arg(short, long, default_value_t = NonZeroUsize::new(100).expect("100 > 0"))]
+    pub k: NonZeroUsize,
     /// Search threads (default: all cores).
     #[arg(long)]
     pub threads: Option<NonZeroUsize>,
@@ -51,6 +55,14 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
         (None, Some(q), Some(r)) => (q.clone(), r.clone()),
         _ => unreachable!("clap requires --beir, or --queries with --qrels"),
     };
+    let mut plan = WritePlan::new()
+        .input(&args.index)
+        .inputs([&qpath, &rpath])
+        .force(args.force.force);
+    if let Some(path) = &args.run {
+        plan = plan.output(path, RUN);
+    }
+    plan.check()?;
     let r = Retriever::load(&args.index)?;
     let queries = read_queries(&qpath)?;
     let mut qrels = read_qrels(&rpath)?;
@@ -78,7 +90,7 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
     let qids: Vec<&String> = qrels.keys().collect();
     let qtexts: Vec<&str> = qids.iter().map(|q| texts[q.as_str()]).collect();
     let t = Instant::now();
-    let hits = r.search_batch(&qtexts, args.k, args.threads.map(NonZeroUsize::get));
+    let hits = r.search_batch(&qtexts, args.k.get(), args.threads.map(NonZeroUsize::get));
     let secs = t.elapsed().as_secs_f64();
     let qps = qtexts.len() as f64 / secs.max(1e-9);
     let run: Run = qids
@@ -101,6 +113,8 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
         );
     }
     if let Some(path) = &args.run {
+        // The run writer writes atomically through towel_data::write itself.
+        plan.check()?;
         write_trec_run(path, &run, "towel")?;
     }
     let m = &ev.mean;
@@ -117,19 +131,19 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
             "search_seconds": secs,
         }))?;
     } else {
-        println!(
+        outln!(
             "{} on {} queries (top-{}):",
             r.method().describe(),
             ev.queries,
             args.k
-        );
-        println!("  nDCG@10     {:.4}", m.ndcg_at_10);
-        println!("  Recall@100  {:.4}", m.recall_at_100);
-        println!("  MAP         {:.4}", m.map);
-        println!("  MRR@10      {:.4}", m.mrr_at_10);
-        println!("  {:.0} queries/s ({:.3} s)", qps, secs);
+        )?;
+        outln!("  nDCG@10     {:.4}", m.ndcg_at_10)?;
+        outln!("  Recall@100  {:.4}", m.recall_at_100)?;
+        outln!("  MAP         {:.4}", m.map)?;
+        outln!("  MRR@10      {:.4}", m.mrr_at_10)?;
+        outln!("  {:.0} queries/s ({:.3} s)", qps, secs)?;
         if let Some(path) = &args.run {
-            println!("run written to {}", path.display());
+            outln!("run written to {}", path.display())?;
         }
     }
     Ok(())

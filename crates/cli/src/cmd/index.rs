@@ -7,12 +7,13 @@
 //! towel index --corpus notes/ --out notes.idx --variant bm25+     # a folder of .txt files
 //! ```
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::bail;
 use clap::Args;
 use serde_json::json;
+use towel_data::WritePlan;
 use towel_retrieval::analyzer::{AnalyzerConfig, StemmerKind, Stopwords};
 use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
 use towel_retrieval::corpus::{load_corpus, Fields};
@@ -20,7 +21,8 @@ use towel_retrieval::tfidf::{DfLimit, Norm, TfidfParams};
 use towel_retrieval::{Method, Retriever};
 
 use crate::display::human_bytes;
-use crate::output::Output;
+use crate::files::{ForceArg, INDEX};
+use crate::output::{outln, Output};
 
 /// Which scoring model an index uses.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +104,8 @@ pub struct IndexArgs {
     /// Where to write the index file.
     #[arg(long)]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Scoring model.
     #[arg(long, value_enum, default_value = "bm25")]
     pub method: MethodArg,
@@ -222,8 +226,31 @@ fn method_from(args: &IndexArgs) -> anyhow::Result<(Method, AnalyzerConfig)> {
 }
 
 /// `towel index`.
+/// The files [`load_corpus`] reads for `--corpus PATH`: a BEIR folder's
+/// `corpus.jsonl`, another folder's `*.txt` files, or the file itself.
+fn corpus_files(path: &Path) -> Vec<PathBuf> {
+    if !path.is_dir() {
+        return vec![path.to_path_buf()];
+    }
+    let beir = path.join("corpus.jsonl");
+    if beir.is_file() {
+        return vec![beir];
+    }
+    std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect()
+}
+
 pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
     let (method, analyzer) = method_from(args)?;
+    let plan = WritePlan::new()
+        .inputs(corpus_files(&args.corpus))
+        .output(&args.out, INDEX)
+        .force(args.force.force);
+    plan.check()?;
     let fields = Fields {
         id: args.id_field.clone(),
         text: args.text_field.clone(),
@@ -243,8 +270,9 @@ pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
     })?;
     let index_s = t.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    r.save(&args.out)?;
-    let bytes = std::fs::metadata(&args.out).map(|m| m.len()).unwrap_or(0);
+    let file = towel_retrieval::index::to_bytes(&r);
+    plan.write(&[&file])?;
+    let bytes = file.len() as u64;
     if out.json {
         out.print_json(&json!({
             "index": args.out.display().to_string(),
@@ -257,7 +285,7 @@ pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
             "bytes": bytes,
         }))?;
     } else {
-        println!(
+        outln!(
             "indexed {} documents, {} terms, with {} (stopwords {}, stemmer {}) in {:.2} s",
             r.n_docs(),
             r.vocab().len(),
@@ -265,8 +293,8 @@ pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
             r.analyzer().config().stopwords,
             r.analyzer().config().stemmer,
             index_s
-        );
-        println!("wrote {} ({})", args.out.display(), human_bytes(bytes));
+        )?;
+        outln!("wrote {} ({})", args.out.display(), human_bytes(bytes))?;
     }
     Ok(())
 }

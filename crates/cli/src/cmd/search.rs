@@ -4,6 +4,7 @@
 //! towel search scifact.idx "coronavirus transmission" -k 5
 //! ```
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -11,7 +12,7 @@ use serde_json::json;
 use towel_retrieval::Retriever;
 
 use crate::display::shorten;
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 #[derive(Args, Debug)]
 pub struct SearchArgs {
@@ -20,14 +21,14 @@ pub struct SearchArgs {
     /// The query text.
     pub query: String,
     /// Number of results.
-    #[arg(short, long, default_value_t = 10)]
-    pub k: usize,
+    #[arg(short, long, default_value_t = NonZeroUsize::new(10).expect("10 > 0"))]
+    pub k: NonZeroUsize,
 }
 
 /// `towel search`.
 pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
     let r = Retriever::load(&args.index)?;
-    let hits = r.search(&args.query, args.k);
+    let hits = r.search(&args.query, args.k.get());
     if out.json {
         let hits: Vec<_> = hits
             .iter()
@@ -40,7 +41,7 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
         return Ok(());
     }
     if hits.is_empty() {
-        println!("no document contains a term of this query");
+        outln!("no document contains a term of this query")?;
         return Ok(());
     }
     let idw = hits
@@ -49,15 +50,15 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
         .max()
         .unwrap_or(2)
         .max(2);
-    println!("{:>4}  {:<idw$}  {:>9}  title", "rank", "id", "score");
+    outln!("{:>4}  {:<idw$}  {:>9}  title", "rank", "id", "score")?;
     for (i, h) in hits.iter().enumerate() {
-        println!(
+        outln!(
             "{:>4}  {:<idw$}  {:>9.4}  {}",
             i + 1,
             r.doc_id(h.doc),
             h.score,
             shorten(r.title(h.doc), 70)
-        );
+        )?;
     }
     Ok(())
 }

@@ -14,7 +14,6 @@
 //! `--corpus` decodes what it encoded; `--save-vocab FILE` keeps a learned
 //! vocabulary and `--vocab FILE` uses it again.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -24,8 +23,11 @@ use towel_tokenizer::{
     Unknown, VocabOptions,
 };
 
+use towel_data::WritePlan;
+
+use crate::files::{ForceArg, FAMILY_VOCAB};
 use crate::input::{input_name, read_input};
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 #[derive(clap::Args, Debug)]
 pub struct TokenizeArgs {
@@ -41,6 +43,8 @@ pub struct TokenizeArgs {
     /// Save the learned vocabulary as JSON (char, word, regex).
     #[arg(long)]
     pub save_vocab: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: ForceArg,
     /// Pre-tokenization pattern of the regex family.
     #[arg(long, value_enum, default_value_t = PatternArg::Gpt2)]
     pub pattern: PatternArg,
@@ -128,6 +132,15 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
             Unknown::Error
         },
     };
+    let mut plan = WritePlan::new()
+        .inputs(&args.file)
+        .inputs(&args.corpus)
+        .inputs(&args.vocab)
+        .force(args.force.force);
+    if let Some(path) = &args.save_vocab {
+        plan = plan.output(path, FAMILY_VOCAB);
+    }
+    plan.check()?;
     let input = read_input(args.file.as_deref())?;
     let name = input_name(args.file.as_deref());
     let corpus = match &args.corpus {
@@ -172,6 +185,8 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
         },
     };
     if let Some(path) = &args.save_vocab {
+        // The vocabulary writer writes atomically through towel_data::write.
+        plan.check()?;
         learned.save(path).context("--save-vocab")?;
     }
     let tok = learned.as_dyn();
@@ -196,9 +211,7 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
         if out.json {
             out.print_json(&json!({ "tokenizer": tok.name(), "tokens": ids.len(), "text": text }))?;
         } else {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
+            crate::output::write_stdout(text.as_bytes())?;
         }
         return Ok(());
     }
@@ -214,7 +227,7 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
                 "tokens": ids.len(),
             }))?;
         } else {
-            println!("{}", ids.len());
+            outln!("{}", ids.len())?;
         }
         return Ok(());
     }
@@ -236,9 +249,9 @@ pub fn run(args: &TokenizeArgs, out: &Output) -> anyhow::Result<()> {
             key: value,
         }))?;
     } else {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, &value)?;
-        writeln!(stdout)?;
+        let mut line = serde_json::to_vec(&value)?;
+        line.push(b'\n');
+        crate::output::write_stdout(&line)?;
     }
     Ok(())
 }

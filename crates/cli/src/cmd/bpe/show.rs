@@ -10,7 +10,7 @@ use serde::Serialize;
 use towel_tokenizer::train::export;
 
 use crate::display::escape_token;
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 /// `towel bpe show`.
 #[derive(clap::Args, Debug)]
@@ -58,30 +58,31 @@ pub fn run(args: &ShowArgs, out: &Output) -> anyhow::Result<()> {
             "last": last,
         }));
     }
-    println!(
+    outln!(
         "{}: {:?} format, {} tokens ({} merges), {} special tokens",
         file.display(),
         t.format,
         t.ranks.len(),
         m,
         t.special_tokens.len()
-    );
+    )?;
     if let Some(p) = &t.pattern {
-        println!("pattern: {p}");
+        outln!("pattern: {p}")?;
     }
-    let print = |rows: &[ShownMerge]| {
+    let print = |rows: &[ShownMerge]| -> anyhow::Result<()> {
         for r in rows {
-            println!("{:>7}  {} + {} -> {}", r.rank, r.left, r.right, r.token);
+            outln!("{:>7}  {} + {} -> {}", r.rank, r.left, r.right, r.token)?;
         }
+        Ok(())
     };
-    println!("first merges:");
-    print(&first);
+    outln!("first merges:")?;
+    print(&first)?;
     if !last.is_empty() {
-        println!("last merges:");
-        print(&last);
+        outln!("last merges:")?;
+        print(&last)?;
     }
     for (s, id) in &t.special_tokens {
-        println!("special {id}: {s}");
+        outln!("special {id}: {s}")?;
     }
     Ok(())
 }

@@ -10,11 +10,13 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use serde::Serialize;
+use towel_data::WritePlan;
 use towel_tokenizer::train::{export, BpeTrainer, Progress};
 
 use crate::display::human_bytes;
+use crate::files::{ForceArg, TOKENIZER};
 use crate::input::parse_pattern;
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
@@ -36,6 +38,8 @@ pub struct TrainArgs {
     /// Where to write the tokenizer (atomically).
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    force: ForceArg,
     /// Replace invalid UTF-8 with U+FFFD instead of failing.
     #[arg(long)]
     lossy: bool,
@@ -108,6 +112,11 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         .lossy(args.lossy)
         .per_line(args.per_line);
     trainer.validate()?;
+    let plan = WritePlan::new()
+        .inputs(&args.corpus)
+        .output(&args.out, TOKENIZER)
+        .force(args.force.force);
+    plan.check()?;
     for f in &args.corpus {
         let meta = std::fs::metadata(f).with_context(|| format!("cannot read {}", f.display()))?;
         if meta.is_dir() {
@@ -137,7 +146,7 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
     })?;
     count_bar.finish_and_clear();
     merge_bar.finish_and_clear();
-    export::write(&bpe, format, &args.out)?;
+    plan.write(&[export::render(&bpe, format).as_bytes()])?;
     let seconds = t0.elapsed().as_secs_f64();
 
     // Compression on the training corpus (first 4 MB of each file, to stay quick).
@@ -182,7 +191,7 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
     if out.json {
         return out.print_json(&summary);
     }
-    println!(
+    outln!(
         "trained {} tokens ({} merges{}) on {} in {:.2} s (counting {:.2} s, merging {:.2} s)",
         summary.vocab_size,
         summary.merges,
@@ -195,8 +204,8 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         seconds,
         s.count_seconds,
         s.merge_seconds
-    );
-    println!(
+    )?;
+    outln!(
         "{} pieces, {} distinct; {:.3} bytes per token on the corpus{}",
         summary.pieces,
         summary.distinct_pieces,
@@ -206,9 +215,9 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         } else {
             ""
         }
-    );
+    )?;
     if bpe.vocab_size() < args.vocab_size as usize {
-        println!(
+        outln!(
             "note: stopped at {} of {} tokens: no pair left{}",
             bpe.vocab_size(),
             args.vocab_size,
@@ -217,8 +226,8 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
             } else {
                 String::new()
             }
-        );
+        )?;
     }
-    println!("wrote {} ({})", summary.out, summary.format);
+    outln!("wrote {} ({})", summary.out, summary.format)?;
     Ok(())
 }

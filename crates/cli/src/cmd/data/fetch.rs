@@ -4,7 +4,7 @@ use anyhow::Context;
 use towel_data::registry::{self, DataFile};
 use towel_data::{DataDirs, Status};
 
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 /// `towel data fetch`.
 #[derive(clap::Args, Debug)]
@@ -32,11 +32,11 @@ pub fn run(args: &FetchArgs, dirs: &DataDirs, out: &Output) -> anyhow::Result<()
     for f in files {
         if let Status::Ok { path, source } = dirs.status(f) {
             if !out.json {
-                println!(
+                outln!(
                     "{:<24} already present ({source}): {}",
                     f.name,
                     path.display()
-                );
+                )?;
             }
             report.push(serde_json::json!({"name": f.name, "path": path, "fetched": false}));
             continue;
@@ -51,7 +51,7 @@ pub fn run(args: &FetchArgs, dirs: &DataDirs, out: &Output) -> anyhow::Result<()
         .with_context(|| format!("fetching `{}`", f.name))?;
         bar.finish_and_clear();
         if !out.json {
-            println!("{:<24} fetched and verified: {}", f.name, path.display());
+            outln!("{:<24} fetched and verified: {}", f.name, path.display())?;
         }
         report.push(serde_json::json!({"name": f.name, "path": path, "fetched": true}));
     }

@@ -3,7 +3,7 @@
 use towel_data::{DataDirs, Status};
 
 use super::{listing, print_rows, print_where};
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 /// Run `towel data list`.
 pub fn run(dirs: &DataDirs, out: &Output) -> anyhow::Result<()> {
@@ -11,13 +11,13 @@ pub fn run(dirs: &DataDirs, out: &Output) -> anyhow::Result<()> {
     if out.json {
         return out.print_json(&l);
     }
-    print_where(dirs);
-    print_rows(&l.files, false);
+    print_where(dirs)?;
+    print_rows(&l.files, false)?;
     let found = l
         .files
         .iter()
         .filter(|r| matches!(r.status, Status::Ok { .. }))
         .count();
-    println!("\n{found} of {} files found and verified.", l.files.len());
+    outln!("\n{found} of {} files found and verified.", l.files.len())?;
     Ok(())
 }

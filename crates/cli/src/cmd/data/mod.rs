@@ -11,7 +11,7 @@ use serde::Serialize;
 use towel_data::registry;
 use towel_data::{DataDirs, Status};
 
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 #[derive(Subcommand, Debug)]
 pub enum DataCommand {
@@ -71,23 +71,26 @@ pub fn run(cmd: DataCommand, out: &Output) -> anyhow::Result<()> {
     }
 }
 
-pub fn print_where(dirs: &DataDirs) {
+pub fn print_where(dirs: &DataDirs) -> anyhow::Result<()> {
     let show = |p: &Option<std::path::PathBuf>| {
         p.as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "(unset)".into())
     };
-    println!("TOWEL_DATA_DIR: {}", show(&dirs.data_dir));
-    println!("cache:          {}\n", show(&dirs.cache_dir));
+    outln!("TOWEL_DATA_DIR: {}", show(&dirs.data_dir))?;
+    outln!("cache:          {}\n", show(&dirs.cache_dir))
 }
 
-pub fn print_rows(rows: &[Row], only_found: bool) {
-    println!("{:<30} {:<10} {:>11}  status", "name", "kind", "bytes");
+pub fn print_rows(rows: &[Row], only_found: bool) -> anyhow::Result<()> {
+    outln!("{:<30} {:<10} {:>11}  status", "name", "kind", "bytes")?;
     for r in rows {
         let status = match &r.status {
             Status::Ok { source, .. } => format!("ok ({source})"),
             Status::Mismatch { path, .. } => {
                 format!("SHA256 MISMATCH at {} (not used)", path.display())
+            }
+            Status::Unreadable { path, reason } => {
+                format!("CANNOT BE READ at {}: {reason}", path.display())
             }
             Status::Missing if only_found => continue,
             Status::Missing if r.url.is_some() => format!("missing (towel data fetch {})", r.name),
@@ -95,6 +98,7 @@ pub fn print_rows(rows: &[Row], only_found: bool) {
         };
         let kind = serde_json::to_value(r.kind).ok();
         let kind = kind.as_ref().and_then(|k| k.as_str()).unwrap_or("");
-        println!("{:<30} {:<10} {:>11}  {status}", r.name, kind, r.size);
+        outln!("{:<30} {:<10} {:>11}  {status}", r.name, kind, r.size)?;
     }
+    Ok(())
 }

@@ -1,41 +1,73 @@
 //! `towel data verify`: check the sha256 of every file found.
+//!
+//! Fails, with the reason, when `TOWEL_DATA_DIR` is set but is not a
+//! readable folder, when a copy is damaged, when something is at a data
+//! path but cannot be read (a folder, a FIFO, a symlink loop, no
+//! permission), and when no data file is found at all: a verification that
+//! checked nothing is not a success.
 
 use anyhow::bail;
 use towel_data::{DataDirs, Status};
 
 use super::{listing, print_rows, print_where, Row};
-use crate::output::Output;
+use crate::output::{outln, Output};
 
-/// Run `towel data verify`; fails if any copy is damaged.
+/// Run `towel data verify`.
 pub fn run(dirs: &DataDirs, out: &Output) -> anyhow::Result<()> {
+    dirs.check_data_dir()?;
     let l = listing(dirs);
-    let bad: Vec<&Row> = l
-        .files
-        .iter()
-        .filter(|r| matches!(r.status, Status::Mismatch { .. }))
-        .collect();
-    let ok = l
-        .files
-        .iter()
-        .filter(|r| matches!(r.status, Status::Ok { .. }))
-        .count();
+    let with = |pred: fn(&Status) -> bool| -> Vec<&Row> {
+        l.files.iter().filter(|r| pred(&r.status)).collect()
+    };
+    let ok = with(|s| matches!(s, Status::Ok { .. })).len();
+    let bad = with(|s| matches!(s, Status::Mismatch { .. }));
+    let unreadable = with(|s| matches!(s, Status::Unreadable { .. }));
+    let missing = with(|s| matches!(s, Status::Missing)).len();
+    let names = |rows: &[&Row]| rows.iter().map(|r| r.name).collect::<Vec<_>>();
     if out.json {
         out.print_json(&serde_json::json!({
             "verified": ok,
-            "mismatched": bad.iter().map(|r| r.name).collect::<Vec<_>>(),
-            "missing": l.files.iter().filter(|r| matches!(r.status, Status::Missing)).count(),
+            "mismatched": names(&bad),
+            "unreadable": unreadable.iter().map(|r| match &r.status {
+                Status::Unreadable { path, reason } => serde_json::json!({"name": r.name, "path": path, "reason": reason}),
+                _ => unreachable!("filtered on Unreadable"),
+            }).collect::<Vec<_>>(),
+            "missing": missing,
         }))?;
     } else {
-        print_where(dirs);
-        print_rows(&l.files, true);
-        println!("\n{ok} verified, {} damaged.", bad.len());
+        print_where(dirs)?;
+        print_rows(&l.files, true)?;
+        outln!(
+            "\n{ok} verified, {} damaged, {} unreadable, {missing} not found.",
+            bad.len(),
+            unreadable.len()
+        )?;
     }
+    let mut problems = Vec::new();
     if !bad.is_empty() {
-        let names: Vec<_> = bad.iter().map(|r| r.name).collect();
-        bail!(
+        problems.push(format!(
             "{} file(s) have the wrong sha256: {}; delete them and fetch or copy them again",
             bad.len(),
-            names.join(", ")
+            names(&bad).join(", ")
+        ));
+    }
+    for r in &unreadable {
+        if let Status::Unreadable { path, reason } = &r.status {
+            problems.push(format!(
+                "{} at {} cannot be read: {reason}",
+                r.name,
+                path.display()
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        bail!("{}", problems.join("; "));
+    }
+    if ok == 0 {
+        bail!(
+            "no data file found, so nothing was verified; looked in TOWEL_DATA_DIR ({}) and the cache ({})",
+            dirs.data_dir.as_ref().map_or("unset".into(), |p| p.display().to_string()),
+            dirs.cache_dir.as_ref().map_or("none".into(), |p| p.display().to_string()),
         );
     }
     Ok(())

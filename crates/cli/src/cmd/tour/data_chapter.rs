@@ -47,6 +47,10 @@ impl Chapter for DataChapter {
                     bad += 1;
                     "**sha256 mismatch, not used**".to_string()
                 }
+                Status::Unreadable { reason, .. } => {
+                    bad += 1;
+                    format!("**cannot be read ({reason}), not used**")
+                }
                 Status::Missing => {
                     missing += 1;
                     "missing".to_string()

@@ -14,7 +14,7 @@ mod retrieval_chapter;
 mod tokenizer_chapter;
 mod train_chapter;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -22,12 +22,13 @@ use serde::Serialize;
 use towel_data::registry;
 use towel_data::DataDirs;
 
-use crate::output::Output;
+use crate::output::{outln, Output};
 use crate::plot::LineChart;
 
 #[derive(clap::Args, Debug)]
 pub struct TourArgs {
-    /// Folder for the report (created if needed; files of an earlier tour are replaced).
+    /// Folder for the report: a new or empty folder, or one an earlier tour
+    /// made (marked by a `.towel-report` file), whose files are replaced.
     #[arg(long, short, default_value = "towel-report")]
     pub out: PathBuf,
     /// Run only the chapters with these ids (see `--list`).
@@ -187,7 +188,7 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
     let all = chapters();
     if args.list {
         for c in &all {
-            println!("{:<12} {}", c.id(), c.title());
+            outln!("{:<12} {}", c.id(), c.title())?;
         }
         return Ok(());
     }
@@ -197,8 +198,7 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
             bail!("no tour chapter `{id}`; chapters are: {}", ids.join(", "));
         }
     }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating report folder {}", args.out.display()))?;
+    prepare_report_dir(&args.out)?;
     let out_dir = args.out.canonicalize().unwrap_or_else(|_| args.out.clone());
     let ctx = Ctx {
         dirs: DataDirs::from_env(),
@@ -212,7 +212,7 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
     let mut pages = Vec::new();
     for (i, chapter) in selected.iter().enumerate() {
         if !out.json {
-            println!("\n== {}. {} ==", i + 1, chapter.title());
+            outln!("\n== {}. {} ==", i + 1, chapter.title())?;
         }
         let mut page = Page {
             id: chapter.id().into(),
@@ -229,10 +229,10 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
         page.seconds = start.elapsed().as_secs_f64();
         if !out.json {
             for line in &page.summary {
-                println!("  {line}");
+                outln!("  {line}")?;
             }
             if let Some(e) = &page.error {
-                println!("  FAILED: {e}");
+                outln!("  FAILED: {e}")?;
             }
         }
         pages.push(page);
@@ -252,7 +252,7 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
     if out.json {
         out.print_json(&report)?;
     } else {
-        println!("\nReport written to {}", readme.display());
+        outln!("\nReport written to {}", readme.display())?;
     }
     let failed: Vec<_> = pages
         .iter()
@@ -269,8 +269,54 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The file that marks a folder as a towel report, which a later tour may
+/// overwrite.
+pub const REPORT_MARKER: &str = ".towel-report";
+
+/// Make `dir` a report folder: create it, or take an empty folder or one an
+/// earlier tour marked; refuse any other folder, whose README.md and
+/// report.json are not towel's to replace.
+fn prepare_report_dir(dir: &Path) -> anyhow::Result<()> {
+    let marker = dir.join(REPORT_MARKER);
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("report folder {}", dir.display())),
+        Ok(m) if !m.is_dir() => bail!("--out {} is not a folder", dir.display()),
+        Ok(_) if marker.is_file() => return Ok(()),
+        // A report of a tour from before the marker: its README says so.
+        Ok(_) if is_old_report(dir) => {}
+        Ok(_) => {
+            let mut entries = std::fs::read_dir(dir)
+                .with_context(|| format!("report folder {}", dir.display()))?;
+            if entries.next().is_some() {
+                bail!(
+                    "refusing to write the report into {}: it is not empty and no earlier tour made it (it has no {REPORT_MARKER}); give a new or empty folder",
+                    dir.display()
+                );
+            }
+        }
+    }
+    towel_data::write_atomic(
+        &marker,
+        b"This folder is a report written by `towel tour`; a later tour replaces its files.\n",
+    )?;
+    Ok(())
+}
+
+/// The first line of every report's README.md.
+const REPORT_TITLE: &str = "# The towel tour";
+
+/// Whether `dir` holds a report written before tours left a marker: its
+/// README.md starts with the title every tour writes.
+fn is_old_report(dir: &Path) -> bool {
+    let mut head = [0u8; REPORT_TITLE.len()];
+    std::fs::File::open(dir.join("README.md"))
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| head == REPORT_TITLE.as_bytes())
+}
+
 fn render_markdown(ctx: &Ctx, pages: &[Page]) -> String {
-    let mut md = String::from("# The towel tour\n\n");
+    let mut md = format!("{REPORT_TITLE}\n\n");
     md.push_str(&format!(
         "Generated by `towel tour` (towel {}). Data: {}.\n\n",
         env!("CARGO_PKG_VERSION"),

@@ -8,9 +8,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::json;
-use towel_vectors::{normalize_rows, random::gaussian, write_npy};
+use towel_data::WritePlan;
+use towel_vectors::{normalize_rows, npy::write_npy_to, random::gaussian};
 
-use crate::output::Output;
+use crate::files::{ForceArg, NPY};
+use crate::output::{outln, Output};
 
 #[derive(Args, Debug)]
 pub struct RandomArgs {
@@ -29,26 +31,31 @@ pub struct RandomArgs {
     /// The .npy file to write (float32, C order), atomically.
     #[arg(long)]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub force: ForceArg,
 }
 
 /// `towel vectors random`.
 pub fn run(args: &RandomArgs, out: &Output) -> anyhow::Result<()> {
+    let plan = WritePlan::new()
+        .output(&args.out, NPY)
+        .force(args.force.force);
+    plan.check()?;
     let mut v = gaussian(args.n, args.dim, args.seed)?;
     if args.normalize {
         normalize_rows(&mut v)?;
     }
-    write_npy(&args.out, &v)?;
+    plan.write_with(|_, w| write_npy_to(w, &v))?;
     if out.json {
         return out.print_json(&json!({
             "path": args.out, "n": v.len(), "dim": v.dim(), "normalized": args.normalize, "seed": args.seed,
         }));
     }
-    println!(
+    outln!(
         "wrote {} {}vectors of dimension {} to {}",
         v.len(),
         if args.normalize { "unit " } else { "" },
         v.dim(),
         args.out.display()
-    );
-    Ok(())
+    )
 }

@@ -4,6 +4,7 @@
 //! towel vectors search --base base.npy --queries q.npy -k 10 --metric cosine --json
 //! ```
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use anyhow::bail;
@@ -11,7 +12,7 @@ use clap::Args;
 use serde_json::json;
 use towel_vectors::{read_npy, FlatIndex, Metric};
 
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 /// `--metric`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,8 +44,8 @@ pub struct SearchArgs {
     #[arg(long)]
     pub queries: PathBuf,
     /// Number of results per query.
-    #[arg(short, long, default_value_t = 10)]
-    pub k: usize,
+    #[arg(short, long, default_value_t = NonZeroUsize::new(10).expect("10 > 0"))]
+    pub k: NonZeroUsize,
     /// How vectors are compared.
     #[arg(long, value_enum, default_value_t = MetricArg::Ip)]
     pub metric: MetricArg,
@@ -64,7 +65,7 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
         );
     }
     let index = FlatIndex::from_vectors(&base, args.metric.into())?;
-    let results = index.search_batch(&queries, args.k)?;
+    let results = index.search_batch(&queries, args.k.get())?;
     if out.json {
         let list: Vec<_> = results
             .iter()
@@ -82,19 +83,19 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
         MetricArg::Ip => "inner product",
         MetricArg::Cosine => "cosine",
     };
-    println!(
+    outln!(
         "{} queries, {} base vectors of dimension {}, top {} by {what}",
         queries.len(),
         base.len(),
         base.dim(),
         args.k
-    );
+    )?;
     for (q, hits) in results.iter().enumerate() {
         let line: Vec<String> = hits
             .iter()
             .map(|h| format!("{} ({:.4})", h.id, h.score))
             .collect();
-        println!("{q:>5}: {}", line.join("  "));
+        outln!("{q:>5}: {}", line.join("  "))?;
     }
     Ok(())
 }

@@ -11,12 +11,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use clap::{ArgGroup, Args};
-use towel_data::DataDirs;
+use towel_data::{registry, DataDirs, WritePlan};
 use towel_tokenizer::vocab::{Gpt2Vocab, Ranks};
 use towel_tokenizer::{Encoding, TokenizerFile};
 
+use crate::files::{ForceArg, GPT2_ENCODER, GPT2_MERGES, TOKENIZER};
 use crate::input::{parse_pattern, EncodingChoice};
-use crate::output::Output;
+use crate::output::{outln, Output};
 
 /// `towel vocab convert`: exactly one source, at least one target.
 #[derive(Args, Debug)]
@@ -55,9 +56,44 @@ pub struct ConvertArgs {
     /// Pattern for the towel file (gpt2, cl100k, o200k or a regex) when the source has none.
     #[arg(long, value_name = "gpt2|cl100k|o200k|REGEX")]
     pattern: Option<String>,
+    #[command(flatten)]
+    force: ForceArg,
+}
+
+/// The files this conversion reads and writes; the targets are written
+/// together, all or none.
+fn plan(args: &ConvertArgs) -> WritePlan {
+    let mut plan = WritePlan::new()
+        .force(args.force.force)
+        .inputs(&args.from_tiktoken)
+        .inputs(args.from_gpt2.iter().flatten())
+        .inputs(&args.from_towel);
+    if let Some(EncodingChoice::Bpe(name)) = args.encoding {
+        // The registry files a named encoding is read from, where found.
+        let dirs = DataDirs::from_env();
+        let prefix = format!("{}-", name.as_str());
+        plan = plan.inputs(
+            registry::FILES
+                .iter()
+                .filter(|f| f.name == name.as_str() || f.name.starts_with(&prefix))
+                .filter_map(|f| dirs.locate(f).ok()),
+        );
+    }
+    if let Some(p) = &args.to_tiktoken {
+        plan = plan.output(p, TOKENIZER);
+    }
+    if let Some(p) = &args.to_gpt2 {
+        plan = plan.output(&p[0], GPT2_ENCODER).output(&p[1], GPT2_MERGES);
+    }
+    if let Some(p) = &args.to_towel {
+        plan = plan.output(p, TOKENIZER);
+    }
+    plan
 }
 
 pub fn run(args: ConvertArgs, out: &Output) -> Result<()> {
+    let plan = plan(&args);
+    plan.check()?;
     let mut pattern: Option<String> = None;
     let mut specials: BTreeMap<String, u32> = BTreeMap::new();
     let mut merges = None;
@@ -85,16 +121,16 @@ pub fn run(args: ConvertArgs, out: &Output) -> Result<()> {
     if let Some(p) = &args.pattern {
         pattern = Some(parse_pattern(p)?.as_str().to_string());
     }
-    let mut written = Vec::new();
-    if let Some(p) = &args.to_tiktoken {
-        ranks.write_tiktoken(p)?;
-        written.push(p.clone());
+    // In the order the plan declares the outputs.
+    let mut contents: Vec<Vec<u8>> = Vec::new();
+    if args.to_tiktoken.is_some() {
+        contents.push(ranks.to_tiktoken());
     }
-    if let Some(p) = &args.to_gpt2 {
-        Gpt2Vocab::write(&ranks, &specials, &p[0], &p[1])?;
-        written.extend(p.iter().cloned());
+    if args.to_gpt2.is_some() {
+        let (enc, bpe) = Gpt2Vocab::to_files(&ranks, &specials)?;
+        contents.extend([enc, bpe]);
     }
-    if let Some(p) = &args.to_towel {
+    if args.to_towel.is_some() {
         let Some(pattern) = pattern else {
             bail!("a .tiktoken file has no pattern; pass --pattern gpt2|cl100k|o200k|REGEX for the towel file");
         };
@@ -108,9 +144,10 @@ pub fn run(args: ConvertArgs, out: &Output) -> Result<()> {
             ranks: ranks.clone(),
             merges,
         };
-        file.write(p)?;
-        written.push(p.clone());
+        contents.push(file.to_json()?);
     }
+    plan.write(&contents.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
+    let written: Vec<PathBuf> = plan.outputs().map(Path::to_path_buf).collect();
     report_written(&written, ranks.len(), out)
 }
 
@@ -119,7 +156,7 @@ fn report_written(paths: &[PathBuf], n: usize, out: &Output) -> Result<()> {
         out.print_json(&serde_json::json!({"tokens": n, "written": paths}))
     } else {
         for p in paths {
-            println!("wrote {} ({n} tokens)", Path::new(p).display());
+            outln!("wrote {} ({n} tokens)", Path::new(p).display())?;
         }
         Ok(())
     }

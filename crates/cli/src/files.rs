@@ -1,0 +1,173 @@
+//! What the commands write, by kind: each kind recognises its own files with
+//! a cheap sniff of their first bytes, so that a command replaces an earlier
+//! output of its own kind and refuses to replace anything else (a corpus, a
+//! text, a README) unless `--force`. Every command that writes files declares
+//! its inputs and outputs in a [`towel_data::WritePlan`], checks it before
+//! the work and writes through it (see `towel_data::write`).
+
+use towel_data::write::{json_object_with, Kind};
+
+/// `--force`, for every command that replaces files.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct ForceArg {
+    /// Replace an existing output even when it is not the kind of file this
+    /// command writes. An output that is one of the inputs is refused anyway.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// A towel index (`towel index`).
+pub const INDEX: Kind = Kind {
+    name: "towel index",
+    sniff: |h| h.starts_with(towel_retrieval::index::MAGIC),
+};
+
+/// A numpy `.npy` array (`towel vectors random`).
+pub const NPY: Kind = Kind {
+    name: "numpy .npy file",
+    sniff: |h| h.starts_with(b"\x93NUMPY"),
+};
+
+/// A TREC run (`towel eval --run`): `qid Q0 docid rank score tag` lines.
+pub const RUN: Kind = Kind {
+    name: "TREC run file",
+    sniff: |h| {
+        let first = h.split(|&b| b == b'\n').next().unwrap_or_default();
+        let fields: Vec<&[u8]> = first
+            .split(u8::is_ascii_whitespace)
+            .filter(|f| !f.is_empty())
+            .collect();
+        fields.len() == 6 && fields[1] == b"Q0"
+    },
+};
+
+/// A tokenizer file: towel's JSON, HF `tokenizer.json` or `.tiktoken` ranks
+/// (`towel bpe train`, `towel vocab convert --to-towel / --to-tiktoken`).
+pub const TOKENIZER: Kind = Kind {
+    name: "tokenizer file (towel, HF tokenizer.json or .tiktoken)",
+    sniff: |h| {
+        json_object_with(
+            h,
+            &[
+                &format!("\"{}\"", towel_tokenizer::file::FORMAT),
+                "\"added_tokens\"",
+                "\"model\"",
+            ],
+        ) || looks_tiktoken(h)
+    },
+};
+
+/// GPT-2's `encoder.json`: one JSON object of token -> id.
+pub const GPT2_ENCODER: Kind = Kind {
+    name: "GPT-2 encoder.json",
+    sniff: looks_encoder_json,
+};
+
+/// GPT-2's `vocab.bpe`: `#version` then one merge per line.
+pub const GPT2_MERGES: Kind = Kind {
+    name: "GPT-2 vocab.bpe",
+    sniff: |h| h.starts_with(b"#version"),
+};
+
+/// A vocabulary of the simple families (`towel tokenize --save-vocab`).
+pub const FAMILY_VOCAB: Kind = Kind {
+    name: "towel vocabulary file (towel tokenize --save-vocab)",
+    sniff: |h| json_object_with(h, &["\"towel-vocab\""]),
+};
+
+/// `.tiktoken`: each line `BASE64 RANK`; the first three lines are checked.
+fn looks_tiktoken(h: &[u8]) -> bool {
+    let lines: Vec<&[u8]> = h.split(|&b| b == b'\n').take(4).collect();
+    // The last piece may be cut by the sniff window; judge complete lines.
+    let complete = &lines[..lines.len().saturating_sub(1).max(1)];
+    complete.iter().all(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(space) = line.iter().position(|&b| b == b' ') else {
+            return false;
+        };
+        let (b64, rank) = (&line[..space], &line[space + 1..]);
+        !b64.is_empty()
+            && b64.len() % 4 == 0
+            && b64
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+            && !rank.is_empty()
+            && rank.iter().all(u8::is_ascii_digit)
+    })
+}
+
+/// `{` then `"token": id`: a JSON object whose first value is a number.
+fn looks_encoder_json(h: &[u8]) -> bool {
+    let mut i = 0;
+    let skip_ws = |i: &mut usize| {
+        while h.get(*i).is_some_and(u8::is_ascii_whitespace) {
+            *i += 1;
+        }
+    };
+    skip_ws(&mut i);
+    if h.get(i) != Some(&b'{') {
+        return false;
+    }
+    i += 1;
+    skip_ws(&mut i);
+    if h.get(i) != Some(&b'"') {
+        return false;
+    }
+    i += 1;
+    while let Some(&b) = h.get(i) {
+        i += 1;
+        match b {
+            b'\\' => i += 1,
+            b'"' => break,
+            _ => {}
+        }
+    }
+    skip_ws(&mut i);
+    if h.get(i) != Some(&b':') {
+        return false;
+    }
+    i += 1;
+    skip_ws(&mut i);
+    h.get(i).is_some_and(u8::is_ascii_digit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_knows_its_own_files_and_no_other() {
+        let samples: [(&str, &[u8]); 9] = [
+            ("index", b"TOWELIDX\x01\x00"),
+            ("run", b"q1 Q0 d1 1 2.5 towel\n"),
+            ("towel", b"{\"format\":\"towel-tokenizer\",\"version\":1}"),
+            ("hf", b"{\n  \"version\": \"1.0\",\n  \"added_tokens\": []"),
+            ("tiktoken", b"IQ== 0\nIg== 1\nIw== 2\nJA"),
+            ("encoder", b"{\"!\": 0, \"\\\"\": 1}"),
+            ("merges", b"#version: 0.2\n\xc4\xa0 t\n"),
+            ("vocab", b"{\"format\": \"towel-vocab\", \"version\": 1}"),
+            ("corpus", b"{\"_id\": \"d1\", \"text\": \"hello 1\"}\n"),
+        ];
+        let kinds: [(Kind, &[&str]); 6] = [
+            (INDEX, &["index"]),
+            (RUN, &["run"]),
+            (TOKENIZER, &["towel", "hf", "tiktoken"]),
+            (GPT2_ENCODER, &["encoder"]),
+            (GPT2_MERGES, &["merges"]),
+            (FAMILY_VOCAB, &["vocab"]),
+        ];
+        for (kind, own) in kinds {
+            for (name, bytes) in samples {
+                assert_eq!(
+                    (kind.sniff)(bytes),
+                    own.contains(&name),
+                    "{} on {name}",
+                    kind.name
+                );
+            }
+        }
+        for text in [&b"hello world\n"[..], b"abcd 12 extra\n", b"# README\n"] {
+            assert!(!(TOKENIZER.sniff)(text));
+        }
+    }
+}
