@@ -1,5 +1,6 @@
-//! How the CLI shows things to people: sizes, shortened titles and token bytes.
-//! One home for each, so that every command and the tour show them alike.
+//! How the CLI shows things to people: sizes and shortened titles. One home
+//! for each, so that every command and the tour show them alike. Token bytes
+//! are shown by the library's [`towel_tokenizer::escape_bytes`].
 
 /// A byte count for people: `512 B`, `3.4 KB`, `55.7 MB` (powers of 1000).
 pub fn human_bytes(n: u64) -> String {
@@ -21,26 +22,28 @@ pub fn shorten(s: &str, n: usize) -> String {
     }
 }
 
-/// A token's bytes, readable: printable ASCII as is, the rest escaped.
-pub fn escape_token(bytes: &[u8]) -> String {
-    let mut s = String::new();
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\n' => s.push_str("\\n"),
-                '\t' => s.push_str("\\t"),
-                '\r' => s.push_str("\\r"),
-                ' ' => s.push('␣'),
-                '\\' => s.push_str("\\\\"),
-                c if c.is_control() => s.push_str(&format!("\\u{{{:x}}}", c as u32)),
-                c => s.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            s.push_str(&format!("\\x{b:02x}"));
-        }
+/// The note for special tokens a file format could not hold (`.tiktoken`),
+/// or `None` when nothing was dropped.
+pub fn dropped_specials_note(path: &std::path::Path, dropped: &[(String, u32)]) -> Option<String> {
+    if dropped.is_empty() {
+        return None;
     }
-    s
+    let list: Vec<String> = dropped
+        .iter()
+        .map(|(s, id)| format!("{s} ({id})"))
+        .collect();
+    Some(format!(
+        "note: {} has no special tokens: a .tiktoken file holds only ranks, so {} {} not in it; to keep them, write the towel or HF format (--format towel|hf, or vocab convert --to-towel/--to-hf)",
+        path.display(),
+        list.join(", "),
+        if dropped.len() == 1 { "is" } else { "are" }
+    ))
+}
+
+/// Token bytes in a Markdown report: [`towel_tokenizer::escape_bytes`] with
+/// spaces shown as `␠` (Markdown trims them inside code spans).
+pub fn token_md(bytes: &[u8]) -> String {
+    towel_tokenizer::escape_bytes(bytes).replace(' ', "␠")
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ pub const TOKENIZER: Kind = Kind {
         json_object_with(
             h,
             &[
-                &format!("\"{}\"", towel_tokenizer::file::FORMAT),
+                &format!("\"{}\"", towel_tokenizer::format::towel::FORMAT),
                 "\"added_tokens\"",
                 "\"model\"",
             ],

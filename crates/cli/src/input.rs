@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use towel_data::DataDirs;
-use towel_tokenizer::{Builtin, CoreBpe, Encoding, EncodingName, Pattern, Ranks, TokenizerFile};
+use towel_tokenizer::{format, Builtin, CoreBpe, Encoding, EncodingName, Pattern};
 
 /// The bytes of `file`, or of stdin when there is none.
 pub fn read_input(file: Option<&Path>) -> Result<Vec<u8>> {
@@ -83,7 +83,8 @@ pub struct TokenizerArgs {
         conflicts_with = "tokenizer"
     )]
     pub encoding: Option<EncodingChoice>,
-    /// A towel tokenizer file (JSON), or a `.tiktoken` rank file (then give --pattern).
+    /// A tokenizer file in any format: towel (JSON), HF tokenizer.json, GPT-2's
+    /// encoder.json (with vocab.bpe beside it), or a `.tiktoken` rank file (then give --pattern).
     #[arg(long, value_name = "PATH")]
     pub tokenizer: Option<PathBuf>,
     /// Pre-tokenization pattern for a `.tiktoken` file: gpt2, cl100k, o200k or a regex.
@@ -114,19 +115,18 @@ impl TokenizerArgs {
             .tokenizer
             .as_ref()
             .expect("clap requires -e or --tokenizer");
-        let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         let label = path.display().to_string();
-        let looks_json = data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        if looks_json {
-            if self.pattern.is_some() {
-                bail!("{label}: a towel tokenizer file has its own pattern; drop --pattern");
+        let (found, mut file) = format::read(path)?;
+        match (&file.pattern, &self.pattern) {
+            (Some(_), Some(_)) => {
+                bail!("{label}: a {found} tokenizer file has its own pattern; drop --pattern")
             }
-            return Ok(TokenizerFile::parse(&data, &label)?.to_bpe()?);
+            (None, None) => bail!(
+                "{label} looks like a .tiktoken rank file, which has no pre-tokenization pattern: pass --pattern gpt2|cl100k|o200k|REGEX"
+            ),
+            (None, Some(p)) => file.pattern = Some(parse_pattern(p)?.as_str().to_string()),
+            (Some(_), None) => {}
         }
-        let Some(pattern) = &self.pattern else {
-            bail!("{label} looks like a .tiktoken rank file, which has no pre-tokenization pattern: pass --pattern gpt2|cl100k|o200k|REGEX");
-        };
-        let ranks = Ranks::parse_tiktoken(&data, &label)?;
-        Ok(CoreBpe::new(&ranks, [], parse_pattern(pattern)?)?)
+        file.to_bpe().with_context(|| label.clone())
     }
 }

@@ -59,7 +59,7 @@ fn encode_pieces_escapes_bytes() {
         .assert()
         .success()
         .stdout(predicate::str::contains("15357\t\"don\"\n"))
-        .stdout(predicate::str::contains("\\xf0\\x9f"))
+        .stdout(predicate::str::contains("\\xF0\\x9F"))
         .stdout(predicate::str::contains("\"\\n\""));
 }
 
@@ -292,7 +292,7 @@ fn bytes_encoding_takes_any_bytes_and_round_trips() {
         .write_stdin("a\u{e9}")
         .assert()
         .success()
-        .stdout("97\t\"a\"\n195\t\"\\xc3\"\n169\t\"\\xa9\"\n");
+        .stdout("97\t\"a\"\n195\t\"\\xC3\"\n169\t\"\\xA9\"\n");
     // An id above 255 is not a byte: one clear error line.
     towel_with_data(&no_data)
         .args(["decode", "-e", "bytes"])
@@ -306,4 +306,61 @@ fn bytes_encoding_takes_any_bytes_and_round_trips() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("no special tokens"));
+}
+
+/// Every command that takes a tokenizer file takes every format: GPT-2's
+/// encoder.json (with vocab.bpe beside it), a .tiktoken file and an HF file
+/// made by `vocab convert` give the ids of `-e gpt2`; `bpe show` reads them
+/// all; converting to .tiktoken says which special tokens it drops (issue #10).
+#[test]
+fn every_tokenizer_format_is_accepted_everywhere() {
+    let dir = data_or_skip!();
+    let tmp = tempfile::tempdir().unwrap();
+    let enc_json = dir.join("vocab/gpt2/encoder.json");
+    let tt = tmp.path().join("gpt2.tiktoken");
+    let hf = tmp.path().join("gpt2-hf.json");
+    let o = towel_with_data(&dir)
+        .args(["vocab", "convert", "-e", "gpt2", "--to-tiktoken"])
+        .arg(&tt)
+        .arg("--to-hf")
+        .arg(&hf)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("<|endoftext|> (50256)"), "{stderr}");
+    assert!(stderr.contains("towel or HF format"), "{stderr}");
+    let expected = vec![31373, 995];
+    for (file, extra) in [
+        (&enc_json, vec![]),
+        (&hf, vec![]),
+        (&tt, vec!["--pattern", "gpt2"]),
+    ] {
+        let out = towel_with_data(&dir)
+            .args(["encode", "--tokenizer"])
+            .arg(file)
+            .args(&extra)
+            .write_stdin("hello world")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{file:?}: {out:?}");
+        assert_eq!(ids(&out.stdout), expected, "{file:?}");
+        let out = towel_with_data(&dir)
+            .args(["--json", "bpe", "show", "-n", "1"])
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{file:?}: {out:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["merges"], 50000, "{file:?}");
+        assert_eq!(v["first"][0]["token"], " t", "{file:?}");
+    }
+    // Decoding with the HF file gives the text back.
+    towel_with_data(&dir)
+        .args(["decode", "--tokenizer"])
+        .arg(&hf)
+        .write_stdin("[31373, 995]")
+        .assert()
+        .success()
+        .stdout("hello world");
 }

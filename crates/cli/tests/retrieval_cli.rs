@@ -209,3 +209,97 @@ fn eval_on_scifact_matches_bm25s() {
         .stdout(predicate::str::contains("nDCG@10"))
         .stderr(predicate::str::contains("1 qrels entries name documents"));
 }
+
+#[test]
+fn search_explain_parts_sum_to_the_score() {
+    let d = tempfile::tempdir().unwrap();
+    let corpus = small_corpus(d.path());
+    for method in ["bm25", "tfidf"] {
+        let idx = d.path().join(format!("{method}.idx"));
+        index_cmd(&corpus, &idx)
+            .args(["--method", method])
+            .assert()
+            .success();
+        let v = json_of(
+            towel()
+                .args(["--json", "search", "--explain"])
+                .arg(&idx)
+                .args(["cats cats bark", "-k", "5"]),
+        );
+        let hits = v["hits"].as_array().unwrap();
+        assert_eq!(hits.len(), 2, "{method}");
+        for h in hits {
+            let score = h["score"].as_f64().unwrap();
+            let terms = h["explanation"].as_array().unwrap();
+            let sum: f64 = terms.iter().map(|t| t["score"].as_f64().unwrap()).sum();
+            assert!(
+                (sum - score).abs() <= 1e-5 * score.abs().max(1.0),
+                "{method} {}: parts {sum} vs score {score}",
+                h["id"]
+            );
+            assert!(terms.iter().any(|t| t["in_doc"] == true));
+        }
+        let cat = hits[0]["explanation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["term"] == "cat" || t["term"] == "cats")
+            .unwrap()
+            .clone();
+        assert_eq!(cat["query_count"], 2, "{method}");
+        towel()
+            .args(["search", "--explain"])
+            .arg(&idx)
+            .arg("cats bark")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("bark"))
+            .stdout(predicate::str::contains("(not in the document)"));
+    }
+}
+
+#[test]
+fn eval_inputs_with_a_bom_or_duplicates() {
+    let d = tempfile::tempdir().unwrap();
+    let corpus = small_corpus(d.path());
+    let idx = d.path().join("x.idx");
+    index_cmd(&corpus, &idx).assert().success();
+    let qrels = d.path().join("qrels.tsv");
+    fs::write(&qrels, "\u{feff}q1\tcats\t1\nq2\tdogs\t1\n").unwrap();
+    let queries = d.path().join("q.tsv");
+    // A BOM used to become part of `q1`, which then dropped out of the evaluation.
+    fs::write(&queries, "\u{feff}q1\tpurring cats\nq2\tbarking dogs\n").unwrap();
+    let eval = |queries: &Path, qrels: &Path| {
+        let mut c = towel();
+        c.args(["--json", "eval"])
+            .arg(&idx)
+            .arg("--queries")
+            .arg(queries)
+            .arg("--qrels")
+            .arg(qrels);
+        c
+    };
+    let v = json_of(&mut eval(&queries, &qrels));
+    assert_eq!(v["queries"], 2);
+    assert_eq!(v["mrr@10"], 1.0);
+    let dup = d.path().join("dup.tsv");
+    fs::write(&dup, "q1\tpurring cats\nq2\tbarking dogs\nq1\tfish\n").unwrap();
+    eval(&dup, &qrels)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "duplicate query id `q1` (lines 1 and 3)",
+        ));
+    let dup_qrels = d.path().join("dup_qrels.tsv");
+    fs::write(&dup_qrels, "q1\tcats\t1\nq1\tcats\t1\n").unwrap();
+    eval(&queries, &dup_qrels)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("dup_qrels.tsv:2"));
+    let txt = d.path().join("notes.txt");
+    fs::write(&txt, "some text\n").unwrap();
+    index_cmd(&txt, &d.path().join("y.idx"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("folder of .txt files"));
+}

@@ -19,12 +19,13 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use towel_retrieval::analyzer::{Analyzer, AnalyzerConfig};
-use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
-use towel_retrieval::corpus::{load_corpus, read_queries, Fields};
+use towel_retrieval::analyzer::Analyzer;
+use towel_retrieval::bm25::{Bm25Index, Bm25Params, Bm25Variant};
+use towel_retrieval::corpus::{load_corpus, read_queries, Fields, Query};
 use towel_retrieval::eval::read_qrels;
+use towel_retrieval::terms::count_corpus;
 use towel_retrieval::tfidf::{TfidfModel, TfidfParams};
-use towel_retrieval::{Method, Retriever};
+use towel_retrieval::{Baseline, Method, Retriever};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -60,75 +61,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let all_queries = read_queries(&beir.join("queries.jsonl"))?;
     // The queries with judgments in qrels/test.tsv, as the peers use them.
     let qrels = read_qrels(&beir.join("qrels/test.tsv"))?;
-    let (qids, queries): (Vec<String>, Vec<String>) = all_queries
+    let judged: Vec<Query> = all_queries
         .into_iter()
         .filter(|q| qrels.contains_key(&q.id))
-        .map(|q| (q.id, q.text))
-        .unzip();
+        .collect();
+    let queries: Vec<&str> = judged.iter().map(|q| q.text.as_str()).collect();
     let texts: Vec<String> = docs.iter().map(|d| d.full_text()).collect();
     let corpus_bytes: usize = texts.iter().map(|t| t.len()).sum();
 
-    let bm25_analyzer = Analyzer::new(AnalyzerConfig::bm25s_english())?;
+    let bm25_analyzer = Analyzer::new(Baseline::Bm25s.analyzer())?;
     let (index_s, _) = time(repeats, || {
-        Retriever::build_scorer(&bm25_analyzer, &texts, Method::bm25(), &mut |_| {}).unwrap()
+        let counts = count_corpus(&bm25_analyzer, &texts);
+        Bm25Index::build(&counts.tf, &counts.doc_len, Bm25Params::default()).unwrap()
     });
-    let bm25 = Retriever::build(
-        &docs,
-        AnalyzerConfig::bm25s_english(),
-        Method::bm25(),
-        &mut |_| {},
-    )?;
+    let bm25 = Baseline::Bm25s.build(&docs)?;
     let (q1_s, _) = time(repeats, || bm25.search_batch(&queries, 10, Some(1)));
     let (q2_s, _) = time(repeats, || bm25.search_batch(&queries, 10, Some(2)));
 
-    let tfidf_analyzer = Analyzer::new(AnalyzerConfig::default())?;
+    let tfidf_analyzer = Analyzer::new(Baseline::Sklearn.analyzer())?;
     // fit_transform: vocabulary, idf and the documents x terms matrix (as scikit-learn).
     let (fit_s, _) = time(repeats, || {
-        TfidfModel::fit(
-            &tfidf_analyzer,
-            &texts,
-            &TfidfParams::default(),
-            &mut |_| {},
-        )
-        .unwrap()
+        TfidfModel::fit(&tfidf_analyzer, &texts, &TfidfParams::default()).unwrap()
     });
-    let tfidf = Retriever::build(
-        &docs,
-        AnalyzerConfig::default(),
-        Method::tfidf(),
-        &mut |_| {},
-    )?;
+    let tfidf = Baseline::Sklearn.build(&docs)?;
     let (tq_s, _) = time(repeats, || tfidf.search_batch(&queries, 100, Some(1)));
 
     if let Some(path) = runs_out {
         // Top-100 runs for every BM25 variant and TF-IDF, for evaluation and comparison.
-        let mut runs = serde_json::Map::new();
+        let mut runs = std::collections::BTreeMap::new();
         let mut put = |name: String, r: &Retriever| {
-            let hits = r.search_batch(&queries, 100, None);
-            let run: serde_json::Map<String, serde_json::Value> = qids
-                .iter()
-                .zip(hits)
-                .map(|(q, h)| {
-                    let v: Vec<serde_json::Value> = h
-                        .iter()
-                        .map(|h| serde_json::json!([r.doc_id(h.doc), h.score]))
-                        .collect();
-                    (q.clone(), serde_json::Value::Array(v))
-                })
-                .collect();
-            runs.insert(name, serde_json::Value::Object(run));
+            runs.insert(name, r.run(&judged, 100));
         };
         for v in Bm25Variant::ALL {
             let p = Bm25Params {
                 variant: v,
                 ..Bm25Params::default()
             };
-            let r = Retriever::build(
-                &docs,
-                AnalyzerConfig::bm25s_english(),
-                Method::Bm25(p),
-                &mut |_| {},
-            )?;
+            let r = Retriever::build(&docs, Baseline::Bm25s.analyzer(), Method::Bm25(p))?;
             put(format!("bm25_{}", v.name()), &r);
         }
         put("tfidf".into(), &tfidf);

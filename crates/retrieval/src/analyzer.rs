@@ -11,8 +11,9 @@
 //! or `_`), which differs from the Unicode `\w` of Rust's `regex` crate on
 //! combining marks (`\u{301}` is `\w` in Rust, not in Python) and on numeric
 //! symbols (`²` is `\w` in Python, not in Rust). So towel scans for runs with a
-//! table generated from Python ([`crate::word_chars`]), which is both exact and
-//! faster than a regex. A custom pattern ([`TokenPattern::Regex`]) uses the
+//! table generated from Python (`word_chars.rs`, written by
+//! `tests/fixtures/gen_word_chars.py`), which is both exact and faster than a
+//! regex. A custom pattern ([`AnalyzerConfig::token_pattern`]) uses the
 //! `regex` crate, with its own Unicode semantics.
 //!
 //! ```
@@ -200,12 +201,9 @@ impl Analyzer {
         let regex = match &config.token_pattern {
             None => None,
             Some(p) if p == DEFAULT_TOKEN_PATTERN => None,
-            Some(p) => Some(
-                regex::Regex::new(p).map_err(|e| RetrievalError::BadPattern {
-                    pattern: p.clone(),
-                    err: Box::new(e),
-                })?,
-            ),
+            Some(p) => Some(regex::Regex::new(p).map_err(|e| {
+                RetrievalError::param("token pattern", format!("`{p}` is not a valid regex: {e}"))
+            })?),
         };
         let stop = config
             .stopwords

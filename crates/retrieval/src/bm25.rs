@@ -39,6 +39,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::RetrievalError;
+use crate::index::{Cursor, Sections};
 use crate::sparse::CsrMatrix;
 use crate::terms::document_frequency;
 use crate::topk::Accumulator;
@@ -198,6 +199,10 @@ impl Bm25Params {
     }
 }
 
+/// A query takes the dense path when its posting lists hold at least one
+/// entry per this many documents (see [`Bm25Index::search`]).
+const DENSE_DOCS_PER_POSTING: usize = 16;
+
 /// An eager BM25 index: per-term posting lists of score contributions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bm25Index {
@@ -266,7 +271,7 @@ impl Bm25Index {
     }
 
     /// An index from its stored parts (as an index file holds them).
-    pub fn from_parts(
+    fn from_parts(
         params: Bm25Params,
         avg_doc_len: f64,
         postings: CsrMatrix<f32>,
@@ -282,9 +287,41 @@ impl Bm25Index {
         }
     }
 
+    /// This model's sections of an index file (see [`crate::index`]): the
+    /// float32 non-occurrence scores (empty unless bm25l/bm25+), then the
+    /// postings with float32 scores. The parameters and the mean document
+    /// length are in the file's metadata.
+    pub(crate) fn write_sections(&self, out: &mut Sections) {
+        out.array(self.nonoccurrence.iter().copied());
+        out.postings(&self.postings);
+    }
+
+    /// Read what [`Bm25Index::write_sections`] wrote, checked against the
+    /// number of terms and documents.
+    pub(crate) fn read_sections(
+        params: Bm25Params,
+        avg_doc_len: f64,
+        c: &mut Cursor,
+        n_terms: usize,
+        n_docs: usize,
+    ) -> Result<Self, RetrievalError> {
+        let nonoccurrence: Vec<f32> = c.array("non-occurrence scores")?;
+        if !nonoccurrence.is_empty() && nonoccurrence.len() != n_terms {
+            return Err(c.corrupt("non-occurrence array has the wrong length"));
+        }
+        let postings = c.postings::<f32>(n_terms, n_docs)?;
+        Ok(Bm25Index::from_parts(
+            params,
+            avg_doc_len,
+            postings,
+            nonoccurrence,
+        ))
+    }
+
     /// Whether a query over `terms` should use the dense path: every score
     /// positive, and enough postings that scanning all documents for the top k
-    /// costs little next to adding them up (1 in 16 documents or more).
+    /// costs little next to adding them up (1 in [`DENSE_DOCS_PER_POSTING`]
+    /// documents or more).
     fn dense(&self, terms: &[u32]) -> bool {
         if !self.positive {
             return false;
@@ -294,7 +331,7 @@ impl Bm25Index {
             let t = t as usize;
             postings += self.postings.indptr[t + 1] - self.postings.indptr[t];
         }
-        postings * 16 >= self.n_docs()
+        postings * DENSE_DOCS_PER_POSTING >= self.n_docs()
     }
 
     /// Number of documents.
@@ -336,6 +373,41 @@ impl Bm25Index {
         }
         self.score(terms, acc);
         acc.take_top_k(k)
+    }
+}
+
+impl Bm25Index {
+    /// Why `doc` scores what it does for `terms` (term ids, repeats
+    /// counted): the score exactly as [`Bm25Index::search`] adds it up, and
+    /// for each query term whether the document has it and its part,
+    /// `idf · tfc(tf, |d|)` (for bm25l/bm25+ a term the document lacks still
+    /// gives its non-occurrence score). The parts sum to the score up to
+    /// float32 rounding. `None` when the document has none of the terms
+    /// (search does not return it).
+    pub fn explain(&self, terms: &[u32], doc: u32) -> Option<(f32, Vec<(bool, f64)>)> {
+        let mut score = 0f32;
+        let mut parts: Vec<(bool, f64)> = Vec::with_capacity(terms.len());
+        for &t in terms {
+            let v = self.postings.get(t as usize, doc);
+            if let Some(v) = v {
+                score += v;
+            }
+            parts.push((v.is_some(), v.unwrap_or(0.0) as f64));
+        }
+        if !parts.iter().any(|p| p.0) {
+            return None;
+        }
+        if !self.nonoccurrence.is_empty() {
+            let per_term: Vec<f32> = terms
+                .iter()
+                .map(|&t| self.nonoccurrence[t as usize])
+                .collect();
+            score += numpy_sum_f32(&per_term);
+            for (p, n) in parts.iter_mut().zip(per_term) {
+                p.1 += n as f64;
+            }
+        }
+        Some((score, parts))
     }
 }
 

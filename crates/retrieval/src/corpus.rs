@@ -1,9 +1,11 @@
 //! Reading documents and queries: BEIR folders, JSONL files, folders of text
 //! files, query JSONL/TSV files.
 //!
-//! Every reader checks what the indexer relies on and says where it failed:
-//! an empty corpus, a duplicate document id, a missing field, a line that is
-//! not a JSON object (with its line number), bytes that are not UTF-8.
+//! Every reader checks what the indexer and the evaluation rely on and says
+//! where it failed: an empty corpus, a duplicate or empty document or query
+//! id, a missing field, a line that is not a JSON object (with its line
+//! number), bytes that are not UTF-8. A leading UTF-8 byte-order mark is
+//! accepted everywhere.
 //!
 //! ```
 //! use towel_retrieval::corpus::{parse_jsonl_docs, Fields};
@@ -15,13 +17,14 @@
 //! assert_eq!(docs[0].full_text(), "Cats They purr.");
 //! ```
 
-use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::error::RetrievalError;
+use crate::text::{data_lines, read_bytes, utf8};
 
 /// One document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,35 +77,29 @@ impl Fields {
 /// - a folder with `corpus.jsonl` (BEIR layout);
 /// - any other folder: every `*.txt` file is a document, id = file name
 ///   without `.txt`, sorted by name;
-/// - a file: JSONL with `fields`.
+/// - a file: JSONL with `fields`. A single `.txt` file is refused with a
+///   message that says which layouts are expected.
 pub fn load_corpus(path: &Path, fields: &Fields) -> Result<Vec<Document>, RetrievalError> {
-    let docs = if path.is_dir() {
+    if path.is_dir() {
         let beir = path.join("corpus.jsonl");
-        if beir.is_file() {
-            read_jsonl_docs(&beir, fields)?
+        return if beir.is_file() {
+            read_jsonl_docs(&beir, fields)
         } else {
-            read_text_dir(path)?
-        }
-    } else {
-        read_jsonl_docs(path, fields)?
-    };
-    Ok(docs)
-}
-
-fn read_bytes(path: &Path) -> Result<Vec<u8>, RetrievalError> {
-    fs::read(path).map_err(|e| RetrievalError::io(path, e))
-}
-
-fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, RetrievalError> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        let offset = e.valid_up_to();
-        let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-        RetrievalError::NotUtf8 {
+            read_text_dir(path)
+        };
+    }
+    if has_extension(path, "txt") {
+        return Err(RetrievalError::NotACorpus {
             path: path.to_path_buf(),
-            line: Some(line),
-            offset,
-        }
-    })
+            found: "a single .txt file is not a corpus",
+        });
+    }
+    read_jsonl_docs(path, fields)
+}
+
+fn has_extension(path: &Path, ext: &str) -> bool {
+    path.extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case(ext))
 }
 
 /// Read a JSONL corpus file.
@@ -110,12 +107,41 @@ pub fn read_jsonl_docs(path: &Path, fields: &Fields) -> Result<Vec<Document>, Re
     parse_jsonl_docs(&read_bytes(path)?, path, fields)
 }
 
-/// Lines of a text (1-based numbers), without `\r`, skipping blank ones.
-fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split('\n')
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
-        .filter(|(_, l)| !l.trim().is_empty())
+/// Where each id was first seen, to reject a second one naming both lines.
+struct Ids<'a> {
+    path: &'a Path,
+    kind: &'static str,
+    first_line: FxHashMap<String, usize>,
+}
+
+impl<'a> Ids<'a> {
+    fn new(path: &'a Path, kind: &'static str) -> Self {
+        Ids {
+            path,
+            kind,
+            first_line: FxHashMap::default(),
+        }
+    }
+
+    /// Record `id` at `line`: an error if it is empty or was seen before.
+    fn check(&mut self, id: &str, line: usize) -> Result<(), RetrievalError> {
+        if id.trim().is_empty() {
+            return Err(RetrievalError::format(
+                &self.path.display().to_string(),
+                line,
+                format!("empty {} id; every {} needs an id", self.kind, self.kind),
+            ));
+        }
+        if let Some(first) = self.first_line.insert(id.to_string(), line) {
+            return Err(RetrievalError::DuplicateId {
+                path: self.path.to_path_buf(),
+                kind: self.kind,
+                id: id.to_string(),
+                where_: format!("lines {first} and {line}"),
+            });
+        }
+        Ok(())
+    }
 }
 
 fn string_field(
@@ -125,11 +151,8 @@ fn string_field(
     path: &Path,
     line: usize,
 ) -> Result<String, RetrievalError> {
-    let missing = |detail: String| RetrievalError::MissingField {
-        path: path.to_path_buf(),
-        line,
-        detail,
-    };
+    let missing =
+        |reason: String| RetrievalError::format(&path.display().to_string(), line, reason);
     match obj.get(name) {
         Some(Value::String(s)) => Ok(s.clone()),
         Some(Value::Number(n)) => Ok(n.to_string()),
@@ -160,10 +183,10 @@ pub fn parse_jsonl_docs(
     path: &Path,
     fields: &Fields,
 ) -> Result<Vec<Document>, RetrievalError> {
-    let text = utf8(bytes, path)?;
+    let text = utf8(bytes, &path.display().to_string())?;
     let mut docs = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for (line, l) in lines(text) {
+    let mut ids = Ids::new(path, "document");
+    for (line, l) in data_lines(text) {
         let obj = parse_object(l, path, line)?;
         let id = string_field(&obj, &fields.id, true, path, line)?;
         let body = string_field(&obj, &fields.text, true, path, line)?;
@@ -171,13 +194,7 @@ pub fn parse_jsonl_docs(
             Some(t) => string_field(&obj, t, false, path, line)?,
             None => String::new(),
         };
-        if let Some(first) = seen.insert(id.clone(), line) {
-            return Err(RetrievalError::DuplicateId {
-                path: path.to_path_buf(),
-                id,
-                where_: format!("lines {first} and {line}"),
-            });
-        }
+        ids.check(&id, line)?;
         docs.push(Document {
             id,
             title,
@@ -197,20 +214,20 @@ fn parse_object(
     path: &Path,
     line: usize,
 ) -> Result<serde_json::Map<String, Value>, RetrievalError> {
-    match serde_json::from_str::<Value>(l) {
-        Ok(Value::Object(o)) => Ok(o),
-        Ok(_) => Err(RetrievalError::MissingField {
-            path: path.to_path_buf(),
-            line,
-            detail: "the line is valid JSON but not an object; each line must be one JSON object"
-                .into(),
-        }),
-        Err(err) => Err(RetrievalError::MalformedJson {
-            path: path.to_path_buf(),
-            line,
-            err,
-        }),
-    }
+    let reason = match serde_json::from_str::<Value>(l) {
+        Ok(Value::Object(o)) => return Ok(o),
+        Ok(_) => {
+            "the line is valid JSON but not an object; each line must be one JSON object".into()
+        }
+        Err(err) => format!(
+            "not a valid JSON object ({err}); every line of a JSONL file must be one JSON object"
+        ),
+    };
+    Err(RetrievalError::format(
+        &path.display().to_string(),
+        line,
+        reason,
+    ))
 }
 
 /// Read a folder of `*.txt` files, one document each (id = file name without
@@ -219,13 +236,13 @@ pub fn read_text_dir(dir: &Path) -> Result<Vec<Document>, RetrievalError> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|e| RetrievalError::io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("txt")))
+        .filter(|p| p.is_file() && has_extension(p, "txt"))
         .collect();
     files.sort();
     let mut docs = Vec::with_capacity(files.len());
     for f in files {
         let bytes = read_bytes(&f)?;
-        let text = utf8(&bytes, &f)?.to_string();
+        let text = utf8(&bytes, &f.display().to_string())?.to_string();
         let id = f
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -245,56 +262,58 @@ pub fn read_text_dir(dir: &Path) -> Result<Vec<Document>, RetrievalError> {
 }
 
 /// Read queries: JSONL with `_id` and `text` (BEIR `queries.jsonl`), or, for a
-/// `.tsv` file, `id<TAB>text` lines (a first line `query-id`/`id`/`qid` … is a header).
+/// `.tsv` file, `id<TAB>text` lines (a first line `query-id`/`id`/`qid` … is a
+/// header). A query id given twice or empty is an error naming the lines.
 pub fn read_queries(path: &Path) -> Result<Vec<Query>, RetrievalError> {
     let bytes = read_bytes(path)?;
-    let is_tsv = path
-        .extension()
-        .is_some_and(|x| x.eq_ignore_ascii_case("tsv"));
-    if is_tsv {
+    if has_extension(path, "tsv") {
         parse_tsv_queries(&bytes, path)
     } else {
-        let fields = Fields {
-            id: "_id".into(),
-            text: "text".into(),
-            title: None,
-        };
-        let text = utf8(&bytes, path)?;
-        let mut out = Vec::new();
-        for (line, l) in lines(text) {
-            let obj = parse_object(l, path, line)?;
-            out.push(Query {
-                id: string_field(&obj, &fields.id, true, path, line)?,
-                text: string_field(&obj, &fields.text, true, path, line)?,
-            });
-        }
-        Ok(out)
+        parse_jsonl_queries(&bytes, path)
     }
+}
+
+/// Parse JSONL query lines (`_id` and `text`; other fields are ignored).
+pub fn parse_jsonl_queries(bytes: &[u8], path: &Path) -> Result<Vec<Query>, RetrievalError> {
+    let text = utf8(bytes, &path.display().to_string())?;
+    let mut out = Vec::new();
+    let mut ids = Ids::new(path, "query");
+    for (line, l) in data_lines(text) {
+        let obj = parse_object(l, path, line)?;
+        let id = string_field(&obj, "_id", true, path, line)?;
+        let text = string_field(&obj, "text", true, path, line)?;
+        ids.check(&id, line)?;
+        out.push(Query { id, text });
+    }
+    Ok(out)
 }
 
 /// Parse `id<TAB>text` query lines.
 pub fn parse_tsv_queries(bytes: &[u8], path: &Path) -> Result<Vec<Query>, RetrievalError> {
-    let text = utf8(bytes, path)?;
+    let text = utf8(bytes, &path.display().to_string())?;
     let mut out = Vec::new();
-    for (line, l) in lines(text) {
+    let mut ids = Ids::new(path, "query");
+    for (line, l) in data_lines(text) {
         let Some((id, q)) = l.split_once('\t') else {
-            return Err(RetrievalError::BadTsv {
-                path: path.to_path_buf(),
+            return Err(RetrievalError::format(
+                &path.display().to_string(),
                 line,
-                detail: "expected `query-id<TAB>query text`".into(),
-            });
+                "expected `query-id<TAB>query text`",
+            ));
         };
+        let id = id.trim();
         if out.is_empty()
             && line == 1
             && matches!(
-                id.trim().to_ascii_lowercase().as_str(),
+                id.to_ascii_lowercase().as_str(),
                 "query-id" | "id" | "qid" | "_id" | "query_id"
             )
         {
             continue;
         }
+        ids.check(id, line)?;
         out.push(Query {
-            id: id.trim().to_string(),
+            id: id.to_string(),
             text: q.to_string(),
         });
     }

@@ -31,7 +31,9 @@
 //!   trec_eval's own default (average over run ∩ qrels) is what you get by
 //!   restricting the qrels to the run's queries.
 //! - **Duplicates.** trec_eval refuses a run naming the same doc twice for a
-//!   query; [`read_trec_run`] does too. An in-memory [`Run`] with duplicates
+//!   query, and a qrels file judging a doc twice for a query (even with the
+//!   same grade); [`read_trec_run`] and [`read_qrels`] do too, naming both
+//!   lines. An in-memory [`Run`] with duplicates
 //!   is evaluated with each doc counted once, at its best position, and the
 //!   number dropped is reported in [`Evaluation::duplicate_run_docs`].
 //!
@@ -49,17 +51,15 @@
 //! let ideal = 2.0 + 1.0 / 3f64.log2();
 //! let got = 1.0 + 2.0 / 3f64.log2();
 //! assert!((ev.mean.ndcg_at_10 - got / ideal).abs() < 1e-12);
-//! # Ok::<(), towel_retrieval::eval::EvalError>(())
+//! # Ok::<(), towel_retrieval::RetrievalError>(())
 //! ```
 
 use std::collections::BTreeMap;
 
-mod error;
 mod metrics;
 mod qrels;
 mod run;
 
-pub use error::EvalError;
 pub use metrics::{
     evaluate, evaluate_with_corpus, trec_order, Evaluation, Metrics, MRR_CUTOFF, NDCG_CUTOFF,
     RECALL_CUTOFF,

@@ -16,9 +16,16 @@
 //! the metadata as JSON (method and its parameters, analyzer settings, counts,
 //! the towel version that wrote it), the document ids, the titles, the
 //! vocabulary (string tables: `u64` offsets then the UTF-8 bytes), then the
-//! per-term array (BM25: float32 non-occurrence scores; TF-IDF: float64 idf),
-//! and the terms × documents posting lists: `indptr` (u64), document indices
-//! (u32) and values (BM25 float32 scores, TF-IDF float64 weights).
+//! model's own sections, which each model writes and reads itself
+//! (`Bm25Index::write_sections`, `TfidfIndex::write_sections`):
+//!
+//! | model | per-term array | posting values |
+//! | --- | --- | --- |
+//! | BM25 | float32 non-occurrence scores (empty unless bm25l/bm25+) | float32 scores |
+//! | TF-IDF | float64 idf | float64 weights |
+//!
+//! Each is the per-term array, then the terms × documents posting lists:
+//! `indptr` (u64), document indices (u32) and the values.
 //!
 //! Files are written atomically with [`towel_data::write_atomic_with`] and read
 //! with one `read` of the whole file; arrays are decoded straight from that
@@ -34,12 +41,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::analyzer::{Analyzer, AnalyzerConfig};
-use crate::bm25::Bm25Index;
 use crate::error::RetrievalError;
-use crate::retriever::{Method, Retriever, Scorer};
+use crate::retriever::{Method, Model, Retriever};
 use crate::sparse::CsrMatrix;
 use crate::terms::Vocabulary;
-use crate::tfidf::{TfidfIndex, TfidfModel};
 
 /// First bytes of every index file.
 pub const MAGIC: &[u8; 8] = b"TOWELIDX";
@@ -58,27 +63,8 @@ struct Meta {
     avg_doc_len: f64,
 }
 
-fn put_section(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-    out.extend_from_slice(bytes);
-}
-
-fn strings_section(strings: &[String]) -> Vec<u8> {
-    let mut b = Vec::new();
-    b.extend_from_slice(&(strings.len() as u64).to_le_bytes());
-    let mut off = 0u64;
-    b.extend_from_slice(&off.to_le_bytes());
-    for s in strings {
-        off += s.len() as u64;
-        b.extend_from_slice(&off.to_le_bytes());
-    }
-    for s in strings {
-        b.extend_from_slice(s.as_bytes());
-    }
-    b
-}
-
-trait Le: Copy {
+/// A fixed-size little-endian value of an array section.
+pub(crate) trait Le: Copy {
     const SIZE: usize;
     fn put(self, out: &mut Vec<u8>);
     fn get(b: &[u8]) -> Self;
@@ -103,49 +89,74 @@ le!(u64, 8);
 le!(f32, 4);
 le!(f64, 8);
 
-fn array_section<T: Le>(values: impl ExactSizeIterator<Item = T>) -> Vec<u8> {
-    let mut b = Vec::with_capacity(values.len() * T::SIZE);
-    for v in values {
-        v.put(&mut b);
+/// Writes the sections of a payload: each a `u64` length, then the bytes.
+/// The models write their own sections with it (`Bm25Index::write_sections`,
+/// `TfidfIndex::write_sections`).
+#[derive(Default)]
+pub(crate) struct Sections {
+    out: Vec<u8>,
+}
+
+impl Sections {
+    /// One section of raw bytes.
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
+        self.out
+            .extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        self.out.extend_from_slice(bytes);
     }
-    b
+
+    /// A string table: `u64` count, `count + 1` `u64` offsets, the UTF-8 bytes.
+    pub(crate) fn strings(&mut self, strings: &[String]) {
+        let mut b = Vec::new();
+        b.extend_from_slice(&(strings.len() as u64).to_le_bytes());
+        let mut off = 0u64;
+        b.extend_from_slice(&off.to_le_bytes());
+        for s in strings {
+            off += s.len() as u64;
+            b.extend_from_slice(&off.to_le_bytes());
+        }
+        for s in strings {
+            b.extend_from_slice(s.as_bytes());
+        }
+        self.bytes(&b);
+    }
+
+    /// An array of fixed-size values.
+    pub(crate) fn array<T: Le>(&mut self, values: impl ExactSizeIterator<Item = T>) {
+        let mut b = Vec::with_capacity(values.len() * T::SIZE);
+        for v in values {
+            v.put(&mut b);
+        }
+        self.bytes(&b);
+    }
+
+    /// Posting lists: three sections, `indptr` (u64), document indices (u32), values.
+    pub(crate) fn postings<T: Le>(&mut self, m: &CsrMatrix<T>) {
+        self.array(m.indptr.iter().map(|&x| x as u64));
+        self.array(m.indices.iter().copied());
+        self.array(m.data.iter().copied());
+    }
 }
 
 /// Encode a retriever as index file bytes (header + payload).
 pub fn to_bytes(r: &Retriever) -> Vec<u8> {
-    let (extra, postings_bytes): (Vec<u8>, [Vec<u8>; 3]) = match &r.scorer {
-        Scorer::Bm25 { index, .. } => (
-            array_section(index.nonoccurrence.iter().copied()),
-            postings_sections(&index.postings),
-        ),
-        Scorer::Tfidf(t) => (
-            array_section(t.model.idf.iter().copied()),
-            postings_sections(&t.postings),
-        ),
-    };
-    let (avg_doc_len, nnz) = match &r.scorer {
-        Scorer::Bm25 { index, .. } => (index.avg_doc_len, index.postings.nnz()),
-        Scorer::Tfidf(t) => (0.0, t.postings.nnz()),
-    };
     let meta = Meta {
         towel_version: env!("CARGO_PKG_VERSION").to_string(),
         method: r.method(),
         analyzer: r.analyzer.config().clone(),
         n_docs: r.n_docs(),
         n_terms: r.vocab().len(),
-        nnz,
-        avg_doc_len,
+        nnz: r.model.nnz(),
+        avg_doc_len: r.model.avg_doc_len(),
     };
     let meta_json = serde_json::to_vec(&meta).expect("metadata serializes");
-    let mut payload = Vec::new();
-    put_section(&mut payload, &meta_json);
-    put_section(&mut payload, &strings_section(&r.doc_ids));
-    put_section(&mut payload, &strings_section(&r.titles));
-    put_section(&mut payload, &strings_section(r.vocab().terms()));
-    put_section(&mut payload, &extra);
-    for s in &postings_bytes {
-        put_section(&mut payload, s);
-    }
+    let mut sections = Sections::default();
+    sections.bytes(&meta_json);
+    sections.strings(&r.doc_ids);
+    sections.strings(&r.titles);
+    sections.strings(r.vocab().terms());
+    r.model.write_sections(&mut sections);
+    let payload = sections.out;
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
@@ -155,14 +166,6 @@ pub fn to_bytes(r: &Retriever) -> Vec<u8> {
     out.extend_from_slice(&0u32.to_le_bytes());
     out.extend_from_slice(&payload);
     out
-}
-
-fn postings_sections<T: Le>(m: &CsrMatrix<T>) -> [Vec<u8>; 3] {
-    [
-        array_section(m.indptr.iter().map(|&x| x as u64)),
-        array_section(m.indices.iter().copied()),
-        array_section(m.data.iter().copied()),
-    ]
 }
 
 /// Write `r` to `path` atomically.
@@ -178,13 +181,16 @@ pub fn load(path: &Path) -> Result<Retriever, RetrievalError> {
     from_bytes(&bytes, path)
 }
 
-struct Cursor<'a> {
+/// Reads the sections of a payload, checking every length; the models read
+/// their own sections with it.
+pub(crate) struct Cursor<'a> {
     b: &'a [u8],
     path: &'a Path,
 }
 
 impl<'a> Cursor<'a> {
-    fn corrupt(&self, detail: impl Into<String>) -> RetrievalError {
+    /// The error for a damaged file.
+    pub(crate) fn corrupt(&self, detail: impl Into<String>) -> RetrievalError {
         RetrievalError::IndexCorrupt {
             path: self.path.to_path_buf(),
             detail: detail.into(),
@@ -210,7 +216,8 @@ impl<'a> Cursor<'a> {
         self.take(n, what)
     }
 
-    fn array<T: Le>(&mut self, what: &str) -> Result<Vec<T>, RetrievalError> {
+    /// An array section of fixed-size values.
+    pub(crate) fn array<T: Le>(&mut self, what: &str) -> Result<Vec<T>, RetrievalError> {
         let s = self.section(what)?;
         if s.len() % T::SIZE != 0 {
             return Err(self.corrupt(format!("{what} length is not a whole number of items")));
@@ -245,6 +252,30 @@ impl<'a> Cursor<'a> {
             out.push(st.to_string());
         }
         Ok(out)
+    }
+
+    /// Posting lists (terms × documents), validated: one row per term,
+    /// documents in range and ascending.
+    pub(crate) fn postings<T: Le>(
+        &mut self,
+        n_terms: usize,
+        n_docs: usize,
+    ) -> Result<CsrMatrix<T>, RetrievalError> {
+        let indptr: Vec<u64> = self.array("posting offsets")?;
+        let indices: Vec<u32> = self.array("posting documents")?;
+        let data: Vec<T> = self.array("posting values")?;
+        let m = CsrMatrix {
+            cols: n_docs,
+            indptr: indptr.into_iter().map(|x| x as usize).collect(),
+            indices,
+            data,
+        };
+        if m.indptr.len() != n_terms + 1 {
+            return Err(self.corrupt("posting offsets do not match the vocabulary size"));
+        }
+        m.validate()
+            .map_err(|e| self.corrupt(format!("postings: {e}")))?;
+        Ok(m)
     }
 }
 
@@ -320,51 +351,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Retriever, RetrievalError
     }
     let analyzer = Analyzer::new(meta.analyzer.clone())
         .map_err(|e| corrupt(format!("analyzer settings: {e}")))?;
-    fn postings<T: Le>(
-        c: &mut Cursor,
-        n_terms: usize,
-        n_docs: usize,
-    ) -> Result<CsrMatrix<T>, RetrievalError> {
-        let indptr: Vec<u64> = c.array("posting offsets")?;
-        let indices: Vec<u32> = c.array("posting documents")?;
-        let data: Vec<T> = c.array("posting values")?;
-        let m = CsrMatrix {
-            cols: n_docs,
-            indptr: indptr.into_iter().map(|x| x as usize).collect(),
-            indices,
-            data,
-        };
-        if m.indptr.len() != n_terms + 1 {
-            return Err(c.corrupt("posting offsets do not match the vocabulary size"));
-        }
-        m.validate()
-            .map_err(|e| c.corrupt(format!("postings: {e}")))?;
-        Ok(m)
-    }
-    let scorer = match meta.method {
-        Method::Bm25(params) => {
-            let nonoccurrence: Vec<f32> = c.array("non-occurrence scores")?;
-            if !nonoccurrence.is_empty() && nonoccurrence.len() != n_terms {
-                return Err(corrupt("non-occurrence array has the wrong length".into()));
-            }
-            let postings = postings::<f32>(&mut c, n_terms, n_docs)?;
-            Scorer::Bm25 {
-                vocab,
-                index: Bm25Index::from_parts(params, meta.avg_doc_len, postings, nonoccurrence),
-            }
-        }
-        Method::Tfidf(params) => {
-            let idf: Vec<f64> = c.array("idf")?;
-            if idf.len() != n_terms {
-                return Err(corrupt("idf array has the wrong length".into()));
-            }
-            let postings = postings::<f64>(&mut c, n_terms, n_docs)?;
-            Scorer::Tfidf(TfidfIndex {
-                model: TfidfModel { params, vocab, idf },
-                postings,
-            })
-        }
-    };
+    let model = Model::read_sections(meta.method, meta.avg_doc_len, &mut c, n_terms, n_docs)?;
     if !c.b.is_empty() {
         return Err(corrupt("unexpected data after the last section".into()));
     }
@@ -372,7 +359,8 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Retriever, RetrievalError
         analyzer,
         doc_ids,
         titles,
-        scorer,
+        vocab,
+        model,
     })
 }
 

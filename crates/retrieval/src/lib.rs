@@ -11,7 +11,7 @@
 //!     Document { id: "a".into(), title: "Cats".into(), text: "Cats purr when they are happy.".into() },
 //!     Document { id: "b".into(), title: "Dogs".into(), text: "Dogs bark at cats.".into() },
 //! ];
-//! let r = Retriever::build(&docs, AnalyzerConfig::bm25s_english(), Method::bm25(), &mut |_| {}).unwrap();
+//! let r = Retriever::build(&docs, AnalyzerConfig::bm25s_english(), Method::bm25()).unwrap();
 //! let hits = r.search("happy cat", 10);
 //! assert_eq!(r.doc_id(hits[0].doc), "a");
 //! ```
@@ -19,10 +19,12 @@
 //! Modules, in pipeline order:
 //! - [`corpus`]: read documents and queries;
 //! - [`analyzer`]: text → terms (lowercase, token pattern, stopwords, stemmer);
-//! - [`terms`]: vocabulary and term counts;
-//! - [`tfidf`], [`bm25`]: the two scoring models over [`sparse`] matrices;
+//! - [`terms`]: vocabulary and term counts, shared by both models;
+//! - [`tfidf`], [`bm25`]: the two scoring models over [`sparse`] matrices,
+//!   each with its search, explanation and index-file sections;
 //! - [`topk`]: score accumulation and top-k selection;
-//! - [`retriever`]: everything together, batch search on threads;
+//! - [`retriever`]: everything together, batch search on threads, runs for
+//!   evaluation, explanations of scores;
 //! - [`index`]: the index file;
 //! - [`eval`]: IR evaluation equal to `trec_eval` as computed by pytrec_eval
 //!   (nDCG@10, Recall@100, MAP, MRR@10), plus readers and writers for qrels
@@ -43,7 +45,9 @@
 //! - `crc32fast`: the index checksum (SIMD CRC-32, hundreds of MB/s).
 //! - `serde` / `serde_json`: JSONL corpora, the index's metadata, evaluations as JSON.
 //! - `thiserror`: the typed [`RetrievalError`].
-//! - `towel-data`: atomic file writes.
+//! - `towel-data`: atomic file writes, the one UTF-8 byte-order-mark rule.
+
+#![forbid(unsafe_code)]
 
 pub mod analyzer;
 pub mod bm25;
@@ -55,9 +59,10 @@ pub mod retriever;
 pub mod sparse;
 pub mod stopwords;
 pub mod terms;
+mod text;
 pub mod tfidf;
 pub mod topk;
 mod word_chars;
 
 pub use error::RetrievalError;
-pub use retriever::{Hit, Method, Retriever, Searcher};
+pub use retriever::{Baseline, Explanation, Hit, Method, Model, Retriever, Searcher, TermScore};

@@ -1,5 +1,11 @@
-//! [`Retriever`]: a searchable collection (analyzer + documents + TF-IDF or
-//! BM25 postings), built from documents or loaded from an index file.
+//! [`Retriever`]: a searchable collection (analyzer, documents, vocabulary
+//! and a [`Model`], BM25 or TF-IDF postings), built from documents or loaded
+//! from an index file.
+//!
+//! The vocabulary is shared: a query is analyzed into term ids once, here,
+//! and handed to the model. Everything particular to a model (its formulas,
+//! search, explanation and its sections of the index file) lives in its own
+//! module, [`crate::bm25`] or [`crate::tfidf`]; [`Model`] only dispatches.
 //!
 //! ```
 //! use towel_retrieval::{Retriever, Method, corpus::Document};
@@ -8,7 +14,7 @@
 //!     .iter().enumerate()
 //!     .map(|(i, t)| Document { id: format!("d{i}"), title: String::new(), text: t.to_string() })
 //!     .collect();
-//! let r = Retriever::build(&docs, AnalyzerConfig::bm25s_english(), Method::bm25(), &mut |_| {}).unwrap();
+//! let r = Retriever::build(&docs, AnalyzerConfig::bm25s_english(), Method::bm25()).unwrap();
 //! let hits = r.search("cat", 10);
 //! assert_eq!(r.doc_id(hits[0].doc), "d0");
 //! assert_eq!(hits.len(), 2); // "cat" and "cats" share the stem
@@ -19,10 +25,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analyzer::{Analyzer, AnalyzerConfig};
-use crate::bm25::{Bm25Index, Bm25Params};
-use crate::corpus::Document;
+use crate::bm25::{Bm25Index, Bm25Params, Bm25Variant};
+use crate::corpus::{Document, Query};
 use crate::error::RetrievalError;
-use crate::terms::{count_corpus, Vocabulary};
+use crate::eval::Run;
+use crate::index::{Cursor, Sections};
+use crate::terms::{count_corpus_with_progress, Vocabulary};
 use crate::tfidf::{TfidfIndex, TfidfModel, TfidfParams};
 use crate::topk::Accumulator;
 
@@ -45,15 +53,20 @@ impl Method {
         Method::Tfidf(TfidfParams::default())
     }
 
+    /// Check the parameters' ranges.
+    pub fn validate(&self) -> Result<(), RetrievalError> {
+        match self {
+            Method::Bm25(p) => p.validate(),
+            Method::Tfidf(p) => p.validate(),
+        }
+    }
+
     /// A short description, e.g. `bm25 lucene k1=1.2 b=0.75`.
     pub fn describe(&self) -> String {
         match self {
             Method::Bm25(p) => {
                 let mut s = format!("bm25 {} k1={} b={}", p.variant, p.k1, p.b);
-                if matches!(
-                    p.variant,
-                    crate::bm25::Bm25Variant::Bm25L | crate::bm25::Bm25Variant::Bm25Plus
-                ) {
+                if matches!(p.variant, Bm25Variant::Bm25L | Bm25Variant::Bm25Plus) {
                     s.push_str(&format!(" delta={}", p.delta));
                 }
                 s
@@ -68,11 +81,112 @@ impl Method {
     }
 }
 
-/// The scoring structure of a [`Retriever`].
+/// The scoring model of a [`Retriever`]. Each variant's module holds its
+/// formulas, search, explanation and index-file sections; this enum only
+/// dispatches to them.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Scorer {
-    Bm25 { vocab: Vocabulary, index: Bm25Index },
+pub enum Model {
+    Bm25(Bm25Index),
     Tfidf(TfidfIndex),
+}
+
+impl Model {
+    /// The method and parameters the model was built with.
+    pub fn method(&self) -> Method {
+        match self {
+            Model::Bm25(m) => Method::Bm25(m.params),
+            Model::Tfidf(m) => Method::Tfidf(m.model.params.clone()),
+        }
+    }
+
+    /// Number of stored postings.
+    pub fn nnz(&self) -> usize {
+        match self {
+            Model::Bm25(m) => m.postings.nnz(),
+            Model::Tfidf(m) => m.postings.nnz(),
+        }
+    }
+
+    /// The mean document length BM25 normalizes by (0 for TF-IDF), as the
+    /// index file's metadata records it.
+    pub(crate) fn avg_doc_len(&self) -> f64 {
+        match self {
+            Model::Bm25(m) => m.avg_doc_len,
+            Model::Tfidf(_) => 0.0,
+        }
+    }
+
+    /// The model's sections of an index file.
+    pub(crate) fn write_sections(&self, out: &mut Sections) {
+        match self {
+            Model::Bm25(m) => m.write_sections(out),
+            Model::Tfidf(m) => m.write_sections(out),
+        }
+    }
+
+    /// Read the model's sections of an index file, for `method` (from the
+    /// file's metadata).
+    pub(crate) fn read_sections(
+        method: Method,
+        avg_doc_len: f64,
+        c: &mut Cursor,
+        n_terms: usize,
+        n_docs: usize,
+    ) -> Result<Self, RetrievalError> {
+        Ok(match method {
+            Method::Bm25(p) => Model::Bm25(Bm25Index::read_sections(
+                p,
+                avg_doc_len,
+                c,
+                n_terms,
+                n_docs,
+            )?),
+            Method::Tfidf(p) => Model::Tfidf(TfidfIndex::read_sections(p, c, n_terms, n_docs)?),
+        })
+    }
+
+    /// Per-thread scratch space for searching this model over `n_docs` documents.
+    fn scratch(&self, n_docs: usize) -> Scratch {
+        match self {
+            Model::Bm25(_) => Scratch::Bm25(Accumulator::new(n_docs)),
+            Model::Tfidf(_) => Scratch::Tfidf(Accumulator::new(n_docs)),
+        }
+    }
+}
+
+/// The two configurations towel is measured against its peers with
+/// (`bench/retrieval_bm25.py`); the benchmark example and the tour build them
+/// from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Baseline {
+    /// bm25s as the benchmark runs it: lucene, k1 1.2, b 0.75, bm25s's
+    /// English stopwords, the Snowball stemmer.
+    Bm25s,
+    /// scikit-learn's `TfidfVectorizer()`: its defaults, no stopwords, no stemmer.
+    Sklearn,
+}
+
+impl Baseline {
+    /// The analyzer settings.
+    pub fn analyzer(self) -> AnalyzerConfig {
+        match self {
+            Baseline::Bm25s => AnalyzerConfig::bm25s_english(),
+            Baseline::Sklearn => AnalyzerConfig::default(),
+        }
+    }
+
+    /// The method and its parameters.
+    pub fn method(self) -> Method {
+        match self {
+            Baseline::Bm25s => Method::bm25(),
+            Baseline::Sklearn => Method::tfidf(),
+        }
+    }
+
+    /// A retriever over `docs` with this configuration.
+    pub fn build(self, docs: &[Document]) -> Result<Retriever, RetrievalError> {
+        Retriever::build(docs, self.analyzer(), self.method())
+    }
 }
 
 /// One search result: document index and score.
@@ -82,19 +196,57 @@ pub struct Hit {
     pub score: f64,
 }
 
+/// Why a document has its score for a query (as tantivy's `Explanation`):
+/// the score, and each known query term's part of it. The parts sum to the
+/// score (up to float rounding: BM25 adds float32 values).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The document index.
+    pub doc: u32,
+    /// The score, exactly as [`Retriever::search`] gives it (0 when the
+    /// document has none of the query's terms).
+    pub score: f64,
+    /// One entry per distinct query term the vocabulary knows, largest part first.
+    pub terms: Vec<TermScore>,
+}
+
+/// One query term's part of a document's score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TermScore {
+    /// The term as indexed (after lowercasing and stemming).
+    pub term: String,
+    /// How many times the query has it.
+    pub query_count: u32,
+    /// Whether the document contains it.
+    pub in_doc: bool,
+    /// Its part of the score: BM25 `idf · tfc` once per query occurrence,
+    /// TF-IDF the product of the query's and the document's weights.
+    pub score: f64,
+}
+
 /// A searchable collection.
 #[derive(Debug, Clone)]
 pub struct Retriever {
     pub(crate) analyzer: Analyzer,
     pub(crate) doc_ids: Vec<String>,
     pub(crate) titles: Vec<String>,
-    pub(crate) scorer: Scorer,
+    pub(crate) vocab: Vocabulary,
+    pub(crate) model: Model,
 }
 
 impl Retriever {
-    /// Index `docs` (each as `title + " " + text`). `progress(n)` is called with
-    /// the number of documents analyzed so far. Document ids must be unique.
+    /// Index `docs` (each as `title + " " + text`). Document ids must be unique.
     pub fn build(
+        docs: &[Document],
+        analyzer: AnalyzerConfig,
+        method: Method,
+    ) -> Result<Self, RetrievalError> {
+        Self::build_with_progress(docs, analyzer, method, &mut |_| {})
+    }
+
+    /// [`Retriever::build`], calling `progress(n)` with the number of
+    /// documents analyzed so far.
+    pub fn build_with_progress(
         docs: &[Document],
         analyzer: AnalyzerConfig,
         method: Method,
@@ -110,43 +262,32 @@ impl Retriever {
             if !seen.insert(d.id.as_str()) {
                 return Err(RetrievalError::DuplicateId {
                     path: "<documents>".into(),
+                    kind: "document",
                     id: d.id.clone(),
                     where_: "given twice".into(),
                 });
             }
         }
-        let texts: Vec<String> = docs.iter().map(Document::full_text).collect();
+        method.validate()?;
         let analyzer = Analyzer::new(analyzer)?;
-        let scorer = Self::build_scorer(&analyzer, &texts, method, progress)?;
+        let texts: Vec<String> = docs.iter().map(Document::full_text).collect();
+        let counts = count_corpus_with_progress(&analyzer, &texts, progress);
+        let (vocab, model) = match method {
+            Method::Bm25(p) => {
+                let index = Bm25Index::build(&counts.tf, &counts.doc_len, p)?;
+                (counts.vocab, Model::Bm25(index))
+            }
+            Method::Tfidf(p) => {
+                let (vocab, model, m) = TfidfModel::fit_counts(counts, &p)?;
+                (vocab, Model::Tfidf(TfidfIndex::new(model, &m)))
+            }
+        };
         Ok(Retriever {
             analyzer,
             doc_ids: docs.iter().map(|d| d.id.clone()).collect(),
             titles: docs.iter().map(|d| d.title.clone()).collect(),
-            scorer,
-        })
-    }
-
-    /// The scoring structure for already-joined document texts.
-    pub fn build_scorer<S: AsRef<str>>(
-        analyzer: &Analyzer,
-        texts: &[S],
-        method: Method,
-        progress: &mut dyn FnMut(usize),
-    ) -> Result<Scorer, RetrievalError> {
-        Ok(match method {
-            Method::Bm25(p) => {
-                p.validate()?;
-                let counts = count_corpus(analyzer, texts, progress);
-                let index = Bm25Index::build(&counts.tf, &counts.doc_len, p)?;
-                Scorer::Bm25 {
-                    vocab: counts.vocab,
-                    index,
-                }
-            }
-            Method::Tfidf(p) => {
-                let (model, m) = TfidfModel::fit(analyzer, texts, &p, progress)?;
-                Scorer::Tfidf(TfidfIndex::new(model, &m))
-            }
+            vocab,
+            model,
         })
     }
 
@@ -175,45 +316,81 @@ impl Retriever {
         &self.analyzer
     }
 
-    /// The scoring structure.
-    pub fn scorer(&self) -> &Scorer {
-        &self.scorer
+    /// The scoring model.
+    pub fn model(&self) -> &Model {
+        &self.model
     }
 
     /// The vocabulary (term id = position).
     pub fn vocab(&self) -> &Vocabulary {
-        match &self.scorer {
-            Scorer::Bm25 { vocab, .. } => vocab,
-            Scorer::Tfidf(t) => &t.model.vocab,
-        }
+        &self.vocab
     }
 
     /// The scoring method and its parameters.
     pub fn method(&self) -> Method {
-        match &self.scorer {
-            Scorer::Bm25 { index, .. } => Method::Bm25(index.params),
-            Scorer::Tfidf(t) => Method::Tfidf(t.model.params.clone()),
-        }
+        self.model.method()
     }
 
     /// Scratch space for searching this collection from one thread.
     pub fn searcher(&self) -> Searcher<'_> {
         Searcher {
             retriever: self,
-            acc32: Accumulator::new(if self.is_bm25() { self.n_docs() } else { 0 }),
-            acc64: Accumulator::new(if self.is_bm25() { 0 } else { self.n_docs() }),
+            scratch: self.model.scratch(self.n_docs()),
             terms: Vec::new(),
         }
-    }
-
-    fn is_bm25(&self) -> bool {
-        matches!(self.scorer, Scorer::Bm25 { .. })
     }
 
     /// The `k` best documents for `query`, best first. A query with no known
     /// term gives an empty list.
     pub fn search(&self, query: &str, k: usize) -> Vec<Hit> {
         self.searcher().search(query, k)
+    }
+
+    /// Why document `doc` has its score for `query`: each query term's part
+    /// (see [`Explanation`]).
+    pub fn explain(&self, query: &str, doc: u32) -> Explanation {
+        let terms = self.vocab.query_terms(&self.analyzer, query);
+        // One entry per distinct term: (term, query count, in doc, part).
+        let mut rows: Vec<(u32, u32, bool, f64)> = Vec::new();
+        let mut add = |t: u32, in_doc: bool, part: f64| match rows.iter_mut().find(|r| r.0 == t) {
+            Some(r) => {
+                r.1 += 1;
+                r.3 += part;
+            }
+            None => rows.push((t, 1, in_doc, part)),
+        };
+        let score = match &self.model {
+            Model::Bm25(m) => m.explain(&terms, doc).map(|(score, parts)| {
+                for (&t, (in_doc, part)) in terms.iter().zip(parts) {
+                    add(t, in_doc, part);
+                }
+                score as f64
+            }),
+            Model::Tfidf(m) => {
+                let q = m.model.query_vector(&terms);
+                m.explain(&q, doc).map(|(score, parts)| {
+                    for (&(t, _), (in_doc, part)) in q.iter().zip(parts) {
+                        let n = terms.iter().filter(|&&x| x == t).count() as u32;
+                        rows.push((t, n, in_doc, part));
+                    }
+                    score
+                })
+            }
+        };
+        rows.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+        Explanation {
+            doc,
+            score: score.unwrap_or(0.0),
+            terms: rows
+                .into_iter()
+                .map(|(t, query_count, in_doc, score)| TermScore {
+                    term: self.vocab.term(t).to_string(),
+                    query_count,
+                    in_doc,
+                    score,
+                })
+                .collect(),
+        }
     }
 
     /// Search many queries. `threads`: `Some(1)` runs on the calling thread;
@@ -237,6 +414,30 @@ impl Retriever {
         }
     }
 
+    /// The run of `queries` (the top `k` of each, by document id), for
+    /// [`crate::eval::evaluate`] or [`crate::eval::write_trec_run`]; on
+    /// rayon's global pool.
+    pub fn run(&self, queries: &[Query], k: usize) -> Run {
+        self.run_with_threads(queries, k, None)
+    }
+
+    /// [`Retriever::run`] with `threads` as in [`Retriever::search_batch`].
+    pub fn run_with_threads(&self, queries: &[Query], k: usize, threads: Option<usize>) -> Run {
+        let texts: Vec<&str> = queries.iter().map(|q| q.text.as_str()).collect();
+        let hits = self.search_batch(&texts, k, threads);
+        queries
+            .iter()
+            .zip(hits)
+            .map(|(q, hits)| {
+                let ranked = hits
+                    .iter()
+                    .map(|h| (self.doc_id(h.doc).to_string(), h.score))
+                    .collect();
+                (q.id.clone(), ranked)
+            })
+            .collect()
+    }
+
     /// Queries in coarse chunks (a few per thread), one [`Searcher`] per
     /// chunk: a query takes tens of microseconds, so per-query scheduling and
     /// per-split scratch allocations would cost as much as the work.
@@ -256,11 +457,16 @@ impl Retriever {
     }
 }
 
+/// Score accumulators of the precision each model adds up in.
+enum Scratch {
+    Bm25(Accumulator<f32>),
+    Tfidf(Accumulator<f64>),
+}
+
 /// A retriever plus per-thread scratch space; reuse one per thread.
 pub struct Searcher<'a> {
     retriever: &'a Retriever,
-    acc32: Accumulator<f32>,
-    acc64: Accumulator<f64>,
+    scratch: Scratch,
     terms: Vec<u32>,
 }
 
@@ -268,25 +474,25 @@ impl Searcher<'_> {
     /// The `k` best documents for `query`, best first.
     pub fn search(&mut self, query: &str, k: usize) -> Vec<Hit> {
         let r = self.retriever;
-        match &r.scorer {
-            Scorer::Bm25 { vocab, index } => {
-                vocab.query_terms_into(&r.analyzer, query, &mut self.terms);
-                index
-                    .search(&self.terms, k, &mut self.acc32)
-                    .into_iter()
-                    .map(|(doc, s)| Hit {
-                        doc,
-                        score: s as f64,
-                    })
-                    .collect()
-            }
-            Scorer::Tfidf(t) => {
-                let q = t.model.transform(&r.analyzer, query);
-                t.search(&q, k, &mut self.acc64)
+        r.vocab
+            .query_terms_into(&r.analyzer, query, &mut self.terms);
+        match (&r.model, &mut self.scratch) {
+            (Model::Bm25(m), Scratch::Bm25(acc)) => m
+                .search(&self.terms, k, acc)
+                .into_iter()
+                .map(|(doc, s)| Hit {
+                    doc,
+                    score: s as f64,
+                })
+                .collect(),
+            (Model::Tfidf(m), Scratch::Tfidf(acc)) => {
+                let q = m.model.query_vector(&self.terms);
+                m.search(&q, k, acc)
                     .into_iter()
                     .map(|(doc, score)| Hit { doc, score })
                     .collect()
             }
+            _ => unreachable!("a searcher's scratch is made for its retriever's model"),
         }
     }
 }

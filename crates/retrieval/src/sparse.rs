@@ -70,6 +70,12 @@ impl<T: Copy> CsrMatrix<T> {
         (&self.indices[a..b], &self.data[a..b])
     }
 
+    /// The value at (`r`, `c`), if stored (a binary search of row `r`).
+    pub fn get(&self, r: usize, c: u32) -> Option<T> {
+        let (cols, vals) = self.row(r);
+        cols.binary_search(&c).ok().map(|i| vals[i])
+    }
+
     /// Mutable values of row `r`.
     pub fn row_data_mut(&mut self, r: usize) -> &mut [T] {
         let (a, b) = (self.indptr[r], self.indptr[r + 1]);
@@ -90,9 +96,9 @@ impl<T: Copy> CsrMatrix<T> {
         let indptr = counts.clone();
         let mut next = counts;
         let mut indices = vec![0u32; self.nnz()];
-        let mut data: Vec<T> = Vec::with_capacity(self.nnz());
-        // SAFETY-free fill: start from a copy of `data` and overwrite every slot.
-        data.extend_from_slice(&self.data);
+        // Every slot is overwritten below; a copy of `data` is just a
+        // cheap way to give it the right length.
+        let mut data: Vec<T> = self.data.clone();
         for r in 0..rows {
             let (a, b) = (self.indptr[r], self.indptr[r + 1]);
             for k in a..b {

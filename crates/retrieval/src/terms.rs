@@ -143,9 +143,14 @@ pub struct Counts {
     pub doc_len: Vec<u32>,
 }
 
-/// Analyze every document and count its terms. `progress(i)` is called after
-/// each document with the number done so far.
-pub fn count_corpus<S: AsRef<str>>(
+/// Analyze every document and count its terms.
+pub fn count_corpus<S: AsRef<str>>(analyzer: &Analyzer, docs: &[S]) -> Counts {
+    count_corpus_with_progress(analyzer, docs, &mut |_| {})
+}
+
+/// [`count_corpus`], calling `progress(i)` after each document with the
+/// number done so far.
+pub(crate) fn count_corpus_with_progress<S: AsRef<str>>(
     analyzer: &Analyzer,
     docs: &[S],
     progress: &mut dyn FnMut(usize),

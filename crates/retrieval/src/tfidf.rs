@@ -17,11 +17,11 @@
 //! use towel_retrieval::tfidf::{TfidfParams, TfidfModel};
 //! let a = Analyzer::new(AnalyzerConfig::default()).unwrap();
 //! let docs = ["the cat sat", "the dog sat down", "cats and dogs"];
-//! let (model, m) = TfidfModel::fit(&a, &docs, &TfidfParams::default(), &mut |_| {}).unwrap();
-//! assert_eq!(model.vocab.terms()[0], "and");
+//! let (vocab, model, m) = TfidfModel::fit(&a, &docs, &TfidfParams::default()).unwrap();
+//! assert_eq!(vocab.terms()[0], "and");
 //! assert_eq!(m.rows(), 3);
 //! // idf("the") = ln(4/3) + 1
-//! let the = model.vocab.id("the").unwrap() as usize;
+//! let the = vocab.id("the").unwrap() as usize;
 //! assert!((model.idf[the] - ((4.0f64 / 3.0).ln() + 1.0)).abs() < 1e-12);
 //! ```
 
@@ -32,8 +32,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::analyzer::Analyzer;
 use crate::error::RetrievalError;
+use crate::index::{Cursor, Sections};
 use crate::sparse::CsrMatrix;
-use crate::terms::{count_corpus, document_frequency, Vocabulary};
+use crate::terms::{count_corpus, document_frequency, Counts, Vocabulary};
 use crate::topk::Accumulator;
 
 /// Row normalization.
@@ -147,27 +148,42 @@ impl Default for TfidfParams {
     }
 }
 
-/// A fitted TF-IDF model: vocabulary and idf.
+/// A fitted TF-IDF model: the options and the idf of each feature (the
+/// features are the terms of the vocabulary that [`TfidfModel::fit`] returns
+/// with it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TfidfModel {
     pub params: TfidfParams,
-    pub vocab: Vocabulary,
     /// idf per feature (all 1.0 with `use_idf = false`).
     pub idf: Vec<f64>,
 }
 
+impl TfidfParams {
+    /// Check `min_df` and `max_df`.
+    pub fn validate(&self) -> Result<(), RetrievalError> {
+        self.min_df.validate("min_df")?;
+        self.max_df.validate("max_df")
+    }
+}
+
 impl TfidfModel {
-    /// `fit_transform`: learn vocabulary and idf from `docs` and return the
-    /// documents × features matrix.
+    /// `fit_transform`: learn vocabulary and idf from `docs` and return them
+    /// with the documents × features matrix.
     pub fn fit<S: AsRef<str>>(
         analyzer: &Analyzer,
         docs: &[S],
         params: &TfidfParams,
-        progress: &mut dyn FnMut(usize),
-    ) -> Result<(TfidfModel, CsrMatrix<f64>), RetrievalError> {
-        params.min_df.validate("min_df")?;
-        params.max_df.validate("max_df")?;
-        let counts = count_corpus(analyzer, docs, progress);
+    ) -> Result<(Vocabulary, TfidfModel, CsrMatrix<f64>), RetrievalError> {
+        params.validate()?;
+        TfidfModel::fit_counts(count_corpus(analyzer, docs), params)
+    }
+
+    /// [`TfidfModel::fit`] from the corpus's term counts.
+    pub fn fit_counts(
+        counts: Counts,
+        params: &TfidfParams,
+    ) -> Result<(Vocabulary, TfidfModel, CsrMatrix<f64>), RetrievalError> {
+        params.validate()?;
         let n = counts.tf.rows();
         let (vocab, tf) = match &params.vocabulary {
             Some(fixed) => remap_to_fixed(&counts.vocab, &counts.tf, fixed)?,
@@ -192,7 +208,6 @@ impl TfidfModel {
         };
         let model = TfidfModel {
             params: params.clone(),
-            vocab,
             idf,
         };
         let mut m = CsrMatrix::<f64> {
@@ -205,7 +220,7 @@ impl TfidfModel {
             let (a, b) = (m.indptr[r], m.indptr[r + 1]);
             model.weigh(&m.indices[a..b], &mut m.data[a..b]);
         }
-        Ok((model, m))
+        Ok((vocab, model, m))
     }
 
     /// tf → tf-idf, normalized, for one row given as columns and raw counts.
@@ -244,9 +259,21 @@ impl TfidfModel {
         }
     }
 
-    /// `transform` of one text: its TF-IDF row as `(feature, value)` sorted by feature.
-    pub fn transform(&self, analyzer: &Analyzer, text: &str) -> Vec<(u32, f64)> {
-        let mut ids = self.vocab.query_terms(analyzer, text);
+    /// `transform` of one text: its TF-IDF row as `(feature, value)` sorted
+    /// by feature. `vocab` and `analyzer` are the ones the model was fitted with.
+    pub fn transform(
+        &self,
+        vocab: &Vocabulary,
+        analyzer: &Analyzer,
+        text: &str,
+    ) -> Vec<(u32, f64)> {
+        self.query_vector(&vocab.query_terms(analyzer, text))
+    }
+
+    /// The TF-IDF row of a text given as its feature ids (repeats counted),
+    /// as `(feature, value)` sorted by feature.
+    pub fn query_vector(&self, terms: &[u32]) -> Vec<(u32, f64)> {
+        let mut ids = terms.to_vec();
         ids.sort_unstable();
         let mut cols: Vec<u32> = Vec::new();
         let mut vals: Vec<f64> = Vec::new();
@@ -378,6 +405,51 @@ impl TfidfIndex {
             let (docs, vals) = self.postings.row(t as usize);
             acc.add_postings_map(docs, vals, |v| w * v);
         }
+    }
+
+    /// Why `doc` scores what it does for the query row `query`: the score
+    /// exactly as [`TfidfIndex::search`] adds it up, and for each query
+    /// feature whether the document has it and its part, `w_query · w_doc`.
+    /// The parts sum to the score up to rounding. `None` when the document
+    /// has none of the features (search does not return it).
+    pub fn explain(&self, query: &[(u32, f64)], doc: u32) -> Option<(f64, Vec<(bool, f64)>)> {
+        let mut score = 0f64;
+        let mut parts = Vec::with_capacity(query.len());
+        for &(t, w) in query {
+            let v = self.postings.get(t as usize, doc);
+            if let Some(v) = v {
+                score += w * v;
+            }
+            parts.push((v.is_some(), v.map_or(0.0, |v| w * v)));
+        }
+        parts.iter().any(|p| p.0).then_some((score, parts))
+    }
+
+    /// This model's sections of an index file (see [`crate::index`]): the
+    /// float64 idf per feature, then the postings with float64 weights. The
+    /// options are in the file's metadata.
+    pub(crate) fn write_sections(&self, out: &mut Sections) {
+        out.array(self.model.idf.iter().copied());
+        out.postings(&self.postings);
+    }
+
+    /// Read what [`TfidfIndex::write_sections`] wrote, checked against the
+    /// number of features and documents.
+    pub(crate) fn read_sections(
+        params: TfidfParams,
+        c: &mut Cursor,
+        n_terms: usize,
+        n_docs: usize,
+    ) -> Result<Self, RetrievalError> {
+        let idf: Vec<f64> = c.array("idf")?;
+        if idf.len() != n_terms {
+            return Err(c.corrupt("idf array has the wrong length"));
+        }
+        let postings = c.postings::<f64>(n_terms, n_docs)?;
+        Ok(TfidfIndex {
+            model: TfidfModel { params, idf },
+            postings,
+        })
     }
 
     /// Top-k by cosine (dot product of TF-IDF rows), best first.

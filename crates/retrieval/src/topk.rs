@@ -13,6 +13,11 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// Scores tested at once by the dense top-k scan
+/// ([`Accumulator::take_top_k_dense`]): a block with none above the bar is
+/// skipped after one vectorized compare.
+const SCAN_BLOCK: usize = 16;
+
 /// Per-thread scratch space for scoring queries against `n_docs` documents.
 #[derive(Debug, Clone)]
 pub struct Accumulator<T> {
@@ -80,16 +85,16 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
         let mut sel = Selector::new(k);
         // One compare per document against the bar to beat: 0 until k are
         // held, then the worst held score (a tie never beats an earlier doc).
-        // Blocks of 16 are first tested as a whole (a branch-free `any`,
+        // Blocks of SCAN_BLOCK are first tested as a whole (a branch-free `any`,
         // which the compiler vectorizes), so most are skipped in a few cycles.
         let mut bar = T::default();
-        for (b, block) in self.scores.chunks(16).enumerate() {
+        for (b, block) in self.scores.chunks(SCAN_BLOCK).enumerate() {
             if !block.iter().fold(false, |any, &v| any | (v > bar)) {
                 continue;
             }
             for (i, &v) in block.iter().enumerate() {
                 if v > bar {
-                    sel.offer((b * 16 + i) as u32, v);
+                    sel.offer((b * SCAN_BLOCK + i) as u32, v);
                     if let Some(w) = sel.worst {
                         bar = w;
                     }
@@ -165,6 +170,10 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
     }
 }
 
+/// The most heap slots reserved up front: a huge `k` (say `usize::MAX`, "all")
+/// grows the heap as documents come instead of allocating for `k`.
+const MAX_PREALLOCATED: usize = 1 << 16;
+
 /// The `k` best of a stream of `(doc, score)` offered in increasing doc
 /// order: a bounded heap whose worst score is kept at hand, so most offers
 /// cost one comparison.
@@ -178,7 +187,7 @@ impl<T: PartialOrd + Copy> Selector<T> {
     fn new(k: usize) -> Self {
         Selector {
             k,
-            heap: BinaryHeap::with_capacity(k.min(1 << 16) + 1),
+            heap: BinaryHeap::with_capacity(k.min(MAX_PREALLOCATED) + 1),
             worst: None,
         }
     }
@@ -234,24 +243,4 @@ fn rank<T: PartialOrd>(a: &(u32, T), b: &(u32, T)) -> Ordering {
     b.1.partial_cmp(&a.1)
         .unwrap_or(Ordering::Equal)
         .then(a.0.cmp(&b.0))
-}
-
-/// Keep the `k` best `(doc, score)` pairs of `items`, sorted best first
-/// (score descending, doc ascending on ties).
-///
-/// ```
-/// let mut v = vec![(0, 1.0), (1, 3.0), (2, 2.0), (3, 3.0)];
-/// towel_retrieval::topk::top_k(&mut v, 3);
-/// assert_eq!(v, vec![(1, 3.0), (3, 3.0), (2, 2.0)]);
-/// ```
-pub fn top_k<T: PartialOrd + Copy>(items: &mut Vec<(u32, T)>, k: usize) {
-    if k == 0 {
-        items.clear();
-        return;
-    }
-    if items.len() > k {
-        items.select_nth_unstable_by(k - 1, rank);
-        items.truncate(k);
-    }
-    items.sort_unstable_by(rank);
 }

@@ -22,7 +22,7 @@ fn every_variant_matches_bm25s_on_scifact() {
     assert_eq!(beir.qids, qids, "query order");
     let analyzer = Analyzer::new(AnalyzerConfig::bm25s_english()).unwrap();
     let texts: Vec<String> = beir.docs.iter().map(|d| d.full_text()).collect();
-    let counts = count_corpus(&analyzer, &texts, &mut |_| {});
+    let counts = count_corpus(&analyzer, &texts);
     let queries: Vec<Vec<u32>> = beir
         .queries
         .iter()

@@ -108,7 +108,7 @@ fn malformed_json_says_which_line() {
     );
     let e = load_corpus(&p, &Fields::beir()).unwrap_err();
     assert!(
-        matches!(e, RetrievalError::MalformedJson { line: 3, .. }),
+        matches!(e, RetrievalError::Format { line: Some(3), .. }),
         "{e}"
     );
     assert!(e.to_string().contains("c.jsonl:3"), "{e}");
@@ -124,7 +124,7 @@ fn non_utf8() {
     );
     let e = load_corpus(&p, &Fields::beir()).unwrap_err();
     assert!(
-        matches!(e, RetrievalError::NotUtf8 { line: Some(2), .. }),
+        matches!(e, RetrievalError::Format { line: Some(2), .. }),
         "{e}"
     );
     let txt = d.path().join("t");
@@ -160,4 +160,96 @@ fn queries_jsonl_and_tsv() {
     let bad = write(d.path(), "b.tsv", b"1\tok\nno tab here\n");
     let e = read_queries(&bad).unwrap_err();
     assert!(e.to_string().contains("b.tsv:2"), "{e}");
+}
+
+#[test]
+fn a_leading_bom_is_accepted_everywhere() {
+    let d = tempfile::tempdir().unwrap();
+    let j = write(
+        d.path(),
+        "c.jsonl",
+        b"\xEF\xBB\xBF{\"_id\": \"a\", \"text\": \"x\"}\n",
+    );
+    assert_eq!(load_corpus(&j, &Fields::beir()).unwrap()[0].id, "a");
+    let txt = d.path().join("txt");
+    fs::create_dir(&txt).unwrap();
+    write(&txt, "a.txt", b"\xEF\xBB\xBFfirst");
+    assert_eq!(load_corpus(&txt, &Fields::beir()).unwrap()[0].text, "first");
+    let q = write(
+        d.path(),
+        "q.jsonl",
+        b"\xEF\xBB\xBF{\"_id\": \"q1\", \"text\": \"what\"}\n",
+    );
+    assert_eq!(read_queries(&q).unwrap()[0].id, "q1");
+    // The BOM used to become part of the first query id (or hide the header).
+    for tsv in [
+        &b"\xEF\xBB\xBFq1\tfirst\n"[..],
+        b"\xEF\xBB\xBFquery-id\ttext\nq1\tfirst\n",
+    ] {
+        let t = write(d.path(), "q.tsv", tsv);
+        let q = read_queries(&t).unwrap();
+        assert_eq!(q.len(), 1);
+        assert_eq!(q[0].id, "q1");
+    }
+}
+
+#[test]
+fn duplicate_and_empty_query_ids_name_the_lines() {
+    let d = tempfile::tempdir().unwrap();
+    let j = write(
+        d.path(),
+        "q.jsonl",
+        b"{\"_id\": \"1\", \"text\": \"a\"}\n{\"_id\": \"2\", \"text\": \"b\"}\n{\"_id\": \"1\", \"text\": \"c\"}\n",
+    );
+    let t = write(d.path(), "q.tsv", b"id\ttext\n1\ta\n2\tb\n1\tc\n");
+    for (p, lines) in [(&j, "lines 1 and 3"), (&t, "lines 2 and 4")] {
+        let e = read_queries(p).unwrap_err();
+        assert!(
+            matches!(e, RetrievalError::DuplicateId { kind: "query", .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains(lines), "{e}");
+        assert!(e.to_string().contains("duplicate query id `1`"), "{e}");
+    }
+    let j = write(
+        d.path(),
+        "e.jsonl",
+        b"{\"_id\": \"1\", \"text\": \"a\"}\n{\"_id\": \"\", \"text\": \"b\"}\n",
+    );
+    let e = read_queries(&j).unwrap_err();
+    assert!(e.to_string().contains("e.jsonl:2: empty query id"), "{e}");
+    let t = write(d.path(), "e.tsv", b"1\ta\n\tb\n");
+    let e = read_queries(&t).unwrap_err();
+    assert!(e.to_string().contains("e.tsv:2: empty query id"), "{e}");
+}
+
+#[test]
+fn empty_document_id_names_the_line() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(
+        d.path(),
+        "c.jsonl",
+        b"{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"\", \"text\": \"y\"}\n",
+    );
+    let e = load_corpus(&p, &Fields::beir()).unwrap_err();
+    assert!(
+        matches!(e, RetrievalError::Format { line: Some(2), .. }),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("c.jsonl:2: empty document id"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_single_text_file_is_not_a_corpus() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(d.path(), "notes.txt", b"Just some text.\n");
+    let e = load_corpus(&p, &Fields::beir()).unwrap_err();
+    assert!(matches!(e, RetrievalError::NotACorpus { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("folder of .txt files"), "{msg}");
+    assert!(msg.contains("BEIR folder"), "{msg}");
+    assert!(msg.contains("JSONL file"), "{msg}");
 }

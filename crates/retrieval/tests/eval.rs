@@ -10,8 +10,9 @@ use serde_json::Value;
 use towel_data::{registry, DataDirs};
 use towel_retrieval::eval::{
     beir_paths, evaluate, evaluate_with_corpus, parse_qrels, parse_trec_run, read_qrels,
-    read_trec_run, trec_order, write_trec_run, EvalError, Evaluation, Metrics, Qrels, Run,
+    read_trec_run, trec_order, write_trec_run, Evaluation, Metrics, Qrels, Run,
 };
+use towel_retrieval::RetrievalError;
 
 const TOL: f64 = 1e-9;
 
@@ -164,7 +165,7 @@ fn real_runs_match_pytrec_eval() {
 fn beir_paths_finds_real_folders_and_names_missing_files() {
     let tmp = tempfile::tempdir().unwrap();
     let err = beir_paths(tmp.path()).unwrap_err();
-    assert!(matches!(err, EvalError::MissingBeirFile { .. }));
+    assert!(matches!(err, RetrievalError::MissingBeirFile { .. }));
     assert!(err.to_string().contains("queries.jsonl"), "{err}");
     std::fs::write(tmp.path().join("queries.jsonl"), "{}\n").unwrap();
     let err = beir_paths(tmp.path()).unwrap_err().to_string();
@@ -188,7 +189,7 @@ fn beir_paths_finds_real_folders_and_names_missing_files() {
 fn qrels_layouts_agree() {
     let beir = "query-id\tcorpus-id\tscore\r\nq1\td 1\t2\r\nq1\td2\t0\r\n\r\nq2\td3\t-1\r\n";
     let trec = "q1 0 d1 2\nq1 0 d2 0\nq2 0 d3 -1\n";
-    let headerless = "\u{feff}q1\td1\t2\nq1\td2\t0\nq2\td3\t-1\nq2\td3\t-1\n";
+    let headerless = "\u{feff}q1\td1\t2\nq1\td2\t0\nq2\td3\t-1\n";
     let a = parse_qrels(beir, "beir").unwrap();
     assert_eq!(a["q1"]["d 1"], 2, "BEIR ids may contain spaces");
     let b = parse_qrels(trec, "trec").unwrap();
@@ -200,6 +201,43 @@ fn qrels_layouts_agree() {
     assert_eq!(b.len(), 2);
 }
 
+#[test]
+fn a_pair_judged_twice_is_refused_as_trec_eval_does() {
+    // trec_eval refuses it (`form_res_rels: duplicate docs`) even with the same grade.
+    let e = parse_qrels("q1\td1\t2\nq2\td3\t-1\nq2\td3\t-1\n", "qrels.tsv").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            RetrievalError::DuplicateJudgment {
+                line: 3,
+                first_line: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().starts_with("qrels.tsv:3:"), "{e}");
+    assert!(e.to_string().contains("first on line 2"), "{e}");
+    let e = parse_qrels("301 0 d1 1\n301 0 d1 1\n", "trec").unwrap_err();
+    assert!(
+        matches!(
+            e,
+            RetrievalError::DuplicateJudgment {
+                line: 2,
+                first_line: 1,
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_run_may_start_with_a_bom() {
+    let run = parse_trec_run("\u{feff}q1 Q0 d1 1 2.5 t\n", "run").unwrap();
+    assert_eq!(run["q1"], vec![("d1".to_string(), 2.5)]);
+}
+
 fn qrels_err(text: &str) -> String {
     let e = parse_qrels(text, "qrels.tsv").unwrap_err();
     e.to_string()
@@ -209,11 +247,14 @@ fn qrels_err(text: &str) -> String {
 fn bad_qrels_are_reported_with_file_and_line() {
     for empty in ["", "\n\r\n  \n", "query-id\tcorpus-id\tscore\r\n"] {
         let e = parse_qrels(empty, "qrels.tsv").unwrap_err();
-        assert!(matches!(e, EvalError::Empty { .. }), "{e}");
+        assert!(matches!(e, RetrievalError::Empty { .. }), "{e}");
         assert!(e.to_string().starts_with("qrels.tsv: no judgments"), "{e}");
     }
     let e = parse_qrels("q1\td1\t1\nq1\td2\tyes\n", "qrels.tsv").unwrap_err();
-    assert!(matches!(e, EvalError::BadRelevance { line: 2, .. }), "{e}");
+    assert!(
+        matches!(e, RetrievalError::Format { line: Some(2), .. }),
+        "{e}"
+    );
     assert!(
         e.to_string().contains("qrels.tsv:2: relevance `yes`"),
         "{e}"
@@ -235,7 +276,7 @@ fn bad_qrels_are_reported_with_file_and_line() {
     assert!(
         matches!(
             e,
-            EvalError::ConflictingJudgment {
+            RetrievalError::ConflictingJudgment {
                 line: 3,
                 first_line: 1,
                 first: 1,
@@ -247,11 +288,11 @@ fn bad_qrels_are_reported_with_file_and_line() {
     );
     assert!(e.to_string().contains("line 1"), "{e}");
     let e = read_qrels(Path::new("/nonexistent/qrels.tsv")).unwrap_err();
-    assert!(matches!(e, EvalError::Io { .. }));
+    assert!(matches!(e, RetrievalError::Io { .. }));
     assert!(e.to_string().contains("/nonexistent/qrels.tsv"), "{e}");
 }
 
-fn run_err(text: &str) -> EvalError {
+fn run_err(text: &str) -> RetrievalError {
     parse_trec_run(text, "run.txt").unwrap_err()
 }
 
@@ -259,7 +300,7 @@ fn run_err(text: &str) -> EvalError {
 fn bad_runs_are_reported_with_file_and_line() {
     for empty in ["", "\n \r\n"] {
         let e = run_err(empty);
-        assert!(matches!(e, EvalError::Empty { .. }), "{e}");
+        assert!(matches!(e, RetrievalError::Empty { .. }), "{e}");
         assert!(
             e.to_string().starts_with("run.txt: no retrieved docs"),
             "{e}"
@@ -275,15 +316,21 @@ fn bad_runs_are_reported_with_file_and_line() {
         "{e}"
     );
     let e = run_err("q1 Q0 d1 1 2.0 t\r\nq1 Q0 d2 2 high t\r\n");
-    assert!(matches!(e, EvalError::BadScore { line: 2, .. }), "{e}");
+    assert!(
+        matches!(e, RetrievalError::Format { line: Some(2), .. }),
+        "{e}"
+    );
     assert!(e.to_string().contains("score `high`"), "{e}");
     let e = run_err("q1 Q0 d1 1 NaN t\n");
-    assert!(matches!(e, EvalError::BadScore { line: 1, .. }), "{e}");
+    assert!(
+        matches!(e, RetrievalError::Format { line: Some(1), .. }),
+        "{e}"
+    );
     let e = run_err("q1 Q0 d1 1 2 t\nq2 Q0 d1 1 2 t\nq1 Q0 d1 3 1 t\n");
     assert!(
         matches!(
             e,
-            EvalError::DuplicateDoc {
+            RetrievalError::DuplicateDoc {
                 line: 3,
                 first_line: 1,
                 ..
@@ -292,7 +339,7 @@ fn bad_runs_are_reported_with_file_and_line() {
         "{e}"
     );
     let e = read_trec_run(Path::new("/nonexistent/run.txt")).unwrap_err();
-    assert!(matches!(e, EvalError::Io { .. }));
+    assert!(matches!(e, RetrievalError::Io { .. }));
     // A query's lines need not be together; each keeps the file order.
     let run = parse_trec_run(
         "q1 Q0 a 1 3 t\nq2\tQ0\tb\t1\t1\tt\r\nq1 Q0 c 2 2 t\n",
@@ -343,7 +390,7 @@ fn run_files_round_trip_and_bad_runs_write_nothing() {
     let before = text.clone();
     let bad = |run: &Run, tag: &str| {
         let e = write_trec_run(&path, run, tag).unwrap_err();
-        assert!(matches!(e, EvalError::InvalidRunField { .. }), "{e}");
+        assert!(matches!(e, RetrievalError::InvalidRunField { .. }), "{e}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
         e.to_string()
     };

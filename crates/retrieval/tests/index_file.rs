@@ -5,48 +5,15 @@ mod common;
 use std::path::Path;
 
 use towel_retrieval::analyzer::AnalyzerConfig;
-use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
-use towel_retrieval::corpus::Document;
 use towel_retrieval::index::{from_bytes, to_bytes, FORMAT_VERSION};
 use towel_retrieval::{Method, RetrievalError, Retriever};
-
-fn docs() -> Vec<Document> {
-    towel_data::embedded::tour_paragraphs()
-        .enumerate()
-        .map(|(i, p)| Document {
-            id: format!("p{i}"),
-            title: format!("Paragraph {i}"),
-            text: p.to_string(),
-        })
-        .collect()
-}
-
-fn methods() -> Vec<Method> {
-    let mut m: Vec<Method> = Bm25Variant::ALL
-        .iter()
-        .map(|&v| {
-            Method::Bm25(Bm25Params {
-                variant: v,
-                ..Bm25Params::default()
-            })
-        })
-        .collect();
-    m.push(Method::tfidf());
-    m
-}
 
 #[test]
 fn round_trip_keeps_everything() {
     let dir = tempfile::tempdir().unwrap();
     let queries = ["the tour", "tokens and retrieval", "zzz unknown", ""];
-    for method in methods() {
-        let r = Retriever::build(
-            &docs(),
-            AnalyzerConfig::bm25s_english(),
-            method.clone(),
-            &mut |_| {},
-        )
-        .unwrap();
+    for method in common::all_methods() {
+        let r = common::tour_retriever(&method);
         let path = dir.path().join("x.idx");
         r.save(&path).unwrap();
         let back = Retriever::load(&path).unwrap();
@@ -54,7 +21,7 @@ fn round_trip_keeps_everything() {
         assert_eq!(back.doc_ids(), r.doc_ids());
         assert_eq!(back.title(1), r.title(1));
         assert_eq!(back.vocab(), r.vocab());
-        assert_eq!(back.scorer(), r.scorer());
+        assert_eq!(back.model(), r.model());
         assert_eq!(back.analyzer().config(), r.analyzer().config());
         for q in queries {
             assert_eq!(back.search(q, 5), r.search(q, 5), "{q}");
@@ -68,13 +35,7 @@ fn round_trip_keeps_everything() {
 fn scifact_round_trip() {
     let data = towel_data::data_or_skip!();
     let beir = common::load_beir(&data, "scifact");
-    let r = Retriever::build(
-        &beir.docs,
-        AnalyzerConfig::bm25s_english(),
-        Method::bm25(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let r = Retriever::build(&beir.docs, AnalyzerConfig::bm25s_english(), Method::bm25()).unwrap();
     let bytes = to_bytes(&r);
     let back = from_bytes(&bytes, Path::new("mem")).unwrap();
     for q in beir.queries.iter().take(50) {
@@ -84,10 +45,9 @@ fn scifact_round_trip() {
 
 fn index_bytes() -> Vec<u8> {
     let r = Retriever::build(
-        &docs(),
+        &common::tour_docs(),
         AnalyzerConfig::default(),
         Method::bm25(),
-        &mut |_| {},
     )
     .unwrap();
     to_bytes(&r)

@@ -36,7 +36,7 @@ proptest! {
             id: format!("d{i}"), title: String::new(), text: t.clone() }).collect();
         let method = if tfidf { Method::tfidf() } else { Method::bm25() };
         // TF-IDF on documents without a single term is an error, not a panic.
-        if let Ok(r) = Retriever::build(&docs, AnalyzerConfig::bm25s_english(), method, &mut |_| {}) {
+        if let Ok(r) = Retriever::build(&docs, AnalyzerConfig::bm25s_english(), method) {
             let hits = r.search(&query, 3);
             prop_assert!(hits.len() <= 3);
             prop_assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
@@ -50,7 +50,7 @@ proptest! {
     fn loader_never_panics_on_damaged_bytes(pos in 0usize..4096, byte in any::<u8>(), cut in 0usize..4096) {
         let docs: Vec<Document> = ["alpha beta", "beta gamma delta", "delta"].iter().enumerate()
             .map(|(i, t)| Document { id: i.to_string(), title: String::new(), text: t.to_string() }).collect();
-        let r = Retriever::build(&docs, AnalyzerConfig::default(), Method::bm25(), &mut |_| {}).unwrap();
+        let r = Retriever::build(&docs, AnalyzerConfig::default(), Method::bm25()).unwrap();
         let mut b = to_bytes(&r);
         let p = pos % b.len();
         b[p] ^= byte;

@@ -62,19 +62,14 @@ fn tfidf_matches_sklearn_on_scifact() {
     for (name, w) in want["configs"].as_object().unwrap() {
         let (tp, ac) = params(&w["params"]);
         let analyzer = Analyzer::new(ac).unwrap();
-        let (model, m) = TfidfModel::fit(&analyzer, &texts, &tp, &mut |_| {}).unwrap();
+        let (vocab, model, m) = TfidfModel::fit(&analyzer, &texts, &tp).unwrap();
         // Vocabulary: size, exact order, sampled idf.
         assert_eq!(
-            model.vocab.len() as u64,
+            vocab.len() as u64,
             w["vocab"].as_u64().unwrap(),
             "{name} vocab size"
         );
-        let joined: String = model
-            .vocab
-            .terms()
-            .iter()
-            .map(|t| format!("{t}\n"))
-            .collect();
+        let joined: String = vocab.terms().iter().map(|t| format!("{t}\n")).collect();
         assert_eq!(
             towel_data::sha256_hex(joined.as_bytes()),
             w["vocab_sha256"].as_str().unwrap(),
@@ -82,11 +77,7 @@ fn tfidf_matches_sklearn_on_scifact() {
         );
         for s in w["sample_terms"].as_array().unwrap() {
             let j = s[0].as_u64().unwrap() as u32;
-            assert_eq!(
-                model.vocab.term(j),
-                s[1].as_str().unwrap(),
-                "{name} term {j}"
-            );
+            assert_eq!(vocab.term(j), s[1].as_str().unwrap(), "{name} term {j}");
             let idf = s[2].as_f64().unwrap();
             assert!(close(model.idf[j as usize], idf, 1e-12), "{name} idf[{j}]");
         }
@@ -126,7 +117,7 @@ fn tfidf_matches_sklearn_on_scifact() {
         let sums = w["query_sums"].as_array().unwrap();
         let tops = w["query_top"].as_array().unwrap();
         for (qi, q) in beir.queries.iter().enumerate() {
-            let qv = index.model.transform(&analyzer, q);
+            let qv = index.model.transform(&vocab, &analyzer, q);
             index.score(&qv, &mut acc);
             let sum: f64 = acc.candidates().map(|c| c.1).sum();
             let e = sums[qi].as_f64().unwrap();
@@ -166,7 +157,7 @@ fn pruning_errors_are_clear() {
         min_df: DfLimit::Count(2),
         ..TfidfParams::default()
     };
-    let e = TfidfModel::fit(&a, &["alpha beta", "gamma delta"], &p, &mut |_| {})
+    let e = TfidfModel::fit(&a, &["alpha beta", "gamma delta"], &p)
         .unwrap_err()
         .to_string();
     assert!(e.contains("no terms remain"), "{e}");
@@ -175,16 +166,14 @@ fn pruning_errors_are_clear() {
         max_df: DfLimit::Count(1),
         ..TfidfParams::default()
     };
-    let e = TfidfModel::fit(&a, &docs, &p, &mut |_| {})
-        .unwrap_err()
-        .to_string();
+    let e = TfidfModel::fit(&a, &docs, &p).unwrap_err().to_string();
     assert!(e.contains("max_df"), "{e}");
     let p = TfidfParams {
         max_df: DfLimit::Fraction(1.5),
         ..TfidfParams::default()
     };
-    assert!(TfidfModel::fit(&a, &docs, &p, &mut |_| {}).is_err());
-    let e = TfidfModel::fit(&a, &["a b", "c"], &TfidfParams::default(), &mut |_| {})
+    assert!(TfidfModel::fit(&a, &docs, &p).is_err());
+    let e = TfidfModel::fit(&a, &["a b", "c"], &TfidfParams::default())
         .unwrap_err()
         .to_string();
     assert!(e.contains("empty vocabulary"), "{e}");

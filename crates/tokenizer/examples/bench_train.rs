@@ -32,7 +32,7 @@ fn main() {
     let mut pattern = Pattern::gpt2();
     let mut specials: Vec<String> = Vec::new();
     let mut out: Option<PathBuf> = None;
-    let mut format = export::Format::Tiktoken;
+    let mut format = towel_tokenizer::Format::Tiktoken;
     let mut tie = TieBreak::HfByteLevel;
     let mut files: Vec<PathBuf> = Vec::new();
     let mut per_line = false;
@@ -50,7 +50,7 @@ fn main() {
             "--special" => specials.push(val()),
             "--per-line" => per_line = true,
             "--out" => out = Some(val().into()),
-            "--format" => format = export::Format::from_name(&val()).expect("format"),
+            "--format" => format = towel_tokenizer::Format::from_name(&val()).expect("format"),
             "--tie" => {
                 tie = match val().as_str() {
                     "bytes" => TieBreak::ByteOrder,

@@ -5,7 +5,7 @@
 //! checks towel's ids against the ids those libraries produced.
 //!
 //! ```sh
-//! TOWEL_DATA_DIR=../shared/data cargo run -p towel-tokenizer --example train_export -- OUT_DIR
+//! TOWEL_DATA_DIR=/path/to/data cargo run -p towel-tokenizer --example train_export -- OUT_DIR
 //! ```
 
 use std::path::PathBuf;
@@ -38,19 +38,19 @@ fn main() {
         let bpe = train(text, pattern);
         export::write(
             &bpe,
-            export::Format::Tiktoken,
+            towel_tokenizer::Format::Tiktoken,
             &out.join(format!("{name}.tiktoken")),
         )
         .unwrap();
         export::write(
             &bpe,
-            export::Format::Hf,
+            towel_tokenizer::Format::Hf,
             &out.join(format!("{name}.tokenizer.json")),
         )
         .unwrap();
         export::write(
             &bpe,
-            export::Format::Towel,
+            towel_tokenizer::Format::Towel,
             &out.join(format!("{name}.towel.json")),
         )
         .unwrap();

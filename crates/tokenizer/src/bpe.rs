@@ -6,7 +6,7 @@
 //! 2. split each stretch between them into pieces with the
 //!    pre-tokenization [`Pattern`] (`$` anchors at the end of the stretch);
 //! 3. a piece that is a token is one lookup; any other piece is merged from
-//!    its bytes in rank order (see `merge.rs`), or, when longer than 128
+//!    its bytes in rank order (see `apply.rs`), or, when longer than 128
 //!    bytes, encoded by a linear-time search that gives the same tokens
 //!    (see `backtrack.rs`; built on the first long piece).
 //!
@@ -24,10 +24,10 @@
 //! # Ok::<(), towel_tokenizer::TokenizerError>(())
 //! ```
 
+mod apply;
 mod backtrack;
 mod cache;
-mod merge;
-mod table;
+pub(crate) mod table;
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -35,12 +35,52 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 use rayon::prelude::*;
 
+use rustc_hash::FxHashMap;
+
 use crate::pretok::{Builtin, Pattern};
-use crate::vocab::{escape_bytes, Rank, Ranks};
-use crate::TokenizerError;
+use crate::vocab::{Rank, Ranks};
+use crate::{escape_bytes, TokenizerError};
+pub(crate) use apply::short_merge;
+use apply::Scratch;
 use backtrack::Backtrack;
-use merge::Scratch;
 use table::{Packed, PairTable, RankTable};
+
+/// Ranks are decoded through a dense table when the highest rank is at most
+/// this many times the number of ranks (plus [`DENSE_SLACK`]); sparser
+/// vocabularies decode through a hash map, so a vocabulary with huge gaps
+/// costs no huge table.
+const DENSE_FACTOR: usize = 2;
+/// See [`DENSE_FACTOR`].
+const DENSE_SLACK: usize = 1024;
+
+/// Texts have about this many bytes per token or more; the output vector is
+/// sized for that, so it rarely grows.
+const BYTES_PER_TOKEN_GUESS: usize = 3;
+
+/// Capacity for the ids of a text of `len` bytes.
+#[inline]
+fn ids_capacity(len: usize) -> usize {
+    len / BYTES_PER_TOKEN_GUESS + 1
+}
+
+/// Where the token bytes of each rank are: `(start, len)` in the arena.
+#[derive(Clone)]
+enum Decoder {
+    /// Indexed by rank; `len == u32::MAX` for unused ranks.
+    Dense(Vec<(u32, u32)>),
+    /// Ranks with large gaps.
+    Sparse(FxHashMap<Rank, (u32, u32)>),
+}
+
+impl Decoder {
+    #[inline]
+    fn get(&self, rank: Rank) -> Option<(u32, u32)> {
+        match self {
+            Decoder::Dense(v) => v.get(rank as usize).copied().filter(|d| d.1 != u32::MAX),
+            Decoder::Sparse(m) => m.get(&rank).copied(),
+        }
+    }
+}
 
 /// Which special tokens `encode` turns into their ids.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -88,8 +128,10 @@ pub struct CoreBpe {
     pairs: PairTable,
     /// Token bytes of every rank, in one buffer.
     arena: Vec<u8>,
-    /// `(start, len)` in `arena` per rank; `len == u32::MAX` for unused ranks.
-    decoder: Vec<(u32, u32)>,
+    /// `(start, len)` in `arena` per rank.
+    decoder: Decoder,
+    /// Every rank, in rank order (for building the long-piece search).
+    ranks: Vec<Rank>,
     /// Special tokens, in the order of `special_ac`'s pattern ids.
     specials: Vec<(String, Rank)>,
     special_ac: Option<AhoCorasick>,
@@ -116,21 +158,24 @@ impl std::fmt::Debug for CoreBpe {
 impl CoreBpe {
     /// An encoder from mergeable ranks, special tokens (`(text, id)`) and a
     /// pattern. Every one of the 256 bytes must have a rank (so any text can
-    /// be encoded), and special ids must not collide with ranks.
+    /// be encoded), and special ids must not collide with ranks. Ranks may
+    /// have gaps, as tiktoken allows; an id in a gap decodes to an
+    /// [`TokenizerError::UnknownId`] error.
+    ///
+    /// Errors are [`TokenizerError::Config`] errors (these ranks and special
+    /// tokens cannot make an encoder); a caller that read them from a file
+    /// says which.
     pub fn new(
         ranks: &Ranks,
         special_tokens: impl IntoIterator<Item = (String, Rank)>,
         pattern: Pattern,
     ) -> Result<CoreBpe, TokenizerError> {
-        let label = "vocabulary";
+        let bad = TokenizerError::Config;
         let table = RankTable::new(ranks.iter());
         if let Some(b) = table.byte_rank.iter().position(|&r| r == Rank::MAX) {
-            return Err(TokenizerError::InvalidVocab {
-                file: label.into(),
-                reason: format!(
-                    "byte {b:#04x} has no rank; byte-level BPE needs all 256 single bytes as tokens"
-                ),
-            });
+            return Err(bad(format!(
+                "byte {b:#04x} has no rank; byte-level BPE needs all 256 single bytes as tokens"
+            )));
         }
         let pairs = PairTable::new(ranks.iter(), &table);
         let mut specials: Vec<(String, Rank)> = special_tokens.into_iter().collect();
@@ -138,82 +183,64 @@ impl CoreBpe {
         let max_rank = ranks.max_rank().unwrap_or(0);
         let max_id = specials.iter().map(|s| s.1).fold(max_rank, Rank::max);
         if max_id == Rank::MAX {
-            return Err(TokenizerError::InvalidVocab {
-                file: label.into(),
-                reason: format!(
-                    "id {} is too large (n_vocab = highest id + 1 must fit in 32 bits)",
-                    Rank::MAX
-                ),
-            });
+            return Err(bad(format!(
+                "id {} is too large (n_vocab = highest id + 1 must fit in 32 bits)",
+                Rank::MAX
+            )));
         }
-        if max_rank as usize > 2 * ranks.len() + 1024 {
-            return Err(TokenizerError::InvalidVocab {
-                file: label.into(),
-                reason: format!(
-                    "ranks go up to {max_rank} for only {} tokens; ranks must be (nearly) dense",
-                    ranks.len()
-                ),
-            });
-        }
-        // Ranks decode through a dense table; special tokens (whose ids may
-        // be anywhere) through the short `specials` list.
-        let mut decoder = vec![(0u32, u32::MAX); max_rank as usize + 1];
+        // Ranks decode through a table; special tokens (whose ids may be
+        // anywhere) through the short `specials` list.
         let mut arena = Vec::new();
+        let mut spans = Vec::with_capacity(ranks.len());
         for (bytes, rank) in ranks.iter() {
-            decoder[rank as usize] = (arena.len() as u32, bytes.len() as u32);
+            spans.push((rank, (arena.len() as u32, bytes.len() as u32)));
             arena.extend_from_slice(bytes);
         }
+        let decoder = if max_rank as usize <= DENSE_FACTOR * ranks.len() + DENSE_SLACK {
+            let mut dense = vec![(0u32, u32::MAX); max_rank as usize + 1];
+            for &(rank, span) in &spans {
+                dense[rank as usize] = span;
+            }
+            Decoder::Dense(dense)
+        } else {
+            Decoder::Sparse(spans.iter().copied().collect())
+        };
         for (i, (text, id)) in specials.iter().enumerate() {
             if text.is_empty() {
-                return Err(TokenizerError::InvalidVocab {
-                    file: label.into(),
-                    reason: format!("special token {id} is the empty string"),
-                });
+                return Err(bad(format!("special token {id} is the empty string")));
             }
-            let taken = decoder.get(*id as usize).is_some_and(|d| d.1 != u32::MAX)
-                || (i > 0 && specials[i - 1].1 == *id);
-            if taken {
-                let other = if i > 0 && specials[i - 1].1 == *id {
+            let twice = i > 0 && specials[i - 1].1 == *id;
+            if twice || decoder.get(*id).is_some() {
+                let other = if twice {
                     format!("special token {:?}", specials[i - 1].0)
                 } else {
                     format!(
-                        "the token {}",
+                        "the token \"{}\"",
                         escape_bytes(ranks.token(*id).unwrap_or_default())
                     )
                 };
-                return Err(TokenizerError::InvalidVocab {
-                    file: label.into(),
-                    reason: format!("special token {text:?} has id {id}, which is already {other}"),
-                });
+                return Err(bad(format!(
+                    "special token {text:?} has id {id}, which is already {other}"
+                )));
             }
             if let Some(j) = specials[..i].iter().position(|s| s.0 == *text) {
-                return Err(TokenizerError::InvalidVocab {
-                    file: label.into(),
-                    reason: format!(
-                        "special token {text:?} is given two ids ({} and {id})",
-                        specials[j].1
-                    ),
-                });
+                return Err(bad(format!(
+                    "special token {text:?} is given two ids ({} and {id})",
+                    specials[j].1
+                )));
             }
         }
         let special_ac = if specials.is_empty() {
             None
         } else {
-            Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(specials.iter().map(|s| s.0.as_str()))
-                    .map_err(|e| TokenizerError::InvalidVocab {
-                        file: label.into(),
-                        reason: format!("special tokens: {e}"),
-                    })?,
-            )
+            Some(special_matcher(specials.iter().map(|s| s.0.as_str()))?)
         };
         Ok(CoreBpe {
             table,
             pairs,
             arena,
             decoder,
+            ranks: spans.iter().map(|s| s.0).collect(),
             specials,
             special_ac,
             scanner: pattern
@@ -254,14 +281,16 @@ impl CoreBpe {
     /// Encode text with no special-token handling: `<|endoftext|>` in the
     /// text is ordinary text. Same ids as tiktoken's `encode_ordinary`.
     ///
-    /// With a custom pattern that fancy-regex gives up on (backtracking
-    /// limit), the rest of the text from the failure is merged as one piece;
-    /// [`CoreBpe::try_encode_ordinary`] reports the failure instead.
+    /// This is the infallible fast path for the built-in patterns, which run
+    /// on scanners that cannot fail (every named [`Encoding`](crate::Encoding)).
+    ///
+    /// # Panics
+    /// With a user regex that fancy-regex gives up on for this text
+    /// (backtracking limit); use [`CoreBpe::try_encode_ordinary`] with
+    /// user patterns, which reports it as an error.
     pub fn encode_ordinary(&self, text: &str) -> Vec<Rank> {
-        let mut out = Vec::with_capacity(text.len() / 3 + 1);
-        let mut scratch = Scratch::for_text_len(text.len());
-        self.encode_segment_lenient(text, &mut out, &mut scratch);
-        out
+        self.try_encode_ordinary(text)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Byte-pair encode pieces that are already pre-tokenized (each piece is
@@ -275,48 +304,43 @@ impl CoreBpe {
         out
     }
 
-    /// [`CoreBpe::encode_ordinary`] that fails when the pattern engine fails.
+    /// [`CoreBpe::encode_ordinary`] that fails, with
+    /// [`TokenizerError::PatternFailed`] naming the byte offset, when the
+    /// pattern's regex engine gives up on the text.
     pub fn try_encode_ordinary(&self, text: &str) -> Result<Vec<Rank>, TokenizerError> {
-        let mut out = Vec::with_capacity(text.len() / 3 + 1);
+        let mut out = Vec::with_capacity(ids_capacity(text.len()));
         let mut scratch = Scratch::for_text_len(text.len());
         self.encode_segment(text, &mut out, &mut scratch)?;
         Ok(out)
     }
 
     /// The number of tokens `encode_ordinary` gives, without keeping them.
+    ///
+    /// # Panics
+    /// As [`CoreBpe::encode_ordinary`]; [`CoreBpe::try_count`] reports the
+    /// error instead.
     pub fn count(&self, text: &str) -> usize {
+        self.try_count(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`CoreBpe::count`] that fails when the pattern's engine fails.
+    pub fn try_count(&self, text: &str) -> Result<usize, TokenizerError> {
         let mut buf = Vec::with_capacity(64);
         let mut scratch = Scratch::for_text_len(text.len());
         let mut n = 0;
+        let mut count = |t: &[u8], s: usize, e: usize| {
+            self.encode_piece_at(t, s, e, &mut buf, &mut scratch);
+            n += buf.len();
+            buf.clear();
+        };
         if let Some(b) = self.scanner {
             let t = text.as_bytes();
-            b.for_each_piece_range(text, |s, e| {
-                self.encode_piece_at(t, s, e, &mut buf, &mut scratch);
-                n += buf.len();
-                buf.clear();
-            });
-            return n;
+            b.for_each_piece_range(text, |s, e| count(t, s, e));
+        } else {
+            self.pattern
+                .for_each_piece(text, |p| count(p.as_bytes(), 0, p.len()))?;
         }
-        let mut done = 0;
-        for piece in self.pattern.pieces(text) {
-            match piece {
-                Ok(p) => {
-                    done = offset_in(text, p) + p.len();
-                    n += self.piece_count(p.as_bytes(), &mut buf, &mut scratch);
-                }
-                Err(_) => {
-                    n += self.piece_count(&text.as_bytes()[done..], &mut buf, &mut scratch);
-                    break;
-                }
-            }
-        }
-        n
-    }
-
-    fn piece_count(&self, piece: &[u8], buf: &mut Vec<Rank>, scratch: &mut Scratch) -> usize {
-        buf.clear();
-        self.encode_piece(piece, buf, scratch);
-        buf.len()
+        Ok(n)
     }
 
     /// Encode with tiktoken's special-token rules.
@@ -327,8 +351,8 @@ impl CoreBpe {
     ///   means every special token not allowed).
     /// - Anything else is ordinary text.
     ///
-    /// Like [`CoreBpe::encode_ordinary`], if the regex engine gives up on a
-    /// stretch of text, the rest of that stretch is merged as one piece.
+    /// - If the pattern's regex engine gives up on the text, this is a
+    ///   [`TokenizerError::PatternFailed`] error naming the byte offset.
     pub fn encode(
         &self,
         text: &str,
@@ -361,13 +385,13 @@ impl CoreBpe {
             })
             .collect();
         self.check_disallowed(text, &allowed_mask, disallowed)?;
-        let mut out = Vec::with_capacity(text.len() / 3 + 1);
+        let mut out = Vec::with_capacity(ids_capacity(text.len()));
         let Some(ac) = self
             .special_ac
             .as_ref()
             .filter(|_| allowed_mask.contains(&true))
         else {
-            self.encode_segment_lenient(text, &mut out, scratch);
+            self.encode_segment(text, &mut out, scratch)?;
             return Ok(out);
         };
         let mut start = 0;
@@ -383,7 +407,8 @@ impl CoreBpe {
                 from = m.start() + 1;
             }
             let end = next.map_or(text.len(), |m| m.start());
-            self.encode_segment_lenient(&text[start..end], &mut out, scratch);
+            self.encode_segment(&text[start..end], &mut out, scratch)
+                .map_err(|e| e.offset_by(start))?;
             match next {
                 Some(m) => {
                     out.push(self.specials[m.pattern().as_usize()].1);
@@ -421,10 +446,7 @@ impl CoreBpe {
                 if tokens.is_empty() {
                     None
                 } else {
-                    let ac = AhoCorasick::builder()
-                        .match_kind(MatchKind::LeftmostLongest)
-                        .build(&tokens)
-                        .map_err(|e| TokenizerError::BadPattern(e.to_string()))?;
+                    let ac = special_matcher(tokens.iter().map(|t| t.as_str()))?;
                     ac.find(text)
                         .map(|m| (m.start(), tokens[m.pattern().as_usize()].clone()))
                 }
@@ -438,12 +460,20 @@ impl CoreBpe {
 
     /// Encode with every special token allowed (tiktoken-rs's
     /// `encode_with_special_tokens`, Python's `allowed_special="all"`).
+    ///
+    /// # Panics
+    /// As [`CoreBpe::encode_ordinary`]; [`CoreBpe::encode`] reports the
+    /// error instead.
     pub fn encode_with_special_tokens(&self, text: &str) -> Vec<Rank> {
         self.encode(text, &AllowedSpecial::All, &DisallowedSpecial::None)
-            .unwrap_or_else(|_| self.encode_ordinary(text))
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Encode many texts in parallel (rayon's thread pool).
+    ///
+    /// # Panics
+    /// As [`CoreBpe::encode_ordinary`]; [`CoreBpe::encode_batch`] reports
+    /// the error instead.
     ///
     /// Each worker thread keeps one piece cache for all the texts it
     /// encodes (ids do not depend on where a text ends, so this changes
@@ -456,8 +486,9 @@ impl CoreBpe {
             .map_init(
                 || Scratch::for_text_len(total),
                 |scratch, t| {
-                    let mut out = Vec::with_capacity(t.len() / 3 + 1);
-                    self.encode_segment_lenient(t, &mut out, scratch);
+                    let mut out = Vec::with_capacity(ids_capacity(t.len()));
+                    self.encode_segment(t, &mut out, scratch)
+                        .unwrap_or_else(|e| panic!("{e}"));
                     out
                 },
             )
@@ -481,7 +512,10 @@ impl CoreBpe {
             .collect()
     }
 
-    /// Pre-tokenize one stretch of text (no special tokens) and merge each piece.
+    /// Pre-tokenize one stretch of text (no special tokens) and merge each
+    /// piece: on the pattern's scanner when it has one (which cannot fail),
+    /// else through the regex engine, whose failure is the error.
+    #[inline]
     fn encode_segment(
         &self,
         text: &str,
@@ -493,35 +527,8 @@ impl CoreBpe {
             b.for_each_piece_range(text, |s, e| self.encode_piece_at(t, s, e, out, scratch));
             return Ok(());
         }
-        for piece in self.pattern.pieces(text) {
-            self.encode_piece(piece?.as_bytes(), out, scratch);
-        }
-        Ok(())
-    }
-
-    /// [`CoreBpe::encode_segment`] that never fails. A built-in pattern runs
-    /// on its scanner, which cannot fail; only a user regex that fancy-regex
-    /// gives up on needs the fallback: the rest of the text from the failure
-    /// is merged as one piece.
-    fn encode_segment_lenient(&self, text: &str, out: &mut Vec<Rank>, scratch: &mut Scratch) {
-        if let Some(b) = self.scanner {
-            let t = text.as_bytes();
-            b.for_each_piece_range(text, |s, e| self.encode_piece_at(t, s, e, out, scratch));
-            return;
-        }
-        let mut done = 0;
-        for piece in self.pattern.pieces(text) {
-            match piece {
-                Ok(p) => {
-                    done = offset_in(text, p) + p.len();
-                    self.encode_piece(p.as_bytes(), out, scratch);
-                }
-                Err(_) => {
-                    self.encode_piece(&text.as_bytes()[done..], out, scratch);
-                    return;
-                }
-            }
-        }
+        self.pattern
+            .for_each_piece(text, |p| self.encode_piece(p.as_bytes(), out, scratch))
     }
 
     #[inline]
@@ -555,7 +562,7 @@ impl CoreBpe {
             return;
         }
         let start = out.len();
-        merge::merge(
+        apply::merge(
             piece,
             &self.table,
             &self.pairs,
@@ -584,16 +591,18 @@ impl CoreBpe {
         }
     }
 
-    /// The backtracking encoder, built on first use (see `bpe/backtrack.rs`).
+    /// The backtracking encoder, built on first use (see `bpe/backtrack.rs`);
+    /// not for sparse vocabularies (its tables are indexed by rank).
     fn backtrack(&self) -> Option<&Backtrack> {
         self.backtrack
             .get_or_init(|| {
-                let tokens = self
-                    .decoder
-                    .iter()
-                    .zip(0..)
-                    .filter(|(d, _)| d.1 != u32::MAX)
-                    .map(|(d, rank)| (&self.arena[d.0 as usize..(d.0 + d.1) as usize], rank));
+                if matches!(self.decoder, Decoder::Sparse(_)) {
+                    return None;
+                }
+                let tokens = self.ranks.iter().filter_map(|&rank| {
+                    let (start, len) = self.decoder.get(rank)?;
+                    Some((&self.arena[start as usize..(start + len) as usize], rank))
+                });
                 Backtrack::new(tokens, &self.table, &self.pairs).map(Box::new)
             })
             .as_deref()
@@ -601,11 +610,9 @@ impl CoreBpe {
 
     /// The bytes of one token (rank or special token).
     pub fn token_bytes(&self, id: Rank) -> Option<&[u8]> {
-        match self.decoder.get(id as usize) {
-            Some(&(start, len)) if len != u32::MAX => {
-                Some(&self.arena[start as usize..(start + len) as usize])
-            }
-            _ => self
+        match self.decoder.get(id) {
+            Some((start, len)) => Some(&self.arena[start as usize..(start + len) as usize]),
+            None => self
                 .specials
                 .iter()
                 .find(|s| s.1 == id)
@@ -643,7 +650,13 @@ impl CoreBpe {
     }
 }
 
-/// Byte offset of `piece` (a sub-slice of `text`) in `text`.
-fn offset_in(text: &str, piece: &str) -> usize {
-    piece.as_ptr() as usize - text.as_ptr() as usize
+/// The Aho-Corasick automaton that finds these special tokens (leftmost
+/// longest match).
+fn special_matcher<'a>(
+    tokens: impl IntoIterator<Item = &'a str>,
+) -> Result<AhoCorasick, TokenizerError> {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(tokens)
+        .map_err(|e| TokenizerError::Config(format!("the special tokens cannot be matched: {e}")))
 }

@@ -1,7 +1,7 @@
 //! [`CoreBpe`] and [`Encoding`] behind the common [`Tokenizer`] interface,
 //! so byte-level BPE sits next to the simple families (`Box<dyn Tokenizer>`).
 //!
-//! The trait's `encode` is [`CoreBpe::encode_ordinary`]: special tokens such
+//! The trait's `encode` is [`CoreBpe::try_encode_ordinary`]: special tokens such
 //! as `<|endoftext|>` are ordinary text (use the inherent
 //! [`CoreBpe::encode`] to allow them). `decode_bytes` fails on an unknown id,
 //! naming it, and `vocab_size` is tiktoken's `n_vocab` (highest id + 1).
@@ -27,9 +27,10 @@ impl Tokenizer for CoreBpe {
         format!("bpe ({} tokens)", self.n_vocab())
     }
 
-    /// [`CoreBpe::encode_ordinary`]: the same ids as tiktoken's `encode_ordinary`.
+    /// [`CoreBpe::try_encode_ordinary`]: the same ids as tiktoken's
+    /// `encode_ordinary`, and an error when a user pattern's engine fails.
     fn encode(&self, text: &str) -> Result<Vec<u32>, TokenizerError> {
-        Ok(self.encode_ordinary(text))
+        self.try_encode_ordinary(text)
     }
 
     fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>, TokenizerError> {
@@ -50,7 +51,7 @@ impl Tokenizer for CoreBpe {
     }
 
     fn count(&self, text: &str) -> Result<usize, TokenizerError> {
-        Ok(CoreBpe::count(self, text))
+        self.try_count(text)
     }
 }
 

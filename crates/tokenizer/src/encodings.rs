@@ -1,4 +1,7 @@
-//! OpenAI's named encodings, built from the verified vocabulary files.
+//! OpenAI's named encodings: what each one is ([`EncodingName`]: pattern,
+//! special tokens, size) and [`Encoding::from_ranks`], which builds one from
+//! its ranks. Finding the vocabulary files is a thin layer above this
+//! (`load.rs`: [`Encoding::load`]); nothing here needs the data registry.
 //!
 //! | name | vocabulary file | pattern | special tokens | n_vocab |
 //! | --- | --- | --- | --- | --- |
@@ -9,7 +12,8 @@
 //! | `cl100k_base` | `cl100k_base.tiktoken` | cl100k | endoftext, FIM, endofprompt | 100277 |
 //! | `o200k_base` | `o200k_base.tiktoken` | o200k | endoftext 199999, endofprompt 200018 | 200019 |
 //!
-//! Files are found and sha256-checked by [`towel_data::DataDirs`].
+//! [`Encoding::load`] finds the files and sha256-checks them with
+//! [`towel_data::DataDirs`].
 //!
 //! ```no_run
 //! use towel_tokenizer::Encoding;
@@ -20,11 +24,9 @@
 
 use std::ops::Deref;
 
-use towel_data::{registry, DataDirs};
-
 use crate::bpe::CoreBpe;
 use crate::pretok::{Builtin, Pattern};
-use crate::vocab::{Gpt2Vocab, Rank, Ranks};
+use crate::vocab::{Rank, Ranks};
 use crate::TokenizerError;
 
 const ENDOFTEXT: &str = "<|endoftext|>";
@@ -138,7 +140,7 @@ impl EncodingName {
     }
 
     /// The registry name of the `.tiktoken` file (None for gpt2).
-    fn tiktoken_file(self) -> Option<&'static str> {
+    pub(crate) fn tiktoken_file(self) -> Option<&'static str> {
         match self {
             EncodingName::Gpt2 => None,
             EncodingName::R50kBase => Some("r50k_base"),
@@ -170,60 +172,32 @@ pub struct Encoding {
 }
 
 impl Encoding {
-    /// Load an encoding by tiktoken's name from the data folders (files are
-    /// sha256-verified). An unknown name is an error listing the known ones.
-    pub fn load(name: &str, dirs: &DataDirs) -> Result<Encoding, TokenizerError> {
-        Encoding::load_named(EncodingName::from_name(name)?, dirs)
-    }
-
-    /// The mergeable ranks of an encoding, read from the data folders.
-    pub fn load_ranks(name: EncodingName, dirs: &DataDirs) -> Result<Ranks, TokenizerError> {
-        match name.tiktoken_file() {
-            Some(file) => {
-                let entry = registry::by_name(file).expect("registry lists the vocab files");
-                let data = dirs.read(entry)?;
-                Ranks::parse_tiktoken(&data, entry.path)
-            }
-            None => {
-                let enc =
-                    dirs.read(registry::by_name("gpt2-encoder-json").expect("in registry"))?;
-                let bpe = dirs.read(registry::by_name("gpt2-vocab-bpe").expect("in registry"))?;
-                Ok(Gpt2Vocab::parse(&enc, &bpe)?.ranks)
-            }
-        }
-    }
-
-    /// Load a built-in encoding.
-    pub fn load_named(name: EncodingName, dirs: &DataDirs) -> Result<Encoding, TokenizerError> {
-        let ranks = Encoding::load_ranks(name, dirs)?;
-        Encoding::from_ranks(name, &ranks)
-    }
-
     /// Build a built-in encoding from its ranks (checks tiktoken's vocabulary size).
     pub fn from_ranks(name: EncodingName, ranks: &Ranks) -> Result<Encoding, TokenizerError> {
         let specials = name.special_tokens();
         if let Some(n) = name.explicit_n_vocab() {
             if ranks.len() + specials.len() != n as usize {
-                return Err(TokenizerError::InvalidVocab {
-                    file: name.as_str().into(),
-                    reason: format!(
+                return Err(TokenizerError::format(
+                    name,
+                    format!(
                         "{} ranks + {} special tokens, but {name} has {n} tokens",
                         ranks.len(),
                         specials.len()
                     ),
-                });
+                ));
             }
         }
-        let bpe = CoreBpe::new(ranks, specials, Pattern::builtin(name.builtin_pattern()))?;
+        let bpe = CoreBpe::new(ranks, specials, Pattern::builtin(name.builtin_pattern()))
+            .map_err(|e| e.with_origin(name))?;
         if bpe.n_vocab() != name.n_vocab() {
-            return Err(TokenizerError::InvalidVocab {
-                file: name.as_str().into(),
-                reason: format!(
+            return Err(TokenizerError::format(
+                name,
+                format!(
                     "highest id + 1 is {}, but {name} has n_vocab {}",
                     bpe.n_vocab(),
                     name.n_vocab()
                 ),
-            });
+            ));
         }
         Ok(Encoding { name, bpe })
     }

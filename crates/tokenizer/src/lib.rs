@@ -15,10 +15,17 @@
 //! - [`bpe_tokenizer`]: [`CoreBpe`] and [`Encoding`] as [`Tokenizer`]s, next
 //!   to the simple families.
 //! - [`encodings`]: tiktoken's named encodings (gpt2, r50k_base, p50k_base,
-//!   p50k_edit, cl100k_base, o200k_base) from the verified vocabulary files.
-//! - [`vocab`]: `.tiktoken` rank files and GPT-2's `encoder.json` +
-//!   `vocab.bpe`, with line-numbered errors and conversion between them.
-//! - [`file`](mod@file): the towel tokenizer file (JSON: pattern, special tokens, ranks, merges).
+//!   p50k_edit, cl100k_base, o200k_base), built from their ranks; loading
+//!   them from the verified vocabulary files is a thin layer above
+//!   (`load.rs`, [`Encoding::load`]).
+//! - [`vocab`]: [`Ranks`], a vocabulary in memory.
+//! - [`format`]: every tokenizer file format (towel's JSON, `.tiktoken`,
+//!   GPT-2's `encoder.json` + `vocab.bpe`, HF `tokenizer.json`): detect,
+//!   read into one [`TokenizerFile`], write; line-numbered errors.
+//! - [`PieceCounts`]: how often each piece of a corpus occurs (training and
+//!   the word and regex families).
+//! - [`escape_bytes`]: the one way token bytes are shown to people.
+//! - [`families`]: the simple tokenizer families, for teaching and comparison.
 //!
 //! ## The simple families
 //!
@@ -109,37 +116,39 @@
 //! (`pretok/scan.rs`, with ASCII fast paths that test eight bytes at once),
 //! the lookup tables (`bpe/table.rs`: open addressing on packed keys, and
 //! rank pairs packed three to a `u64`), the per-call piece cache
-//! (`bpe/cache.rs`), the merge loops (`bpe/merge.rs`) and the linear-time
+//! (`bpe/cache.rs`), the merge loops (`bpe/apply.rs`) and the linear-time
 //! search for long pieces with its double-array trie (`bpe/backtrack.rs`).
 //! A general hash map or trie crate would cost a pointer chase or a
 //! variable-length hash per lookup.
 
+#![forbid(unsafe_code)]
+
 pub mod bpe;
 pub mod bpe_tokenizer;
-pub mod bytes;
-pub mod char;
+pub mod count;
+pub mod display;
 pub mod encodings;
 pub mod error;
-pub mod family;
-pub mod file;
+pub mod families;
+pub mod format;
+mod load;
 pub mod pretok;
-pub mod regex_split;
-mod simple;
 pub mod tokenizer;
 pub mod train;
 pub mod vocab;
-pub mod word;
 
 pub use bpe::{AllowedSpecial, CoreBpe, DisallowedSpecial};
-pub use bytes::ByteTokenizer;
-pub use char::{CharTokenizer, Unknown};
+pub use count::PieceCounts;
+pub use display::escape_bytes;
 pub use encodings::{Encoding, EncodingName};
 pub use error::TokenizerError;
-pub use family::{build_family, escape_bytes, Family, FamilyOptions, FamilyTokenizer};
-pub use file::TokenizerFile;
+pub use families::bytes::ByteTokenizer;
+pub use families::char::{CharTokenizer, Unknown};
+pub use families::family::{build_family, Family, FamilyOptions, FamilyTokenizer};
+pub use families::regex_split::RegexSplitTokenizer;
+pub use families::word::{WordTokenizer, WORD_PATTERN};
+pub use families::{VocabOptions, UNK};
+pub use format::{Format, TokenizerFile};
 pub use pretok::{Builtin, Pattern};
-pub use regex_split::RegexSplitTokenizer;
-pub use simple::{PieceCounts, VocabOptions, UNK};
 pub use tokenizer::{utf8_input, Tokenizer};
 pub use vocab::{Rank, Ranks};
-pub use word::{WordTokenizer, WORD_PATTERN};

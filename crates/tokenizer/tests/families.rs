@@ -6,8 +6,9 @@ use proptest::prelude::*;
 use serde_json::Value;
 use towel_data::{data_or_skip, registry, DataDirs};
 use towel_tokenizer::{
-    build_family, escape_bytes, word, ByteTokenizer, CharTokenizer, Family, FamilyOptions, Pattern,
-    RegexSplitTokenizer, Tokenizer, TokenizerError, Unknown, VocabOptions, WordTokenizer, UNK,
+    build_family, escape_bytes, families::word, ByteTokenizer, CharTokenizer, Family,
+    FamilyOptions, Pattern, RegexSplitTokenizer, Tokenizer, TokenizerError, Unknown, VocabOptions,
+    WordTokenizer, UNK,
 };
 
 fn fixture() -> Value {
@@ -421,12 +422,13 @@ fn loading_bad_files_says_what_is_wrong() {
         .contains("invalid pre-tokenization pattern"));
 
     let missing = dir.path().join("nope.json");
-    let err = WordTokenizer::load(&missing).unwrap_err().to_string();
-    assert!(
-        err.starts_with(&format!("{}: ", missing.display())),
-        "{err}"
-    );
-    assert!(err.contains("No such file"), "{err}");
+    // The path in the message, the OS's reason as its source (printed once
+    // by a caller that shows the chain).
+    let e = WordTokenizer::load(&missing).unwrap_err();
+    let err = e.to_string();
+    assert!(err.contains(&missing.display().to_string()), "{err}");
+    let source = std::error::Error::source(&e).unwrap().to_string();
+    assert!(source.contains("No such file"), "{source}");
 }
 
 // ---------------------------------------------------------------- bad input

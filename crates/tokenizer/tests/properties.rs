@@ -87,9 +87,7 @@ proptest! {
 
 #[test]
 fn pathological_inputs_match_tiktoken_rs() {
-    if common::dirs().is_none() {
-        return;
-    }
+    towel_data::data_or_skip!();
     let mb = 1_000_000;
     let mut rng = 12345u64;
     let mut next = move || {
@@ -133,9 +131,7 @@ fn pathological_inputs_match_tiktoken_rs() {
 
 #[test]
 fn megabyte_of_spaces_never_panics() {
-    if common::dirs().is_none() {
-        return;
-    }
+    towel_data::data_or_skip!();
     // tiktoken 0.14 panics on o200k_base here (fancy-regex stack overflow);
     // towel must give ids that decode back.
     let text = " ".repeat(1_000_000);

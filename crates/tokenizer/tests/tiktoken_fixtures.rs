@@ -27,10 +27,7 @@ fn ids(v: &Value) -> Vec<u32> {
 
 #[test]
 fn python_tiktoken_cases() {
-    if common::dirs().is_none() {
-        eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
-        return;
-    }
+    towel_data::data_or_skip!();
     let all = cases();
     for name in EncodingName::ALL {
         let enc = common::encoding(name);
@@ -95,9 +92,7 @@ fn python_tiktoken_cases() {
 
 #[test]
 fn disallowed_special_message_names_token_and_offset() {
-    if common::dirs().is_none() {
-        return;
-    }
+    towel_data::data_or_skip!();
     let enc = common::encoding(EncodingName::Cl100kBase);
     let err = enc
         .encode(
@@ -114,9 +109,7 @@ fn disallowed_special_message_names_token_and_offset() {
 
 #[test]
 fn unknown_id_message_names_it() {
-    if common::dirs().is_none() {
-        return;
-    }
+    towel_data::data_or_skip!();
     let enc = common::encoding(EncodingName::Cl100kBase);
     // 100256 is a gap between the ranks and the special tokens in cl100k.
     for bad in [100256, 100261, 100_277, u32::MAX] {

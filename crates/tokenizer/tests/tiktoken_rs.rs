@@ -45,10 +45,7 @@ fn check_text(name: EncodingName, text: &str) {
 }
 
 fn whole_texts(name: EncodingName) {
-    let Some(dirs) = common::dirs() else {
-        eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
-        return;
-    };
+    let dirs = towel_data::DataDirs::with_data_dir(towel_data::data_or_skip!());
     let shakespeare = String::from_utf8(dirs.read_named("tinyshakespeare").unwrap()).unwrap();
     check_text(name, &shakespeare);
     check_text(name, &common::scifact_text(&dirs));
@@ -115,10 +112,7 @@ proptest! {
 /// without special tokens: tiny shakespeare cut into its 7,222 paragraphs.
 #[test]
 fn batches_of_paragraphs_match() {
-    let Some(dirs) = common::dirs() else {
-        eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
-        return;
-    };
+    let dirs = towel_data::DataDirs::with_data_dir(towel_data::data_or_skip!());
     let shakespeare = String::from_utf8(dirs.read_named("tinyshakespeare").unwrap()).unwrap();
     let mut paragraphs: Vec<String> = shakespeare.split("\n\n").map(str::to_string).collect();
     paragraphs[1].push_str("<|endoftext|>");

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use proptest::prelude::*;
-use towel_tokenizer::train::byte_level::hf_alphabet_order;
+use towel_tokenizer::format::gpt2::hf_alphabet_order;
 use towel_tokenizer::train::{export, BpeTrainer, Merge, TieBreak};
 use towel_tokenizer::{Pattern, TokenizerError};
 
@@ -153,9 +153,9 @@ proptest! {
         let p = dir.path().join("c.txt");
         std::fs::write(&p, &text).unwrap();
         let pat = Pattern::cl100k();
-        let mut whole = towel_tokenizer::train::PieceCounts::new();
+        let mut whole = towel_tokenizer::PieceCounts::new();
         whole.add_text(&pat, &text).unwrap();
-        let mut streamed = towel_tokenizer::train::PieceCounts::new();
+        let mut streamed = towel_tokenizer::PieceCounts::new();
         streamed.add_file(&pat, &p, false, block, &mut |_| {}).unwrap();
         let mut a: Vec<_> = whole.iter().collect();
         let mut b: Vec<_> = streamed.iter().collect();
@@ -420,21 +420,23 @@ fn exports_round_trip_through_the_reader() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     for f in [
-        export::Format::Towel,
-        export::Format::Tiktoken,
-        export::Format::Hf,
+        towel_tokenizer::Format::Towel,
+        towel_tokenizer::Format::Tiktoken,
+        towel_tokenizer::Format::Hf,
     ] {
         let p = dir.path().join(format!("{f:?}"));
         export::write(&bpe, f, &p).unwrap();
-        let back = export::read(&p).unwrap();
-        assert_eq!(back.format, f);
-        assert_eq!(back.ranks, bpe.ranks, "{f:?}");
-        if f != export::Format::Tiktoken {
+        let (format, back) = towel_tokenizer::format::read(&p).unwrap();
+        assert_eq!(format, f);
+        let ranks: Vec<Vec<u8>> = back.ranks.iter().map(|(b, _)| b.to_vec()).collect();
+        assert_eq!(ranks, bpe.ranks, "{f:?}");
+        if f != towel_tokenizer::Format::Tiktoken {
             assert_eq!(back.pattern.as_deref(), Some(bpe.pattern.as_str()));
-            assert_eq!(back.special_tokens, bpe.special_tokens);
+            let specials: Vec<(String, u32)> = back.special_tokens.clone().into_iter().collect();
+            assert_eq!(specials, bpe.special_tokens);
         }
         assert_eq!(
-            back.merges[..bpe.ranks.len() - 256],
+            back.merges().unwrap()[..bpe.ranks.len() - 256],
             bpe.rank_merges()[..],
             "{f:?}"
         );
@@ -478,4 +480,59 @@ fn encoder_round_trips_and_compresses() {
         .unwrap();
     assert!(small < full, "{small} < {full}");
     assert_eq!(bpe.bytes_per_token(600, "").unwrap(), 0.0);
+}
+
+/// An empty pattern finds no pieces: a configuration error, not a
+/// "trained" vocabulary of nothing (issue #10).
+#[test]
+fn empty_pattern_is_a_config_error() {
+    let e = BpeTrainer::new(300)
+        .pattern(Pattern::new("").unwrap())
+        .train_texts(["some text"])
+        .unwrap_err();
+    assert!(matches!(e, TokenizerError::Config(_)), "{e}");
+    assert!(e.to_string().contains("pattern is empty"), "{e}");
+}
+
+/// When fancy-regex gives up on a user pattern, training and encoding fail
+/// with the byte offset; nothing is silently merged as one piece (issue #10).
+#[test]
+fn regex_engine_failure_is_an_error_with_its_offset() {
+    let pattern = Pattern::new(r"(?:(a|a)+(?=c))|.").unwrap();
+    let text = format!("xy{}b", "a".repeat(30));
+    let e = BpeTrainer::new(300)
+        .pattern(pattern.clone())
+        .train_texts([text.as_str()])
+        .unwrap_err();
+    assert!(
+        matches!(e, TokenizerError::PatternFailed { offset: 2, .. }),
+        "{e}"
+    );
+    let bpe = BpeTrainer::new(261)
+        .pattern(pattern)
+        .special_tokens(["<|s|>"])
+        .train_texts(["xyz xyz"])
+        .unwrap();
+    let enc = bpe.encoder().unwrap();
+    let e = enc.try_encode_ordinary(&text).unwrap_err();
+    assert!(e.to_string().contains("at byte 2"), "{e}");
+    assert!(matches!(
+        enc.try_count(&text),
+        Err(TokenizerError::PatternFailed { offset: 2, .. })
+    ));
+    // encode with special tokens: the offset is in the whole text.
+    let e = enc
+        .encode(
+            &format!("<|s|>{text}"),
+            &towel_tokenizer::AllowedSpecial::All,
+            &towel_tokenizer::DisallowedSpecial::None,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(e, TokenizerError::PatternFailed { offset: 7, .. }),
+        "{e}"
+    );
+    assert!(bpe.bytes_per_token(260, &text).is_err());
+    // Through the common interface too.
+    assert!(towel_tokenizer::Tokenizer::encode(&enc, &text).is_err());
 }

@@ -7,7 +7,9 @@ mod common;
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use towel_tokenizer::vocab::{Gpt2Vocab, Ranks};
+use towel_data::DataDirs;
+use towel_tokenizer::format::{self, Format, Gpt2Vocab};
+use towel_tokenizer::vocab::Ranks;
 use towel_tokenizer::{CoreBpe, Encoding, EncodingName, Pattern, TokenizerError, TokenizerFile};
 
 fn tiktoken_err(data: &str) -> String {
@@ -93,19 +95,41 @@ fn special_token_collisions_are_errors() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("id 4294967295 is too large"), "{err}");
-    // Ranks with a huge gap are refused with a clear message.
-    let sparse = Ranks::from_pairs(
-        (0..=255u8)
-            .map(|b| (vec![b], b as u32))
-            .chain([(b"ab".to_vec(), 4_000_000_000)]),
-        "t",
-    )
-    .unwrap();
-    let err = CoreBpe::new(&sparse, [], Pattern::gpt2())
-        .unwrap_err()
-        .to_string();
+}
+
+/// Ranks with gaps, even huge ones, work as in tiktoken (issue #10): they
+/// encode, and an id in a gap is an unknown id.
+#[test]
+fn sparse_ranks_encode_and_a_gap_id_is_unknown() {
+    let mut tiktoken: Vec<u8> = Vec::new();
+    let b64 = |b: &[u8]| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(b)
+    };
+    for b in 0..=255u8 {
+        tiktoken.extend_from_slice(format!("{} {b}\n", b64(&[b])).as_bytes());
+    }
+    tiktoken.extend_from_slice(format!("{} 4000000000\n", b64(b"ab")).as_bytes());
+    tiktoken.extend_from_slice(format!("{} 300\n", b64(b"cd")).as_bytes());
+    let sparse = Ranks::parse_tiktoken(&tiktoken, "sparse.tiktoken").unwrap();
+    assert!(!sparse.is_dense());
+    let bpe = CoreBpe::new(&sparse, [("<|x|>".to_string(), 500)], Pattern::gpt2()).unwrap();
+    assert_eq!(bpe.encode_ordinary("abcd"), vec![4_000_000_000, 300]);
+    assert_eq!(
+        bpe.encode_ordinary(&"ab".repeat(200)),
+        vec![4_000_000_000; 200]
+    );
+    assert_eq!(bpe.decode(&[4_000_000_000, 300, 500]).unwrap(), "abcd<|x|>");
+    let err = bpe.decode(&[97, 299]).unwrap_err();
     assert!(
-        err.contains("ranks go up to 4000000000 for only 257 tokens"),
+        matches!(
+            err,
+            TokenizerError::UnknownId {
+                id: 299,
+                position: Some(1),
+                ..
+            }
+        ),
         "{err}"
     );
 }
@@ -217,7 +241,7 @@ fn tiny_file(merges: Option<Vec<(u32, u32)>>) -> TokenizerFile {
     tokens.push(b"ab".to_vec());
     tokens.push(b"abc".to_vec());
     TokenizerFile {
-        pattern: Pattern::gpt2().as_str().to_string(),
+        pattern: Some(Pattern::gpt2().as_str().to_string()),
         special_tokens: BTreeMap::from([("<|endoftext|>".to_string(), 258)]),
         ranks: Ranks::from_dense(tokens, "tiny").unwrap(),
         merges,
@@ -326,7 +350,7 @@ fn unknown_encoding_lists_known_ones() {
 
 #[test]
 fn merges_of_real_vocabularies() {
-    let Some(dirs) = common::dirs() else { return };
+    let dirs = DataDirs::with_data_dir(towel_data::data_or_skip!());
     let ranks = Encoding::load_ranks(EncodingName::R50kBase, &dirs).unwrap();
     let merges = ranks.merges("r50k").unwrap();
     assert_eq!(merges.len(), 50000);
@@ -357,7 +381,7 @@ proptest! {
         match Ranks::parse_tiktoken(&data, "fuzz") {
             Ok(r) => prop_assert!(r.len() <= 7),
             Err(e) => {
-                let ok = matches!(e, TokenizerError::VocabLine { .. } | TokenizerError::InvalidVocab { .. });
+                let ok = matches!(e, TokenizerError::Format { .. });
                 prop_assert!(ok, "unexpected error {}", e);
             }
         }
@@ -383,5 +407,103 @@ proptest! {
             // Whatever loads must build or fail cleanly.
             let _ = f.to_bpe();
         }
+    }
+}
+
+/// A tiny byte-level vocabulary: the 256 bytes (in GPT-2's order, so every
+/// format can hold it), then "ab", with a pattern and a special token.
+fn tiny_gpt2_order() -> TokenizerFile {
+    let mut tokens: Vec<Vec<u8>> = format::gpt2::gpt2_byte_order()
+        .into_iter()
+        .map(|b| vec![b])
+        .collect();
+    tokens.push(b"ab".to_vec());
+    TokenizerFile {
+        pattern: Some(Pattern::gpt2().as_str().to_string()),
+        special_tokens: [("<|endoftext|>".to_string(), 257)].into(),
+        ranks: Ranks::from_dense(tokens, "tiny").unwrap(),
+        merges: None,
+    }
+}
+
+/// Every tokenizer text input accepts a leading UTF-8 byte-order mark
+/// (issue #10): towel JSON, .tiktoken, encoder.json, vocab.bpe, HF JSON.
+#[test]
+fn every_reader_accepts_a_byte_order_mark() {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let file = tiny_gpt2_order();
+    let tmp = tempfile::tempdir().unwrap();
+    for f in Format::ALL {
+        let paths: Vec<std::path::PathBuf> = match f {
+            Format::Gpt2 => vec![
+                tmp.path().join("encoder.json"),
+                tmp.path().join("vocab.bpe"),
+            ],
+            _ => vec![tmp.path().join(format!("tok.{f}"))],
+        };
+        let refs: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
+        format::write(&file, f, &refs).unwrap();
+        for p in &paths {
+            let data = std::fs::read(p).unwrap();
+            std::fs::write(p, [BOM, &data].concat()).unwrap();
+        }
+        let (found, back) = format::read(&paths[0]).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(found, f);
+        assert_eq!(back.ranks, file.ranks, "{f}");
+        let rank = |t: &[u8]| file.ranks.iter().find(|e| e.0 == t).unwrap().1;
+        assert_eq!(
+            back.merges().unwrap().to_vec(),
+            [(rank(b"a"), rank(b"b"))],
+            "{f}"
+        );
+        if f != Format::Tiktoken {
+            assert_eq!(back.special_tokens, file.special_tokens, "{f}");
+            assert_eq!(back.pattern, file.pattern, "{f}");
+        }
+    }
+    // The individual readers too.
+    let towel = [BOM, &file.to_json().unwrap()].concat();
+    assert_eq!(TokenizerFile::parse(&towel, "t").unwrap().ranks, file.ranks);
+    let tt = [BOM, &file.ranks.to_tiktoken()].concat();
+    assert_eq!(Ranks::parse_tiktoken(&tt, "t").unwrap(), file.ranks);
+}
+
+/// GPT-2 errors name the files' real paths, not "encoder.json" (issue #10).
+#[test]
+fn gpt2_errors_name_the_real_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let enc = tmp.path().join("my-encoder.json");
+    let bpe = tmp.path().join("my-merges.txt");
+    std::fs::write(&enc, "{\"a\": ").unwrap();
+    std::fs::write(&bpe, "#version: 0.2\n").unwrap();
+    let err = Gpt2Vocab::load(&enc, &bpe).unwrap_err().to_string();
+    assert!(err.starts_with(&enc.display().to_string()), "{err}");
+    let (e, b) = Gpt2Vocab::to_files(&tiny_gpt2_order().ranks, &BTreeMap::new()).unwrap();
+    std::fs::write(&enc, e).unwrap();
+    std::fs::write(&bpe, [&b[..], b"a c\n"].concat()).unwrap();
+    let err = Gpt2Vocab::load(&enc, &bpe).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("{}, line 3:", bpe.display())),
+        "{err}"
+    );
+}
+
+/// `.tiktoken` cannot hold special tokens: the writer says which it left out
+/// (issue #10); the formats that can hold them drop nothing.
+#[test]
+fn writing_tiktoken_reports_dropped_special_tokens() {
+    let file = tiny_gpt2_order();
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("t.tiktoken");
+    let w = format::write(&file, Format::Tiktoken, &[p.as_path()]).unwrap();
+    assert_eq!(
+        w.dropped_special_tokens,
+        [("<|endoftext|>".to_string(), 257)]
+    );
+    assert_eq!(Ranks::load_tiktoken(&p).unwrap().len(), 257);
+    for f in [Format::Towel, Format::Hf] {
+        let p = tmp.path().join(format!("t.{f}"));
+        let w = format::write(&file, f, &[p.as_path()]).unwrap();
+        assert!(w.dropped_special_tokens.is_empty(), "{f}");
     }
 }

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use towel_tokenizer::vocab::escape_bytes;
+use towel_tokenizer::escape_bytes;
 use towel_tokenizer::{AllowedSpecial, ByteTokenizer, DisallowedSpecial};
 
 use crate::input::{input_name, read_input, TokenizerArgs};
@@ -133,7 +133,7 @@ fn print_ids<'a>(
         } else {
             for &id in ids {
                 let b = token_bytes(id).unwrap_or_default();
-                writeln!(w, "{id}\t{}", escape_bytes(b))?;
+                writeln!(w, "{id}\t\"{}\"", escape_bytes(b))?;
             }
         }
     } else {

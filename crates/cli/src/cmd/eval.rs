@@ -6,7 +6,7 @@
 //! towel eval my.idx --queries q.tsv --qrels qrels.txt -k 1000
 //! ```
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -15,8 +15,8 @@ use anyhow::bail;
 use clap::Args;
 use serde_json::json;
 use towel_data::WritePlan;
-use towel_retrieval::corpus::read_queries;
-use towel_retrieval::eval::{beir_paths, evaluate_with_corpus, read_qrels, write_trec_run, Run};
+use towel_retrieval::corpus::{read_queries, Query};
+use towel_retrieval::eval::{beir_paths, evaluate_with_corpus, read_qrels, write_trec_run};
 use towel_retrieval::Retriever;
 
 use crate::files::{ForceArg, RUN};
@@ -67,12 +67,9 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
     let queries = read_queries(&qpath)?;
     let mut qrels = read_qrels(&rpath)?;
     // Evaluate the judged queries that have a text, as the BEIR peers do.
-    let texts: HashMap<&str, &str> = queries
-        .iter()
-        .map(|q| (q.id.as_str(), q.text.as_str()))
-        .collect();
+    let texts: HashSet<&str> = queries.iter().map(|q| q.id.as_str()).collect();
     let before = qrels.len();
-    qrels.retain(|qid, _| texts.contains_key(qid.as_str()));
+    qrels.retain(|qid, _| texts.contains(qid.as_str()));
     if qrels.len() < before {
         eprintln!(
             "warning: {} judged queries have no text in {} and are not evaluated",
@@ -87,23 +84,14 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
             rpath.display()
         );
     }
-    let qids: Vec<&String> = qrels.keys().collect();
-    let qtexts: Vec<&str> = qids.iter().map(|q| texts[q.as_str()]).collect();
-    let t = Instant::now();
-    let hits = r.search_batch(&qtexts, args.k.get(), args.threads.map(NonZeroUsize::get));
-    let secs = t.elapsed().as_secs_f64();
-    let qps = qtexts.len() as f64 / secs.max(1e-9);
-    let run: Run = qids
-        .iter()
-        .zip(&hits)
-        .map(|(q, h)| {
-            let ranked = h
-                .iter()
-                .map(|h| (r.doc_id(h.doc).to_string(), h.score))
-                .collect();
-            ((*q).clone(), ranked)
-        })
+    let judged: Vec<Query> = queries
+        .into_iter()
+        .filter(|q| qrels.contains_key(&q.id))
         .collect();
+    let t = Instant::now();
+    let run = r.run_with_threads(&judged, args.k.get(), args.threads.map(NonZeroUsize::get));
+    let secs = t.elapsed().as_secs_f64();
+    let qps = judged.len() as f64 / secs.max(1e-9);
     let known: HashSet<String> = r.doc_ids().iter().cloned().collect();
     let ev = evaluate_with_corpus(&qrels, &run, &known);
     if ev.unknown_qrels_docs > 0 {

@@ -262,7 +262,7 @@ pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
     let bar = out.counter(docs.len() as u64, "indexing", "documents");
     let t = Instant::now();
     let mut last = 0usize;
-    let r = Retriever::build(&docs, analyzer, method, &mut |n| {
+    let r = Retriever::build_with_progress(&docs, analyzer, method, &mut |n| {
         if n - last >= 256 || n == docs.len() {
             bar.set_position(n as u64);
             last = n;

@@ -2,7 +2,11 @@
 //!
 //! ```sh
 //! towel search scifact.idx "coronavirus transmission" -k 5
+//! towel search scifact.idx "coronavirus transmission" -k 3 --explain
 //! ```
+//!
+//! `--explain` adds each query term's part of every score (the parts sum to
+//! the score; see `towel_retrieval::Explanation`).
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -23,6 +27,9 @@ pub struct SearchArgs {
     /// Number of results.
     #[arg(short, long, default_value_t = NonZeroUsize::new(10).expect("10 > 0"))]
     pub k: NonZeroUsize,
+    /// Show each query term's part of every score (the parts sum to the score).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// `towel search`.
@@ -34,7 +41,11 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
             .iter()
             .enumerate()
             .map(|(i, h)| {
-                json!({"rank": i + 1, "id": r.doc_id(h.doc), "score": h.score, "title": r.title(h.doc)})
+                let mut hit = json!({"rank": i + 1, "id": r.doc_id(h.doc), "score": h.score, "title": r.title(h.doc)});
+                if args.explain {
+                    hit["explanation"] = json!(r.explain(&args.query, h.doc).terms);
+                }
+                hit
             })
             .collect();
         out.print_json(&json!({"query": args.query, "hits": hits}))?;
@@ -59,6 +70,27 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
             h.score,
             shorten(r.title(h.doc), 70)
         )?;
+        if args.explain {
+            for t in r.explain(&args.query, h.doc).terms {
+                let times = if t.query_count > 1 {
+                    format!(" (x{} in the query)", t.query_count)
+                } else {
+                    String::new()
+                };
+                let absent = if t.in_doc {
+                    ""
+                } else {
+                    " (not in the document)"
+                };
+                outln!(
+                    "{:>4}  {:<idw$}  {:>9.4}  {}{times}{absent}",
+                    "",
+                    "",
+                    t.score,
+                    t.term
+                )?;
+            }
+        }
     }
     Ok(())
 }

@@ -1,9 +1,12 @@
 //! Reading relevance judgments: BEIR TSV or TREC qrels, detected from the file.
 
-use std::collections::btree_map::Entry;
 use std::path::{Path, PathBuf};
 
-use super::{EvalError, Qrels};
+use rustc_hash::FxHashMap;
+
+use super::Qrels;
+use crate::error::RetrievalError;
+use crate::text::{data_lines, read_text};
 
 /// The two qrels layouts [`parse_qrels`] understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,8 +21,8 @@ const EXPECTED: &str =
     "BEIR TSV lines `query-id<TAB>corpus-id<TAB>score` or TREC lines `qid iter docid rel`";
 
 /// Read a qrels file; the layout is detected (see [`parse_qrels`]).
-pub fn read_qrels(path: &Path) -> Result<Qrels, EvalError> {
-    let text = super::error::read_text(path)?;
+pub fn read_qrels(path: &Path) -> Result<Qrels, RetrievalError> {
+    let text = read_text(path)?;
     parse_qrels(&text, &path.display().to_string())
 }
 
@@ -30,36 +33,28 @@ pub fn read_qrels(path: &Path) -> Result<Qrels, EvalError> {
 /// is TREC (`qid iter docid rel`, `iter` ignored). In BEIR files a first line
 /// whose score is not an integer is the header (`query-id corpus-id score`).
 /// CRLF line ends, a UTF-8 BOM and blank lines are accepted. A pair judged
-/// twice with the same grade is kept once; with different grades it is an
-/// error.
+/// twice is an error naming both lines, as trec_eval refuses it
+/// (`form_res_rels: duplicate docs`): [`RetrievalError::ConflictingJudgment`]
+/// with different grades, [`RetrievalError::DuplicateJudgment`] with the same.
 ///
 /// ```
 /// let q = towel_retrieval::eval::parse_qrels("301 0 FBIS3-10082 1\n301 0 FBIS3-10169 0\n", "trec")?;
 /// assert_eq!(q["301"]["FBIS3-10082"], 1);
-/// # Ok::<(), towel_retrieval::eval::EvalError>(())
+/// # Ok::<(), towel_retrieval::RetrievalError>(())
 /// ```
-pub fn parse_qrels(text: &str, origin: &str) -> Result<Qrels, EvalError> {
-    let text = towel_data::text::strip_bom(text);
+pub fn parse_qrels(text: &str, origin: &str) -> Result<Qrels, RetrievalError> {
     let mut qrels = Qrels::new();
+    // (qid, docid) -> (line, grade) of its judgment.
+    let mut seen: FxHashMap<(&str, &str), (usize, i32)> = FxHashMap::default();
     let mut layout = None;
-    let malformed = |line: usize, message: String| EvalError::Malformed {
-        origin: origin.to_string(),
-        line,
-        message,
-    };
-    for (i, raw) in text.lines().enumerate() {
-        let line_no = i + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.trim().is_empty() {
-            continue;
-        }
+    for (line_no, line) in data_lines(text) {
         let first_data_line = layout.is_none();
-        let this_layout = *layout.get_or_insert_with(|| detect(line));
-        let (qid, docid, rel) = match this_layout {
+        let (qid, docid, rel) = match *layout.get_or_insert_with(|| detect(line)) {
             Layout::Beir => {
                 let fields = beir_fields(line);
                 if fields.len() != 3 {
-                    return Err(malformed(
+                    return Err(RetrievalError::format(
+                        origin,
                         line_no,
                         format!(
                             "expected 3 columns `query-id<TAB>corpus-id<TAB>score` (BEIR qrels, as the first line), found {}",
@@ -75,7 +70,8 @@ pub fn parse_qrels(text: &str, origin: &str) -> Result<Qrels, EvalError> {
             Layout::Trec => {
                 let fields: Vec<&str> = line.split_ascii_whitespace().collect();
                 if fields.len() != 4 {
-                    return Err(malformed(
+                    return Err(RetrievalError::format(
+                        origin,
                         line_no,
                         format!(
                             "expected 4 columns `qid iter docid rel` (TREC qrels, as the first line), found {}",
@@ -87,37 +83,49 @@ pub fn parse_qrels(text: &str, origin: &str) -> Result<Qrels, EvalError> {
             }
         };
         if qid.is_empty() || docid.is_empty() {
-            return Err(malformed(line_no, "empty query id or doc id".to_string()));
+            return Err(RetrievalError::format(
+                origin,
+                line_no,
+                "empty query id or doc id",
+            ));
         }
-        let rel: i32 = rel.parse().map_err(|_| EvalError::BadRelevance {
-            origin: origin.to_string(),
-            line: line_no,
-            value: rel.to_string(),
+        let rel: i32 = rel.parse().map_err(|_| {
+            RetrievalError::format(
+                origin,
+                line_no,
+                format!("relevance `{rel}` is not an integer; qrels grades are whole numbers (> 0 relevant, 0 or negative non-relevant)"),
+            )
         })?;
-        match qrels
+        if let Some(&(first_line, first)) = seen.get(&(qid, docid)) {
+            let (qid, docid, origin) = (qid.to_string(), docid.to_string(), origin.to_string());
+            return Err(if first == rel {
+                RetrievalError::DuplicateJudgment {
+                    origin,
+                    line: line_no,
+                    first_line,
+                    qid,
+                    docid,
+                }
+            } else {
+                RetrievalError::ConflictingJudgment {
+                    origin,
+                    line: line_no,
+                    first_line,
+                    qid,
+                    docid,
+                    first,
+                    second: rel,
+                }
+            });
+        }
+        seen.insert((qid, docid), (line_no, rel));
+        qrels
             .entry(qid.to_string())
             .or_default()
-            .entry(docid.to_string())
-        {
-            Entry::Vacant(v) => {
-                v.insert(rel);
-            }
-            Entry::Occupied(o) if *o.get() == rel => {}
-            Entry::Occupied(o) => {
-                return Err(EvalError::ConflictingJudgment {
-                    origin: origin.to_string(),
-                    line: line_no,
-                    first_line: first_judgment_line(text, this_layout, qid, docid).unwrap_or(0),
-                    qid: qid.to_string(),
-                    docid: docid.to_string(),
-                    first: *o.get(),
-                    second: rel,
-                });
-            }
-        }
+            .insert(docid.to_string(), rel);
     }
     if qrels.is_empty() {
-        return Err(EvalError::Empty {
+        return Err(RetrievalError::Empty {
             origin: origin.to_string(),
             what: "judgments",
             expected: EXPECTED,
@@ -144,32 +152,14 @@ fn beir_fields(line: &str) -> Vec<&str> {
     }
 }
 
-/// Line number of the first judgment of (qid, docid); only for error messages.
-fn first_judgment_line(text: &str, layout: Layout, qid: &str, docid: &str) -> Option<usize> {
-    text.lines().enumerate().find_map(|(i, raw)| {
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        let hit = match layout {
-            Layout::Beir => {
-                let f = beir_fields(line);
-                f.len() == 3 && f[0] == qid && f[1] == docid
-            }
-            Layout::Trec => {
-                let f: Vec<&str> = line.split_ascii_whitespace().collect();
-                f.len() == 4 && f[0] == qid && f[2] == docid
-            }
-        };
-        hit.then_some(i + 1)
-    })
-}
-
 /// The queries and test qrels of a BEIR dataset folder:
 /// `(dir/queries.jsonl, dir/qrels/test.tsv)`, or an error naming the missing file.
-pub fn beir_paths(dir: &Path) -> Result<(PathBuf, PathBuf), EvalError> {
+pub fn beir_paths(dir: &Path) -> Result<(PathBuf, PathBuf), RetrievalError> {
     let queries = dir.join("queries.jsonl");
     let qrels = dir.join("qrels").join("test.tsv");
     for p in [&queries, &qrels] {
         if !p.is_file() {
-            return Err(EvalError::MissingBeirFile {
+            return Err(RetrievalError::MissingBeirFile {
                 dir: dir.to_path_buf(),
                 missing: p.strip_prefix(dir).unwrap_or(p).to_path_buf(),
             });

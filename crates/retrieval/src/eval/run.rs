@@ -4,13 +4,15 @@ use std::path::Path;
 
 use rustc_hash::FxHashMap;
 
-use super::{EvalError, Run};
+use super::Run;
+use crate::error::RetrievalError;
+use crate::text::{data_lines, read_text};
 
 const EXPECTED: &str = "TREC run lines `qid Q0 docid rank score tag`";
 
 /// Read a TREC run file (see [`parse_trec_run`]).
-pub fn read_trec_run(path: &Path) -> Result<Run, EvalError> {
-    let text = super::error::read_text(path)?;
+pub fn read_trec_run(path: &Path) -> Result<Run, RetrievalError> {
+    let text = read_text(path)?;
     parse_trec_run(&text, &path.display().to_string())
 }
 
@@ -23,10 +25,9 @@ pub fn read_trec_run(path: &Path) -> Result<Run, EvalError> {
 /// ```
 /// let run = towel_retrieval::eval::parse_trec_run("q1 Q0 d3 1 7.5 bm25\nq1 Q0 d1 2 6 bm25\n", "run")?;
 /// assert_eq!(run["q1"], vec![("d3".to_string(), 7.5), ("d1".to_string(), 6.0)]);
-/// # Ok::<(), towel_retrieval::eval::EvalError>(())
+/// # Ok::<(), towel_retrieval::RetrievalError>(())
 /// ```
-pub fn parse_trec_run(text: &str, origin: &str) -> Result<Run, EvalError> {
-    let text = towel_data::text::strip_bom(text);
+pub fn parse_trec_run(text: &str, origin: &str) -> Result<Run, RetrievalError> {
     let mut run = Run::new();
     // (qid, docid) -> line, to report duplicates as trec_eval would refuse them.
     let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
@@ -36,13 +37,7 @@ pub fn parse_trec_run(text: &str, origin: &str) -> Result<Run, EvalError> {
     // into `run` when the query changes (one map lookup per query, not per line).
     let mut cur_qid = "";
     let mut cur: Vec<(String, f64)> = Vec::new();
-    let malformed = |line: usize, message: String| EvalError::Malformed {
-        origin: origin.to_string(),
-        line,
-        message,
-    };
-    for (i, raw) in text.lines().enumerate() {
-        let line_no = i + 1;
+    for (line_no, raw) in data_lines(text) {
         // Columns are split on ASCII whitespace, as trec_eval's reader does.
         let mut fields = [""; 6];
         let mut n = 0;
@@ -56,14 +51,16 @@ pub fn parse_trec_run(text: &str, origin: &str) -> Result<Run, EvalError> {
             continue;
         }
         if n != 6 {
-            return Err(malformed(
+            return Err(RetrievalError::format(
+                origin,
                 line_no,
                 format!("expected 6 columns `qid Q0 docid rank score tag` (TREC run), found {n}"),
             ));
         }
         let [qid, _, docid, rank, score, _] = fields;
         if rank.parse::<i64>().is_err() {
-            return Err(malformed(
+            return Err(RetrievalError::format(
+                origin,
                 line_no,
                 format!(
                     "rank `{rank}` is not an integer (4th column of `qid Q0 docid rank score tag`)"
@@ -73,15 +70,15 @@ pub fn parse_trec_run(text: &str, origin: &str) -> Result<Run, EvalError> {
         let score: f64 = match score.parse::<f64>() {
             Ok(s) if !s.is_nan() => s,
             _ => {
-                return Err(EvalError::BadScore {
-                    origin: origin.to_string(),
-                    line: line_no,
-                    value: score.to_string(),
-                })
+                return Err(RetrievalError::format(
+                    origin,
+                    line_no,
+                    format!("score `{score}` is not a number; the 5th column of a TREC run is the retrieval score"),
+                ))
             }
         };
         if let Some(&first_line) = seen.get(&(qid, docid)) {
-            return Err(EvalError::DuplicateDoc {
+            return Err(RetrievalError::DuplicateDoc {
                 origin: origin.to_string(),
                 line: line_no,
                 first_line,
@@ -98,7 +95,7 @@ pub fn parse_trec_run(text: &str, origin: &str) -> Result<Run, EvalError> {
     }
     flush(&mut run, cur_qid, &mut cur);
     if run.is_empty() {
-        return Err(EvalError::Empty {
+        return Err(RetrievalError::Empty {
             origin: origin.to_string(),
             what: "retrieved docs",
             expected: EXPECTED,
@@ -119,14 +116,14 @@ fn flush(run: &mut Run, qid: &str, docs: &mut Vec<(String, f64)>) {
 /// [`read_trec_run`] gives back exactly the same scores. Ids and the tag
 /// must be non-empty without whitespace, and scores must not be NaN; this is
 /// checked before anything is written.
-pub fn write_trec_run(path: &Path, run: &Run, tag: &str) -> Result<(), EvalError> {
+pub fn write_trec_run(path: &Path, run: &Run, tag: &str) -> Result<(), RetrievalError> {
     check_token("tag", tag)?;
     for (qid, ranking) in run {
         check_token("query id", qid)?;
         for (docid, score) in ranking {
             check_token("doc id", docid)?;
             if score.is_nan() {
-                return Err(EvalError::InvalidRunField {
+                return Err(RetrievalError::InvalidRunField {
                     what: "score of doc",
                     value: format!("{docid}` for query `{qid}"),
                     problem: "is NaN; give every doc a number",
@@ -142,13 +139,10 @@ pub fn write_trec_run(path: &Path, run: &Run, tag: &str) -> Result<(), EvalError
         }
         Ok(())
     })
-    .map_err(|source| EvalError::Write {
-        path: path.to_path_buf(),
-        source: Box::new(source),
-    })
+    .map_err(RetrievalError::from)
 }
 
-fn check_token(what: &'static str, value: &str) -> Result<(), EvalError> {
+fn check_token(what: &'static str, value: &str) -> Result<(), RetrievalError> {
     let problem = if value.is_empty() {
         "is empty"
     } else if value.chars().any(char::is_whitespace) {
@@ -156,7 +150,7 @@ fn check_token(what: &'static str, value: &str) -> Result<(), EvalError> {
     } else {
         return Ok(());
     };
-    Err(EvalError::InvalidRunField {
+    Err(RetrievalError::InvalidRunField {
         what,
         value: value.to_string(),
         problem,

@@ -1,9 +1,13 @@
 //! Shared helpers for the integration tests: the reference data as the peers load it.
+// Each test file that includes this module uses only some of the helpers.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
+use towel_retrieval::analyzer::AnalyzerConfig;
+use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
 use towel_retrieval::corpus::{load_corpus, read_queries, Document, Fields};
+use towel_retrieval::{Method, Retriever};
 
 /// A BEIR collection: documents, and the test queries in `qrels/test.tsv` order.
 pub struct Beir {
@@ -57,4 +61,41 @@ pub fn col_weight(j: u64, k: u64) -> f64 {
 
 pub fn row_weight(i: u64, k: u64) -> f64 {
     ((i * 2246822519 + k * 3266489917) % 999983) as f64 / 999983.0
+}
+
+/// The embedded tour paragraphs as documents `p0`, `p1`, ... titled "Paragraph N".
+pub fn tour_docs() -> Vec<Document> {
+    towel_data::embedded::tour_paragraphs()
+        .enumerate()
+        .map(|(i, p)| Document {
+            id: format!("p{i}"),
+            title: format!("Paragraph {i}"),
+            text: p.to_string(),
+        })
+        .collect()
+}
+
+/// Every method: the five BM25 variants (default parameters) and TF-IDF.
+pub fn all_methods() -> Vec<Method> {
+    let mut m: Vec<Method> = Bm25Variant::ALL
+        .iter()
+        .map(|&v| {
+            Method::Bm25(Bm25Params {
+                variant: v,
+                ..Bm25Params::default()
+            })
+        })
+        .collect();
+    m.push(Method::tfidf());
+    m
+}
+
+/// A retriever over [`tour_docs`] with the bm25s analyzer and `method`.
+pub fn tour_retriever(method: &Method) -> Retriever {
+    Retriever::build(
+        &tour_docs(),
+        AnalyzerConfig::bm25s_english(),
+        method.clone(),
+    )
+    .unwrap()
 }

@@ -2,7 +2,7 @@
 //! left to right, instead of replaying the merges.
 //!
 //! Replaying tiktoken's merges on an n-byte piece costs O(n log n) with a
-//! heap ([`merge_long`](super::merge::merge_long)) and a lot of memory
+//! heap ([`merge_long`](super::apply::merge_long)) and a lot of memory
 //! traffic per byte. This module gets the same ids by *searching* for them,
 //! the way GitHub's `bpe` crate (Hendrik van Antwerpen and Alexander
 //! Neubeck, MIT) does: a depth-first search over token sequences that
@@ -109,7 +109,7 @@
 //! trees: linear in the piece length, with a constant that depends on the
 //! vocabulary. On short pieces the array scan of `merge_short` is as fast
 //! or faster (runs of 65..128 spaces: 2.5x faster), so only pieces longer
-//! than [`LONG_PIECE`](super::merge::LONG_PIECE) bytes come here.
+//! than [`LONG_PIECE`](super::apply::LONG_PIECE) bytes come here.
 //!
 //! The structure is built the first time such a piece is encoded, so
 //! loading a vocabulary costs nothing extra. Building it takes about 25 ms
@@ -117,6 +117,7 @@
 //! 2-core machine; the canonical splits are found on all cores) and holds
 //! about 4, 9 and 17 MB.
 
+use super::apply::short_merge;
 use super::table::{PairTable, RankTable};
 use crate::vocab::Rank;
 
@@ -453,36 +454,9 @@ fn classify(
         let own = table.byte_rank[bytes[0] as usize] == rank;
         return Some(if own { Usable::Byte } else { Usable::No });
     }
-    // (rank of the part, rank of merging it with the next part), as in merge_short.
-    parts.clear();
-    parts.extend(
-        bytes
-            .iter()
-            .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
-    );
-    for i in 0..parts.len() - 1 {
-        parts[i].1 = pairs.get(parts[i].0, parts[i + 1].0);
-    }
-    while parts.len() > 2 {
-        let (mut best, mut at) = (Rank::MAX, 0);
-        for (i, p) in parts.iter().enumerate() {
-            if p.1 < best {
-                best = p.1;
-                at = i;
-            }
-        }
-        if best == Rank::MAX {
-            return Some(Usable::No);
-        }
-        parts[at].0 = best;
-        parts.remove(at + 1);
-        parts[at].1 = match parts.get(at + 1) {
-            Some(next) => pairs.get(best, next.0),
-            None => Rank::MAX,
-        };
-        if at > 0 {
-            parts[at - 1].1 = pairs.get(parts[at - 1].0, best);
-        }
+    // The short merge (apply.rs), stopped at two parts.
+    if short_merge::<2>(bytes, &table.byte_rank, parts, |l, r| pairs.get(l, r)) > 2 {
+        return Some(Usable::No);
     }
     let (left, right) = (parts[0].0, parts[1].0);
     if parts[0].1 != rank {
@@ -516,8 +490,9 @@ fn is_taken(taken: &[u64], cell: usize) -> bool {
 /// children's cells are free. Fills `info[..].next_prefix`.
 fn build_trie(usable: &[(&[u8], Rank)], info: &mut [Info]) -> Vec<Cell> {
     let mut cells = vec![FREE; 512];
-    cells[0].check = 0; // the root is taken (and nobody's child: see below)
-                        // One bit per cell: taken.
+    // The root is taken (and nobody's child: see below).
+    cells[0].check = 0;
+    // One bit per cell: taken.
     let mut taken: Vec<u64> = vec![1];
     let mut first_free = 1;
     // Nodes to place children for: (cell, range of `usable` below it,
@@ -598,7 +573,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::bpe::merge::{merge_long, merge_short, Scratch};
+    use crate::bpe::apply::{merge_long, merge_short, Scratch};
     use crate::encodings::{Encoding, EncodingName};
     use crate::pretok::Pattern;
     use crate::vocab::Ranks;
@@ -657,12 +632,10 @@ mod tests {
     #[test]
     fn every_token_of_every_vocabulary() {
         for name in NAMES {
-            let Some(enc) = encoding(name) else {
-                eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
-                return;
-            };
+            towel_data::data_or_skip!();
+            let enc = encoding(name).expect("the data folder was found");
             let bpe = enc.bpe();
-            for rank in 0..bpe.decoder.len() as Rank {
+            for rank in 0..bpe.ranks.len() as Rank {
                 if let Some(bytes) = bpe.token_bytes(rank) {
                     check_piece(bpe, bytes);
                 }
@@ -701,10 +674,7 @@ mod tests {
 
     #[test]
     fn pathological_megabytes_equal_tiktoken_rs() {
-        if towel_data::testing::data_dir().is_none() {
-            eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
-            return;
-        }
+        towel_data::data_or_skip!();
         let peers = [
             (
                 EncodingName::Cl100kBase,
@@ -744,10 +714,7 @@ mod tests {
 
     #[test]
     fn built_lazily_and_once_under_a_parallel_batch() {
-        let Some(dir) = towel_data::testing::data_dir() else {
-            eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
-            return;
-        };
+        let dir = towel_data::data_or_skip!();
         // A fresh encoder: the first long pieces arrive on several rayon
         // workers at once.
         let dirs = towel_data::DataDirs::with_data_dir(&dir);
@@ -820,7 +787,7 @@ mod tests {
                 let bpe = enc.bpe();
                 let mut piece = Vec::new();
                 for p in &picks {
-                    if let Some(t) = bpe.token_bytes(p % bpe.decoder.len() as Rank) {
+                    if let Some(t) = bpe.token_bytes(p % bpe.ranks.len() as Rank) {
                         piece.extend_from_slice(t);
                     }
                 }

@@ -247,7 +247,7 @@ impl Pattern {
         Pieces {
             inner: match &self.engine {
                 Engine::Scanner(b) => PiecesInner::Scanner(b.pieces(text)),
-                Engine::Regex(re) => PiecesInner::Regex(Some(re.find_iter(text))),
+                Engine::Regex(re) => PiecesInner::Regex(Some(re.find_iter(text)), 0),
             },
         }
     }
@@ -275,8 +275,12 @@ impl Pattern {
                 Ok(())
             }
             Engine::Regex(re) => {
+                // Where the last piece ended: where the engine gave up.
+                let mut end = 0;
                 for m in re.find_iter(text) {
-                    f(m.map_err(pattern_failed)?.as_str());
+                    let m = m.map_err(|e| pattern_failed(e, end))?;
+                    end = m.end();
+                    f(m.as_str());
                 }
                 Ok(())
             }
@@ -284,8 +288,12 @@ impl Pattern {
     }
 }
 
-fn pattern_failed(e: fancy_regex::Error) -> TokenizerError {
-    TokenizerError::PatternFailed(e.to_string())
+/// The engine gave up after the piece that ended at byte `offset`.
+fn pattern_failed(e: fancy_regex::Error, offset: usize) -> TokenizerError {
+    TokenizerError::PatternFailed {
+        offset,
+        reason: e.to_string(),
+    }
 }
 
 /// Iterator over the pieces of a text; see [`Pattern::pieces`].
@@ -296,7 +304,8 @@ pub struct Pieces<'p, 't> {
 enum PiecesInner<'p, 't> {
     Scanner(BuiltinPieces<'t>),
     /// `None` after an error.
-    Regex(Option<fancy_regex::Matches<'p, 't, str>>),
+    /// The matches and where the last one ended.
+    Regex(Option<fancy_regex::Matches<'p, 't, str>>, usize),
 }
 
 impl<'t> Iterator for Pieces<'_, 't> {
@@ -306,11 +315,14 @@ impl<'t> Iterator for Pieces<'_, 't> {
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.inner {
             PiecesInner::Scanner(it) => it.next().map(Ok),
-            PiecesInner::Regex(slot) => match slot.as_mut()?.next()? {
-                Ok(m) => Some(Ok(m.as_str())),
+            PiecesInner::Regex(slot, end) => match slot.as_mut()?.next()? {
+                Ok(m) => {
+                    *end = m.end();
+                    Some(Ok(m.as_str()))
+                }
                 Err(e) => {
                     *slot = None;
-                    Some(Err(pattern_failed(e)))
+                    Some(Err(pattern_failed(e, *end)))
                 }
             },
         }

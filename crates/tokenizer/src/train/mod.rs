@@ -22,11 +22,11 @@
 //!
 //! # How it works
 //!
-//! 1. **Count pieces** ([`count`]): the corpus is split into pieces by the
+//! 1. **Count pieces** ([`PieceCounts`]): the corpus is split into pieces by the
 //!    pre-tokenization [`Pattern`] (merges never cross a piece boundary), and
 //!    each distinct piece is counted once. Files are streamed in blocks and
 //!    counted in parallel with rayon.
-//! 2. **Merge** ([`merge`]): each distinct piece becomes a sequence of byte
+//! 2. **Learn merges** ([`learn`]): each distinct piece becomes a sequence of byte
 //!    symbols with its count. The pair with the highest count is merged into
 //!    a new token, over and over, with incremental pair-count updates and a
 //!    lazy-deletion max-heap, until the vocabulary is full or no pair has at
@@ -59,19 +59,17 @@
 //! grow; such merges are kept in [`TrainedBpe::merges`] with that token as
 //! `result`.
 
-pub mod byte_level;
-pub mod count;
 pub mod export;
-pub mod merge;
+pub mod learn;
 
 use std::path::Path;
 use std::time::Instant;
 
-pub use count::PieceCounts;
-pub use merge::Merge;
+pub use learn::Merge;
 
-use crate::vocab::Ranks;
-use crate::{CoreBpe, Pattern, TokenizerError};
+use crate::count::DEFAULT_BLOCK;
+use crate::vocab::{Rank, Ranks};
+use crate::{CoreBpe, Pattern, PieceCounts, TokenizerError};
 
 /// How count ties between pairs are broken; see the [module docs](self).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -147,7 +145,7 @@ pub struct TrainedBpe {
     /// Every merge in the order it was learned.
     pub merges: Vec<Merge>,
     /// Special tokens and their ids (after all ranks).
-    pub special_tokens: Vec<(String, u32)>,
+    pub special_tokens: Vec<(String, Rank)>,
     /// How the run went.
     pub stats: TrainStats,
 }
@@ -164,7 +162,7 @@ impl BpeTrainer {
             min_frequency: 0,
             tie_break: TieBreak::default(),
             lossy: false,
-            block_size: count::DEFAULT_BLOCK,
+            block_size: DEFAULT_BLOCK,
             per_line: false,
         }
     }
@@ -222,13 +220,13 @@ impl BpeTrainer {
         self
     }
 
-    /// The pre-tokenization pattern in use.
-    pub fn get_pattern(&self) -> &Pattern {
-        &self.pattern
-    }
-
-    /// Check the settings: vocabulary size and special tokens.
+    /// Check the settings: vocabulary size, pattern and special tokens.
     pub fn validate(&self) -> Result<(), TokenizerError> {
+        if self.pattern.as_str().is_empty() {
+            return Err(TokenizerError::Config(
+                "the pre-tokenization pattern is empty, so it finds no pieces to learn from; give a pattern (gpt2, cl100k, o200k or a regex)".into(),
+            ));
+        }
         let min = 256 + self.special_tokens.len() as u32;
         if self.vocab_size < min {
             return Err(TokenizerError::VocabTooSmall {
@@ -320,7 +318,7 @@ impl BpeTrainer {
         };
         let map = counts.into_map();
         let mut merger =
-            merge::Merger::new(map.iter().map(|(k, &v)| (k.as_bytes(), v)), self.tie_break);
+            learn::Merger::new(map.iter().map(|(k, &v)| (k.as_bytes(), v)), self.tie_break);
         drop(map);
         let target = (self.vocab_size - self.special_tokens.len() as u32) as usize;
         let wanted = (target - 256) as u64;
@@ -347,7 +345,7 @@ impl BpeTrainer {
             .special_tokens
             .iter()
             .enumerate()
-            .map(|(i, s)| (s.clone(), (ranks.len() + i) as u32))
+            .map(|(i, s)| (s.clone(), (ranks.len() + i) as Rank))
             .collect();
         stats.merges = merges.len() as u64;
         stats.merge_seconds = t0.elapsed().as_secs_f64();
@@ -373,7 +371,7 @@ impl TrainedBpe {
 
     /// The merges that created each rank above 255, in rank order:
     /// element `i` is the `(left, right)` pair that created rank `256 + i`.
-    pub fn rank_merges(&self) -> Vec<(u32, u32)> {
+    pub fn rank_merges(&self) -> Vec<(Rank, Rank)> {
         let mut out = vec![None; self.ranks.len() - 256];
         for m in &self.merges {
             let slot = &mut out[(m.result - 256) as usize];
@@ -407,14 +405,14 @@ impl TrainedBpe {
     }
 
     /// Encode text without special tokens (via [`TrainedBpe::encoder`]).
-    pub fn encode_ordinary(&self, text: &str) -> Result<Vec<u32>, TokenizerError> {
+    pub fn encode_ordinary(&self, text: &str) -> Result<Vec<Rank>, TokenizerError> {
         self.encoder()?.try_encode_ordinary(text)
     }
 
     /// Bytes per token of `text` with the first `n` ranks (higher is better
     /// compression; 0 for an empty text).
     pub fn bytes_per_token(&self, n: usize, text: &str) -> Result<f64, TokenizerError> {
-        let tokens = self.encoder_with_ranks(n)?.count(text);
+        let tokens = self.encoder_with_ranks(n)?.try_count(text)?;
         Ok(if tokens == 0 {
             0.0
         } else {

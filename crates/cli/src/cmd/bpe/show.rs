@@ -1,4 +1,5 @@
-//! `towel bpe show`: the first and last merges of a tokenizer file.
+//! `towel bpe show`: the first and last merges of a tokenizer file, in any
+//! format (towel, HF tokenizer.json, GPT-2's encoder.json, `.tiktoken`).
 //!
 //! ```sh
 //! towel bpe show shakespeare.json -n 5
@@ -6,10 +7,10 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use serde::Serialize;
-use towel_tokenizer::train::export;
+use towel_tokenizer::{escape_bytes, format};
 
-use crate::display::escape_token;
 use crate::output::{outln, Output};
 
 /// `towel bpe show`.
@@ -32,46 +33,56 @@ struct ShownMerge {
 
 pub fn run(args: &ShowArgs, out: &Output) -> anyhow::Result<()> {
     let (file, n) = (&args.file, args.n);
-    let t = export::read(file)?;
+    let (found, t) = format::read(file)?;
+    let merges = t
+        .merges()
+        .with_context(|| format!("{}: cannot show its merges", file.display()))?;
+    let token = |r| t.ranks.token(r).unwrap_or_default();
     let row = |i: usize| {
-        let (l, r) = t.merges[i];
-        let tok = [t.ranks[l as usize].clone(), t.ranks[r as usize].clone()].concat();
+        let (l, r) = merges[i];
         ShownMerge {
             rank: 256 + i,
-            left: escape_token(&t.ranks[l as usize]),
-            right: escape_token(&t.ranks[r as usize]),
-            token: escape_token(&tok),
+            left: escape_bytes(token(l)),
+            right: escape_bytes(token(r)),
+            token: escape_bytes([token(l), token(r)].concat()),
         }
     };
-    let m = t.merges.len();
+    let m = merges.len();
     let first: Vec<ShownMerge> = (0..n.min(m)).map(row).collect();
     let last: Vec<ShownMerge> = (m.saturating_sub(n).max(n.min(m))..m).map(row).collect();
+    let mut specials: Vec<(&String, &u32)> = t.special_tokens.iter().collect();
+    specials.sort_by_key(|s| *s.1);
     if out.json {
         return out.print_json(&serde_json::json!({
             "file": file.display().to_string(),
-            "format": format!("{:?}", t.format).to_lowercase(),
+            "format": found.name(),
             "ranks": t.ranks.len(),
             "merges": m,
             "pattern": t.pattern,
-            "special_tokens": t.special_tokens,
+            "special_tokens": specials,
             "first": first,
             "last": last,
         }));
     }
     outln!(
-        "{}: {:?} format, {} tokens ({} merges), {} special tokens",
+        "{}: {found} format, {} tokens ({} merges), {} special tokens",
         file.display(),
-        t.format,
         t.ranks.len(),
         m,
-        t.special_tokens.len()
+        specials.len()
     )?;
     if let Some(p) = &t.pattern {
         outln!("pattern: {p}")?;
     }
     let print = |rows: &[ShownMerge]| -> anyhow::Result<()> {
         for r in rows {
-            outln!("{:>7}  {} + {} -> {}", r.rank, r.left, r.right, r.token)?;
+            outln!(
+                "{:>7}  \"{}\" + \"{}\" -> \"{}\"",
+                r.rank,
+                r.left,
+                r.right,
+                r.token
+            )?;
         }
         Ok(())
     };
@@ -81,7 +92,7 @@ pub fn run(args: &ShowArgs, out: &Output) -> anyhow::Result<()> {
         outln!("last merges:")?;
         print(&last)?;
     }
-    for (s, id) in &t.special_tokens {
+    for (s, id) in specials {
         outln!("special {id}: {s}")?;
     }
     Ok(())

@@ -12,8 +12,9 @@ use anyhow::{bail, Context};
 use serde::Serialize;
 use towel_data::WritePlan;
 use towel_tokenizer::train::{export, BpeTrainer, Progress};
+use towel_tokenizer::Format;
 
-use crate::display::human_bytes;
+use crate::display::{dropped_specials_note, human_bytes};
 use crate::files::{ForceArg, TOKENIZER};
 use crate::input::parse_pattern;
 use crate::output::{outln, Output};
@@ -74,15 +75,18 @@ impl FormatArg {
     }
 }
 
-impl From<FormatArg> for export::Format {
+impl From<FormatArg> for Format {
     fn from(f: FormatArg) -> Self {
         match f {
-            FormatArg::Towel => export::Format::Towel,
-            FormatArg::Tiktoken => export::Format::Tiktoken,
-            FormatArg::Hf => export::Format::Hf,
+            FormatArg::Towel => Format::Towel,
+            FormatArg::Tiktoken => Format::Tiktoken,
+            FormatArg::Hf => Format::Hf,
         }
     }
 }
+
+/// How much of each corpus file the compression figure reads (to stay quick).
+const COMPRESSION_SAMPLE: usize = 4 << 20;
 
 #[derive(Serialize)]
 struct Summary {
@@ -93,6 +97,8 @@ struct Summary {
     merges: u64,
     repeated_merges: u64,
     special_tokens: Vec<(String, u32)>,
+    /// Special tokens the output format cannot hold (not in the file).
+    dropped_special_tokens: Vec<(String, u32)>,
     corpus_bytes: u64,
     pieces: u64,
     distinct_pieces: u64,
@@ -146,25 +152,32 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
     })?;
     count_bar.finish_and_clear();
     merge_bar.finish_and_clear();
-    plan.write(&[export::render(&bpe, format).as_bytes()])?;
+    let rendered = export::render(&bpe, format)?;
+    plan.write(&[&rendered.files[0]])?;
+    if let Some(note) = dropped_specials_note(&args.out, &rendered.dropped_special_tokens) {
+        eprintln!("{note}");
+    }
     let seconds = t0.elapsed().as_secs_f64();
 
-    // Compression on the training corpus (first 4 MB of each file, to stay quick).
+    // Compression on the training corpus (the start of each file).
     let enc = bpe.encoder()?;
     let (mut bytes, mut tokens) = (0u64, 0u64);
     for f in &args.corpus {
         let mut buf = Vec::new();
         use std::io::Read;
         std::fs::File::open(f)?
-            .take(4 << 20)
+            .take(COMPRESSION_SAMPLE as u64)
             .read_to_end(&mut buf)?;
         let text = String::from_utf8_lossy(&buf);
         let text = match text.char_indices().last() {
-            Some((i, c)) if c == '\u{FFFD}' && buf.len() == 4 << 20 => &text[..i],
+            Some((i, c)) if c == '\u{FFFD}' && buf.len() == COMPRESSION_SAMPLE => &text[..i],
             _ => &text[..],
         };
         bytes += text.len() as u64;
-        tokens += enc.count(text) as u64;
+        tokens += enc
+            .try_count(text)
+            .with_context(|| format!("{}: measuring compression", f.display()))?
+            as u64;
     }
     let s = &bpe.stats;
     let summary = Summary {
@@ -175,6 +188,7 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         merges: s.merges,
         repeated_merges: s.repeated_merges,
         special_tokens: bpe.special_tokens.clone(),
+        dropped_special_tokens: rendered.dropped_special_tokens,
         corpus_bytes: s.bytes,
         pieces: s.pieces,
         distinct_pieces: s.distinct_pieces,
@@ -210,7 +224,7 @@ pub fn run(args: TrainArgs, out: &Output) -> anyhow::Result<()> {
         summary.pieces,
         summary.distinct_pieces,
         summary.bytes_per_token,
-        if total > 4 << 20 {
+        if total > COMPRESSION_SAMPLE as u64 {
             " (first 4 MB of each file)"
         } else {
             ""

@@ -7,10 +7,10 @@ use std::time::Instant;
 use towel_data::embedded;
 use towel_retrieval::analyzer::{AnalyzerConfig, Stopwords};
 use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
-use towel_retrieval::corpus::{parse_jsonl_docs, read_queries, Document, Fields};
-use towel_retrieval::eval::{evaluate, parse_qrels, Run};
+use towel_retrieval::corpus::{parse_jsonl_docs, read_queries, Document, Fields, Query};
+use towel_retrieval::eval::{evaluate, parse_qrels};
 use towel_retrieval::terms::{count_corpus, document_frequency};
-use towel_retrieval::{Method, Retriever};
+use towel_retrieval::{Baseline, Method, Retriever};
 
 use super::{Chapter, Ctx, Page};
 use crate::plot::{LineChart, Series};
@@ -37,8 +37,8 @@ fn short(s: &str, n: usize) -> String {
     }
 }
 
-/// A BEIR collection: documents, (qid, text) queries, qrels text.
-type Collection = (Vec<Document>, Vec<(String, String)>, String);
+/// A BEIR collection: documents, queries, qrels text.
+type Collection = (Vec<Document>, Vec<Query>, String);
 
 /// One BEIR collection from the registry, if all three files are available.
 fn beir(ctx: &Ctx, name: &str) -> Option<Collection> {
@@ -51,41 +51,24 @@ fn beir(ctx: &Ctx, name: &str) -> Option<Collection> {
         &Fields::beir(),
     )
     .ok()?;
-    let queries = read_queries(&qpath)
-        .ok()?
-        .into_iter()
-        .map(|q| (q.id, q.text))
-        .collect();
+    let queries = read_queries(&qpath).ok()?;
     Some((docs, queries, String::from_utf8(qrels).ok()?))
 }
 
 fn ndcg(
     r: &Retriever,
-    queries: &[(String, String)],
+    queries: &[Query],
     qrels_text: &str,
     name: &str,
 ) -> anyhow::Result<(f64, f64, usize)> {
     let mut qrels = parse_qrels(qrels_text, name)?;
-    qrels.retain(|q, _| queries.iter().any(|(id, _)| id == q));
-    let judged: Vec<&(String, String)> = queries
+    qrels.retain(|q, _| queries.iter().any(|query| &query.id == q));
+    let judged: Vec<Query> = queries
         .iter()
-        .filter(|(id, _)| qrels.contains_key(id))
+        .filter(|q| qrels.contains_key(&q.id))
+        .cloned()
         .collect();
-    let texts: Vec<&str> = judged.iter().map(|(_, t)| t.as_str()).collect();
-    let hits = r.search_batch(&texts, 100, None);
-    let run: Run = judged
-        .iter()
-        .zip(hits)
-        .map(|((id, _), h)| {
-            (
-                id.clone(),
-                h.iter()
-                    .map(|h| (r.doc_id(h.doc).to_string(), h.score))
-                    .collect(),
-            )
-        })
-        .collect();
-    let ev = evaluate(&qrels, &run);
+    let ev = evaluate(&qrels, &r.run(&judged, 100));
     Ok((ev.mean.ndcg_at_10, ev.mean.recall_at_100, ev.queries))
 }
 
@@ -135,20 +118,10 @@ impl Chapter for RetrievalChapter {
             ),
         };
         let t = Instant::now();
-        let bm25 = Retriever::build(
-            &docs,
-            AnalyzerConfig::bm25s_english(),
-            Method::bm25(),
-            &mut |_| {},
-        )?;
+        let bm25 = Baseline::Bm25s.build(&docs)?;
         let bm25_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let tfidf = Retriever::build(
-            &docs,
-            AnalyzerConfig::sklearn_english(),
-            Method::tfidf(),
-            &mut |_| {},
-        )?;
+        let tfidf = Retriever::build(&docs, AnalyzerConfig::sklearn_english(), Method::tfidf())?;
         let tfidf_s = t.elapsed().as_secs_f64();
         page.para(format!(
             "Corpus: {corpus_name}, {} documents. BM25 index (lucene, k1 = 1.2, b = 0.75, bm25s \
@@ -211,7 +184,7 @@ impl Chapter for RetrievalChapter {
             ..AnalyzerConfig::default()
         })?;
         let texts: Vec<String> = docs.iter().map(|d| d.full_text()).collect();
-        let counts = count_corpus(&an, &texts, &mut |_| {});
+        let counts = count_corpus(&an, &texts);
         let df = document_frequency(&counts.tf);
         let n = docs.len();
         // Plain lowercase words only, so the table reads well.
@@ -324,12 +297,7 @@ impl Chapter for RetrievalChapter {
             let b = if name == "scifact" {
                 bm25.clone()
             } else {
-                Retriever::build(
-                    &d,
-                    AnalyzerConfig::bm25s_english(),
-                    Method::bm25(),
-                    &mut |_| {},
-                )?
+                Baseline::Bm25s.build(&d)?
             };
             let tf = Retriever::build(
                 &d,
@@ -338,7 +306,6 @@ impl Chapter for RetrievalChapter {
                     sublinear_tf: true,
                     ..Default::default()
                 }),
-                &mut |_| {},
             )?;
             let (bn, br, nq) = ndcg(&b, &q, &qrels, name)?;
             let (tn, tr, _) = ndcg(&tf, &q, &qrels, name)?;

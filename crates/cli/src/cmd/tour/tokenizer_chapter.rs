@@ -1,4 +1,4 @@
-//! Lab 01: the tokenizer families side by side.
+//! The tour's tokenizer chapter: the tokenizer families side by side.
 //!
 //! Every tokenizer trades vocabulary size against sequence length and against
 //! input it cannot represent. This chapter learns char, word and regex-split
@@ -14,12 +14,12 @@ use std::time::Instant;
 
 use towel_data::embedded;
 use towel_tokenizer::{
-    escape_bytes, ByteTokenizer, CharTokenizer, Encoding, Pattern, PieceCounts,
-    RegexSplitTokenizer, Tokenizer, Unknown, VocabOptions, WordTokenizer, WORD_PATTERN,
+    ByteTokenizer, CharTokenizer, Encoding, Pattern, PieceCounts, RegexSplitTokenizer, Tokenizer,
+    Unknown, VocabOptions, WordTokenizer, WORD_PATTERN,
 };
 
 use super::{Chapter, Ctx, Page};
-use crate::display::human_bytes;
+use crate::display::{human_bytes, token_md};
 use crate::plot::{LineChart, Series};
 
 pub struct TokenizerChapter;
@@ -313,10 +313,7 @@ impl TokenizerChapter {
             let ids = t.encode(text)?;
             let pieces: Vec<String> = ids
                 .iter()
-                .map(|&id| {
-                    t.token_bytes(id)
-                        .map(|b| format!("`{}`", escape_bytes(b).replace(' ', "␠")))
-                })
+                .map(|&id| t.token_bytes(id).map(|b| format!("`{}`", token_md(&b))))
                 .collect::<Result<_, _>>()?;
             let decoded = t.decode(&ids)?;
             rows.push(vec![
@@ -413,7 +410,7 @@ fn load_encodings(ctx: &Ctx) -> (Vec<Encoding>, Vec<&'static str>) {
 fn pieces_of(t: &dyn Tokenizer, ids: &[u32]) -> anyhow::Result<String> {
     let pieces: Vec<String> = ids
         .iter()
-        .map(|&id| t.token_bytes(id).map(|b| escape_bytes(b).replace(' ', "␠")))
+        .map(|&id| t.token_bytes(id).map(|b| token_md(&b)))
         .collect::<Result<_, _>>()?;
     Ok(pieces.join("|"))
 }

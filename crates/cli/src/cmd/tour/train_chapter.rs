@@ -8,8 +8,7 @@ use towel_tokenizer::train::BpeTrainer;
 use towel_tokenizer::Pattern;
 
 use super::{Chapter, Ctx, Page};
-use crate::display::escape_token;
-use crate::display::human_bytes;
+use crate::display::{human_bytes, token_md};
 use crate::plot::{LineChart, Series};
 
 pub struct TrainChapter;
@@ -77,9 +76,9 @@ impl Chapter for TrainChapter {
             .map(|(i, m)| {
                 vec![
                     (256 + i).to_string(),
-                    format!("`{}`", escape_token(&bpe.ranks[m.left as usize])),
-                    format!("`{}`", escape_token(&bpe.ranks[m.right as usize])),
-                    format!("`{}`", escape_token(&bpe.ranks[m.result as usize])),
+                    format!("`{}`", token_md(&bpe.ranks[m.left as usize])),
+                    format!("`{}`", token_md(&bpe.ranks[m.right as usize])),
+                    format!("`{}`", token_md(&bpe.ranks[m.result as usize])),
                     m.count.to_string(),
                 ]
             })

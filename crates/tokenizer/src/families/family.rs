@@ -14,7 +14,8 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use crate::simple::VocabFile;
+use super::simple::{bad_vocab_file, VocabFile};
+use crate::error::read_file;
 use crate::{
     Builtin, ByteTokenizer, CharTokenizer, Pattern, RegexSplitTokenizer, Tokenizer, TokenizerError,
     Unknown, VocabOptions, WordTokenizer,
@@ -127,7 +128,7 @@ impl FamilyTokenizer {
     ) -> Result<Self, TokenizerError> {
         let corpus = || {
             corpus.ok_or_else(|| {
-                TokenizerError::InvalidConfig(format!(
+                TokenizerError::Config(format!(
                     "the {family} family learns its vocabulary from a corpus, and none was given"
                 ))
             })
@@ -183,7 +184,7 @@ impl FamilyTokenizer {
     /// nothing to save (its 256 ids are fixed) and says so.
     pub fn save(&self, path: &Path) -> Result<(), TokenizerError> {
         match self {
-            FamilyTokenizer::Bytes(_) => Err(TokenizerError::InvalidConfig(
+            FamilyTokenizer::Bytes(_) => Err(TokenizerError::Config(
                 "the bytes family has no vocabulary file: its 256 ids are fixed".into(),
             )),
             FamilyTokenizer::Char(t) => t.save(path),
@@ -194,54 +195,19 @@ impl FamilyTokenizer {
 
     /// Load a vocabulary file of any family (its `"family"` field decides).
     pub fn load(path: &Path) -> Result<Self, TokenizerError> {
-        let bytes = std::fs::read(path).map_err(|e| TokenizerError::VocabIo {
-            path: path.into(),
-            message: e.to_string(),
-        })?;
+        let bytes = read_file(path)?;
         let family =
-            VocabFile::peek_family(&bytes).map_err(|message| TokenizerError::BadVocabFile {
-                path: path.into(),
-                message,
-            })?;
+            VocabFile::peek_family(&bytes).map_err(|message| bad_vocab_file(path, message))?;
         Ok(match family.as_str() {
             "char" => FamilyTokenizer::Char(Box::new(CharTokenizer::load(path)?)),
             "word" => FamilyTokenizer::Word(WordTokenizer::load(path)?),
             "regex" => FamilyTokenizer::Regex(RegexSplitTokenizer::load(path)?),
             other => {
-                return Err(TokenizerError::BadVocabFile {
-                    path: path.into(),
-                    message: format!("unknown family {other:?} (expected char, word or regex)"),
-                })
+                return Err(bad_vocab_file(
+                    path,
+                    format!("unknown family {other:?} (expected char, word or regex)"),
+                ))
             }
         })
     }
-}
-
-/// Token bytes as readable text: valid UTF-8 as is (with `\` doubled and
-/// control characters escaped), every other byte as `\xNN`.
-///
-/// ```
-/// use towel_tokenizer::escape_bytes;
-/// assert_eq!(escape_bytes(" world"), " world");
-/// assert_eq!(escape_bytes(b"\xF0\x9F"), "\\xF0\\x9F");
-/// assert_eq!(escape_bytes("a\\b\n"), "a\\\\b\\n");
-/// ```
-pub fn escape_bytes(bytes: impl AsRef<[u8]>) -> String {
-    let mut out = String::new();
-    for chunk in bytes.as_ref().utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                c if c.is_control() => out.push_str(&format!("\\u{{{:04X}}}", c as u32)),
-                c => out.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02X}"));
-        }
-    }
-    out
 }

@@ -26,6 +26,10 @@ use crate::vocab::Rank;
 /// Pieces longer than this use [`Backtrack`] (or [`merge_long`]).
 pub(crate) const LONG_PIECE: usize = 128;
 
+/// Texts shorter than this get no piece cache: too few pieces repeat to
+/// pay for the cache's table.
+const CACHE_MIN_TEXT: usize = 1 << 14;
+
 /// Buffers reused from piece to piece (no allocation per piece).
 #[derive(Default)]
 pub(crate) struct Scratch {
@@ -48,7 +52,7 @@ impl Scratch {
     /// pieces to repeat (a cache costs a table of at least 32 KB per call).
     pub(crate) fn for_text_len(len: usize) -> Scratch {
         Scratch {
-            cache: (len >= 1 << 14).then(|| PieceCache::new(len)),
+            cache: (len >= CACHE_MIN_TEXT).then(|| PieceCache::new(len)),
             ..Scratch::default()
         }
     }
@@ -75,7 +79,7 @@ pub(crate) fn merge<'a>(
 }
 
 /// tiktoken's algorithm on ranks: scan for the lowest pair, merge it, update
-/// the two neighbouring pairs.
+/// the two neighbouring pairs (see [`short_merge`]).
 pub(crate) fn merge_short(
     piece: &[u8],
     table: &RankTable,
@@ -83,20 +87,42 @@ pub(crate) fn merge_short(
     scratch: &mut Scratch,
     out: &mut Vec<Rank>,
 ) {
-    // `parts[i]` = (rank of part i, rank of merging it with part i + 1);
-    // the last part's pair rank stays `Rank::MAX`.
     let parts = &mut scratch.parts;
+    let m = short_merge::<1>(piece, &table.byte_rank, parts, |l, r| pairs.get(l, r));
+    out.extend(parts[..m].iter().map(|p| p.0));
+}
+
+/// The short merge, the one implementation of tiktoken's merge order that
+/// the encoder ([`merge_short`]), the long-piece search (`backtrack.rs`,
+/// which asks how a token splits) and vocabulary conversion
+/// ([`Ranks::merges`](crate::vocab::Ranks::merges), which asks the same
+/// with only the lower ranks) share.
+///
+/// `piece` (at least one byte) starts as its bytes (`byte_rank[b]` each);
+/// `pair(l, r)` is the rank of the token `l ++ r`, or `Rank::MAX` when there
+/// is none (or it must not be used). The adjacent pair with the lowest rank
+/// (leftmost on ties) is merged, again and again, until no pair merges or
+/// only `MIN_PARTS` parts are left (a constant, so the encoder's loop, with
+/// 1, has no extra test). Returns the number of parts `m`; then `parts[i]`
+/// for `i < m` = (rank of part i, rank of merging it with part `i + 1`),
+/// the last one's pair rank `Rank::MAX` (what lies beyond `m` is garbage).
+#[inline(always)]
+pub(crate) fn short_merge<const MIN_PARTS: usize>(
+    piece: &[u8],
+    byte_rank: &[Rank; 256],
+    parts: &mut Vec<(Rank, Rank)>,
+    pair: impl Fn(Rank, Rank) -> Rank,
+) -> usize {
     parts.clear();
-    parts.extend(
-        piece
-            .iter()
-            .map(|&b| (table.byte_rank[b as usize], Rank::MAX)),
-    );
+    parts.extend(piece.iter().map(|&b| (byte_rank[b as usize], Rank::MAX)));
     let mut m = parts.len();
     for i in 0..m - 1 {
-        parts[i].1 = pairs.get(parts[i].0, parts[i + 1].0);
+        parts[i].1 = pair(parts[i].0, parts[i + 1].0);
     }
     loop {
+        if MIN_PARTS > 1 && m <= MIN_PARTS {
+            break;
+        }
         // The lowest pair, leftmost on ties; as one `u64` compare per part
         // (pair rank above, position below) so the scan has no branches.
         let mut best = Rank::MAX;
@@ -117,15 +143,15 @@ pub(crate) fn merge_short(
         }
         m -= 1;
         parts[at].1 = if at + 1 < m {
-            pairs.get(best, parts[at + 1].0)
+            pair(best, parts[at + 1].0)
         } else {
             Rank::MAX
         };
         if at > 0 {
-            parts[at - 1].1 = pairs.get(parts[at - 1].0, best);
+            parts[at - 1].1 = pair(parts[at - 1].0, best);
         }
     }
-    out.extend(parts[..m].iter().map(|p| p.0));
+    m
 }
 
 const NONE: u32 = u32::MAX;

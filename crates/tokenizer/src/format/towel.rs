@@ -1,5 +1,6 @@
 //! The towel tokenizer file: one JSON file with everything a byte-level BPE
-//! tokenizer needs (pattern, special tokens, ranks, optionally merges).
+//! tokenizer needs (pattern, special tokens, ranks, optionally merges), read
+//! into and written from [`TokenizerFile`].
 //!
 //! ```json
 //! {"format":"towel-tokenizer","version":1,
@@ -11,10 +12,11 @@
 //!
 //! `ranks` is dense (index = rank). `merges` is optional; when present,
 //! merge `i` makes rank `256 + i` (as BPE training writes it), and it is
-//! checked against the ranks on load.
+//! checked against the ranks on load. A leading UTF-8 byte-order mark is
+//! ignored.
 //!
 //! ```
-//! use towel_tokenizer::file::TokenizerFile;
+//! use towel_tokenizer::TokenizerFile;
 //! let json = br#"{"format":"towel-tokenizer","version":1,"pattern":"\\S+|\\s+",
 //!   "special_tokens":{},"ranks":["YQ==","Yg==","YWI="]}"#;
 //! let file = TokenizerFile::parse(json, "tiny.json")?;
@@ -29,28 +31,15 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use crate::bpe::CoreBpe;
-use crate::pretok::Pattern;
-use crate::vocab::{read_file, Rank, Ranks};
+use super::TokenizerFile;
+use crate::error::read_file;
+use crate::vocab::{Rank, Ranks};
 use crate::TokenizerError;
 
 /// The `format` value of a towel tokenizer file.
 pub const FORMAT: &str = "towel-tokenizer";
 /// The schema version this crate reads and writes.
 pub const VERSION: u64 = 1;
-
-/// A parsed towel tokenizer file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenizerFile {
-    /// Pre-tokenization regex source.
-    pub pattern: String,
-    /// Special tokens and their ids.
-    pub special_tokens: BTreeMap<String, Rank>,
-    /// Mergeable ranks (dense).
-    pub ranks: Ranks,
-    /// `merges[i]` = (left, right) ranks that made rank `256 + i`, if known.
-    pub merges: Option<Vec<(Rank, Rank)>>,
-}
 
 #[derive(Serialize, Deserialize)]
 struct Raw {
@@ -65,12 +54,10 @@ struct Raw {
 }
 
 impl TokenizerFile {
-    /// Parse and check a tokenizer file's bytes. `label` names it in errors.
+    /// Parse and check a towel tokenizer file's bytes. `label` names it in errors.
     pub fn parse(data: &[u8], label: &str) -> Result<TokenizerFile, TokenizerError> {
-        let bad = |reason: String| TokenizerError::TokenizerFile {
-            file: label.to_string(),
-            reason,
-        };
+        let data = towel_data::text::strip_bom_bytes(data);
+        let bad = |reason: String| TokenizerError::format(label, reason);
         // Check the header first, so an unknown format gets a clear message
         // rather than a complaint about some field.
         let value: serde_json::Value = serde_json::from_slice(data)
@@ -121,30 +108,35 @@ impl TokenizerFile {
             check_merges(&ranks, merges).map_err(bad)?;
         }
         Ok(TokenizerFile {
-            pattern: raw.pattern,
+            pattern: Some(raw.pattern),
             special_tokens: raw.special_tokens,
             ranks,
             merges: raw.merges,
         })
     }
 
-    /// Read a tokenizer file.
+    /// Read a towel tokenizer file.
     pub fn load(path: &Path) -> Result<TokenizerFile, TokenizerError> {
         TokenizerFile::parse(&read_file(path)?, &path.display().to_string())
     }
 
-    /// The JSON text of this file.
+    /// The towel JSON text of this tokenizer.
     pub fn to_json(&self) -> Result<Vec<u8>, TokenizerError> {
         if !self.ranks.is_dense() {
-            return Err(TokenizerError::TokenizerFile {
-                file: "tokenizer export".into(),
-                reason: "ranks have gaps; the towel format needs dense ranks 0..n".into(),
-            });
+            return Err(TokenizerError::format(
+                "tokenizer export",
+                "ranks have gaps; the towel format needs dense ranks 0..n (write .tiktoken instead)",
+            ));
         }
+        let Some(pattern) = &self.pattern else {
+            return Err(TokenizerError::Config(
+                "a towel tokenizer file needs a pre-tokenization pattern; give one (CLI: --pattern gpt2|cl100k|o200k|REGEX)".into(),
+            ));
+        };
         let raw = Raw {
             format: FORMAT.into(),
             version: VERSION,
-            pattern: self.pattern.clone(),
+            pattern: pattern.clone(),
             special_tokens: self.special_tokens.clone(),
             ranks: self.ranks.iter().map(|(b, _)| BASE64.encode(b)).collect(),
             merges: self.merges.clone(),
@@ -152,19 +144,9 @@ impl TokenizerFile {
         Ok(serde_json::to_vec(&raw).expect("plain data serializes"))
     }
 
-    /// Write the file atomically.
+    /// Write a towel tokenizer file atomically.
     pub fn write(&self, path: &Path) -> Result<(), TokenizerError> {
         Ok(towel_data::write_atomic(path, &self.to_json()?)?)
-    }
-
-    /// Build the encoder this file describes.
-    pub fn to_bpe(&self) -> Result<CoreBpe, TokenizerError> {
-        let pattern = Pattern::new(&self.pattern)?;
-        CoreBpe::new(
-            &self.ranks,
-            self.special_tokens.iter().map(|(s, &r)| (s.clone(), r)),
-            pattern,
-        )
     }
 }
 

@@ -1,4 +1,5 @@
-//! Step 2 of training: learn merges from the distinct pieces.
+//! Step 2 of training: learn the merges from the distinct pieces (the
+//! encoder applies them in `bpe/apply.rs`).
 //!
 //! Every distinct piece becomes a *word*: its bytes as `u32` symbols in one
 //! flat array, plus its count. For each adjacent pair of symbols we keep its
@@ -14,20 +15,21 @@ use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap;
 
-use super::byte_level::hf_alphabet_order;
 use super::TieBreak;
+use crate::format::gpt2::hf_alphabet_order;
+use crate::vocab::Rank;
 
 /// One learned merge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Merge {
     /// Rank of the left token.
-    pub left: u32,
+    pub left: Rank,
     /// Rank of the right token.
-    pub right: u32,
+    pub right: Rank,
     /// Rank of the merged token. Usually a new rank; when the merged bytes
     /// already had a rank (two pairs can spell the same bytes, e.g. `ab`+`c`
     /// and `a`+`bc`), it is that existing rank, as in HF's BpeTrainer.
-    pub result: u32,
+    pub result: Rank,
     /// The pair's count when it was merged.
     pub count: u64,
 }

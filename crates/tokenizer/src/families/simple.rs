@@ -1,13 +1,14 @@
 //! Shared plumbing of the vocabulary-learning families (char, word, regex):
-//! the `<UNK>` token, piece counting, frequency-ranked vocabularies, and the
-//! JSON vocabulary file.
+//! the `<UNK>` token, frequency-ranked vocabularies (from [`PieceCounts`]),
+//! and the JSON vocabulary file.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::TokenizerError;
+use crate::error::read_file;
+use crate::{PieceCounts, TokenizerError};
 
 /// The text of the unknown token. Word and regex vocabularies always have it
 /// (id 0); character vocabularies have it when built with [`Unknown::Unk`](crate::Unknown::Unk)
@@ -15,50 +16,6 @@ use crate::TokenizerError;
 /// equal to it: word and regex pieces split `<` and `>` off, and characters are
 /// single characters.
 pub const UNK: &str = "<UNK>";
-
-/// How many times each piece occurs in a corpus; see
-/// [`WordTokenizer::count_corpus`](crate::WordTokenizer::count_corpus). Count once, then
-/// build vocabularies of several sizes from the same counts.
-#[derive(Debug, Clone, Default)]
-pub struct PieceCounts {
-    counts: HashMap<String, u64>,
-    total: u64,
-}
-
-impl PieceCounts {
-    /// Count one piece.
-    pub fn add(&mut self, piece: &str) {
-        self.total += 1;
-        if let Some(n) = self.counts.get_mut(piece) {
-            *n += 1;
-        } else {
-            self.counts.insert(piece.to_string(), 1);
-        }
-    }
-
-    /// Number of pieces counted (with repetitions).
-    pub fn total(&self) -> u64 {
-        self.total
-    }
-
-    /// Number of distinct pieces.
-    pub fn distinct(&self) -> usize {
-        self.counts.len()
-    }
-
-    /// How often `piece` occurred.
-    pub fn get(&self, piece: &str) -> u64 {
-        self.counts.get(piece).copied().unwrap_or(0)
-    }
-
-    /// Pieces by decreasing count, ties in byte order of the piece: the order
-    /// in which vocabularies take them.
-    pub fn ranked(&self) -> Vec<(&str, u64)> {
-        let mut v: Vec<(&str, u64)> = self.counts.iter().map(|(k, &n)| (k.as_str(), n)).collect();
-        v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        v
-    }
-}
 
 /// How a word or regex vocabulary is cut from the counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,12 +50,12 @@ impl PieceVocab {
         family: &'static str,
     ) -> Result<Self, TokenizerError> {
         if opts.min_count == 0 {
-            return Err(TokenizerError::InvalidConfig(
+            return Err(TokenizerError::Config(
                 "min_count must be at least 1".into(),
             ));
         }
         if opts.max_size == Some(0) {
-            return Err(TokenizerError::InvalidConfig(
+            return Err(TokenizerError::Config(
                 "max_size must be at least 1 (it counts <UNK>)".into(),
             ));
         }
@@ -116,12 +73,12 @@ impl PieceVocab {
                 .map(|(p, _)| p.to_string()),
         );
         if tokens.len() == 1 && opts.max_size != Some(1) {
-            return Err(TokenizerError::InvalidConfig(format!(
+            return Err(TokenizerError::Config(format!(
                 "no {family} piece occurs at least {} times in the corpus; lower min_count",
                 opts.min_count
             )));
         }
-        Self::from_tokens(tokens).map_err(TokenizerError::InvalidConfig)
+        Self::from_tokens(tokens).map_err(TokenizerError::Config)
     }
 
     /// From a saved token list; `tokens[0]` must be `<UNK>`, no duplicates.
@@ -156,6 +113,24 @@ impl PieceVocab {
 
     pub(crate) fn len(&self) -> usize {
         self.tokens.len()
+    }
+
+    /// The texts of `ids` joined by `sep`; an unknown id is an error
+    /// naming the tokenizer (`name`).
+    pub(crate) fn join(
+        &self,
+        ids: &[u32],
+        sep: &[u8],
+        name: impl Fn() -> String,
+    ) -> Result<Vec<u8>, TokenizerError> {
+        let mut out = Vec::new();
+        for (i, &id) in ids.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(sep);
+            }
+            out.extend_from_slice(self.token(id, &name)?.as_bytes());
+        }
+        Ok(out)
     }
 
     pub(crate) fn token(
@@ -214,32 +189,14 @@ impl VocabFile {
 
     /// Write atomically (a reader never sees half a file).
     pub(crate) fn save(&self, path: &Path) -> Result<(), TokenizerError> {
-        let json = serde_json::to_vec_pretty(self).map_err(|e| TokenizerError::VocabIo {
-            path: path.into(),
-            message: e.to_string(),
-        })?;
-        towel_data::write_atomic(path, &json).map_err(|e| match e {
-            towel_data::DataError::Io { path, source } => TokenizerError::VocabIo {
-                path,
-                message: source.to_string(),
-            },
-            other => TokenizerError::VocabIo {
-                path: path.into(),
-                message: other.to_string(),
-            },
-        })
+        let json = serde_json::to_vec_pretty(self).expect("plain data serializes");
+        Ok(towel_data::write_atomic(path, &json)?)
     }
 
     /// Read a file and check that it is a vocabulary of `family`.
     pub(crate) fn load(path: &Path, family: &str) -> Result<Self, TokenizerError> {
-        let bytes = std::fs::read(path).map_err(|e| TokenizerError::VocabIo {
-            path: path.into(),
-            message: e.to_string(),
-        })?;
-        Self::parse(&bytes, family).map_err(|message| TokenizerError::BadVocabFile {
-            path: path.into(),
-            message,
-        })
+        let bytes = read_file(path)?;
+        Self::parse(&bytes, family).map_err(|message| bad_vocab_file(path, message))
     }
 
     /// The `"family"` of a vocabulary file, checking only the envelope.
@@ -249,7 +206,8 @@ impl VocabFile {
             format: String,
             family: String,
         }
-        let e: Envelope = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let e: Envelope = serde_json::from_slice(towel_data::text::strip_bom_bytes(bytes))
+            .map_err(|e| e.to_string())?;
         if e.format != FORMAT {
             return Err(format!("format is {:?}, expected {FORMAT:?}", e.format));
         }
@@ -257,6 +215,7 @@ impl VocabFile {
     }
 
     pub(crate) fn parse(bytes: &[u8], family: &str) -> Result<Self, String> {
+        let bytes = towel_data::text::strip_bom_bytes(bytes);
         let file: VocabFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         if file.format != FORMAT {
             return Err(format!("format is {:?}, expected {FORMAT:?}", file.format));
@@ -283,4 +242,12 @@ impl VocabFile {
         }
         Ok(file)
     }
+}
+
+/// The error for a vocabulary file that is malformed or of another family.
+pub(crate) fn bad_vocab_file(path: &Path, message: String) -> TokenizerError {
+    TokenizerError::format(
+        path.display(),
+        format!("not a valid towel vocabulary file: {message}"),
+    )
 }

@@ -1,4 +1,7 @@
-//! Step 1 of training: count the distinct pre-tokenization pieces of a corpus.
+//! [`PieceCounts`]: how often each distinct piece of a corpus occurs, the one
+//! counter behind BPE training (step 1: count the pre-tokenization pieces)
+//! and the word and regex families' vocabularies (count once, then build
+//! vocabularies of several sizes from the same counts).
 //!
 //! A corpus is read in blocks (default 16 MB), never as one string. Each
 //! block ends at a *safe cut* (see [`safe_cut`]), is checked for UTF-8, split
@@ -22,6 +25,16 @@ const SUB_CHUNK: usize = 1 << 20;
 pub const DEFAULT_BLOCK: usize = 16 << 20;
 
 /// Distinct pieces of a corpus with how often each occurs.
+///
+/// ```
+/// use towel_tokenizer::{Pattern, PieceCounts};
+/// let mut counts = PieceCounts::new();
+/// counts.add_text(&Pattern::gpt2(), "the cat the")?;
+/// counts.add(" cat");
+/// assert_eq!(counts.get(" cat"), 2);
+/// assert_eq!(counts.ranked(), [(" cat", 2), (" the", 1), ("the", 1)]);
+/// # Ok::<(), towel_tokenizer::TokenizerError>(())
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct PieceCounts {
     map: FxHashMap<Box<str>, u64>,
@@ -88,6 +101,7 @@ fn sub_chunks(text: &str, size: usize) -> Vec<&str> {
     out
 }
 
+/// Count the pieces of `text`; a pattern failure names its offset in `text`.
 fn count_chunk<'t>(
     pattern: &Pattern,
     text: &'t str,
@@ -96,11 +110,12 @@ fn count_chunk<'t>(
     let mut m: FxHashMap<&str, u64> = FxHashMap::default();
     let mut n = 0u64;
     let mut count = |t: &'t str| -> Result<(), TokenizerError> {
-        for piece in pattern.pieces(t) {
-            *m.entry(piece?).or_insert(0) += 1;
-            n += 1;
-        }
-        Ok(())
+        pattern
+            .for_each_piece(t, |piece| {
+                *m.entry(piece).or_insert(0) += 1;
+                n += 1;
+            })
+            .map_err(|e| e.offset_by(t.as_ptr() as usize - text.as_ptr() as usize))
     };
     if per_line {
         text.split_inclusive('\n').try_for_each(&mut count)?;
@@ -140,7 +155,10 @@ impl PieceCounts {
         let per_line = self.per_line;
         let (m, n) = chunks
             .par_iter()
-            .map(|c| count_chunk(pattern, c, per_line))
+            .map(|c| {
+                count_chunk(pattern, c, per_line)
+                    .map_err(|e| e.offset_by(c.as_ptr() as usize - text.as_ptr() as usize))
+            })
             .try_reduce(
                 || (FxHashMap::default(), 0),
                 |(a, na), (b, nb)| {
@@ -181,10 +199,7 @@ impl PieceCounts {
         block: usize,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), TokenizerError> {
-        let io_err = |e| TokenizerError::Io {
-            path: name.to_path_buf(),
-            source: e,
-        };
+        let io_err = |e| TokenizerError::io("read", name, e);
         let block = block.max(64);
         let mut buf: Vec<u8> = Vec::with_capacity(block + block / 4);
         let mut consumed: u64 = 0;
@@ -228,7 +243,8 @@ impl PieceCounts {
                     })
                 }
             };
-            self.add_text(pattern, &text)?;
+            self.add_text(pattern, &text)
+                .map_err(|e| e.offset_by(consumed as usize))?;
             // add_text counted the (possibly lossy) text length; count raw bytes instead.
             self.bytes = self.bytes - text.len() as u64 + cut as u64;
             drop(text);
@@ -248,10 +264,7 @@ impl PieceCounts {
         block: usize,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), TokenizerError> {
-        let f = File::open(path).map_err(|e| TokenizerError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
+        let f = File::open(path).map_err(|e| TokenizerError::io("open", path, e))?;
         self.add_reader(pattern, f, path, lossy, block, progress)
     }
 
@@ -273,6 +286,25 @@ impl PieceCounts {
     /// How often `piece` occurred.
     pub fn get(&self, piece: &str) -> u64 {
         self.map.get(piece).copied().unwrap_or(0)
+    }
+
+    /// Count one occurrence of `piece`.
+    pub fn add(&mut self, piece: &str) {
+        self.add_piece(piece, 1);
+    }
+
+    /// Number of pieces counted (with repetitions); the same as
+    /// [`PieceCounts::total_pieces`].
+    pub fn total(&self) -> u64 {
+        self.pieces
+    }
+
+    /// Pieces by decreasing count, ties in byte order of the piece: the order
+    /// in which the word and regex vocabularies take them.
+    pub fn ranked(&self) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self.iter().collect();
+        v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        v
     }
 
     /// Add `count` occurrences of `piece` directly (for callers that

@@ -24,8 +24,8 @@
 
 use std::path::Path;
 
-use crate::simple::{PieceCounts, PieceVocab, VocabFile, VocabOptions};
-use crate::{Pattern, Tokenizer, TokenizerError};
+use super::simple::{bad_vocab_file, PieceVocab, VocabFile, VocabOptions};
+use crate::{Pattern, PieceCounts, Tokenizer, TokenizerError};
 
 /// One id per known piece of a pre-tokenization pattern; `<UNK>` for the rest.
 #[derive(Debug, Clone)]
@@ -95,10 +95,7 @@ impl RegexSplitTokenizer {
     /// Load a vocabulary written by [`RegexSplitTokenizer::save`].
     pub fn load(path: &Path) -> Result<Self, TokenizerError> {
         let file = VocabFile::load(path, "regex")?;
-        let bad = |message: String| TokenizerError::BadVocabFile {
-            path: path.into(),
-            message,
-        };
+        let bad = |message: String| bad_vocab_file(path, message);
         let source = file
             .pattern
             .ok_or_else(|| bad("the regex family needs a \"pattern\"".into()))?;
@@ -129,11 +126,7 @@ impl Tokenizer for RegexSplitTokenizer {
     }
 
     fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>, TokenizerError> {
-        let mut out = Vec::new();
-        for &id in ids {
-            out.extend_from_slice(self.vocab.token(id, || self.name())?.as_bytes());
-        }
-        Ok(out)
+        self.vocab.join(ids, b"", || self.name())
     }
 
     fn vocab_size(&self) -> usize {

@@ -26,7 +26,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::simple::{VocabFile, UNK};
+use super::simple::{bad_vocab_file, VocabFile, UNK};
 use crate::{Tokenizer, TokenizerError};
 
 /// What a vocabulary-learning tokenizer does with input it has never seen.
@@ -145,10 +145,7 @@ impl CharTokenizer {
     /// Load a vocabulary written by [`CharTokenizer::save`].
     pub fn load(path: &Path) -> Result<Self, TokenizerError> {
         let file = VocabFile::load(path, "char")?;
-        Self::from_file(file).map_err(|message| TokenizerError::BadVocabFile {
-            path: path.into(),
-            message,
-        })
+        Self::from_file(file).map_err(|message| bad_vocab_file(path, message))
     }
 
     fn from_file(file: VocabFile) -> Result<Self, String> {

@@ -29,8 +29,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::simple::{PieceCounts, PieceVocab, VocabFile, VocabOptions};
-use crate::{Tokenizer, TokenizerError};
+use super::simple::{bad_vocab_file, PieceVocab, VocabFile, VocabOptions};
+use crate::{PieceCounts, Tokenizer, TokenizerError};
 
 /// The word split: `\w+|[^\w\s]+`.
 pub const WORD_PATTERN: &str = r"\w+|[^\w\s]+";
@@ -43,7 +43,7 @@ fn word_regex() -> &'static Regex {
 /// The words of `text` under [`WORD_PATTERN`].
 ///
 /// ```
-/// let words: Vec<&str> = towel_tokenizer::word::words("Don't panic!!  42").collect();
+/// let words: Vec<&str> = towel_tokenizer::families::word::words("Don't panic!!  42").collect();
 /// assert_eq!(words, ["Don", "'", "t", "panic", "!!", "42"]);
 /// ```
 pub fn words(text: &str) -> impl Iterator<Item = &str> {
@@ -96,12 +96,8 @@ impl WordTokenizer {
     /// Load a vocabulary written by [`WordTokenizer::save`].
     pub fn load(path: &Path) -> Result<Self, TokenizerError> {
         let file = VocabFile::load(path, "word")?;
-        let vocab = PieceVocab::from_tokens(file.tokens).map_err(|message| {
-            TokenizerError::BadVocabFile {
-                path: path.into(),
-                message,
-            }
-        })?;
+        let vocab = PieceVocab::from_tokens(file.tokens)
+            .map_err(|message| bad_vocab_file(path, message))?;
         Ok(WordTokenizer { vocab })
     }
 }
@@ -115,15 +111,9 @@ impl Tokenizer for WordTokenizer {
         Ok(words(text).map(|w| self.vocab.id(w)).collect())
     }
 
+    /// The words, separated by single spaces.
     fn decode_bytes(&self, ids: &[u32]) -> Result<Vec<u8>, TokenizerError> {
-        let mut out = Vec::new();
-        for (i, &id) in ids.iter().enumerate() {
-            if i > 0 {
-                out.push(b' ');
-            }
-            out.extend_from_slice(self.vocab.token(id, || self.name())?.as_bytes());
-        }
-        Ok(out)
+        self.vocab.join(ids, b" ", || self.name())
     }
 
     fn vocab_size(&self) -> usize {

@@ -1,0 +1,41 @@
+//! Loading the named encodings from the data folders: the thin layer that
+//! finds and sha256-checks the vocabulary files ([`towel_data::DataDirs`])
+//! and hands the ranks to the core ([`Encoding::from_ranks`]).
+
+use towel_data::{registry, DataDirs};
+
+use crate::format::Gpt2Vocab;
+use crate::vocab::Ranks;
+use crate::{Encoding, EncodingName, TokenizerError};
+
+impl Encoding {
+    /// Load an encoding by tiktoken's name from the data folders (files are
+    /// sha256-verified). An unknown name is an error listing the known ones.
+    pub fn load(name: &str, dirs: &DataDirs) -> Result<Encoding, TokenizerError> {
+        Encoding::load_named(EncodingName::from_name(name)?, dirs)
+    }
+
+    /// The mergeable ranks of an encoding, read from the data folders.
+    pub fn load_ranks(name: EncodingName, dirs: &DataDirs) -> Result<Ranks, TokenizerError> {
+        let entry =
+            |name| registry::by_name(name).expect("the registry lists the vocabulary files");
+        match name.tiktoken_file() {
+            Some(file) => {
+                let entry = entry(file);
+                Ranks::parse_tiktoken(&dirs.read(entry)?, entry.path)
+            }
+            None => {
+                let (enc, bpe) = (entry("gpt2-encoder-json"), entry("gpt2-vocab-bpe"));
+                let v =
+                    Gpt2Vocab::parse_named(&dirs.read(enc)?, enc.path, &dirs.read(bpe)?, bpe.path)?;
+                Ok(v.ranks)
+            }
+        }
+    }
+
+    /// Load a built-in encoding.
+    pub fn load_named(name: EncodingName, dirs: &DataDirs) -> Result<Encoding, TokenizerError> {
+        let ranks = Encoding::load_ranks(name, dirs)?;
+        Encoding::from_ranks(name, &ranks)
+    }
+}
