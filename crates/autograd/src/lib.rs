@@ -73,8 +73,11 @@
 //!   transposed view is multiplied without a copy. Chosen over `gemm` 0.19
 //!   by measurement (`bench/gemm_choice`, one thread, same matrices, same
 //!   run): 151 vs 104 GFLOP/s at 256, 46 vs 40 at 512, 4.7 vs 2.9 at 1024
-//!   on the shared machine, and it builds 1 crate instead of 7. Its entry
-//!   point takes raw pointers, so `src/gemm.rs` is the crate's one `unsafe`
+//!   on the shared machine, with `gemm`'s default features. That
+//!   measurement did not include `gemm`'s `x86-v4` (AVX-512) kernels, which
+//!   `towel-vectors` now enables in the workspace; with them `gemm` may
+//!   close the gap to PyTorch, so it is the next thing to measure.
+//!   `matrixmultiply`'s entry point takes raw pointers, so `src/gemm.rs` is the crate's one `unsafe`
 //!   block, with every index checked before the call.
 //! - `libm`: `erf` for the exact GELU (PyTorch's default form).
 //! - `thiserror`: the typed [`AutogradError`].

@@ -22,6 +22,12 @@ pub const INDEX: Kind = Kind {
     sniff: |h| h.starts_with(towel_retrieval::index::MAGIC),
 };
 
+/// A numpy `.npy` array (`towel vectors random`).
+pub const NPY: Kind = Kind {
+    name: "numpy .npy file",
+    sniff: |h| h.starts_with(b"\x93NUMPY"),
+};
+
 /// A TREC run (`towel eval --run`): `qid Q0 docid rank score tag` lines.
 pub const RUN: Kind = Kind {
     name: "TREC run file",

@@ -28,7 +28,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{bpe, data, decode, encode, eval, grad, index, search, tokenize, tour, vocab};
+use cmd::{bpe, data, decode, encode, eval, grad, index, search, tokenize, tour, vectors, vocab};
 
 /// towel: tokenizers, sparse retrieval, vectors and autograd, tested against
 /// the tools people use (tiktoken, scikit-learn, bm25s, faiss, PyTorch).
@@ -73,6 +73,9 @@ enum Command {
     Bpe(bpe::BpeCommand),
     /// Value and gradient of an expression (scalar autograd), with --trace of backward or --dot graph.
     Grad(grad::GradArgs),
+    /// Exact vector search over .npy files (faiss's ids and order) and random vectors.
+    #[command(subcommand)]
+    Vectors(vectors::VectorsCommand),
     /// Every leaf command, one a line (`data fetch`), for the tests that must
     /// cover each command.
     #[command(name = "__commands", hide = true)]
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Command::Tokenize(args) => tokenize::run(&args, &out),
         Command::Bpe(cmd) => bpe::run(cmd, &out),
         Command::Grad(args) => grad::run(&args, &out),
+        Command::Vectors(cmd) => vectors::run(cmd, &out),
         Command::ListCommands => {
             let mut names = Vec::new();
             leaf_commands(&<Cli as clap::CommandFactory>::command(), "", &mut names);

@@ -136,6 +136,27 @@ const TABLE: &[Row] = &[
         &["grad", "sin(x**3 + 2*x)", "--at", "x=2", "--trace"],
         &[],
     ),
+    row(
+        "vectors search",
+        &[
+            "vectors",
+            "search",
+            "--base",
+            "v.npy",
+            "--queries",
+            "v.npy",
+            "-k",
+            "3",
+        ],
+        &["v.npy"],
+    ),
+    row(
+        "vectors random",
+        &[
+            "vectors", "random", "--n", "5", "--dim", "4", "--seed", "1", "--out", "{OUT}",
+        ],
+        &[],
+    ),
 ];
 
 /// A folder with one of each input file.
@@ -195,6 +216,9 @@ impl Sandbox {
             "--out",
             "tok.json",
             "text.txt",
+        ]);
+        sb.run_ok(&[
+            "vectors", "random", "--n", "20", "--dim", "4", "--seed", "1", "--out", "v.npy",
         ]);
         sb
     }

@@ -13,4 +13,5 @@ pub mod index;
 pub mod search;
 pub mod tokenize;
 pub mod tour;
+pub mod vectors;
 pub mod vocab;

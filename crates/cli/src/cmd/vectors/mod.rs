@@ -1,0 +1,25 @@
+//! `towel vectors`: exact vector search over `.npy` files and random vectors.
+
+pub mod random;
+pub mod search;
+
+use clap::Subcommand;
+
+use crate::output::Output;
+
+/// `towel vectors ...`.
+#[derive(Subcommand, Debug)]
+pub enum VectorsCommand {
+    /// Exact top-k search of query vectors in base vectors (.npy files): faiss IndexFlatIP/L2's ids and order.
+    Search(search::SearchArgs),
+    /// Write random standard normal vectors (optionally normalized) to an .npy file.
+    Random(random::RandomArgs),
+}
+
+/// Run `towel vectors ...`.
+pub fn run(cmd: VectorsCommand, out: &Output) -> anyhow::Result<()> {
+    match cmd {
+        VectorsCommand::Search(args) => search::run(&args, out),
+        VectorsCommand::Random(args) => random::run(&args, out),
+    }
+}

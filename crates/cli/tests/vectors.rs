@@ -1,0 +1,190 @@
+//! End-to-end tests of `towel vectors search` and `towel vectors random`.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+mod common;
+use common::{json_of, towel};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../vectors/tests/fixtures")
+        .join(name)
+}
+
+fn search(base: &Path, queries: &Path, extra: &[&str]) -> Value {
+    let mut c = towel();
+    c.args(["--json", "vectors", "search", "--base"])
+        .arg(base)
+        .arg("--queries")
+        .arg(queries)
+        .args(extra);
+    json_of(&mut c)
+}
+
+#[test]
+fn search_json_equals_faiss() {
+    // The faiss fixtures of towel-vectors: tied integer scores, so ids and
+    // scores must be exactly faiss's (IndexFlatIP / IndexFlatL2, one batch).
+    let faiss: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("faiss/faiss.json")).unwrap())
+            .unwrap();
+    let (base, queries) = (
+        fixture("faiss/ties_base.npy"),
+        fixture("faiss/ties_queries.npy"),
+    );
+    for (metric, key) in [("ip", "ip"), ("l2", "l2")] {
+        let got = search(&base, &queries, &["-k", "10", "--metric", metric]);
+        let want = &faiss["ties"][key]["batch"];
+        let got = got.as_array().unwrap();
+        assert_eq!(got.len(), 40);
+        for (q, hit) in got.iter().enumerate() {
+            assert_eq!(hit["ids"], want["ids"][q], "{metric} query {q}");
+            assert_eq!(hit["scores"], want["scores"][q], "{metric} query {q}");
+        }
+    }
+}
+
+/// `towel [--json] vectors random --n N --dim D --seed S [extra...] --out OUT`.
+fn random_cmd(json: bool, n: &str, dim: &str, seed: &str, extra: &[&str], out: &Path) -> Command {
+    let mut c = towel();
+    if json {
+        c.arg("--json");
+    }
+    c.args(["vectors", "random", "--n", n, "--dim", dim, "--seed", seed])
+        .args(extra)
+        .arg("--out")
+        .arg(out);
+    c
+}
+
+#[test]
+fn random_then_search_text_and_cosine() {
+    let d = tempfile::tempdir().unwrap();
+    let (base, q, again) = (
+        d.path().join("base.npy"),
+        d.path().join("q.npy"),
+        d.path().join("again.npy"),
+    );
+    random_cmd(false, "50", "8", "3", &["--normalize"], &base)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "wrote 50 unit vectors of dimension 8",
+        ));
+    assert_eq!(
+        json_of(&mut random_cmd(
+            true,
+            "50",
+            "8",
+            "3",
+            &["--normalize"],
+            &again
+        ))["n"],
+        50
+    );
+    assert_eq!(
+        std::fs::read(&base).unwrap(),
+        std::fs::read(&again).unwrap(),
+        "same seed, same file"
+    );
+    let v = towel_vectors::read_npy(&base).unwrap();
+    assert!(v
+        .rows()
+        .all(|r| (towel_vectors::norm(r) - 1.0).abs() < 1e-5));
+
+    // Each vector's own nearest neighbour is itself, by cosine.
+    random_cmd(false, "50", "8", "3", &[], &q)
+        .assert()
+        .success();
+    let hits = search(&base, &q, &["-k", "1", "--metric", "cosine"]);
+    for (i, h) in hits.as_array().unwrap().iter().enumerate() {
+        assert_eq!(h["ids"][0], i);
+        assert!((h["scores"][0].as_f64().unwrap() - 1.0).abs() < 1e-5);
+    }
+    let mut c = towel();
+    c.args(["vectors", "search", "-k", "3", "--base"])
+        .arg(&base)
+        .arg("--queries")
+        .arg(&base);
+    c.assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "50 queries, 50 base vectors of dimension 8, top 3 by inner product",
+        ))
+        .stdout(predicate::str::contains("    7: 7 (1.0000)"));
+}
+
+#[test]
+fn bad_inputs_are_one_line_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let (b4, b5) = (d.path().join("b4.npy"), d.path().join("b5.npy"));
+    random_cmd(false, "3", "4", "1", &[], &b4)
+        .assert()
+        .success();
+    random_cmd(false, "3", "5", "1", &[], &b5)
+        .assert()
+        .success();
+    let search_cmd = |base: &Path, queries: &Path, extra: &[&str]| {
+        let mut c = towel();
+        c.args(["vectors", "search"])
+            .args(extra)
+            .arg("--base")
+            .arg(base)
+            .arg("--queries")
+            .arg(queries);
+        c
+    };
+    search_cmd(&b4, &b5, &[]).assert().failure().stderr(
+        predicate::str::contains("b5.npy: dimension 5, but the base vectors")
+            .and(predicate::str::contains("b4.npy) have dimension 4")),
+    );
+    search_cmd(&fixture("npy/float64_5x3.npy"), &b4, &[])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "float64_5x3.npy (byte 10): dtype '<f8' (float64), expected float32",
+        ));
+    search_cmd(Path::new("/nonexistent/b.npy"), &b4, &[])
+        .assert()
+        .failure()
+        .stderr(predicate::str::starts_with(
+            "error: cannot read /nonexistent/b.npy: No such file or directory",
+        ));
+    search_cmd(&b4, &b4, &["--metric", "dot"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("possible values: ip, cosine, l2"));
+    random_cmd(false, "2", "0", "1", &[], &d.path().join("z.npy"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("invalid dimension"));
+}
+
+#[test]
+fn random_replaces_only_npy_files_unless_forced() {
+    let d = tempfile::tempdir().unwrap();
+    let notes = d.path().join("notes.txt");
+    std::fs::write(&notes, "my notes").unwrap();
+    random_cmd(false, "2", "3", "1", &[], &notes)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "is not a numpy .npy file (pass --force",
+        ));
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
+    random_cmd(false, "2", "3", "1", &["--force"], &notes)
+        .assert()
+        .success();
+    let npy = d.path().join("v.npy");
+    random_cmd(false, "2", "3", "1", &[], &npy)
+        .assert()
+        .success();
+    random_cmd(false, "4", "3", "2", &[], &npy)
+        .assert()
+        .success();
+    assert_eq!(towel_vectors::read_npy(&npy).unwrap().len(), 4);
+}

@@ -1,0 +1,102 @@
+//! The one error type of this crate.
+//!
+//! A variant that wraps an underlying error keeps it as its `source()` and
+//! does not repeat it in its own message: the CLI prints the chain as
+//! `error: cannot read base.npy: No such file or directory`.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong reading, writing, building or searching
+/// vectors. Each variant's doc says what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VectorError {
+    /// Reading or writing a file failed (`op` is `read` or `write`). Check
+    /// the path, its permissions and the free space.
+    #[error("cannot {op} {}", path.display())]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Bytes that are not what their format says: a malformed `.npy`
+    /// header, a dtype other than float32, a size that does not match the
+    /// shape. `origin` is the file (or a label for in-memory bytes) and
+    /// `offset` the byte where the problem was found, if known. Convert the
+    /// data to 2-D float32 (`np.asarray(x, dtype=np.float32)`) and save it
+    /// again with `np.save`.
+    #[error("{origin}{}: {reason}", .offset.map(|o| format!(" (byte {o})")).unwrap_or_default())]
+    Format {
+        origin: String,
+        offset: Option<u64>,
+        reason: String,
+    },
+
+    /// Vectors of the wrong dimension: a query of another length than the
+    /// index's vectors, a file of another width than the one it is combined
+    /// with, or a raw file whose size is not a multiple of the dimension.
+    /// Check that both sides come from the same embedding model.
+    #[error("{origin}: dimension {found}, expected {expected}")]
+    Dimension {
+        origin: String,
+        expected: usize,
+        found: usize,
+    },
+
+    /// A zero (or non-finite) vector where a direction is needed:
+    /// normalizing it, its cosine, or adding it to a cosine index. `row` is
+    /// its position in a batch, if it came from one. Remove such rows, or use
+    /// the inner-product metric, which accepts them.
+    #[error("{origin}: {} has norm {norm}; it has no direction to normalize or compare by cosine", .row.map(|r| format!("row {r}")).unwrap_or_else(|| "the vector".into()))]
+    ZeroVector {
+        origin: String,
+        row: Option<usize>,
+        norm: f32,
+    },
+
+    /// Writing a file was refused before anything was written (a read-only
+    /// file or folder, a path through a file, ...); the message says which
+    /// and what to do.
+    #[error(transparent)]
+    Write(towel_data::DataError),
+
+    /// A parameter out of its range (a dimension of 0, for one). The
+    /// message names the parameter and the accepted values.
+    #[error("invalid {what}: {reason}")]
+    Config { what: &'static str, reason: String },
+}
+
+impl VectorError {
+    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        VectorError::Io {
+            op,
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn format(
+        origin: impl Into<String>,
+        offset: Option<u64>,
+        reason: impl Into<String>,
+    ) -> Self {
+        VectorError::Format {
+            origin: origin.into(),
+            offset,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// towel-data is only used here to write files atomically: its I/O errors
+/// are write errors, and its refusals keep their own message.
+impl From<towel_data::DataError> for VectorError {
+    fn from(e: towel_data::DataError) -> Self {
+        match e {
+            towel_data::DataError::Io { path, source } => VectorError::io("write", path, source),
+            other => VectorError::Write(other),
+        }
+    }
+}
