@@ -958,7 +958,15 @@ mod tests {
                         prop_assert_eq!(found, reference);
                     }
                     None => {
-                        prop_assert_eq!(bpe.encode_pieces([piece.as_slice()]), reference);
+                        // tiktoken looks the whole piece up before merging.
+                        // On a vocabulary whose ranks are not a merge order
+                        // the two can differ ("aacb" a token although merging
+                        // stops at a|a|cb), and tiktoken's answer is the lookup.
+                        let expected = match bpe.table.get(&piece) {
+                            Some(rank) => vec![rank],
+                            None => reference,
+                        };
+                        prop_assert_eq!(bpe.encode_pieces([piece.as_slice()]), expected);
                     }
                 }
             }
