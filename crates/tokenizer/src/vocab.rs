@@ -96,7 +96,7 @@ impl Ranks {
     pub fn is_dense(&self) -> bool {
         self.entries
             .last()
-            .map_or(true, |e| e.1 as usize + 1 == self.entries.len())
+            .is_none_or(|e| e.1 as usize + 1 == self.entries.len())
     }
 
     /// The bytes of the token with this rank.

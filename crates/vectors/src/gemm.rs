@@ -6,7 +6,7 @@
 /// Panics unless `d > 0`, `a` and `b` hold whole rows and `c.len() == m·n`.
 #[allow(unsafe_code)]
 pub(crate) fn gemm_abt(a: &[f32], b: &[f32], d: usize, c: &mut [f32]) {
-    assert!(d > 0 && a.len() % d == 0 && b.len() % d == 0);
+    assert!(d > 0 && a.len().is_multiple_of(d) && b.len().is_multiple_of(d));
     let (m, n) = (a.len() / d, b.len() / d);
     assert_eq!(c.len(), m * n);
     if m == 0 || n == 0 {

@@ -27,7 +27,7 @@ impl Vectors {
                 reason: "must be at least 1".into(),
             });
         }
-        if data.len() % dim != 0 {
+        if !data.len().is_multiple_of(dim) {
             return Err(VectorError::Config {
                 what: "vectors",
                 reason: format!(

@@ -187,7 +187,7 @@ pub fn detect(data: &[u8]) -> Option<Format> {
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
     };
     match (fields.next(), fields.next()) {
-        (Some(token), rank) if base64(token) && rank.map_or(true, base64) => Some(Format::Tiktoken),
+        (Some(token), rank) if base64(token) && rank.is_none_or(base64) => Some(Format::Tiktoken),
         _ => None,
     }
 }

@@ -141,7 +141,7 @@ fn ascii_word_start(b: &[u8], p: usize, prefix_space_only: bool) -> Option<usize
 /// there for sure.
 #[inline(always)]
 fn ascii_or_end(b: &[u8], e: usize) -> bool {
-    b.get(e).map_or(true, |&c| c < 0x80)
+    b.get(e).is_none_or(|&c| c < 0x80)
 }
 
 /// End of the piece that starts at byte `p` of `b` (valid UTF-8, `p` on a

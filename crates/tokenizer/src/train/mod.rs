@@ -333,7 +333,7 @@ impl BpeTrainer {
             }
             merges.push(m);
             let done = (merger.tokens.len() - 256) as u64;
-            if done % every == 0 {
+            if done.is_multiple_of(every) {
                 progress(Progress::Merging {
                     done,
                     total: wanted,
