@@ -21,8 +21,8 @@ use std::time::Instant;
 
 use towel_retrieval::analyzer::Analyzer;
 use towel_retrieval::bm25::{Bm25Index, Bm25Params, Bm25Variant};
-use towel_retrieval::corpus::{load_corpus, read_queries, Fields, Query};
-use towel_retrieval::eval::read_qrels;
+use towel_retrieval::corpus::{load_corpus, read_queries, Fields};
+use towel_retrieval::eval::{judged_queries, read_qrels};
 use towel_retrieval::terms::count_corpus;
 use towel_retrieval::tfidf::{TfidfModel, TfidfParams};
 use towel_retrieval::{Baseline, Method, Retriever};
@@ -60,11 +60,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let docs = load_corpus(&beir, &Fields::beir())?;
     let all_queries = read_queries(&beir.join("queries.jsonl"))?;
     // The queries with judgments in qrels/test.tsv, as the peers use them.
-    let qrels = read_qrels(&beir.join("qrels/test.tsv"))?;
-    let judged: Vec<Query> = all_queries
-        .into_iter()
-        .filter(|q| qrels.contains_key(&q.id))
-        .collect();
+    let mut qrels = read_qrels(&beir.join("qrels/test.tsv"))?;
+    let (judged, _) = judged_queries(&all_queries, &mut qrels);
     let queries: Vec<&str> = judged.iter().map(|q| q.text.as_str()).collect();
     let texts: Vec<String> = docs.iter().map(|d| d.full_text()).collect();
     let corpus_bytes: usize = texts.iter().map(|t| t.len()).sum();

@@ -54,7 +54,9 @@
 //! # Ok::<(), towel_retrieval::RetrievalError>(())
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+
+use crate::corpus::Query;
 
 mod metrics;
 mod qrels;
@@ -72,6 +74,37 @@ pub use run::{parse_trec_run, read_trec_run, write_trec_run};
 /// Grades > 0 are relevant (and are the nDCG gain); 0 and negative grades are
 /// judged non-relevant.
 pub type Qrels = BTreeMap<String, BTreeMap<String, i32>>;
+
+/// The queries to evaluate, chosen as the BEIR peers choose them: those
+/// judged in `qrels`, in the order of `queries`. A judged query that has no
+/// text cannot be run, so it is dropped from `qrels` too; the number dropped
+/// is returned beside the queries.
+///
+/// ```
+/// use towel_retrieval::corpus::Query;
+/// use towel_retrieval::eval::{judged_queries, parse_qrels};
+///
+/// let mut qrels = parse_qrels("q1\td1\t1\nq9\td2\t1\n", "example")?;
+/// let queries = [
+///     Query { id: "q1".into(), text: "judged".into() },
+///     Query { id: "q2".into(), text: "not judged".into() },
+/// ];
+/// let (judged, dropped) = judged_queries(&queries, &mut qrels);
+/// assert_eq!((judged.len(), judged[0].id.as_str(), dropped), (1, "q1", 1));
+/// assert!(!qrels.contains_key("q9"));
+/// # Ok::<(), towel_retrieval::RetrievalError>(())
+/// ```
+pub fn judged_queries(queries: &[Query], qrels: &mut Qrels) -> (Vec<Query>, usize) {
+    let with_text: HashSet<&str> = queries.iter().map(|q| q.id.as_str()).collect();
+    let before = qrels.len();
+    qrels.retain(|qid, _| with_text.contains(qid.as_str()));
+    let judged = queries
+        .iter()
+        .filter(|q| qrels.contains_key(&q.id))
+        .cloned()
+        .collect();
+    (judged, before - qrels.len())
+}
 
 /// A retrieval run: query id -> ranked `(doc id, score)` list.
 ///

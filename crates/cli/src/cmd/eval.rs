@@ -15,8 +15,10 @@ use anyhow::bail;
 use clap::Args;
 use serde_json::json;
 use towel_data::WritePlan;
-use towel_retrieval::corpus::{read_queries, Query};
-use towel_retrieval::eval::{beir_paths, evaluate_with_corpus, read_qrels, write_trec_run};
+use towel_retrieval::corpus::read_queries;
+use towel_retrieval::eval::{
+    beir_paths, evaluate_with_corpus, judged_queries, read_qrels, write_trec_run,
+};
 use towel_retrieval::Retriever;
 
 use crate::files::{ForceArg, RUN};
@@ -67,13 +69,10 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
     let queries = read_queries(&qpath)?;
     let mut qrels = read_qrels(&rpath)?;
     // Evaluate the judged queries that have a text, as the BEIR peers do.
-    let texts: HashSet<&str> = queries.iter().map(|q| q.id.as_str()).collect();
-    let before = qrels.len();
-    qrels.retain(|qid, _| texts.contains(qid.as_str()));
-    if qrels.len() < before {
+    let (judged, without_text) = judged_queries(&queries, &mut qrels);
+    if without_text > 0 {
         eprintln!(
-            "warning: {} judged queries have no text in {} and are not evaluated",
-            before - qrels.len(),
+            "warning: {without_text} judged queries have no text in {} and are not evaluated",
             qpath.display()
         );
     }
@@ -84,10 +83,6 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
             rpath.display()
         );
     }
-    let judged: Vec<Query> = queries
-        .into_iter()
-        .filter(|q| qrels.contains_key(&q.id))
-        .collect();
     let t = Instant::now();
     let run = r.run_with_threads(&judged, args.k.get(), args.threads.map(NonZeroUsize::get));
     let secs = t.elapsed().as_secs_f64();

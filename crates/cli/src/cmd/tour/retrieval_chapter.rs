@@ -8,11 +8,12 @@ use towel_data::embedded;
 use towel_retrieval::analyzer::{AnalyzerConfig, Stopwords};
 use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
 use towel_retrieval::corpus::{parse_jsonl_docs, read_queries, Document, Fields, Query};
-use towel_retrieval::eval::{evaluate, parse_qrels};
+use towel_retrieval::eval::{evaluate, judged_queries, parse_qrels};
 use towel_retrieval::terms::{count_corpus, document_frequency};
 use towel_retrieval::{Baseline, Method, Retriever};
 
 use super::{Chapter, Ctx, Page};
+use crate::display::shorten;
 use crate::plot::{LineChart, Series};
 
 pub struct RetrievalChapter;
@@ -27,15 +28,6 @@ const EMBEDDED_QUERIES: [&str; 3] = [
     "numbers split into digits",
     "unknown token vocabulary",
 ];
-
-fn short(s: &str, n: usize) -> String {
-    let s = s.trim();
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
-    }
-}
 
 /// A BEIR collection: documents, queries, qrels text.
 type Collection = (Vec<Document>, Vec<Query>, String);
@@ -62,12 +54,7 @@ fn ndcg(
     name: &str,
 ) -> anyhow::Result<(f64, f64, usize)> {
     let mut qrels = parse_qrels(qrels_text, name)?;
-    qrels.retain(|q, _| queries.iter().any(|query| &query.id == q));
-    let judged: Vec<Query> = queries
-        .iter()
-        .filter(|q| qrels.contains_key(&q.id))
-        .cloned()
-        .collect();
+    let (judged, _) = judged_queries(queries, &mut qrels);
     let ev = evaluate(&qrels, &r.run(&judged, 100));
     Ok((ev.mean.ndcg_at_10, ev.mean.recall_at_100, ev.queries))
 }
@@ -169,7 +156,7 @@ impl Chapter for RetrievalChapter {
                         if i == 0 { q.to_string() } else { String::new() },
                         if i == 0 { name.into() } else { String::new() },
                         d.id.clone(),
-                        short(label, 70),
+                        shorten(label.trim(), 70),
                         format!("{:.3}", h.score),
                     ]);
                 }
