@@ -492,6 +492,37 @@ fn a_full_stdout_is_a_one_line_error() {
     }
 }
 
+#[test]
+fn new_outputs_honour_the_umask() {
+    let sb = Sandbox::new();
+    let expected = 0o666 & !umask();
+    for row in TABLE.iter().filter(|r| n_outputs(r) > 0 && has_data(r)) {
+        let out = run_with_stdout(&sb, row, Stdio::null());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "towel {}: {}",
+            row.command,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for o in ["fresh-out-1", "fresh-out-2"].iter().take(n_outputs(row)) {
+            let path = sb.path().join(o);
+            // The tour's output is a folder: every file it wrote.
+            let files: Vec<PathBuf> = if path.is_dir() {
+                fs::read_dir(&path)
+                    .unwrap()
+                    .map(|f| f.unwrap().path())
+                    .collect()
+            } else {
+                vec![path]
+            };
+            for f in files {
+                assert_eq!(mode(&f), expected, "towel {}: {}", row.command, f.display());
+            }
+        }
+    }
+}
+
 // ------------------------------------------------------------------
 // Each finding of issue #10, as its reproduction.
 
