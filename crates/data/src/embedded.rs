@@ -101,7 +101,8 @@ fn ranks_to_tiktoken(raw: &[u8]) -> Vec<u8> {
     out
 }
 
-const CRANFIELD_LICENCE: &str = "Cranfield 1400 has been distributed freely for research since 1968 \
+const CRANFIELD_LICENCE: &str =
+    "Cranfield 1400 has been distributed freely for research since 1968 \
      (Glasgow IR group) with no licence terms; it is copied in many public repositories";
 const OPENAI_LICENCE: &str =
     "published by OpenAI for public use with tiktoken (MIT); redistributed by the MIT crates tiktoken-rs and bpe-openai";
@@ -208,7 +209,10 @@ mod tests {
     #[test]
     fn ranks_round_trip() {
         let raw = [1, b'a', 2, b'a', b'b', 1, 0xff];
-        assert_eq!(ranks_to_tiktoken(&raw), b"YQ== 0\nYWI= 1\n/w== 2\n".to_vec());
+        assert_eq!(
+            ranks_to_tiktoken(&raw),
+            b"YQ== 0\nYWI= 1\n/w== 2\n".to_vec()
+        );
         assert!(entry("gpt2-encoder-json").is_none());
     }
 

@@ -38,4 +38,35 @@ impl Encoding {
         let ranks = Encoding::load_ranks(name, dirs)?;
         Encoding::from_ranks(name, &ranks)
     }
+
+    /// A built-in encoding from the ranks embedded in towel
+    /// ([`towel_data::embedded`]): `gpt2` and `r50k_base` (the same ranks)
+    /// and `cl100k_base`. `None` for an encoding towel does not embed.
+    pub fn embedded(name: EncodingName) -> Option<Result<Encoding, TokenizerError>> {
+        let file = match name {
+            EncodingName::Gpt2 | EncodingName::R50kBase => "r50k_base",
+            EncodingName::Cl100kBase => "cl100k_base",
+            _ => return None,
+        };
+        let bytes = towel_data::embedded::file(file)?;
+        Some(
+            Ranks::parse_tiktoken(bytes, &format!("embedded {file}"))
+                .and_then(|ranks| Encoding::from_ranks(name, &ranks)),
+        )
+    }
+
+    /// [`Encoding::load_named`] from the data folders, else the embedded
+    /// copy ([`Encoding::embedded`]) when the files are not there. A damaged
+    /// file is still an error, never silently replaced.
+    pub fn load_or_embedded(
+        name: EncodingName,
+        dirs: &DataDirs,
+    ) -> Result<Encoding, TokenizerError> {
+        match Encoding::load_named(name, dirs) {
+            Err(TokenizerError::Data(towel_data::DataError::NotFound { .. })) => {
+                Encoding::embedded(name).unwrap_or_else(|| Encoding::load_named(name, dirs))
+            }
+            other => other,
+        }
+    }
 }

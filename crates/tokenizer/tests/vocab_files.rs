@@ -507,3 +507,43 @@ fn writing_tiktoken_reports_dropped_special_tokens() {
         assert!(w.dropped_special_tokens.is_empty(), "{f}");
     }
 }
+
+/// The embedded ranks build gpt2, r50k_base and cl100k_base without any
+/// data folder, and give tiktoken's ids (from the reference tokenizations).
+#[test]
+fn embedded_encodings_need_no_data() {
+    let nowhere = DataDirs::with_data_dir("/nonexistent");
+    for (name, text, ids) in [
+        (EncodingName::Gpt2, "hello world", vec![31373u32, 995]),
+        (EncodingName::R50kBase, "hello world", vec![31373, 995]),
+        (EncodingName::Cl100kBase, "hello world", vec![15339, 1917]),
+    ] {
+        let e = Encoding::load_or_embedded(name, &nowhere).unwrap();
+        assert_eq!(e.encode_ordinary(text), ids, "{name}");
+        assert_eq!(e.n_vocab(), name.n_vocab());
+    }
+    assert!(Encoding::embedded(EncodingName::O200kBase).is_none());
+    // o200k is not embedded: still the clear not-found error.
+    let msg = Encoding::load_or_embedded(EncodingName::O200kBase, &nowhere)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("not found"), "{msg}");
+}
+
+/// With the data present, the embedded gpt2 (r50k) ranks equal GPT-2's own
+/// encoder.json + vocab.bpe ranks, token for token.
+#[test]
+fn embedded_ranks_equal_the_files() {
+    let dirs = DataDirs::with_data_dir(towel_data::data_or_skip!());
+    for name in [EncodingName::Gpt2, EncodingName::Cl100kBase] {
+        let files = Encoding::load_ranks(name, &dirs).unwrap();
+        let emb = Encoding::embedded(name).unwrap().unwrap();
+        for rank in 0..files.len() as u32 {
+            assert_eq!(
+                files.token(rank),
+                emb.bpe().token_bytes(rank),
+                "{name} {rank}"
+            );
+        }
+    }
+}
