@@ -138,6 +138,8 @@ impl LineChart {
             .configure_mesh()
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
             .draw()
             .map_err(plot_err)?;
         for (i, s) in self.series.iter().enumerate() {
@@ -153,18 +155,86 @@ impl LineChart {
                     .map_err(plot_err)?;
             }
         }
-        legend(&mut chart)
+        let corner = self.emptiest_corner(self.log_x);
+        legend(&mut chart, corner)
     }
+
+    /// The corner of the plot where the legend hides the fewest points:
+    /// each series' points in [0, 1]² plot coordinates (log x when the axis
+    /// is), counted inside the box the legend would cover.
+    fn emptiest_corner(&self, log_x: bool) -> SeriesLabelPosition {
+        let fx = |x: f64| if log_x { x.max(1e-12).ln() } else { x };
+        let all = || self.series.iter().flat_map(|s| s.points.iter());
+        let (x0, x1) = bounds(all().map(|p| fx(p.0)));
+        let (y0, y1) = bounds(all().map(|p| p.1));
+        let longest = self.series.iter().map(|s| s.name.chars().count()).max().unwrap_or(0);
+        // The legend's size as a fraction of the plot (800x500 px, 15 px font).
+        let w = ((longest as f64 * 8.0 + 50.0) / 700.0).min(0.9);
+        let h = ((self.series.len() as f64 * 20.0 + 12.0) / 400.0).min(0.9);
+        let corners = [
+            (SeriesLabelPosition::UpperRight, 1.0 - w, 1.0 - h),
+            (SeriesLabelPosition::UpperLeft, 0.0, 1.0 - h),
+            (SeriesLabelPosition::LowerRight, 1.0 - w, 0.0),
+            (SeriesLabelPosition::LowerLeft, 0.0, 0.0),
+        ];
+        let hidden = |cx: f64, cy: f64| {
+            // Points on the lines between markers count too: sample each segment.
+            let mut n = 0;
+            for s in &self.series {
+                let pts: Vec<(f64, f64)> = s
+                    .points
+                    .iter()
+                    .map(|p| ((fx(p.0) - x0) / (x1 - x0), (p.1 - y0) / (y1 - y0)))
+                    .collect();
+                let single = [pts.first().copied().unwrap_or_default(); 2];
+                let segs: Vec<&[(f64, f64)]> = if pts.len() == 1 {
+                    vec![&single[..]]
+                } else {
+                    pts.windows(2).collect()
+                };
+                for seg in segs {
+                    let (a, b) = (seg[0], seg[1]);
+                    for k in 0..=8 {
+                        let t = k as f64 / 8.0;
+                        let (x, y) = (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1));
+                        if (cx - 0.02..=cx + w + 0.02).contains(&x)
+                            && (cy - 0.05..=cy + h + 0.05).contains(&y)
+                        {
+                            n += 1;
+                        }
+                    }
+                }
+            }
+            n
+        };
+        corners
+            .into_iter()
+            .min_by_key(|&(_, cx, cy)| hidden(cx, cy))
+            .map_or(SeriesLabelPosition::UpperRight, |c| c.0)
+    }
+}
+
+/// A tick label: integers without decimals ("1000", not "1000.0"), other
+/// values with at most three significant decimals, no trailing zeros.
+pub fn tick(v: f64) -> String {
+    if v.is_finite() && (v - v.round()).abs() < 1e-9 * v.abs().max(1.0) {
+        return format!("{}", v.round() as i64);
+    }
+    let digits = if v.abs() >= 10.0 { 1 } else if v.abs() >= 1.0 { 2 } else { 3 };
+    let s = format!("{v:.digits$}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
 }
 
 fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
+    corner: SeriesLabelPosition,
 ) -> anyhow::Result<()> {
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
+        .position(corner)
         .label_font(("sans-serif", 15))
         .draw()
         .map_err(plot_err)
@@ -194,6 +264,7 @@ pub fn bar_chart(
             .configure_mesh()
             .disable_y_mesh()
             .x_desc(x_label)
+            .x_label_formatter(&|v| tick(*v))
             .y_labels(n)
             .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),

@@ -10,18 +10,22 @@
 //! here and list it in [`chapters`].
 
 mod autograd_chapter;
+mod bpe_chapter;
 mod data_chapter;
+mod essay_chapter;
 mod retrieval_chapter;
 mod tokenizer_chapter;
 mod train_chapter;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use serde::Serialize;
 use towel_data::registry;
 use towel_data::DataDirs;
+use towel_tokenizer::{Encoding, EncodingName};
 
 use crate::output::{outln, Output};
 use crate::plot::LineChart;
@@ -49,24 +53,81 @@ pub struct Ctx {
     pub embedded_only: bool,
     /// Every chapter's title and the registry files it would use.
     pub wanted: Vec<(&'static str, &'static [&'static str])>,
+    /// gpt2, cl100k_base and o200k_base, each loaded once on first use.
+    encodings: [OnceLock<Option<Encoding>>; 3],
 }
 
+/// The real encodings the tour uses, in [`Ctx::encodings`] order.
+pub const TOUR_ENCODINGS: [EncodingName; 3] = [
+    EncodingName::Gpt2,
+    EncodingName::Cl100kBase,
+    EncodingName::O200kBase,
+];
+
 impl Ctx {
-    /// The verified bytes of a registry file, or `None` when it is not
-    /// available (or `--embedded-only`); chapters then fall back to embedded data.
-    pub fn data(&self, name: &str) -> Option<Vec<u8>> {
-        if self.embedded_only {
-            return None;
+    pub fn new(
+        dirs: DataDirs,
+        embedded_only: bool,
+        wanted: Vec<(&'static str, &'static [&'static str])>,
+    ) -> Ctx {
+        Ctx {
+            dirs,
+            embedded_only,
+            wanted,
+            encodings: Default::default(),
         }
-        self.dirs.read(registry::by_name(name)?).ok()
     }
 
-    /// The verified path of a registry file, or `None` as for [`Ctx::data`].
+    /// The verified bytes of a registry file: from the data folders, else
+    /// the copy embedded in towel ([`towel_data::embedded`], the same bytes),
+    /// else `None`. With `--embedded-only` only embedded copies are used.
+    pub fn data(&self, name: &str) -> Option<Vec<u8>> {
+        if !self.embedded_only {
+            if let Some(b) = registry::by_name(name).and_then(|f| self.dirs.read(f).ok()) {
+                return Some(b);
+            }
+        }
+        towel_data::embedded::file(name).map(<[u8]>::to_vec)
+    }
+
+    /// Whether [`Ctx::data`] gives the embedded copy of `name` (for the prose).
+    pub fn is_embedded(&self, name: &str) -> bool {
+        towel_data::embedded::entry(name).is_some()
+            && (self.embedded_only
+                || registry::by_name(name).is_none_or(|f| self.dirs.locate(f).is_err()))
+    }
+
+    /// The verified path of a registry file, or `None` when it is not
+    /// in the data folders (or `--embedded-only`).
     pub fn data_path(&self, name: &str) -> Option<PathBuf> {
         if self.embedded_only {
             return None;
         }
         self.dirs.locate(registry::by_name(name)?).ok()
+    }
+
+    /// A real encoding of [`TOUR_ENCODINGS`]: from the vocabulary files, else
+    /// from the ranks embedded in towel (gpt2, cl100k_base); `None` when
+    /// neither is there (o200k_base is not embedded).
+    pub fn encoding(&self, name: EncodingName) -> Option<&Encoding> {
+        let i = TOUR_ENCODINGS.iter().position(|&n| n == name)?;
+        self.encodings[i]
+            .get_or_init(|| {
+                if self.embedded_only {
+                    Encoding::embedded(name).and_then(Result::ok)
+                } else {
+                    Encoding::load_or_embedded(name, &self.dirs).ok()
+                }
+            })
+            .as_ref()
+    }
+
+    /// The tour's encodings that are available, in order.
+    pub fn encodings(&self) -> Vec<&Encoding> {
+        TOUR_ENCODINGS
+            .iter()
+            .filter_map(|&n| self.encoding(n))
+            .collect()
     }
 }
 
@@ -87,11 +148,14 @@ pub trait Chapter {
 /// All chapters, in tour order.
 pub fn chapters() -> Vec<Box<dyn Chapter>> {
     vec![
-        Box::new(data_chapter::DataChapter),
         Box::new(tokenizer_chapter::TokenizerChapter),
         Box::new(train_chapter::TrainChapter),
+        Box::new(bpe_chapter::BpeChapter),
         Box::new(retrieval_chapter::RetrievalChapter),
         Box::new(autograd_chapter::AutogradChapter),
+        Box::new(essay_chapter::EssayChapter),
+        // The inventory last: what the chapters above ran on.
+        Box::new(data_chapter::DataChapter),
     ]
 }
 
@@ -202,11 +266,11 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
     }
     prepare_report_dir(&args.out)?;
     let out_dir = args.out.canonicalize().unwrap_or_else(|_| args.out.clone());
-    let ctx = Ctx {
-        dirs: DataDirs::from_env(),
-        embedded_only: args.embedded_only,
-        wanted: all.iter().map(|c| (c.title(), c.wants())).collect(),
-    };
+    let ctx = Ctx::new(
+        DataDirs::from_env(),
+        args.embedded_only,
+        all.iter().map(|c| (c.title(), c.wants())).collect(),
+    );
     let selected: Vec<_> = all
         .iter()
         .filter(|c| args.only.is_empty() || args.only.iter().any(|o| o == c.id()))

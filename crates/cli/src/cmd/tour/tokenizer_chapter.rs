@@ -5,16 +5,14 @@
 //! vocabularies on the first 90% of a text (tiny shakespeare when it is
 //! available, else the embedded tour text), measures them on the held-out
 //! 10%, and shows why byte-level tokenizers start from 256 bytes and why
-//! GPT-2 pre-tokenizes with its regex. When the vocabulary files are
-//! available it adds the real byte-level BPE encodings (gpt2, cl100k_base,
-//! o200k_base): their rows in the comparison, and the questions learners ask
-//! about them (numbers, digits, "strawberry", emoji, the regex).
+//! GPT-2 pre-tokenizes with its regex. The real byte-level BPE encodings
+//! have their own chapter after BPE training (`bpe_chapter`).
 
 use std::time::Instant;
 
 use towel_data::embedded;
 use towel_tokenizer::{
-    ByteTokenizer, CharTokenizer, Encoding, Pattern, PieceCounts, RegexSplitTokenizer, Tokenizer,
+    ByteTokenizer, CharTokenizer, Pattern, PieceCounts, RegexSplitTokenizer, Tokenizer,
     Unknown, VocabOptions, WordTokenizer, WORD_PATTERN,
 };
 
@@ -79,23 +77,20 @@ impl Chapter for TokenizerChapter {
     }
 
     fn wants(&self) -> &'static [&'static str] {
-        &[
-            "tinyshakespeare",
-            "gpt2-encoder-json",
-            "gpt2-vocab-bpe",
-            "cl100k_base",
-            "o200k_base",
-        ]
+        &["tinyshakespeare"]
     }
 
     fn run(&self, ctx: &Ctx, page: &mut Page) -> anyhow::Result<()> {
         let start = Instant::now();
-        let (text, source) = match ctx
+        // tiny shakespeare: the reference file, or towel's embedded copy (the same bytes).
+        let text = ctx
             .data("tinyshakespeare")
             .and_then(|b| String::from_utf8(b).ok())
-        {
-            Some(t) => (t, "tiny shakespeare"),
-            None => (embedded::TOUR_TEXT.to_string(), "the embedded tour text"),
+            .unwrap_or_else(|| embedded::book().to_string());
+        let source = if ctx.is_embedded("tinyshakespeare") {
+            "tiny shakespeare (towel's embedded copy)"
+        } else {
+            "tiny shakespeare"
         };
         let split = floor_boundary(&text, text.len() * 9 / 10);
         let (train, test) = text.split_at(split);
@@ -139,10 +134,10 @@ impl Chapter for TokenizerChapter {
         for r in &regexes {
             rows.push(Row::measure(r, Some(r.unk_id()), test)?);
         }
-        // The real byte-level BPE encodings, when their files are here (each loaded once).
-        let (encodings, missing) = load_encodings(ctx);
+        // The real byte-level BPE encodings (embedded gpt2 and cl100k_base; o200k_base when its file is here).
+        let encodings = ctx.encodings();
         for e in &encodings {
-            rows.push(Row::measure(e, None, test)?);
+            rows.push(Row::measure(*e, None, test)?);
         }
         page.table(
             &[
@@ -178,13 +173,18 @@ impl Chapter for TokenizerChapter {
              256 bytes.",
         );
         if !encodings.is_empty() {
-            page.para(
-                "The byte-level BPE rows (`gpt2`, `cl100k_base`, `o200k_base`) are the real \
-                 encodings of GPT-2, GPT-4 and GPT-4o, trained on far more text than this \
-                 one: their vocabularies are large, yet nothing is ever unknown and every \
-                 text decodes exactly, at a fraction of the bytes' and characters' tokens \
-                 per 1000 bytes. Words look shorter only because they pay with `<UNK>`.",
-            );
+            page.para(format!(
+                "The byte-level BPE rows ({}) are the real encodings of GPT models, trained on \
+                 far more text than this one (a later chapter looks inside them): their \
+                 vocabularies are large, yet nothing is ever unknown and every text decodes \
+                 exactly, at a fraction of the bytes' and characters' tokens per 1000 bytes. \
+                 Words look shorter only because they pay with `<UNK>`.",
+                encodings
+                    .iter()
+                    .map(|e| format!("`{}`", e.name()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
         let bars: Vec<(String, f64)> = rows
             .iter()
@@ -228,7 +228,6 @@ impl Chapter for TokenizerChapter {
         self.unknown_curve(page, &word_counts, &regex_counts[0], test)?;
         self.emoji_section(page, &words)?;
         self.regex_section(page)?;
-        bpe_sections(page, &encodings, &missing)?;
         page.fact("seconds_measured", start.elapsed().as_secs_f64());
         Ok(())
     }
@@ -326,13 +325,36 @@ impl TokenizerChapter {
             facts.insert(name.into(), serde_json::json!(ids));
         }
         page.table(&["family", "tokens", "pieces", "decoded", "exact"], &rows);
-        page.para(
-            "The word tokenizer has no id for `🦀` or `🎉!` (the emoji and the mark after it \
-             form one punctuation run), so both become the same `<UNK>` and are lost. The byte tokenizer writes 🦀 (U+1F980) as its four UTF-8 bytes F0 9F A6 80 \
-             and gets it back exactly. Because a byte has 256 values and every string is \
-             bytes, a byte-level vocabulary of exactly 256 ids can never meet an unknown \
-             input; GPT-2's tokenizer keeps those 256 as ids 0..=255 and adds merges on top.",
-        );
+        // Which word pieces are unknown, from the ids themselves.
+        let unk = words.unk_id();
+        let word_ids = words.encode(text)?;
+        let pieces: Vec<&str> = towel_tokenizer::Pattern::new(WORD_PATTERN)?
+            .pieces(text)
+            .collect::<Result<_, _>>()?;
+        let unknown: Vec<String> = pieces
+            .iter()
+            .zip(&word_ids)
+            .filter(|(_, &id)| id == unk)
+            .map(|(p, _)| format!("`{p}`"))
+            .collect();
+        page.para(format!(
+            "The word tokenizer maps {} to `<UNK>`: {}, so they are lost. The byte tokenizer \
+             writes 🦀 (U+1F980) as its four UTF-8 bytes F0 9F A6 80 and gets it back exactly. \
+             Because a byte has 256 values and every string is bytes, a vocabulary holding the \
+             256 single bytes can never meet an unknown input; byte-level BPE starts from those \
+             256 tokens and adds merges on top (the BPE chapter shows how GPT-2 numbers them).",
+            if unknown.is_empty() {
+                "no piece".to_string()
+            } else {
+                unknown.join(" and ")
+            },
+            match unknown.len() {
+                0 => "everything was seen in training".to_string(),
+                1 => "the training text never had it".to_string(),
+                n => format!("{n} pieces the training text never had, all the same id"),
+            }
+        ));
+        page.fact("emoji_word_unknown", &unknown);
         page.fact("emoji_ids", facts);
         Ok(())
     }
@@ -382,231 +404,9 @@ impl TokenizerChapter {
     }
 }
 
-/// The byte-level BPE encodings of the chapter and the registry files each needs.
-const BPE_ENCODINGS: [(&str, &[&str]); 3] = [
-    ("gpt2", &["gpt2-encoder-json", "gpt2-vocab-bpe"]),
-    ("cl100k_base", &["cl100k_base"]),
-    ("o200k_base", &["o200k_base"]),
-];
-
-/// Load gpt2, cl100k_base and o200k_base once each (sha256-verified files);
-/// the ones that cannot be loaded are returned by name.
-fn load_encodings(ctx: &Ctx) -> (Vec<Encoding>, Vec<&'static str>) {
-    let mut loaded = Vec::new();
-    let mut missing = Vec::new();
-    for (name, _) in BPE_ENCODINGS {
-        match (!ctx.embedded_only)
-            .then(|| Encoding::load(name, &ctx.dirs).ok())
-            .flatten()
-        {
-            Some(e) => loaded.push(e),
-            None => missing.push(name),
-        }
-    }
-    (loaded, missing)
-}
-
-/// The pieces of `ids` under `t`, spaces shown as ␠, joined by `|`.
-fn pieces_of(t: &dyn Tokenizer, ids: &[u32]) -> anyhow::Result<String> {
-    let pieces: Vec<String> = ids
-        .iter()
-        .map(|&id| t.token_bytes(id).map(|b| token_md(&b)))
-        .collect::<Result<_, _>>()?;
-    Ok(pieces.join("|"))
-}
-
-/// The learners' questions about real byte-level BPE, answered with the
-/// encoders built from the verified vocabulary files (never invented numbers).
-/// Without the files, one paragraph says which to fetch.
-fn bpe_sections(page: &mut Page, encodings: &[Encoding], missing: &[&str]) -> anyhow::Result<()> {
-    page.heading("Byte-level BPE: the real encodings");
-    if !missing.is_empty() {
-        let files: Vec<&str> = BPE_ENCODINGS
-            .iter()
-            .filter(|(n, _)| missing.contains(n))
-            .flat_map(|(_, f)| f.iter().copied())
-            .collect();
-        page.para(format!(
-            "The vocabulary files of {} are not available here, so {} left out. \
-             `towel data fetch {}` downloads them (sha256-verified) and enables {}.",
-            missing.join(", "),
-            if encodings.is_empty() {
-                "the comparisons of real BPE encodings are"
-            } else {
-                "their columns are"
-            },
-            files.join(" "),
-            if encodings.is_empty() {
-                "this section and their rows in the family table"
-            } else {
-                "them"
-            }
-        ));
-        page.say(format!(
-            "BPE sections without {} (towel data fetch {})",
-            missing.join(", "),
-            files.join(" ")
-        ));
-        page.fact("bpe_missing", missing);
-    }
-    if encodings.is_empty() {
-        return Ok(());
-    }
-    let encoders: Vec<(&str, &dyn Tokenizer)> = encodings
-        .iter()
-        .map(|e| (e.name().as_str(), e as &dyn Tokenizer))
-        .collect();
-    let count = |name: &str, text: &str| -> anyhow::Result<Option<usize>> {
-        match encoders.iter().find(|(n, _)| *n == name) {
-            Some((_, t)) => Ok(Some(t.count(text)?)),
-            None => Ok(None),
-        }
-    };
-
-    page.heading("\"857\" and \"858\": one token or two");
-    bpe_probe_table(page, &encoders, &["857", "858", " 857", " 858"])?;
-    if let (Some(a), Some(b)) = (count("gpt2", "857")?, count("gpt2", "858")?) {
-        page.fact("gpt2_857_858_tokens", [a, b]);
-        let plural = |n: usize| if n == 1 { "token" } else { "tokens" };
-        let verdict = if a == b {
-            "here the two neighbours happen to split alike, while cl100k_base and o200k_base \
-             keep every 3-digit number whole"
-        } else {
-            "a different number of tokens for neighbouring numbers"
-        };
-        page.para(format!(
-            "GPT-2 gives `857` {a} {} and `858` {b} {}: {verdict}. Its merges were learned \
-             from web text, and only the digit strings that were frequent there became \
-             single tokens. So to GPT-2 a number's pieces depend on what it saw, and two \
-             consecutive numbers can look nothing alike, and arithmetic has to be learned token \
-             pattern by token pattern. With a space before the number (as in running \
-             text) the split changes again.",
-            plural(a),
-            plural(b)
-        ));
-    }
-
-    page.heading("How digits split");
-    bpe_probe_table(page, &encoders, &["1234567890", "3.14159265358979", "2024"])?;
-    page.para(
-        "GPT-2's pattern takes a whole run of digits as one piece and merges it however its \
-         merges say, so the cuts in a long number are arbitrary. cl100k_base and o200k_base \
-         pre-tokenize numbers into groups of at most three digits (`\\p{N}{1,3}`) before \
-         any merge, so `1234567890` is always read as `123|456|789|0`: every number is \
-         spelled the same way, left to right, whatever text it came from.",
-    );
-
-    page.heading("Why \"strawberry\" is hard to count");
-    bpe_probe_table(
-        page,
-        &encoders,
-        &[
-            "strawberry",
-            " strawberry",
-            "How many r's are in strawberry?",
-        ],
-    )?;
-    page.para(
-        "A model never sees the letters of `strawberry`, only the ids of the pieces above. \
-         Counting its r's means knowing how each piece is spelled, which the model has to \
-         have memorised for each token separately; nothing in an id says `rr`.",
-    );
-
-    page.heading("An emoji through byte-level BPE");
-    bpe_probe_table(page, &encoders, &["🦀", "I love 🦀 and 🎉!"])?;
-    let mut exact = true;
-    for (_, t) in &encoders {
-        let ids = t.encode("I love 🦀 and 🎉!")?;
-        exact &= t.decode(&ids)? == "I love 🦀 and 🎉!";
-    }
-    page.fact("bpe_emoji_exact", exact);
-    page.para(
-        "Where the word tokenizer could only say `<UNK>`, byte-level BPE falls back to the \
-         emoji's UTF-8 bytes (shown as \\xNN where a token is not a whole character) or to \
-         a merged token when the emoji was common in training, and decodes it exactly. \
-         A single token may hold half a character: decoding a prefix of the ids can \
-         give invalid UTF-8, which is why decoding works on bytes first.",
-    );
-
-    page.heading("GPT-2's regex vs `\\w+`, through the GPT-2 merges");
-    if let Some(gpt2) = encodings.iter().find(|e| e.name().as_str() == "gpt2") {
-        let text = "Hello  world, don't panic!";
-        let mut rows = Vec::new();
-        for (name, pattern) in [
-            ("`\\w+`", Pattern::new(r"\w+")?),
-            ("GPT-2", Pattern::gpt2()),
-        ] {
-            let pieces: Vec<&str> = pattern.pieces(text).collect::<Result<_, _>>()?;
-            let ids = gpt2.encode_pieces(pieces.iter().map(|p| p.as_bytes()));
-            let decoded = gpt2.decode_lossy(&ids)?;
-            rows.push(vec![
-                name.to_string(),
-                ids.len().to_string(),
-                format!("`{}`", pieces_of(gpt2, &ids)?),
-                format!("`{decoded}`"),
-                if decoded == text { "yes" } else { "no" }.to_string(),
-            ]);
-        }
-        page.para(format!(
-            "`{text}` merged with GPT-2's vocabulary after each pre-tokenization:"
-        ));
-        page.table(&["pattern", "tokens", "pieces", "decoded", "exact"], &rows);
-        page.para(
-            "The merges cannot bring back what the split threw away: after `\\w+` the \
-             spaces, the comma and the apostrophe are gone. GPT-2's pattern keeps every \
-             byte and attaches the space to the next word, so `␠world` is one token and \
-             the text comes back exactly.",
-        );
-    }
-    Ok(())
-}
-
-/// Each probe's pieces under each encoder.
-fn bpe_probe_table(
-    page: &mut Page,
-    encoders: &[(&str, &dyn Tokenizer)],
-    probes: &[&str],
-) -> anyhow::Result<()> {
-    let mut headers = vec!["text"];
-    headers.extend(encoders.iter().map(|(n, _)| *n));
-    let mut rows = Vec::new();
-    for probe in probes {
-        let mut row = vec![format!("`{}`", probe.replace(' ', "␠"))];
-        for (_, t) in encoders {
-            let ids = t.encode(probe)?;
-            row.push(format!("{} tokens: `{}`", ids.len(), pieces_of(*t, &ids)?));
-        }
-        rows.push(row);
-    }
-    page.table(&headers, &rows);
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn probe_table_renders_with_any_tokenizer() {
-        let mut page = Page::default();
-        bpe_probe_table(&mut page, &[("bytes", &ByteTokenizer)], &["857"]).unwrap();
-        assert!(page.markdown.contains(
-            "| `857` | 3 tokens: `8|5|7` |"
-                .replace("|5|", "\\|5\\|")
-                .as_str()
-        ));
-        let ctx = Ctx {
-            dirs: towel_data::DataDirs::default(),
-            embedded_only: true,
-            wanted: vec![],
-        };
-        let (encodings, missing) = load_encodings(&ctx);
-        assert!(encodings.is_empty());
-        bpe_sections(&mut page, &encodings, &missing).unwrap();
-        assert!(page
-            .markdown
-            .contains("towel data fetch gpt2-encoder-json gpt2-vocab-bpe cl100k_base o200k_base"));
-    }
 
     #[test]
     fn floor_boundary_never_splits_a_char() {
