@@ -289,3 +289,85 @@ pub fn bar_chart(
         Ok(())
     })
 }
+
+/// A heat map: `values[row][col]` at (`cols[col]`, `rows[row]`), each cell
+/// coloured from white (lowest) to dark blue (highest) and labelled with its
+/// value; the best cell is outlined.
+pub fn heat_map(
+    path: &Path,
+    title: &str,
+    (x_label, cols): (&str, &[f64]),
+    (y_label, rows): (&str, &[f64]),
+    values: &[Vec<f64>],
+) -> anyhow::Result<()> {
+    use SegmentValue::Exact;
+    render(path, |tmp| {
+        let root = BitMapBackend::new(tmp, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (lo, hi) = bounds(values.iter().flatten().copied());
+        let (nc, nr) = (cols.len().max(1), rows.len().max(1));
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d((0..nc - 1).into_segmented(), (0..nr - 1).into_segmented())
+            .map_err(plot_err)?;
+        let col_labels: Vec<String> = cols.iter().map(|&v| tick(v)).collect();
+        let row_labels: Vec<String> = rows.iter().map(|&v| tick(v)).collect();
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .x_labels(nc)
+            .y_labels(nr)
+            .x_label_formatter(&|v| segment_label(v, &col_labels))
+            .y_label_formatter(&|v| segment_label(v, &row_labels))
+            .draw()
+            .map_err(plot_err)?;
+        let best = values
+            .iter()
+            .enumerate()
+            .flat_map(|(r, row)| row.iter().enumerate().map(move |(c, v)| (r, c, *v)))
+            .max_by(|a, b| a.2.total_cmp(&b.2));
+        for (r, row) in values.iter().enumerate() {
+            for (c, &v) in row.iter().enumerate() {
+                let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+                let shade = |w: f64, d: f64| (w + (d - w) * t).round() as u8;
+                let fill = RGBColor(shade(255.0, 8.0), shade(255.0, 48.0), shade(255.0, 107.0));
+                chart
+                    .draw_series(std::iter::once(Rectangle::new([(Exact(c), Exact(r)), (Exact(c + 1), Exact(r + 1))], fill.filled())))
+                    .map_err(plot_err)?;
+                let ink = if t > 0.55 { WHITE } else { BLACK };
+                // The label sits in the cell's middle: offset from its lower-left corner.
+                let (x0, y0) = chart.backend_coord(&(Exact(c), Exact(r + 1)));
+                let (x1, y1) = chart.backend_coord(&(Exact(c + 1), Exact(r)));
+                let label = format!("{v:.4}");
+                root.draw(&Text::new(
+                    label,
+                    ((x0 + x1) / 2 - 24, (y0 + y1) / 2 - 8),
+                    ("sans-serif", 15).into_font().color(&ink),
+                ))
+                .map_err(plot_err)?;
+            }
+        }
+        if let Some((r, c, _)) = best {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(Exact(c), Exact(r)), (Exact(c + 1), Exact(r + 1))],
+                    RGBColor(220, 50, 32).stroke_width(3),
+                )))
+                .map_err(plot_err)?;
+        }
+        root.present().map_err(plot_err)?;
+        Ok(())
+    })
+}
+
+fn segment_label(v: &SegmentValue<usize>, labels: &[String]) -> String {
+    match v {
+        SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    }
+}

@@ -99,6 +99,7 @@ impl Ctx {
 
     /// The verified path of a registry file, or `None` when it is not
     /// in the data folders (or `--embedded-only`).
+    #[allow(dead_code)] // for chapters that read a file by path
     pub fn data_path(&self, name: &str) -> Option<PathBuf> {
         if self.embedded_only {
             return None;
@@ -211,7 +212,7 @@ impl Page {
         }
     }
 
-    fn plot_path(&mut self, name: &str) -> PathBuf {
+    pub fn plot_path(&mut self, name: &str) -> PathBuf {
         let file = format!("{}-{name}.png", self.id);
         self.plots.push(file.clone());
         self.out_dir.join(file)
