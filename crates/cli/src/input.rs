@@ -102,7 +102,8 @@ impl TokenizerArgs {
     pub fn load(&self) -> Result<CoreBpe> {
         match self.encoding {
             Some(EncodingChoice::Bpe(name)) => {
-                return Ok(Encoding::load_named(name, &DataDirs::from_env())
+                // The data folders first; gpt2, r50k_base and cl100k_base are embedded too.
+                return Ok(Encoding::load_or_embedded(name, &DataDirs::from_env())
                     .with_context(|| format!("loading {name}"))?
                     .into_bpe());
             }

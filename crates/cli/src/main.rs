@@ -28,7 +28,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{bpe, data, decode, encode, eval, grad, index, search, tokenize, tour, vectors, vocab};
+use cmd::{
+    bpe, data, decode, encode, eval, explain, grad, index, search, tokenize, tour, vectors, vocab,
+};
 
 /// towel: tokenizers, sparse retrieval, vectors and autograd, tested against
 /// the tools people use (tiktoken, scikit-learn, bm25s, faiss, PyTorch).
@@ -66,6 +68,8 @@ enum Command {
     Search(search::SearchArgs),
     /// Evaluate an index on judged queries: nDCG@10, Recall@100, MAP, MRR@10, queries/s.
     Eval(eval::EvalArgs),
+    /// Your text through every tokenizer family and encoding side by side: pieces, counts, bytes per token.
+    Explain(explain::ExplainArgs),
     /// Tokenize with a simple family (bytes, char, word, regex): ids, pieces, counts, or --decode.
     Tokenize(tokenize::TokenizeArgs),
     /// Train byte-level BPE tokenizers (faster than HF tokenizers' trainer) and inspect them.
@@ -115,6 +119,7 @@ fn main() -> ExitCode {
         Command::Search(args) => search::run(&args, &out),
         Command::Eval(args) => eval::run(&args, &out),
         Command::Tokenize(args) => tokenize::run(&args, &out),
+        Command::Explain(args) => explain::run(&args, &out),
         Command::Bpe(cmd) => bpe::run(cmd, &out),
         Command::Grad(args) => grad::run(&args, &out),
         Command::Vectors(cmd) => vectors::run(cmd, &out),

@@ -167,7 +167,12 @@ impl LineChart {
         let all = || self.series.iter().flat_map(|s| s.points.iter());
         let (x0, x1) = bounds(all().map(|p| fx(p.0)));
         let (y0, y1) = bounds(all().map(|p| p.1));
-        let longest = self.series.iter().map(|s| s.name.chars().count()).max().unwrap_or(0);
+        let longest = self
+            .series
+            .iter()
+            .map(|s| s.name.chars().count())
+            .max()
+            .unwrap_or(0);
         // The legend's size as a fraction of the plot (800x500 px, 15 px font).
         let w = ((longest as f64 * 8.0 + 50.0) / 700.0).min(0.9);
         let h = ((self.series.len() as f64 * 20.0 + 12.0) / 400.0).min(0.9);
@@ -220,7 +225,13 @@ pub fn tick(v: f64) -> String {
     if v.is_finite() && (v - v.round()).abs() < 1e-9 * v.abs().max(1.0) {
         return format!("{}", v.round() as i64);
     }
-    let digits = if v.abs() >= 10.0 { 1 } else if v.abs() >= 1.0 { 2 } else { 3 };
+    let digits = if v.abs() >= 10.0 {
+        1
+    } else if v.abs() >= 1.0 {
+        2
+    } else {
+        3
+    };
     let s = format!("{v:.digits$}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()
@@ -337,7 +348,10 @@ pub fn heat_map(
                 let shade = |w: f64, d: f64| (w + (d - w) * t).round() as u8;
                 let fill = RGBColor(shade(255.0, 8.0), shade(255.0, 48.0), shade(255.0, 107.0));
                 chart
-                    .draw_series(std::iter::once(Rectangle::new([(Exact(c), Exact(r)), (Exact(c + 1), Exact(r + 1))], fill.filled())))
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(Exact(c), Exact(r)), (Exact(c + 1), Exact(r + 1))],
+                        fill.filled(),
+                    )))
                     .map_err(plot_err)?;
                 let ink = if t > 0.55 { WHITE } else { BLACK };
                 // The label sits in the cell's middle: offset from its lower-left corner.

@@ -132,6 +132,12 @@ const TABLE: &[Row] = &[
     ),
     row("bpe show", &["bpe", "show", "tok.json"], &["tok.json"]),
     row(
+        "bpe trace",
+        &["bpe", "trace", "-f", "text.txt"],
+        &["text.txt"],
+    ),
+    row("explain", &["explain", "-f", "text.txt"], &["text.txt"]),
+    row(
         "grad",
         &["grad", "sin(x**3 + 2*x)", "--at", "x=2", "--trace"],
         &[],

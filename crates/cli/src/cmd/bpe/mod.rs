@@ -1,6 +1,7 @@
 //! `towel bpe`: train byte-level BPE tokenizers and look inside them.
 
 pub mod show;
+pub mod trace;
 pub mod train;
 
 use clap::Subcommand;
@@ -14,6 +15,8 @@ pub enum BpeCommand {
     Train(train::TrainArgs),
     /// List the first and last merges of a tokenizer file (towel, .tiktoken or HF tokenizer.json).
     Show(show::ShowArgs),
+    /// Show the merges that turn a word's bytes into its tokens, step by step with ranks.
+    Trace(trace::TraceArgs),
 }
 
 /// Run `towel bpe ...`.
@@ -21,5 +24,6 @@ pub fn run(cmd: BpeCommand, out: &Output) -> anyhow::Result<()> {
     match cmd {
         BpeCommand::Train(args) => train::run(args, out),
         BpeCommand::Show(args) => show::run(&args, out),
+        BpeCommand::Trace(args) => trace::run(&args, out),
     }
 }

@@ -97,8 +97,7 @@ fn embedded_note(ctx: &Ctx, missing: &[&str]) -> String {
 /// character (in byte order: `!`..`~`, `¡`..`¬`, `®`..`ÿ`), the other 68
 /// (controls, space, DEL, NBSP, soft hyphen) get U+0100 + n in byte order.
 pub fn bytes_to_unicode() -> Vec<(u8, char)> {
-    let printable =
-        |b: u8| (b'!'..=b'~').contains(&b) || (0xA1..=0xAC).contains(&b) || b >= 0xAE;
+    let printable = |b: u8| (b'!'..=b'~').contains(&b) || (0xA1..=0xAC).contains(&b) || b >= 0xAE;
     let mut out: Vec<(u8, char)> = (0..=255u8)
         .filter(|&b| printable(b))
         .map(|b| (b, char::from(b)))
@@ -116,7 +115,11 @@ pub fn byte_ids(e: &Encoding) -> Vec<Option<u32>> {
     (0..=255u8).map(|b| e.rank_of(&[b])).collect()
 }
 
-fn byte_order_section(page: &mut Page, gpt2: &Encoding, cl100k: Option<&Encoding>) -> anyhow::Result<()> {
+fn byte_order_section(
+    page: &mut Page,
+    gpt2: &Encoding,
+    cl100k: Option<&Encoding>,
+) -> anyhow::Result<()> {
     page.heading("The 256 byte tokens, and GPT-2's `bytes_to_unicode`");
     let order = bytes_to_unicode();
     let ids = byte_ids(gpt2);
@@ -142,7 +145,12 @@ fn byte_order_section(page: &mut Page, gpt2: &Encoding, cl100k: Option<&Encoding
     }
     rows.dedup();
     page.table(
-        &["gpt2 id", "byte", "what the byte is", "its character in encoder.json"],
+        &[
+            "gpt2 id",
+            "byte",
+            "what the byte is",
+            "its character in encoder.json",
+        ],
         &rows,
     );
     page.para(format!(
@@ -155,7 +163,11 @@ fn byte_order_section(page: &mut Page, gpt2: &Encoding, cl100k: Option<&Encoding
          others get U+0100 + n (id 188 is byte 0x00, `Ā`). The space, byte 0x20, is `Ġ` \
          (U+0120), which is why GPT-2 tokens print as `Ġworld`. The single-byte ids here {} \
          that order{}.",
-        if in_order { "follow exactly" } else { "do not follow" },
+        if in_order {
+            "follow exactly"
+        } else {
+            "do not follow"
+        },
         match cl_same {
             Some(true) => "; cl100k_base numbers its 256 byte tokens the same way",
             Some(false) => "; cl100k_base numbers its byte tokens differently",
@@ -197,7 +209,10 @@ impl NumberScan {
             .map(|n| {
                 e.encode_ordinary(&n.to_string())
                     .iter()
-                    .map(|&id| String::from_utf8_lossy(e.bpe().token_bytes(id).unwrap_or_default()).into_owned())
+                    .map(|&id| {
+                        String::from_utf8_lossy(e.bpe().token_bytes(id).unwrap_or_default())
+                            .into_owned()
+                    })
                     .collect()
             })
             .collect();
@@ -259,7 +274,15 @@ fn number_sections(page: &mut Page, encodings: &[&Encoding]) -> anyhow::Result<(
         ]);
         for (k, count) in h.iter().enumerate() {
             if *count > 0 {
-                bars.push((format!("{}: {} token{}", s.name, k + 1, if k == 0 { "" } else { "s" }), *count as f64));
+                bars.push((
+                    format!(
+                        "{}: {} token{}",
+                        s.name,
+                        k + 1,
+                        if k == 0 { "" } else { "s" }
+                    ),
+                    *count as f64,
+                ));
             }
         }
         page.fact(&format!("{}_numbers_by_tokens", s.name), h);
@@ -322,7 +345,10 @@ fn number_sections(page: &mut Page, encodings: &[&Encoding]) -> anyhow::Result<(
                 .collect::<Vec<_>>(),
         );
     }
-    let whole: Vec<&NumberScan> = scans.iter().filter(|s| s.histogram() == [1000, 0, 0]).collect();
+    let whole: Vec<&NumberScan> = scans
+        .iter()
+        .filter(|s| s.histogram() == [1000, 0, 0])
+        .collect();
     if !whole.is_empty() {
         page.para(format!(
             "{} cut every number up to 999 into exactly one token: their regex splits digits \
@@ -348,7 +374,10 @@ fn number_sections(page: &mut Page, encodings: &[&Encoding]) -> anyhow::Result<(
             row.push(format!("`{}`", pieces_of(*e, &ids)?));
         }
         row.push(format!("`{}`", right_to_left_groups(n).join("|")));
-        row.push(format!("`{}`", n.chars().map(String::from).collect::<Vec<_>>().join("|")));
+        row.push(format!(
+            "`{}`",
+            n.chars().map(String::from).collect::<Vec<_>>().join("|")
+        ));
         rows.push(row);
     }
     let mut headers: Vec<&str> = encodings.iter().map(|e| e.name().as_str()).collect();
@@ -356,7 +385,9 @@ fn number_sections(page: &mut Page, encodings: &[&Encoding]) -> anyhow::Result<(
     headers.push("groups of 3 from the right");
     headers.push("one digit per token");
     page.table(&headers, &rows);
-    let l2r = cl.map(|c| pieces_of(*c, &c.encode_ordinary("1234"))).transpose()?;
+    let l2r = cl
+        .map(|c| pieces_of(*c, &c.encode_ordinary("1234")))
+        .transpose()?;
     page.para(format!(
         "Groups of three read left to right fix the spelling of a number but not its place \
          values: {} puts the `4` units digit of 1234 in a token of its own and its thousands \
@@ -382,7 +413,11 @@ fn strawberry_section(page: &mut Page, encoders: &[(&str, &dyn Tokenizer)]) -> a
     bpe_probe_table(
         page,
         encoders,
-        &["strawberry", " strawberry", "How many r's are in strawberry?"],
+        &[
+            "strawberry",
+            " strawberry",
+            "How many r's are in strawberry?",
+        ],
     )?;
     let mut facts = serde_json::Map::new();
     for (name, t) in encoders {
@@ -408,7 +443,11 @@ fn emoji_section(page: &mut Page, encoders: &[(&str, &dyn Tokenizer)]) -> anyhow
     for (name, t) in encoders {
         let ids = t.encode(text)?;
         exact &= t.decode(&ids)? == text;
-        crab.push(format!("{} token{} in {name}", t.count("🦀")?, if t.count("🦀")? == 1 { "" } else { "s" }));
+        crab.push(format!(
+            "{} token{} in {name}",
+            t.count("🦀")?,
+            if t.count("🦀")? == 1 { "" } else { "s" }
+        ));
     }
     page.fact("bpe_emoji_exact", exact);
     page.para(format!(
@@ -431,7 +470,10 @@ fn regex_section(page: &mut Page, gpt2: &Encoding) -> anyhow::Result<()> {
     page.heading("GPT-2's regex vs `\\w+`, through the GPT-2 merges");
     let text = "Hello  world, don't panic!";
     let mut rows = Vec::new();
-    for (name, pattern) in [("`\\w+`", Pattern::new(r"\w+")?), ("GPT-2", Pattern::gpt2())] {
+    for (name, pattern) in [
+        ("`\\w+`", Pattern::new(r"\w+")?),
+        ("GPT-2", Pattern::gpt2()),
+    ] {
         let pieces: Vec<&str> = pattern.pieces(text).collect::<Result<_, _>>()?;
         let ids = gpt2.encode_pieces(pieces.iter().map(|p| p.as_bytes()));
         let decoded = gpt2.decode_lossy(&ids)?;
@@ -504,8 +546,16 @@ mod tests {
     fn probe_table_renders_with_any_tokenizer() {
         let mut page = Page::default();
         bpe_probe_table(&mut page, &[("bytes", &ByteTokenizer)], &["857", "8"]).unwrap();
-        assert!(page.markdown.contains("| `857` | 3 tokens: `8\\|5\\|7` |"), "{}", page.markdown);
-        assert!(page.markdown.contains("| `8` | 1 token: `8` |"), "{}", page.markdown);
+        assert!(
+            page.markdown.contains("| `857` | 3 tokens: `8\\|5\\|7` |"),
+            "{}",
+            page.markdown
+        );
+        assert!(
+            page.markdown.contains("| `8` | 1 token: `8` |"),
+            "{}",
+            page.markdown
+        );
     }
 
     #[test]
@@ -551,7 +601,10 @@ mod tests {
         assert_eq!(h.iter().sum::<usize>(), 1000);
         assert!(h[1] > 0, "GPT-2 splits some numbers: {h:?}");
         // cl100k: every number up to 999 is one token, and the prose says so.
-        assert_eq!(f["cl100k_base_numbers_by_tokens"], serde_json::json!([1000, 0, 0]));
+        assert_eq!(
+            f["cl100k_base_numbers_by_tokens"],
+            serde_json::json!([1000, 0, 0])
+        );
         assert!(md.contains("`cl100k_base` cut every number up to 999 into exactly one token"));
         for len in 1..=3u32 {
             let cl = ctx.encoding(EncodingName::Cl100kBase).unwrap();

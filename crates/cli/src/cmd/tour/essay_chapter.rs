@@ -13,11 +13,23 @@ pub struct EssayChapter;
 /// One sentence, the same meaning in each language (translations by the
 /// towel authors; the measurement needs comparable content, not literature).
 pub const SENTENCES: [(&str, &str); 7] = [
-    ("English", "The weather is nice today, so we are going to the park."),
-    ("German", "Das Wetter ist heute schön, also gehen wir in den Park."),
-    ("French", "Il fait beau aujourd'hui, alors nous allons au parc."),
+    (
+        "English",
+        "The weather is nice today, so we are going to the park.",
+    ),
+    (
+        "German",
+        "Das Wetter ist heute schön, also gehen wir in den Park.",
+    ),
+    (
+        "French",
+        "Il fait beau aujourd'hui, alors nous allons au parc.",
+    ),
     ("Russian", "Сегодня хорошая погода, поэтому мы идём в парк."),
-    ("Greek", "Σήμερα ο καιρός είναι ωραίος, οπότε πάμε στο πάρκο."),
+    (
+        "Greek",
+        "Σήμερα ο καιρός είναι ωραίος, οπότε πάμε στο πάρκο.",
+    ),
     ("Hindi", "आज मौसम अच्छा है, इसलिए हम पार्क जा रहे हैं।"),
     ("Chinese", "今天天气很好，所以我们去公园。"),
 ];

@@ -37,8 +37,7 @@ fn beir(ctx: &Ctx, name: &str) -> Option<Collection> {
         &Fields::beir(),
     )
     .ok()?;
-    let queries =
-        parse_jsonl_queries(&queries, format!("{name}/queries.jsonl").as_ref()).ok()?;
+    let queries = parse_jsonl_queries(&queries, format!("{name}/queries.jsonl").as_ref()).ok()?;
     Some((docs, queries, String::from_utf8(qrels).ok()?))
 }
 
@@ -115,13 +114,27 @@ impl Chapter for RetrievalChapter {
             for (name, r) in [("TF-IDF", &tfidf), ("BM25", &bm25)] {
                 let hits = r.search(&q.text, 3);
                 if hits.is_empty() {
-                    rows.push(vec![shorten(&q.text, 60), name.into(), "–".into(), "(no shared term)".into(), String::new()]);
+                    rows.push(vec![
+                        shorten(&q.text, 60),
+                        name.into(),
+                        "–".into(),
+                        "(no shared term)".into(),
+                        String::new(),
+                    ]);
                 }
                 for (i, h) in hits.iter().enumerate() {
                     let d = &docs[h.doc as usize];
-                    let label = if d.title.is_empty() { &d.text } else { &d.title };
+                    let label = if d.title.is_empty() {
+                        &d.text
+                    } else {
+                        &d.title
+                    };
                     rows.push(vec![
-                        if i == 0 { shorten(&q.text, 60) } else { String::new() },
+                        if i == 0 {
+                            shorten(&q.text, 60)
+                        } else {
+                            String::new()
+                        },
                         if i == 0 { name.into() } else { String::new() },
                         d.id.clone(),
                         shorten(label.trim(), 60),
@@ -148,7 +161,10 @@ impl Chapter for RetrievalChapter {
         }
         page.heading("Quality, like for like (nDCG@10)");
         let analyzers = [
-            ("no stopwords, no stemmer (scikit-learn's default)", AnalyzerConfig::default()),
+            (
+                "no stopwords, no stemmer (scikit-learn's default)",
+                AnalyzerConfig::default(),
+            ),
             (
                 "bm25s stopwords",
                 AnalyzerConfig {
@@ -156,7 +172,10 @@ impl Chapter for RetrievalChapter {
                     ..AnalyzerConfig::default()
                 },
             ),
-            ("bm25s stopwords + Snowball stemmer", AnalyzerConfig::bm25s_english()),
+            (
+                "bm25s stopwords + Snowball stemmer",
+                AnalyzerConfig::bm25s_english(),
+            ),
         ];
         let methods = [
             ("TF-IDF", Method::tfidf()),
@@ -197,7 +216,9 @@ impl Chapter for RetrievalChapter {
                  {sub:.4} and BM25 reaches {bm:.4}. For BM25, dropping stopwords adds {stop_gain:+.4} \
                  and stemming {stem_gain:+.4}."
             ));
-            page.say(format!("{label}: nDCG@10 TF-IDF {tf:.3}, sublinear {sub:.3}, BM25 {bm:.3} (same analyzer)"));
+            page.say(format!(
+                "{label}: nDCG@10 TF-IDF {tf:.3}, sublinear {sub:.3}, BM25 {bm:.3} (same analyzer)"
+            ));
             quality.insert(label.to_lowercase(), serde_json::json!(grid));
         }
         page.fact("ndcg10_grid", quality);
@@ -209,7 +230,12 @@ impl Chapter for RetrievalChapter {
              and 0.6286, which is the sublinear cell of the first row. `towel eval` computes the \
              same measures from an index file.",
         );
-        sweep(page, &collections[0].1, &collections[0].2, &collections[0].3)?;
+        sweep(
+            page,
+            &collections[0].1,
+            &collections[0].2,
+            &collections[0].3,
+        )?;
         Ok(())
     }
 }
@@ -270,7 +296,12 @@ fn formulas(page: &mut Page) {
 }
 
 /// The idf of common and rare terms, as the two models of the chapter weigh them.
-fn idf_section(page: &mut Page, bm25: &Retriever, tfidf: &Retriever, n: usize) -> anyhow::Result<()> {
+fn idf_section(
+    page: &mut Page,
+    bm25: &Retriever,
+    tfidf: &Retriever,
+    n: usize,
+) -> anyhow::Result<()> {
     page.heading("Common words weigh little, rare words a lot");
     let Model::Tfidf(tm) = tfidf.model() else {
         anyhow::bail!("the TF-IDF retriever has a TF-IDF model");
@@ -301,10 +332,19 @@ fn idf_section(page: &mut Page, bm25: &Retriever, tfidf: &Retriever, n: usize) -
             format!("{:.3}", Bm25Variant::Robertson.idf(d, n)),
             format!("{:.3}", Bm25Variant::Atire.idf(d, n)),
         ]);
-        facts.push(serde_json::json!({"term": term, "df": d, "tfidf_idf": tf_idf, "bm25_idf": lucene}));
+        facts.push(
+            serde_json::json!({"term": term, "df": d, "tfidf_idf": tf_idf, "bm25_idf": lucene}),
+        );
     }
     page.table(
-        &["term (stemmed)", "documents containing it", "TF-IDF idf (smooth)", "BM25 idf (Lucene, used here)", "Robertson", "ATIRE"],
+        &[
+            "term (stemmed)",
+            "documents containing it",
+            "TF-IDF idf (smooth)",
+            "BM25 idf (Lucene, used here)",
+            "Robertson",
+            "ATIRE",
+        ],
         &rows,
     );
     let (top_df, top_t) = picks[0];
@@ -315,7 +355,10 @@ fn idf_section(page: &mut Page, bm25: &Retriever, tfidf: &Retriever, n: usize) -
          Lucene idf {:.3}. Robertson's original idf would be {:.3}: it goes negative above N/2 \
          and is floored at 0, which is why Lucene adds 1 inside the logarithm.",
         bm25.vocab().term(top_t),
-        tfidf.vocab().id(bm25.vocab().term(top_t)).map_or(f64::NAN, |i| tm.model.idf[i as usize]),
+        tfidf
+            .vocab()
+            .id(bm25.vocab().term(top_t))
+            .map_or(f64::NAN, |i| tm.model.idf[i as usize]),
         Bm25Variant::Lucene.idf(top_df, n),
         Bm25Variant::Robertson.idf(top_df, n),
     ));
@@ -328,7 +371,10 @@ fn curves(page: &mut Page) -> anyhow::Result<()> {
     let avg = 100.0;
     let mut sat = Vec::new();
     for k1 in [0.5, 1.2, 2.0, 5.0] {
-        let p = Bm25Params { k1, ..Bm25Params::default() };
+        let p = Bm25Params {
+            k1,
+            ..Bm25Params::default()
+        };
         let pts = (1..=20)
             .map(|tf| (tf as f64, Bm25Variant::Atire.tfc(tf, avg, avg, &p)))
             .collect();
@@ -351,7 +397,10 @@ fn curves(page: &mut Page) -> anyhow::Result<()> {
     );
     let mut len = Vec::new();
     for b in [0.0, 0.25, 0.75, 1.0] {
-        let p = Bm25Params { b, ..Bm25Params::default() };
+        let p = Bm25Params {
+            b,
+            ..Bm25Params::default()
+        };
         let pts = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0]
             .iter()
             .map(|&r| (r, Bm25Variant::Atire.tfc(3, r * avg, avg, &p)))
@@ -379,7 +428,12 @@ fn curves(page: &mut Page) -> anyhow::Result<()> {
 
 /// Sweep of k1 x b on a collection: nDCG@10 of BM25 (lucene) with the
 /// bm25s analyzer. The corpus is counted once; each cell rebuilds only the index.
-fn sweep(page: &mut Page, docs: &[Document], queries: &[Query], qrels_text: &str) -> anyhow::Result<()> {
+fn sweep(
+    page: &mut Page,
+    docs: &[Document],
+    queries: &[Query],
+    qrels_text: &str,
+) -> anyhow::Result<()> {
     const K1: [f64; 6] = [0.5, 0.9, 1.2, 1.6, 2.0, 3.0];
     const B: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
     page.heading("k1 and b on Cranfield");
@@ -388,17 +442,33 @@ fn sweep(page: &mut Page, docs: &[Document], queries: &[Query], qrels_text: &str
     let counts = count_corpus(&an, &texts);
     let mut qrels = parse_qrels(qrels_text, "cranfield")?;
     let (judged, _) = judged_queries(queries, &mut qrels);
-    let terms: Vec<Vec<u32>> = judged.iter().map(|q| counts.vocab.query_terms(&an, &q.text)).collect();
+    let terms: Vec<Vec<u32>> = judged
+        .iter()
+        .map(|q| counts.vocab.query_terms(&an, &q.text))
+        .collect();
     let mut acc = Accumulator::new(docs.len());
     let mut grid = Vec::new();
     for b in B {
         let mut row = Vec::new();
         for k1 in K1 {
-            let idx = Bm25Index::build(&counts.tf, &counts.doc_len, Bm25Params { k1, b, ..Bm25Params::default() })?;
+            let idx = Bm25Index::build(
+                &counts.tf,
+                &counts.doc_len,
+                Bm25Params {
+                    k1,
+                    b,
+                    ..Bm25Params::default()
+                },
+            )?;
             let mut run = towel_retrieval::eval::Run::new();
             for (q, t) in judged.iter().zip(&terms) {
                 let hits = idx.search(t, 100, &mut acc);
-                run.insert(q.id.clone(), hits.into_iter().map(|(d, s)| (docs[d as usize].id.clone(), s as f64)).collect());
+                run.insert(
+                    q.id.clone(),
+                    hits.into_iter()
+                        .map(|(d, s)| (docs[d as usize].id.clone(), s as f64))
+                        .collect(),
+                );
             }
             row.push(evaluate(&qrels, &run).mean.ndcg_at_10);
         }
@@ -412,7 +482,9 @@ fn sweep(page: &mut Page, docs: &[Document], queries: &[Query], qrels_text: &str
         &grid,
     )?;
     let file = page.plots.last().cloned().unwrap_or_default();
-    page.para(format!("![BM25 nDCG@10 on Cranfield over k1 and b]({file})"));
+    page.para(format!(
+        "![BM25 nDCG@10 on Cranfield over k1 and b]({file})"
+    ));
     let (mut best, mut at) = (f64::MIN, (0.0, 0.0));
     for (i, row) in grid.iter().enumerate() {
         for (j, &v) in row.iter().enumerate() {
@@ -424,7 +496,8 @@ fn sweep(page: &mut Page, docs: &[Document], queries: &[Query], qrels_text: &str
     }
     let default = grid[3][2];
     let row = &grid[3];
-    let k1_spread = row.iter().copied().fold(f64::MIN, f64::max) - row.iter().copied().fold(f64::MAX, f64::min);
+    let k1_spread =
+        row.iter().copied().fold(f64::MIN, f64::max) - row.iter().copied().fold(f64::MAX, f64::min);
     let b_effect = default - grid[0][2];
     page.para(format!(
         "Each cell is BM25 with the bm25s analyzer on all {} judged queries. The best cell is k1 \
@@ -447,6 +520,9 @@ fn sweep(page: &mut Page, docs: &[Document], queries: &[Query], qrels_text: &str
     page.fact("sweep_k1", K1);
     page.fact("sweep_b", B);
     page.fact("sweep_ndcg10", &grid);
-    page.fact("sweep_best", serde_json::json!({"k1": at.0, "b": at.1, "ndcg10": best}));
+    page.fact(
+        "sweep_best",
+        serde_json::json!({"k1": at.0, "b": at.1, "ndcg10": best}),
+    );
     Ok(())
 }

@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use towel_data::embedded;
 use towel_tokenizer::{
-    ByteTokenizer, CharTokenizer, Pattern, PieceCounts, RegexSplitTokenizer, Tokenizer,
-    Unknown, VocabOptions, WordTokenizer, WORD_PATTERN,
+    ByteTokenizer, CharTokenizer, Pattern, PieceCounts, RegexSplitTokenizer, Tokenizer, Unknown,
+    VocabOptions, WordTokenizer, WORD_PATTERN,
 };
 
 use super::{Chapter, Ctx, Page};

@@ -129,9 +129,15 @@ impl Chapter for TrainChapter {
         }
         page.fact("bytes_per_token", &points);
         page.fact("real_bytes_per_token", &real);
-        let mut series = vec![Series::new("towel BPE trained here (gpt2 pattern)", points.clone())];
+        let mut series = vec![Series::new(
+            "towel BPE trained here (gpt2 pattern)",
+            points.clone(),
+        )];
         for (name, v, bpt) in &real {
-            series.push(Series::new(format!("{name} (trained by OpenAI)"), vec![(*v, *bpt)]));
+            series.push(Series::new(
+                format!("{name} (trained by OpenAI)"),
+                vec![(*v, *bpt)],
+            ));
         }
         page.line_plot(
             "compression",
@@ -160,12 +166,20 @@ impl Chapter for TrainChapter {
                  {:.2}{}. The common words are learned first; later tokens cover rarer and rarer \
                  strings. {}`towel bpe train` does the same on your own files and writes \
                  tiktoken, HF `tokenizer.json` or towel tokenizer files.",
-                if rising { "rises" } else { "does not always rise" },
+                if rising {
+                    "rises"
+                } else {
+                    "does not always rise"
+                },
                 SIZES[1] - SIZES[0],
                 first * 1000.0,
                 SIZES[SIZES.len() - 1] - SIZES[SIZES.len() - 2],
                 last * 1000.0,
-                if shrinking { "" } else { " (not every step is smaller than the one before)" },
+                if shrinking {
+                    ""
+                } else {
+                    " (not every step is smaller than the one before)"
+                },
                 real_note(&real, points.last().copied()),
             ));
         }
