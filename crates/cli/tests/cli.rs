@@ -78,11 +78,32 @@ fn tour_runs_without_data_and_writes_report() {
     assert!(md.starts_with("# The towel tour"));
     let json: serde_json::Value =
         serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
-    assert!(json["chapters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|c| c["error"].is_null()));
+    let chapters = json["chapters"].as_array().unwrap();
+    assert!(chapters.iter().all(|c| c["error"].is_null()));
+    // Without data the tour still shows real BPE, the number scan and a real
+    // retrieval collection (all embedded).
+    let facts = |id: &str| {
+        chapters
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no chapter {id}"))["facts"]
+            .clone()
+    };
+    let bpe = facts("bpe");
+    assert_eq!(bpe["encodings"], serde_json::json!(["gpt2", "cl100k_base"]));
+    assert_eq!(
+        bpe["cl100k_base_numbers_by_tokens"],
+        serde_json::json!([1000, 0, 0])
+    );
+    assert_eq!(bpe["strawberry_pieces"]["gpt2"], "st|raw|berry");
+    let r = facts("retrieval");
+    assert_eq!(r["docs"], 1400);
+    assert_eq!(r["corpus"], "Cranfield 1400 (towel's embedded copy)");
+    assert!(md.contains("## Essay: why tokenization shapes what a model can do"));
+    assert_eq!(
+        facts("tokenizers")["source"],
+        "tiny shakespeare (towel's embedded copy)"
+    );
 }
 
 #[test]
@@ -95,8 +116,11 @@ fn tour_with_data_writes_plots() {
             .arg(tmp.path()),
     );
     let chapters = v["chapters"].as_array().unwrap();
-    assert_eq!(chapters[0]["id"], "data");
-    assert_eq!(chapters[0]["facts"]["mismatched"], 0);
+    // The data inventory comes last; the tokenizer families first.
+    assert_eq!(chapters[0]["id"], "tokenizers");
+    let data = chapters.last().unwrap();
+    assert_eq!(data["id"], "data");
+    assert_eq!(data["facts"]["mismatched"], 0);
     for c in chapters {
         for plot in c["plots"].as_array().unwrap() {
             let png = fs::read(tmp.path().join(plot.as_str().unwrap())).unwrap();

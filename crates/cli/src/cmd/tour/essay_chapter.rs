@@ -238,8 +238,8 @@ mod tests {
             h[0], h[1], h[2]
         )));
         assert!(md.contains("(890 is `8|90`, 891 is `89|1`)"), "{md}");
-        assert_eq!(f["strawberry_gpt2"], "str|aw|berry");
-        assert!(md.contains("`strawberry` is `str|aw|berry` to GPT-2"));
+        assert_eq!(f["strawberry_gpt2"], "st|raw|berry");
+        assert!(md.contains("`strawberry` is `st|raw|berry` to GPT-2"));
         let langs = f["languages"].as_array().unwrap();
         let en = &langs[0];
         let hi = langs.iter().find(|l| l["language"] == "Hindi").unwrap();
