@@ -222,6 +222,23 @@ pub struct TermScore {
     /// Its part of the score: BM25 `idf · tfc` once per query occurrence,
     /// TF-IDF the product of the query's and the document's weights.
     pub score: f64,
+    /// How many documents contain the term.
+    pub df: u32,
+    /// The term's idf as the model computes it (BM25: the variant's formula
+    /// of `df` and N; TF-IDF: the fitted idf).
+    pub idf: f64,
+    /// BM25 only, for a term in the document: the tf component
+    /// `tfc = score / (idf · query_count)`, which holds the term frequency and
+    /// the length normalization `1 − b + b·|d|/avgdl` (lucene: `tf / (tf + k1·(1 − b + b·|d|/avgdl))`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tf_component: Option<f64>,
+    /// TF-IDF only: the term's weight in the L2-normalised query vector.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_weight: Option<f64>,
+    /// TF-IDF only, for a term in the document: its weight in the
+    /// L2-normalised document vector (`tf · idf / ‖d‖`, tf sublinear if set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc_weight: Option<f64>,
 }
 
 /// A searchable collection.
@@ -378,16 +395,47 @@ impl Retriever {
             }
         };
         rows.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+        let n = self.n_docs();
+        let tfidf_query = match &self.model {
+            Model::Tfidf(m) => m.model.query_vector(&terms),
+            Model::Bm25(_) => Vec::new(),
+        };
+        let detail = |t: u32, query_count: u32, in_doc: bool, score: f64| match &self.model {
+            Model::Bm25(m) => {
+                let df = m.postings.row(t as usize).0.len() as u32;
+                let idf = m.params.variant.idf(df.max(1), n);
+                // bm25l/bm25+ add a non-occurrence score: no plain tfc to show.
+                let plain = m.nonoccurrence.is_empty();
+                let tfc =
+                    (in_doc && plain && idf != 0.0).then(|| score / (idf * query_count as f64));
+                (df, idf, tfc, None, None)
+            }
+            Model::Tfidf(m) => {
+                let df = m.postings.row(t as usize).0.len() as u32;
+                let w = tfidf_query.iter().find(|q| q.0 == t).map(|q| q.1);
+                let d = m.postings.get(t as usize, doc);
+                (df, m.model.idf[t as usize], None, w, d)
+            }
+        };
         Explanation {
             doc,
             score: score.unwrap_or(0.0),
             terms: rows
                 .into_iter()
-                .map(|(t, query_count, in_doc, score)| TermScore {
-                    term: self.vocab.term(t).to_string(),
-                    query_count,
-                    in_doc,
-                    score,
+                .map(|(t, query_count, in_doc, score)| {
+                    let (df, idf, tf_component, query_weight, doc_weight) =
+                        detail(t, query_count, in_doc, score);
+                    TermScore {
+                        term: self.vocab.term(t).to_string(),
+                        query_count,
+                        in_doc,
+                        score,
+                        df,
+                        idf,
+                        tf_component,
+                        query_weight,
+                        doc_weight,
+                    }
                 })
                 .collect(),
         }

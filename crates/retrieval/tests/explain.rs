@@ -72,3 +72,51 @@ fn run_is_search_batch_by_query_id() {
     }
     assert_eq!(r.run_with_threads(&queries, 5, Some(2)), run);
 }
+
+/// The details add up: BM25's part is idf · tfc (per query occurrence) with
+/// tfc = tf / (tf + k1·(1 − b + b·|d|/avgdl)) computed here from the
+/// document's own terms; TF-IDF's part is the query weight times the
+/// document weight.
+#[test]
+fn details_decompose_each_part() {
+    use towel_retrieval::analyzer::Analyzer;
+    use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
+    let docs = common::tour_docs();
+    let config = AnalyzerConfig::bm25s_english();
+    let an = Analyzer::new(config.clone()).unwrap();
+    let terms: Vec<Vec<String>> = docs.iter().map(|d| an.analyze(&d.full_text())).collect();
+    let avgdl = terms.iter().map(Vec::len).sum::<usize>() as f64 / docs.len() as f64;
+    let r = Retriever::build(&docs, config.clone(), Method::bm25()).unwrap();
+    let p = Bm25Params::default();
+    for q in QUERIES {
+        for hit in r.search(q, 20) {
+            let d = &terms[hit.doc as usize];
+            for t in r.explain(q, hit.doc).terms {
+                let df = terms.iter().filter(|d| d.contains(&t.term)).count() as u32;
+                assert_eq!(t.df, df, "{}", t.term);
+                assert_eq!(t.idf, Bm25Variant::Lucene.idf(df, docs.len()));
+                let tf = d.iter().filter(|w| **w == t.term).count() as f64;
+                match t.tf_component {
+                    Some(tfc) => {
+                        let norm = p.k1 * (1.0 - p.b + p.b * d.len() as f64 / avgdl);
+                        assert!((tfc - tf / (tf + norm)).abs() < 1e-5, "{}: {tfc}", t.term);
+                    }
+                    None => assert!(!t.in_doc && tf == 0.0),
+                }
+            }
+        }
+    }
+    let r = Retriever::build(&docs, config, Method::tfidf()).unwrap();
+    for q in QUERIES {
+        for hit in r.search(q, 20) {
+            for t in r.explain(q, hit.doc).terms {
+                let w = t.query_weight.unwrap();
+                match t.doc_weight {
+                    Some(dw) => assert!((t.score - w * dw).abs() < 1e-12),
+                    None => assert_eq!(t.score, 0.0),
+                }
+                assert!(t.idf >= 1.0);
+            }
+        }
+    }
+}

@@ -6,7 +6,10 @@
 //! ```
 //!
 //! `--explain` adds each query term's part of every score (the parts sum to
-//! the score; see `towel_retrieval::Explanation`).
+//! the score; see `towel_retrieval::Explanation`), with what makes it up:
+//! for BM25 `idf × tfc` (the tf component holds the term frequency and the
+//! length normalization), for TF-IDF `query weight × document weight`, and
+//! each term's df and idf, as Lucene's and tantivy's explain do.
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -73,21 +76,30 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
         if args.explain {
             for t in r.explain(&args.query, h.doc).terms {
                 let times = if t.query_count > 1 {
-                    format!(" (x{} in the query)", t.query_count)
+                    format!(" x{} (in the query {} times)", t.query_count, t.query_count)
                 } else {
                     String::new()
                 };
-                let absent = if t.in_doc {
-                    ""
+                let how = match (t.in_doc, t.tf_component, t.query_weight, t.doc_weight) {
+                    (false, ..) => "not in the document".to_string(),
+                    (true, Some(tfc), ..) => format!("idf {:.4} x tfc {tfc:.4}{times}", t.idf),
+                    (true, None, Some(q), Some(d)) => {
+                        format!("query weight {q:.4} x document weight {d:.4}")
+                    }
+                    (true, ..) => format!("idf {:.4}", t.idf),
+                };
+                let idf = if t.in_doc && t.tf_component.is_some() {
+                    String::new()
                 } else {
-                    " (not in the document)"
+                    format!(", idf {:.4}", t.idf)
                 };
                 outln!(
-                    "{:>4}  {:<idw$}  {:>9.4}  {}{times}{absent}",
+                    "{:>4}  {:<idw$}  {:>9.4}  {}: {how}; in {} documents{idf}",
                     "",
                     "",
                     t.score,
-                    t.term
+                    t.term,
+                    t.df,
                 )?;
             }
         }
