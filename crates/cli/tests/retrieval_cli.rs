@@ -254,7 +254,12 @@ fn search_explain_parts_sum_to_the_score() {
             .assert()
             .success()
             .stdout(predicate::str::contains("bark"))
-            .stdout(predicate::str::contains("(not in the document)"));
+            .stdout(predicate::str::contains("not in the document"))
+            .stdout(predicate::str::contains(if method == "bm25" {
+                " x tfc "
+            } else {
+                "query weight "
+            }));
     }
 }
 
