@@ -30,7 +30,7 @@ use crate::corpus::{Document, Query};
 use crate::error::RetrievalError;
 use crate::eval::Run;
 use crate::index::{Cursor, Sections};
-use crate::terms::{count_corpus_with_progress, Vocabulary};
+use crate::terms::{count_corpus_with_progress, Counts, Vocabulary};
 use crate::tfidf::{TfidfIndex, TfidfModel, TfidfParams};
 use crate::topk::Accumulator;
 
@@ -261,14 +261,39 @@ impl Retriever {
         Self::build_with_progress(docs, analyzer, method, &mut |_| {})
     }
 
-    /// [`Retriever::build`], calling `progress(n)` with the number of
-    /// documents analyzed so far.
-    pub fn build_with_progress(
+    /// [`Retriever::build`] for several methods over the same documents and
+    /// analyzer: the documents are analyzed and counted once, which is most
+    /// of the work, then each method builds its model from the counts.
+    pub fn build_many(
         docs: &[Document],
         analyzer: AnalyzerConfig,
-        method: Method,
+        methods: &[Method],
+    ) -> Result<Vec<Self>, RetrievalError> {
+        for m in methods {
+            m.validate()?;
+        }
+        let (analyzer, counts) = Self::count(docs, analyzer, &mut |_| {})?;
+        methods
+            .iter()
+            .map(|method| {
+                let (vocab, model) = Self::model_from_counts(counts.clone(), method.clone())?;
+                Ok(Retriever {
+                    analyzer: analyzer.clone(),
+                    doc_ids: docs.iter().map(|d| d.id.clone()).collect(),
+                    titles: docs.iter().map(|d| d.title.clone()).collect(),
+                    vocab,
+                    model,
+                })
+            })
+            .collect()
+    }
+
+    /// Check the documents (some, unique ids) and count their terms.
+    fn count(
+        docs: &[Document],
+        analyzer: AnalyzerConfig,
         progress: &mut dyn FnMut(usize),
-    ) -> Result<Self, RetrievalError> {
+    ) -> Result<(Analyzer, Counts), RetrievalError> {
         if docs.is_empty() {
             return Err(RetrievalError::EmptyCorpus {
                 path: "<documents>".into(),
@@ -285,11 +310,17 @@ impl Retriever {
                 });
             }
         }
-        method.validate()?;
         let analyzer = Analyzer::new(analyzer)?;
         let texts: Vec<String> = docs.iter().map(Document::full_text).collect();
         let counts = count_corpus_with_progress(&analyzer, &texts, progress);
-        let (vocab, model) = match method {
+        Ok((analyzer, counts))
+    }
+
+    fn model_from_counts(
+        counts: Counts,
+        method: Method,
+    ) -> Result<(Vocabulary, Model), RetrievalError> {
+        Ok(match method {
             Method::Bm25(p) => {
                 let index = Bm25Index::build(&counts.tf, &counts.doc_len, p)?;
                 (counts.vocab, Model::Bm25(index))
@@ -298,7 +329,20 @@ impl Retriever {
                 let (vocab, model, m) = TfidfModel::fit_counts(counts, &p)?;
                 (vocab, Model::Tfidf(TfidfIndex::new(model, &m)))
             }
-        };
+        })
+    }
+
+    /// [`Retriever::build`], calling `progress(n)` with the number of
+    /// documents analyzed so far.
+    pub fn build_with_progress(
+        docs: &[Document],
+        analyzer: AnalyzerConfig,
+        method: Method,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Self, RetrievalError> {
+        method.validate()?;
+        let (analyzer, counts) = Self::count(docs, analyzer, progress)?;
+        let (vocab, model) = Self::model_from_counts(counts, method)?;
         Ok(Retriever {
             analyzer,
             doc_ids: docs.iter().map(|d| d.id.clone()).collect(),

@@ -120,3 +120,21 @@ fn details_decompose_each_part() {
         }
     }
 }
+
+/// `build_many` counts once and gives what `build` gives for each method.
+#[test]
+fn build_many_equals_build() {
+    let docs = common::tour_docs();
+    let methods = common::all_methods();
+    let config = AnalyzerConfig::bm25s_english();
+    let many = Retriever::build_many(&docs, config.clone(), &methods).unwrap();
+    assert_eq!(many.len(), methods.len());
+    for (m, r) in methods.iter().zip(&many) {
+        let one = Retriever::build(&docs, config.clone(), m.clone()).unwrap();
+        assert_eq!(r.model(), one.model(), "{m:?}");
+        for q in QUERIES {
+            assert_eq!(r.search(q, 10), one.search(q, 10), "{m:?} {q}");
+        }
+    }
+    assert!(Retriever::build_many(&[], config, &methods).is_err());
+}
