@@ -35,8 +35,10 @@ use cmd::{
 /// towel: tokenizers, sparse retrieval, vectors and autograd, tested against
 /// the tools people use (tiktoken, scikit-learn, bm25s, faiss, PyTorch).
 ///
-/// Start with `towel tour`: it walks through every part on data it can always
-/// reach and writes a report with plots.
+/// Start with `towel tour`: it walks through every part and writes a report
+/// with plots, on real data embedded in towel (OpenAI's gpt2 and cl100k_base
+/// vocabularies, tiny shakespeare, Cranfield) when nothing else is there. Point
+/// `towel explain "TEXT"` and `towel bpe trace WORD` at your own text.
 #[derive(Parser, Debug)]
 #[command(name = "towel", version, propagate_version = true)]
 pub struct Cli {

@@ -152,3 +152,33 @@ fn help_explains_the_commands() {
         .success()
         .stdout(predicate::str::contains("tour").and(predicate::str::contains("data")));
 }
+
+/// The top-level help names a part only when its command exists (a part
+/// that is still being built must not be advertised).
+#[test]
+fn help_describes_only_parts_that_exist() {
+    let help = String::from_utf8(towel().arg("--help").output().unwrap().stdout).unwrap();
+    let about = help.split("Usage:").next().unwrap().to_lowercase();
+    let commands = String::from_utf8(towel().arg("__commands").output().unwrap().stdout).unwrap();
+    let has = |c: &str| {
+        commands
+            .lines()
+            .any(|l| l == c || l.starts_with(&format!("{c} ")))
+    };
+    for (part, command) in [
+        ("tokenizers", "encode"),
+        ("sparse retrieval", "search"),
+        ("vectors", "vectors"),
+        ("autograd", "grad"),
+        ("training", "train"),
+        ("explain", "explain"),
+        ("bpe trace", "bpe trace"),
+    ] {
+        if about.contains(part) {
+            assert!(
+                has(command),
+                "--help mentions {part}, but there is no `towel {command}`"
+            );
+        }
+    }
+}

@@ -1,4 +1,5 @@
-//! Chapter 1: what data towel found, and what the other chapters would use.
+//! The last chapter: what data the tour ran on (embedded in towel, or found
+//! and verified in the data folders), and what the chapters would use.
 
 use towel_data::registry::{self, Kind};
 use towel_data::{embedded, Status};
@@ -19,11 +20,11 @@ impl Chapter for DataChapter {
 
     fn run(&self, ctx: &Ctx, page: &mut Page) -> anyhow::Result<()> {
         page.para(
-            "towel runs on real public data when it can find it (OpenAI's vocabularies, tiny \
-             shakespeare, SciFact, Cranfield, a Project Gutenberg subset) and on a small text \
-             embedded in the binary when it cannot. Files are looked up under `TOWEL_DATA_DIR`, \
-             then in the cache that `towel data fetch` fills; a copy whose sha256 does not match \
-             is reported and never used.",
+            "The tour ran on real public data: OpenAI's gpt2 and cl100k_base vocabularies, tiny \
+             shakespeare and Cranfield are embedded in towel, and the richer files (o200k_base, \
+             SciFact, a Project Gutenberg subset) are used when they are found. Files are looked \
+             up under `TOWEL_DATA_DIR`, then in the cache that `towel data fetch` fills; a copy \
+             whose sha256 does not match is reported and never used.",
         );
         let mut rows = Vec::new();
         let (mut ok, mut bad, mut missing) = (0, 0, 0);
@@ -78,12 +79,39 @@ impl Chapter for DataChapter {
         page.fact("mismatched", bad);
         page.fact("missing", missing);
 
-        let embedded_paras = embedded::tour_paragraphs().count();
+        page.heading("Embedded in towel");
+        let rows: Vec<Vec<String>> = embedded::FILES
+            .iter()
+            .map(|f| {
+                let size = towel_data::registry::by_name(f.name).map_or(0, |r| r.size);
+                vec![
+                    format!("`{}`", f.name),
+                    f.what.to_string(),
+                    format!(
+                        "{} ({} compressed)",
+                        human_bytes(size),
+                        human_bytes(f.packed_len() as u64)
+                    ),
+                    f.licence.to_string(),
+                ]
+            })
+            .collect();
+        page.table(
+            &["registry name", "what", "size", "why towel may ship it"],
+            &rows,
+        );
         page.para(format!(
-            "Always available: the embedded tour text, {} in {embedded_paras} paragraphs.",
+            "These are the registry files byte for byte (a test checks each one's sha256), so the \
+             chapters above ran on real data even without a download. Also embedded: the tour \
+             text, {} of prose written for towel. `crates/data/assets/README.md` says where each \
+             file comes from.",
             human_bytes(embedded::TOUR_TEXT.len() as u64)
         ));
         page.fact("embedded_bytes", embedded::TOUR_TEXT.len());
+        page.fact(
+            "embedded_files",
+            embedded::FILES.iter().map(|f| f.name).collect::<Vec<_>>(),
+        );
 
         let mut uses = Vec::new();
         for (title, wants) in &ctx.wanted {
@@ -94,10 +122,10 @@ impl Chapter for DataChapter {
                 uses.push(vec![
                     title.to_string(),
                     name.to_string(),
-                    if here {
-                        "yes"
-                    } else {
-                        "no: uses embedded data"
+                    match (here, towel_data::embedded::entry(name).is_some()) {
+                        (true, _) => "yes",
+                        (false, true) => "no: used towel's embedded copy",
+                        (false, false) => "no: left out",
                     }
                     .to_string(),
                 ]);
