@@ -527,3 +527,59 @@ fn sweep(
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use towel_retrieval::analyzer::Analyzer;
+
+    /// The chapter's tables hold what its prose and the cited peers say.
+    #[test]
+    fn claims_hold_on_embedded_cranfield() {
+        let ctx = Ctx::new(towel_data::DataDirs::default(), true, vec![]);
+        let mut page = Page::default();
+        RetrievalChapter.run(&ctx, &mut page).unwrap();
+        let f = &page.facts;
+        let md = &page.markdown;
+        assert_eq!(f["docs"], 1400);
+        // The idf table shows the weights of the models' own analyzer: no
+        // stopword it drops, and BM25's Lucene idf of the listed df.
+        let an = Analyzer::new(AnalyzerConfig::bm25s_english()).unwrap();
+        for row in f["idf_table"].as_array().unwrap() {
+            let term = row["term"].as_str().unwrap();
+            assert!(!an.is_stopword(term), "{term}");
+            let df = row["df"].as_u64().unwrap() as u32;
+            assert_eq!(
+                row["bm25_idf"].as_f64().unwrap(),
+                Bm25Variant::Lucene.idf(df, 1400)
+            );
+            assert!(row["tfidf_idf"].as_f64().unwrap() >= 1.0);
+        }
+        // Like for like: the same analyzer in each row. The peers' figures
+        // the prose cites are the matching cells (bm25s 0.3695, scikit-learn
+        // sublinear 0.3442, from shared/peers).
+        let grid: Vec<Vec<f64>> =
+            serde_json::from_value(f["ndcg10_grid"]["cranfield"].clone()).unwrap();
+        assert!((grid[2][2] - 0.3695).abs() < 5e-5, "{grid:?}");
+        assert!((grid[0][1] - 0.3442).abs() < 5e-5, "{grid:?}");
+        assert!(md.contains("0.3695 on Cranfield") && md.contains("0.3442"));
+        assert!(md.contains(&format!("BM25 reaches {:.4}", grid[2][2])));
+        // The sweep: defaults cell and its prose.
+        let sweep: Vec<Vec<f64>> = serde_json::from_value(f["sweep_ndcg10"].clone()).unwrap();
+        assert!(
+            (sweep[3][2] - grid[2][2]).abs() < 1e-12,
+            "k1 1.2, b 0.75 is the BM25 cell"
+        );
+        assert!(md.contains(&format!("give {:.4}", sweep[3][2])));
+        assert!(page.plots.iter().any(|p| p.ends_with("k1-b.png")));
+        // The formulas are written out, with the code that computes them.
+        for s in [
+            "ln((1 + N) / (1 + df(t))) + 1",
+            "1 + ln(tf)",
+            "ln(N / df)",
+            "`crates/retrieval/src/bm25.rs`",
+        ] {
+            assert!(md.contains(s), "{s}");
+        }
+    }
+}

@@ -206,3 +206,43 @@ fn real_note(real: &[(&str, f64, f64)], ours: Option<(f64, f64)>) -> String {
         list.join(", ")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The compression prose says what the numbers say: bytes per token
+    /// rises with the vocabulary while the gain per added token shrinks.
+    #[test]
+    fn compression_prose_matches_the_numbers() {
+        let ctx = Ctx::new(towel_data::DataDirs::default(), true, vec![]);
+        let mut page = Page::default();
+        TrainChapter.run(&ctx, &mut page).unwrap();
+        let f = &page.facts;
+        let md = &page.markdown;
+        let pts: Vec<(f64, f64)> = serde_json::from_value(f["bytes_per_token"].clone()).unwrap();
+        assert_eq!(pts.len(), SIZES.len());
+        let rising = pts.windows(2).all(|w| w[1].1 > w[0].1);
+        let gains: Vec<f64> = pts
+            .windows(2)
+            .map(|w| (w[1].1 - w[0].1) / (w[1].0 - w[0].0))
+            .collect();
+        let shrinking = gains.windows(2).all(|g| g[1] < g[0]);
+        assert_eq!(f["compression_rises"], rising);
+        assert_eq!(f["gain_per_token_shrinks"], shrinking);
+        assert!(rising && shrinking, "{pts:?}");
+        assert!(md.contains(
+            "Bytes per token rises with every size here, but each added token buys less"
+        ));
+        assert!(md.contains(&format!(
+            "add {:.2} bytes per token per 1000 tokens",
+            gains[0] * 1000.0
+        )));
+        assert!(!md.contains("Each doubling of the vocabulary buys less"));
+        // gpt2 and cl100k_base measured on the same held-out text, on the same plot.
+        let real = f["real_bytes_per_token"].as_array().unwrap();
+        assert_eq!(real.len(), 2);
+        assert!(page.plots.iter().any(|p| p.ends_with("compression.png")));
+        assert!(!md.contains('␣'));
+    }
+}
