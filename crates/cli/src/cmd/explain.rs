@@ -19,6 +19,7 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use anyhow::Result;
 use clap::Args;
@@ -116,11 +117,27 @@ fn view(
     })
 }
 
+/// The char, word and regex vocabularies learned from the embedded book, once.
+fn families() -> Result<&'static (CharTokenizer, WordTokenizer, RegexSplitTokenizer)> {
+    static FAMILIES: OnceLock<(CharTokenizer, WordTokenizer, RegexSplitTokenizer)> =
+        OnceLock::new();
+    if let Some(f) = FAMILIES.get() {
+        return Ok(f);
+    }
+    let book = embedded::book();
+    let f = (
+        CharTokenizer::from_corpus(book, Unknown::Unk)?,
+        WordTokenizer::from_corpus(book, VocabOptions::default())?,
+        RegexSplitTokenizer::from_corpus(Pattern::gpt2(), book, VocabOptions::default())?,
+    );
+    Ok(FAMILIES.get_or_init(|| f))
+}
+
 /// Every tokenizer's view of `input`.
-pub fn explain(input: &[u8], dirs: &DataDirs) -> Result<Vec<View>> {
+pub fn explain(input: &[u8], encodings: &[Encoding]) -> Result<Vec<View>> {
     let text = String::from_utf8_lossy(input);
     let lossy = std::str::from_utf8(input).is_err();
-    let book = embedded::book();
+    let (chars, words, regex) = families()?;
     let mut views = vec![view(
         &ByteTokenizer,
         "bytes",
@@ -129,45 +146,48 @@ pub fn explain(input: &[u8], dirs: &DataDirs) -> Result<Vec<View>> {
         input,
         false,
     )?];
-    let chars = CharTokenizer::from_corpus(book, Unknown::Unk)?;
     views.push(view(
-        &chars,
+        chars,
         "char",
         chars.encode(&text)?,
         chars.unk_id(),
         input,
         lossy,
     )?);
-    let words = WordTokenizer::from_corpus(book, VocabOptions::default())?;
     views.push(view(
-        &words,
+        words,
         "word",
         words.encode(&text)?,
         Some(words.unk_id()),
         input,
         lossy,
     )?);
-    let regex = RegexSplitTokenizer::from_corpus(Pattern::gpt2(), book, VocabOptions::default())?;
     views.push(view(
-        &regex,
+        regex,
         "regex",
         regex.encode(&text)?,
         Some(regex.unk_id()),
         input,
         lossy,
     )?);
-    for name in [
+    for e in encodings {
+        let ids = bpe_encode_bytes(e, input);
+        views.push(view(e, "byte-level BPE", ids, None, input, false)?);
+    }
+    Ok(views)
+}
+
+/// gpt2, cl100k_base and o200k_base, each from the data folders or the
+/// embedded ranks; the ones that cannot be had are left out.
+pub fn load_encodings(dirs: &DataDirs) -> Vec<Encoding> {
+    [
         EncodingName::Gpt2,
         EncodingName::Cl100kBase,
         EncodingName::O200kBase,
-    ] {
-        let Ok(e) = Encoding::load_or_embedded(name, dirs) else {
-            continue;
-        };
-        let ids = bpe_encode_bytes(&e, input);
-        views.push(view(&e, "byte-level BPE", ids, None, input, false)?);
-    }
-    Ok(views)
+    ]
+    .into_iter()
+    .filter_map(|name| Encoding::load_or_embedded(name, dirs).ok())
+    .collect()
 }
 
 /// Run `towel explain`.
@@ -176,7 +196,7 @@ pub fn run(args: &ExplainArgs, out: &Output) -> Result<()> {
         (Some(t), _) => t.as_bytes().to_vec(),
         (None, f) => read_input(f.as_deref())?,
     };
-    let views = explain(&input, &DataDirs::from_env())?;
+    let views = explain(&input, &load_encodings(&DataDirs::from_env()))?;
     let valid = std::str::from_utf8(&input).is_ok();
     let chars = String::from_utf8_lossy(&input).chars().count();
     if out.json {
@@ -245,14 +265,16 @@ pub fn run(args: &ExplainArgs, out: &Output) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn nowhere() -> DataDirs {
-        DataDirs::with_data_dir("/nonexistent")
+    /// gpt2 and cl100k_base from the embedded ranks, loaded once.
+    fn nowhere() -> &'static [Encoding] {
+        static E: OnceLock<Vec<Encoding>> = OnceLock::new();
+        E.get_or_init(|| load_encodings(&DataDirs::with_data_dir("/nonexistent")))
     }
 
     #[test]
     fn every_family_on_a_sentence() {
         let input = "I love 🦀 and strawberries.".as_bytes();
-        let v = explain(input, &nowhere()).unwrap();
+        let v = explain(input, nowhere()).unwrap();
         let names: Vec<&str> = v.iter().map(|v| v.family).collect();
         assert_eq!(
             names,
@@ -281,7 +303,7 @@ mod tests {
 
     #[test]
     fn empty_input() {
-        let v = explain(b"", &nowhere()).unwrap();
+        let v = explain(b"", nowhere()).unwrap();
         for t in &v {
             assert_eq!(t.tokens, 0, "{}", t.name);
             assert_eq!(t.bytes_per_token, None);
@@ -292,7 +314,7 @@ mod tests {
     #[test]
     fn invalid_utf8_round_trips_through_bytes_and_bpe() {
         let input = b"caf\xe9 \xff\xfe ok";
-        let v = explain(input, &nowhere()).unwrap();
+        let v = explain(input, nowhere()).unwrap();
         for t in &v {
             match t.family {
                 "bytes" | "byte-level BPE" => {
@@ -302,6 +324,23 @@ mod tests {
                 _ => {
                     assert!(t.lossy_input);
                     assert!(!t.exact, "{}", t.name);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Any bytes: bytes and the BPE encodings give them back exactly, and
+        /// every view's numbers agree with its ids.
+        #[test]
+        fn any_bytes(input in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            let v = explain(&input, nowhere()).unwrap();
+            for t in &v {
+                proptest::prop_assert_eq!(t.tokens, t.ids.len());
+                proptest::prop_assert_eq!(t.pieces.len(), t.ids.len());
+                if matches!(t.family, "bytes" | "byte-level BPE") {
+                    proptest::prop_assert!(t.exact, "{}", t.name);
                 }
             }
         }

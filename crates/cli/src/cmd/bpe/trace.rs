@@ -280,17 +280,21 @@ mod tests {
     use super::*;
     use towel_tokenizer::Encoding;
 
-    fn gpt2() -> CoreBpe {
-        Encoding::embedded(EncodingName::Gpt2)
-            .unwrap()
-            .unwrap()
-            .into_bpe()
+    /// The embedded gpt2, built once.
+    fn gpt2() -> &'static CoreBpe {
+        static BPE: std::sync::OnceLock<CoreBpe> = std::sync::OnceLock::new();
+        BPE.get_or_init(|| {
+            Encoding::embedded(EncodingName::Gpt2)
+                .unwrap()
+                .unwrap()
+                .into_bpe()
+        })
     }
 
     #[test]
     fn strawberry_is_st_raw_berry() {
         let bpe = gpt2();
-        let t = trace(&bpe, b"strawberry");
+        let t = trace(bpe, b"strawberry");
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].tokens, ["st", "raw", "berry"]);
         assert!(t[0].matches_encoder);
@@ -306,9 +310,27 @@ mod tests {
     #[test]
     fn empty_and_invalid_input() {
         let bpe = gpt2();
-        assert!(trace(&bpe, b"").is_empty());
-        let t = trace(&bpe, b"caf\xe9 ok");
+        assert!(trace(bpe, b"").is_empty());
+        let t = trace(bpe, b"caf\xe9 ok");
         assert!(t.iter().any(|p| p.invalid_utf8 && p.piece == "\\xE9"));
         assert!(t.iter().all(|p| p.matches_encoder));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Any bytes: the plain merge loop ends with the encoder's ids, piece by
+        /// piece, and the pieces' ids decode back to the input.
+        #[test]
+        fn any_bytes_trace_to_the_encoders_ids(input in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48)) {
+            let bpe = gpt2();
+            let t = trace(bpe, &input);
+            let ids: Vec<u32> = t.iter().flat_map(|p| p.ids.iter().copied()).collect();
+            proptest::prop_assert!(t.iter().all(|p| p.matches_encoder));
+            proptest::prop_assert_eq!(bpe.decode_bytes(&ids).unwrap(), input.clone());
+            proptest::prop_assert_eq!(t.iter().map(|p| p.bytes).sum::<usize>(), input.len());
+            if let Ok(s) = std::str::from_utf8(&input) {
+                proptest::prop_assert_eq!(ids, bpe.encode_ordinary(s));
+            }
+        }
     }
 }
