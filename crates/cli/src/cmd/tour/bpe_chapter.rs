@@ -102,10 +102,8 @@ pub fn bytes_to_unicode() -> Vec<(u8, char)> {
         .filter(|&b| printable(b))
         .map(|b| (b, char::from(b)))
         .collect();
-    let mut n = 0;
-    for b in (0..=255u8).filter(|&b| !printable(b)) {
-        out.push((b, char::from_u32(256 + n).unwrap_or('?')));
-        n += 1;
+    for (n, b) in (0..=255u8).filter(|&b| !printable(b)).enumerate() {
+        out.push((b, char::from_u32(256 + n as u32).unwrap_or('?')));
     }
     out
 }

@@ -92,14 +92,14 @@ impl Chapter for EssayChapter {
         let t_new = newest.encode_ordinary(sample).len();
         let attn = (t_bytes as f64 / t_gpt2 as f64).powi(2);
 
-        page.para(format!(
+        page.para(
             "A language model never reads text. It reads the ids a tokenizer gives it, and \
              everything it learns about spelling, arithmetic or a language has to be learned \
              through that interface. The tokenizer is trained once, before the model, by \
              counting (byte-pair encoding: Gage 1994; Sennrich, Haddow and Birch 2016; for \
              bytes, Radford et al. 2019), and it is frozen from then on. So its choices become \
-             the model's blind spots. This run measured four of them."
-        ));
+             the model's blind spots. This run measured four of them.",
+        );
         page.para(format!(
             "**Numbers.** With GPT-2's merges, {} of the numbers 0..999 are one token, {} are \
              two and {} are three, and {diff} times a three-digit number and the next one are \
