@@ -284,6 +284,12 @@ fn tour_chapter_on_embedded_text() {
     assert_eq!(bytes["unknown_rate"], 0.0);
     assert_eq!(bytes["exact"], true);
     assert_eq!(family(&f, "word")["exact"], false);
+    // The prose's "N times fewer tokens" is the table's ratio.
+    let word_kb = family(&f, "word")["tokens_per_1000_bytes"]
+        .as_f64()
+        .unwrap();
+    let ratio = f["bytes_per_word_token_ratio"].as_f64().unwrap();
+    assert!((ratio - 1000.0 / word_kb).abs() < 1e-9, "{ratio}");
     // The emoji: "I" "love" "🦀" "and" "🎉!" (a punctuation run); Shakespeare
     // has the words but not the emoji, and the prose names exactly those.
     let word_ids = f["emoji_ids"]["word"].as_array().unwrap();

@@ -73,6 +73,12 @@ impl EmbeddedFile {
         self.cell.get_or_init(|| self.inflate())
     }
 
+    /// Inflate the file again, bypassing the cache (what the first
+    /// [`EmbeddedFile::bytes`] costs; for benchmarks).
+    pub fn inflate_uncached(&self) -> Vec<u8> {
+        self.inflate()
+    }
+
     fn inflate(&self) -> Vec<u8> {
         let raw = miniz_oxide::inflate::decompress_to_vec_zlib(self.packed)
             .expect("the embedded data is valid zlib (checked by the embedded tests)");

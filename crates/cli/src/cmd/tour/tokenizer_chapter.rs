@@ -162,16 +162,32 @@ impl Chapter for TokenizerChapter {
                 })
                 .collect::<Vec<_>>(),
         );
-        page.para(
-            "Bytes never meet an unknown input and decode exactly, at one token per byte. \
-             Characters are as long for English text and fail only on characters the training \
-             text lacked. Words need about four times fewer tokens, but every unseen word is \
-             `<UNK>` and decoding cannot restore the spacing. GPT-style pieces need nearly as \
-             few tokens as words and keep the spaces, so they decode exactly wherever nothing \
-             is unknown (here the unseen pieces make every learned vocabulary lossy). \
-             Byte-pair encoding removes `<UNK>` altogether by building its pieces out of the \
-             256 bytes.",
+        // The ratios the prose states, from the rows above.
+        let per_kb = |prefix: &str| {
+            rows.iter()
+                .find(|r| r.family.starts_with(prefix))
+                .map_or(f64::NAN, |r| r.per_kb(test.len()))
+        };
+        let (bytes_kb, char_kb, word_kb, piece_kb) = (
+            per_kb("bytes"),
+            per_kb("char"),
+            per_kb("word"),
+            per_kb("regex gpt2"),
         );
+        page.para(format!(
+            "Bytes never meet an unknown input and decode exactly, at one token per byte. \
+             Characters take {:.2} tokens per byte here (this text is ASCII) and fail only on \
+             characters the training text lacked. Words need {:.1} times fewer tokens than bytes, \
+             but every unseen word is `<UNK>` and decoding cannot restore the spacing. GPT-2's \
+             pieces need {:.2} times as many tokens as words and keep the spaces, so they decode \
+             exactly wherever nothing is unknown (here the unseen pieces make every learned \
+             vocabulary lossy). Byte-pair encoding removes `<UNK>` altogether by building its \
+             pieces out of the 256 bytes.",
+            char_kb / bytes_kb,
+            bytes_kb / word_kb,
+            piece_kb / word_kb,
+        ));
+        page.fact("bytes_per_word_token_ratio", bytes_kb / word_kb);
         if !encodings.is_empty() {
             page.para(format!(
                 "The byte-level BPE rows ({}) are the real encodings of GPT models, trained on \
@@ -201,7 +217,7 @@ impl Chapter for TokenizerChapter {
         )?;
         for r in &rows {
             page.say(format!(
-                "{:<34} vocab {:>6}  {:>6.1} tokens/KB  unknown {}",
+                "{:<36} vocab {:>6}  {:>6.1} tokens/KB  unknown {}",
                 r.family,
                 r.vocab_size,
                 r.per_kb(test.len()),
