@@ -425,6 +425,15 @@ impl Retriever {
     pub fn run_with_threads(&self, queries: &[Query], k: usize, threads: Option<usize>) -> Run {
         let texts: Vec<&str> = queries.iter().map(|q| q.text.as_str()).collect();
         let hits = self.search_batch(&texts, k, threads);
+        self.hits_to_run(queries, hits)
+    }
+
+    /// The [`Run`] of `queries` from their hits (one list per query, in the
+    /// same order, as [`Retriever::search_batch`] returns them): document
+    /// indices become document ids. Separate from the search so a caller can
+    /// time the search alone, as the peers time theirs (bm25s's `retrieve`
+    /// returns document indices).
+    pub fn hits_to_run(&self, queries: &[Query], hits: Vec<Vec<Hit>>) -> Run {
         queries
             .iter()
             .zip(hits)
