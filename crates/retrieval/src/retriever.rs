@@ -406,6 +406,9 @@ impl Retriever {
                 let mut s = self.searcher();
                 queries.iter().map(|q| s.search(q.as_ref(), k)).collect()
             }
+            // The global pool when it has the threads asked for: building a
+            // pool spawns threads, which costs as much as hundreds of queries.
+            Some(n) if n == rayon::current_num_threads() => self.par_search(queries, k),
             Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
                 Ok(pool) => pool.install(|| self.par_search(queries, k)),
                 Err(_) => self.par_search(queries, k),
