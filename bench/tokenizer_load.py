@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("TOWEL_DATA_DIR") or ROOT.parent / "shared" / "data")
 sys.path.insert(0, str(ROOT / "crates" / "tokenizer" / "tests" / "fixtures"))
 import gen_tiktoken  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import conditions  # noqa: E402
 
 PROBE = "How many r's are in strawberry? 1234567 🦀"
 
@@ -80,7 +82,8 @@ def main() -> None:
                      "towel_inflate_ms": towel["embedded_inflate_ms"],
                      "towel_file_ms": towel["file_read_verify_parse_build_ms"], "tiktoken_file_ms": tk})
     load = os.getloadavg()[0]
-    print(f"Loading an encoding (median of {args.runs}, ms; load average {load:.1f}):\n")
+    print(conditions(["tiktoken"], "library level: loading inside one process, start-up excluded"))
+    print(f"\nLoading an encoding (median of {args.runs}, ms):\n")
     print("| encoding | towel, embedded (inflate) | towel, from file | tiktoken, from file | tiktoken / towel embedded | tiktoken / towel file |")
     print("| --- | --- | --- | --- | --- | --- |")
     for r in rows:
