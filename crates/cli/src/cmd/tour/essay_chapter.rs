@@ -77,6 +77,7 @@ impl Chapter for EssayChapter {
             .copied()
             .unwrap_or(en);
         let hi = lang.iter().find(|l| l.0 == "Hindi").copied().unwrap_or(en);
+        let most = lang.iter().max_by_key(|l| l.2).copied().unwrap_or(en);
         // Sequence length and attention cost on a real text.
         let text = ctx
             .data("tinyshakespeare")
@@ -100,21 +101,40 @@ impl Chapter for EssayChapter {
              bytes, Radford et al. 2019), and it is frozen from then on. So its choices become \
              the model's blind spots. This run measured four of them.",
         );
+        // Which of the encodings here keep every number up to 999 whole.
+        let whole: Vec<String> = ctx
+            .encodings()
+            .iter()
+            .filter(|e| NumberScan::new(e).histogram() == [1000, 0, 0])
+            .map(|e| e.name().to_string())
+            .collect();
         page.para(format!(
-            "**Numbers.** With GPT-2's merges, {} of the numbers 0..999 are one token, {} are \
-             two and {} are three, and {diff} times a three-digit number and the next one are \
-             cut differently (890 is `{}`, 891 is `{}`). A model that must add such numbers \
-             sees different pieces for the same digit positions and has to learn arithmetic \
-             over thousands of arbitrary token patterns. Later tokenizers fix the spelling: \
-             cl100k_base and o200k_base read at most three digits at a time and hold every \
-             1-3 digit string as a token, LLaMA splits every digit (Touvron et al. 2023), and \
-             Singh and Strouse (2024) show that grouping from the right, aligned with thousands, \
-             makes GPT-4 better at arithmetic than the left-to-right default.",
+            "**Numbers.** With GPT-2's merges, {} of the numbers 0..999 are one token and {} are \
+             two{}, and {diff} times a three-digit number and the next one are cut differently \
+             (890 is `{}`, 891 is `{}`). A model that adds such numbers sees the same digit \
+             positions in different pieces from one number to the next, and has to learn the \
+             sum separately for each way its operands happen to be cut. {} LLaMA splits every \
+             digit (Touvron et al. 2023), and Singh and Strouse (2024) find that GPT-3.5 and \
+             GPT-4 add better when numbers are grouped from the right, aligned with thousands, \
+             than with the left-to-right default.",
             h[0],
             h[1],
-            h[2],
+            if h[2] == 0 {
+                String::new()
+            } else {
+                format!(" and {} three", h[2])
+            },
             scan.pieces[890].join("|"),
             scan.pieces[891].join("|"),
+            if whole.is_empty() {
+                "Later tokenizers fix the spelling.".to_string()
+            } else {
+                format!(
+                    "Later tokenizers fix the spelling: {} read at most three digits at a time, \
+                     and every number up to 999 is one token there (measured above).",
+                    whole.join(" and ")
+                )
+            },
         ));
         page.para(format!(
             "**Spelling.** `strawberry` is `{straw}` to GPT-2 and `{straw_new}` to {}: the \
@@ -128,14 +148,16 @@ impl Chapter for EssayChapter {
             "**Bytes, emoji and other scripts.** Byte-level BPE can represent anything: 🦀 is \
              {crab_bytes} UTF-8 bytes and {crab_gpt2} GPT-2 tokens, never `<UNK>`. But coverage \
              is not fairness. The same sentence is {} GPT-2 tokens in English and {} in Hindi \
-             ({:.1}x); the most expensive script here is {} at {:.2} bytes per token against \
-             {:.2} for English. With {} the gaps shrink ({} English tokens against {} Hindi). A \
+             ({:.1}x; of these seven languages {} needs the most); {} gets only {:.2} bytes per \
+             token against {:.2} for English. With {} the gaps shrink ({} English tokens against \
+             {} Hindi). A \
              user writing in such a language pays more per word, fits less into the context \
              window and gets a model that saw fewer whole words of their language (Petrov et \
              al. 2023 measure up to 15-fold differences across languages).",
             en.2,
             hi.2,
             hi.2 as f64 / en.2 as f64,
+            most.0,
             worst.0,
             worst.1 as f64 / worst.2 as f64,
             en.1 as f64 / en.2 as f64,
@@ -233,10 +255,15 @@ mod tests {
             .iter()
             .map(|v| v.as_u64().unwrap())
             .collect();
+        assert_eq!(h[2], 0);
         assert!(md.contains(&format!(
-            "{} of the numbers 0..999 are one token, {} are two and {} are three",
-            h[0], h[1], h[2]
+            "{} of the numbers 0..999 are one token and {} are two,",
+            h[0], h[1]
         )));
+        assert!(
+            md.contains("`cl100k_base` read at most three digits")
+                || md.contains("cl100k_base read at most three digits")
+        );
         assert!(md.contains("(890 is `8|90`, 891 is `89|1`)"), "{md}");
         assert_eq!(f["strawberry_gpt2"], "st|raw|berry");
         assert!(md.contains("`strawberry` is `st|raw|berry` to GPT-2"));

@@ -199,8 +199,8 @@ fn real_note(real: &[(&str, f64, f64)], ours: Option<(f64, f64)>) -> String {
     let lo = real.iter().map(|r| r.1 / v).fold(f64::INFINITY, f64::min);
     let hi = real.iter().map(|r| r.1 / v).fold(0.0, f64::max);
     format!(
-        "OpenAI's encodings, with {lo:.0} to {hi:.0} times more tokens learned from web text \
-         rather than this text, reach {} bytes per token on the same held-out lines, against \
+        "OpenAI's encodings, with {lo:.0} to {hi:.0} times more tokens learned from far larger and broader \
+         text than this one, reach {} bytes per token on the same held-out lines, against \
          {b:.2} for the {v} tokens trained here: a vocabulary fitted to the text at hand goes a \
          long way. ",
         list.join(", ")
