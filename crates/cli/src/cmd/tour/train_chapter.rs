@@ -86,7 +86,25 @@ impl Chapter for TrainChapter {
             })
             .collect();
         page.table(&["rank", "left", "right", "new token", "pair count"], &rows);
-        page.para("`␠` is a space. The first merges join a space to the letters that most often start a word, and the commonest letter pairs.");
+        let first: Vec<String> = bpe
+            .merges
+            .iter()
+            .take(4)
+            .map(|m| format!("`{}`", token_md(&bpe.ranks[m.result as usize])))
+            .collect();
+        let word = bpe
+            .merges
+            .iter()
+            .position(|m| bpe.ranks[m.result as usize].len() >= 4)
+            .map(|i| (256 + i, token_md(&bpe.ranks[bpe.merges[i].result as usize])));
+        page.para(format!(
+            "`␠` is a space. The first new tokens are {}: a space with the letter that starts \
+             the most words, and letter pairs that often stand together.{}",
+            first.join(", "),
+            word.map_or(String::new(), |(rank, w)| format!(
+                " The first token of four or more bytes, `{w}`, is rank {rank}."
+            ))
+        ));
 
         let mut points = Vec::new();
         let mut rows = Vec::new();
@@ -162,18 +180,20 @@ impl Chapter for TrainChapter {
         if let (Some(first), Some(last)) = (gains.first(), gains.last()) {
             page.para(format!(
                 "Bytes per token {} with every size here, but each added token buys less: the \
-                 first {} merges add {:.2} bytes per token per 1000 tokens, the last {} add \
-                 {:.2}{}. The common words are learned first; later tokens cover rarer and rarer \
-                 strings. {}`towel bpe train` does the same on your own files and writes \
-                 tiktoken, HF `tokenizer.json` or towel tokenizer files.",
+                 first {} merges raise it by {:.2} ({:.2} per 1000 merges), the last {} by {:.2} \
+                 ({:.2} per 1000 merges){}. The common words are learned first; later tokens \
+                 cover rarer and rarer strings. {}`towel bpe train` does the same on your own \
+                 files and writes tiktoken, HF `tokenizer.json` or towel tokenizer files.",
                 if rising {
                     "rises"
                 } else {
                     "does not always rise"
                 },
                 SIZES[1] - SIZES[0],
+                first * (SIZES[1] - SIZES[0]) as f64,
                 first * 1000.0,
                 SIZES[SIZES.len() - 1] - SIZES[SIZES.len() - 2],
+                last * (SIZES[SIZES.len() - 1] - SIZES[SIZES.len() - 2]) as f64,
                 last * 1000.0,
                 if shrinking {
                     ""
@@ -234,10 +254,12 @@ mod tests {
         assert!(md.contains(
             "Bytes per token rises with every size here, but each added token buys less"
         ));
-        assert!(md.contains(&format!(
-            "add {:.2} bytes per token per 1000 tokens",
-            gains[0] * 1000.0
-        )));
+        assert!(md.contains(&format!("({:.2} per 1000 merges)", gains[0] * 1000.0)));
+        // The first merges named in the prose are the table's.
+        assert!(
+            md.contains("The first new tokens are `␠t`, `he`, `␠a`, `ou`"),
+            "{md}"
+        );
         assert!(!md.contains("Each doubling of the vocabulary buys less"));
         // gpt2 and cl100k_base measured on the same held-out text, on the same plot.
         let real = f["real_bytes_per_token"].as_array().unwrap();
