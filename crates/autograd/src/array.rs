@@ -640,6 +640,19 @@ impl Array {
         } else {
             other.clone()
         };
+        // A matrix that is itself a broadcast view (stride 0 on a row or
+        // column dimension of size > 1) is copied: the GEMM kernels expect
+        // distinct elements.
+        let dense = |x: Array| {
+            let nd = x.ndim();
+            let zero = (nd - 2..nd).any(|d| x.strides[d] == 0 && x.shape[d] > 1);
+            if zero {
+                x.contiguous()
+            } else {
+                x
+            }
+        };
+        let (a, b) = (dense(a), dense(b));
         let (m, k) = (a.shape[a.ndim() - 2], a.shape[a.ndim() - 1]);
         let (k2, n) = (b.shape[b.ndim() - 2], b.shape[b.ndim() - 1]);
         if k != k2 {
