@@ -598,7 +598,35 @@ impl Array {
         if self.shape == shape {
             return Ok(self.clone());
         }
+        if shape.len() > self.ndim() {
+            return Err(AutogradError::Shape {
+                op: "sum_to",
+                lhs: self.shape.clone(),
+                rhs: shape.to_vec(),
+                detail: "do not fit: the target has more dimensions".into(),
+            });
+        }
         let lead = self.ndim() - shape.len();
+        // The common case of a bias gradient: summing the leading
+        // dimensions of a contiguous array, i.e. adding up its rows.
+        let kept = &self.shape[lead..];
+        let ones = shape.iter().take_while(|&&d| d == 1).count();
+        if kept[ones..] == shape[ones..] {
+            if let Some(x) = self.as_slice() {
+                let inner: usize = shape.iter().product();
+                if inner > 0 {
+                    let mut acc = vec![0f32; inner];
+                    crate::profile::kernel(|| {
+                        for row in x.chunks_exact(inner) {
+                            for (a, &v) in acc.iter_mut().zip(row) {
+                                *a += v;
+                            }
+                        }
+                    });
+                    return Array::from_vec(acc, shape);
+                }
+            }
+        }
         let dims: Vec<usize> = (0..self.ndim())
             .filter(|&i| i < lead || (shape[i - lead] == 1 && self.shape[i] != 1))
             .collect();
