@@ -162,6 +162,15 @@ impl Page {
         Ok(())
     }
 
+    /// Save an SVG picture into the report and reference it from the page.
+    pub fn svg(&mut self, name: &str, title: &str, svg: &str) -> anyhow::Result<()> {
+        let file = format!("{}-{name}.svg", self.id);
+        self.plots.push(file.clone());
+        towel_data::write::write_atomic(&self.out_dir.join(&file), svg.as_bytes())?;
+        self.para(format!("![{title}]({file})"));
+        Ok(())
+    }
+
     /// Draw a bar chart into the report and reference it from the page.
     pub fn bar_plot(
         &mut self,
