@@ -15,9 +15,9 @@
 //!   elementwise ops, matmul, reductions, softmax, cross-entropy, embedding,
 //!   index_select, gather, cat, stack, masked_fill, dropout;
 //!   `no_grad`, `detach`, accumulation, the graph freed by `backward`.
-//! - [`einsum`]: Einstein summation over one or two tensors (matmul,
-//!   batched attention forms, traces, transposes, outer products), with
-//!   gradients.
+//! - [`einsum`]: Einstein summation over any number of tensors (matmul,
+//!   batched attention forms, traces, transposes, outer products, chains,
+//!   `...` with broadcasting), with gradients.
 //! - [`gradcheck`]: a finite-difference checker for any function of tensors.
 //! - [`profile`]: a per-op profiler (PyTorch's `key_averages().table()`):
 //!   forward and backward calls and time per op, split into kernel time
