@@ -14,8 +14,9 @@
 //! instruction) and |r| ≤ ln 2 / 2, where r is computed with ln 2 split
 //! into a short high part and a low part so that n·ln2_hi is exact. Then
 //! eʳ ≈ 1 + r + r²·P(r), P of degree 5, and 2ⁿ is the float whose exponent
-//! field is n + 127 (as two factors 2^⌊n/2⌋·2^⌈n/2⌉, so that n = 128 does not overflow). Below −87.3 the result is 0 (PyTorch gives denormals
-//! down to −103.9; the difference is below 1.2e-38), above 88.7 it is +∞.
+//! field is n + 127 (as two factors 2^⌊n/2⌋·2^⌈n/2⌉, so that every n from
+//! −150 to 128 is exact). Below −87.3 the results are denormals, as
+//! PyTorch's (0 below −103.9); above 88.72 the product overflows to +∞.
 //!
 //! **tanh**: for |x| < 0.625, Cephes' odd polynomial x + x³·Q(x²); above,
 //! 1 − 2 / (e^{2|x|} + 1) with the sign of x, which has no cancellation there.
@@ -40,8 +41,11 @@ use pulp::{Arch, Simd, WithSimd};
 const LOG2E: f32 = std::f32::consts::LOG2_E;
 const LN2_HI: f32 = 0.693_359_4;
 const LN2_LO: f32 = -2.121_944_4e-4;
-const EXP_HI: f32 = 88.722_83;
-const EXP_LO: f32 = -87.336_55;
+/// Inputs are clamped to [EXP_LO, EXP_HI]: far enough that the result
+/// overflows to +∞ above (eˣ > f32::MAX from 88.73) and rounds to 0 below
+/// (e⁻¹⁰⁴ is under half the smallest denormal), so no select is needed.
+const EXP_HI: f32 = 89.0;
+const EXP_LO: f32 = -104.0;
 
 /// eˣ, vectorizable; within 2 ulp of `f32::exp` on its normal range.
 #[inline(always)]
@@ -60,16 +64,11 @@ pub fn exp(x: f32) -> f32 {
     p = p.mul_add(r, 1.666_666_5e-1);
     p = p.mul_add(r, 5.000_000_1e-1);
     let e = (p * r).mul_add(r, r) + 1.0;
-    // 2ⁿ as two factors, so that n = 128 (x near 88.7) and n = −126 both
-    // have representable halves.
+    // 2ⁿ as two factors: n runs from −150 to 128, and each half (−75 to
+    // 64) is a normal float, so the product overflows or goes denormal
+    // exactly as eˣ does.
     let pow2 = |k: i32| f32::from_bits(((k + 127) as u32) << 23);
-    let y = e * pow2(ni >> 1) * pow2(ni - (ni >> 1));
-    let y = if x < EXP_LO { 0.0 } else { y };
-    if x > EXP_HI {
-        f32::INFINITY
-    } else {
-        y
-    }
+    e * pow2(ni >> 1) * pow2(ni - (ni >> 1))
 }
 
 /// tanh(x), vectorizable.
@@ -398,6 +397,18 @@ mod tests {
         }
         assert!(worst <= 2, "{worst} ulp");
         assert_eq!(super::exp(-200.0), 0.0);
+        assert_eq!(super::exp(f32::NEG_INFINITY), 0.0);
+        assert_eq!(super::exp(f32::INFINITY), f32::INFINITY);
+        assert_eq!(super::exp(88.8), f32::INFINITY);
+        assert!(super::exp(88.7).is_finite());
+        // Denormal results, as PyTorch's: a few denormal steps from std.
+        for x in [-88.0f32, -95.5, -100.0, -103.0] {
+            let (got, want) = (super::exp(x), x.exp());
+            assert!(
+                got > 0.0 && (got - want).abs() <= 4.0 * 1.4e-45,
+                "{x}: {got} {want}"
+            );
+        }
         assert_eq!(super::exp(100.0), f32::INFINITY);
         assert!(super::exp(f32::NAN).is_nan());
         assert_eq!(super::exp(0.0), 1.0);
