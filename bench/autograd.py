@@ -23,8 +23,12 @@ import json
 import random
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import conditions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,7 +102,8 @@ def main():
     torch_res, torch_version = torch_side(args.runs)
     mg = micrograd_side(args.runs)
     rows = []
-    print(f"PyTorch {torch_version} CPU, 1 thread; micrograd 0.1.0; median of {args.runs} runs\n")
+    print(conditions(["torch", "micrograd"], "library level: towel's tensor ops from one Rust process, torch ops and micrograd from Python, same shapes, one thread"))
+    print(f"\nPyTorch {torch_version} CPU, 1 thread; micrograd 0.1.0; median of {args.runs} runs\n")
     print("| case | towel ms | peer | peer ms | ratio |")
     print("| --- | --- | --- | --- | --- |")
     for case, secs in t_tensor.items():
