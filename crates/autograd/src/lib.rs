@@ -67,9 +67,9 @@
 //! demo step (65k nodes, forward + backward) about 300x faster than the
 //! micrograd package, and 2-4x faster than the same engine written with
 //! `Rc<RefCell<Node>>` and closures (why: [`scalar`]'s docs). matmul runs
-//! at 0.9-1.0x PyTorch's speed (`gemm`'s AVX-512 kernels); elementwise
+//! at 0.9-1.2x PyTorch's speed (`gemm`'s AVX-512 kernels); elementwise
 //! arithmetic and broadcasting at PyTorch's speed; `exp`, `sigmoid`,
-//! softmax and log_softmax at 0.75-0.85x, `tanh` 0.5x and `gelu` 0.4x
+//! softmax and log_softmax at 0.8-0.9x, `tanh` 0.6x and `gelu` 0.3x
 //! (towel's GELU is exact to 2e-6 where PyTorch's loses the negative tail
 //! to cancellation, and costs more arithmetic). The kernels are run through
 //! `pulp`'s run-time dispatch, so the workspace's baseline x86-64 build
