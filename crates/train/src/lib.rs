@@ -1,0 +1,11 @@
+//! # towel-train
+pub mod checkpoint;
+pub mod data;
+pub mod error;
+pub mod info;
+pub mod layers;
+pub mod module;
+pub mod optim;
+pub mod param;
+pub mod schedule;
+pub use error::{Result, TrainError};
