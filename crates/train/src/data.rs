@@ -89,26 +89,51 @@ pub fn permutation(n: usize, rng: &mut Rng) -> Vec<usize> {
     v
 }
 
-/// A stratified split: for each class, `round(test_fraction · count)`
-/// of its examples (chosen with `seed`) go to the test set, the rest to
-/// training. Returns `(train, test)` indices, each sorted.
+/// A stratified split: `ceil(test_fraction · n)` examples go to the test
+/// set (scikit-learn's count), shared among the classes in proportion to
+/// their sizes (each gets the floor of its share; the examples left over
+/// go to the classes with the largest remainders, as scikit-learn's
+/// `_approximate_mode`); which examples of a class are chosen is seeded.
+/// Returns `(train, test)` indices, each sorted.
 pub fn stratified_split(
     labels: &[usize],
     test_fraction: f64,
     seed: u64,
 ) -> (Vec<usize>, Vec<usize>) {
     let mut rng = Rng::new(seed);
+    let n = labels.len();
     let classes = labels.iter().copied().max().map_or(0, |m| m + 1);
+    let members: Vec<Vec<usize>> = (0..classes)
+        .map(|c| (0..n).filter(|&i| labels[i] == c).collect())
+        .collect();
+    let n_test = (test_fraction * n as f64).ceil() as usize;
+    let shares: Vec<f64> = members
+        .iter()
+        .map(|m| n_test as f64 * m.len() as f64 / n.max(1) as f64)
+        .collect();
+    let mut k: Vec<usize> = shares.iter().map(|s| s.floor() as usize).collect();
+    let mut order: Vec<usize> = (0..classes).collect();
+    order.sort_by(|&a, &b| {
+        (shares[b] - shares[b].floor()).total_cmp(&(shares[a] - shares[a].floor()))
+    });
+    let mut left = n_test.saturating_sub(k.iter().sum());
+    for c in order {
+        if left == 0 {
+            break;
+        }
+        if k[c] < members[c].len() {
+            k[c] += 1;
+            left -= 1;
+        }
+    }
     let (mut train, mut test) = (Vec::new(), Vec::new());
-    for c in 0..classes {
-        let members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
-        let k = (test_fraction * members.len() as f64).round() as usize;
-        let perm = permutation(members.len(), &mut rng);
+    for (c, m) in members.iter().enumerate() {
+        let perm = permutation(m.len(), &mut rng);
         for (r, &p) in perm.iter().enumerate() {
-            if r < k {
-                test.push(members[p]);
+            if r < k[c] {
+                test.push(m[p]);
             } else {
-                train.push(members[p]);
+                train.push(m[p]);
             }
         }
     }

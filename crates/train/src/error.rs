@@ -34,15 +34,17 @@ pub enum TrainError {
     #[error("not a usable safetensors checkpoint: {0}")]
     Format(String),
 
-    /// The loss became NaN or infinite: training stopped before the bad
-    /// update reached the parameters. Lower the learning rate, clip
+    /// The loss (or the gradient norm) became NaN or infinite: training
+    /// stopped before the bad update reached the parameters. Lower the learning rate, clip
     /// gradients, or check the data.
-    #[error("the loss became {loss} at step {step}; training stopped and the parameters are those of step {last_good} (lower the learning rate or check the data)")]
+    #[error("{what} became {value} at step {step}; training stopped and the parameters are those after step {last_good} (lower the learning rate or check the data)")]
     NonFinite {
-        /// The step (1-based) whose loss was not finite.
+        /// What was not finite: "the loss" or "the gradient norm".
+        what: &'static str,
+        /// The step (1-based) whose loss or gradient was not finite.
         step: usize,
-        /// The loss value (NaN or ±inf).
-        loss: f32,
+        /// The value (NaN or ±inf).
+        value: f32,
         /// The last step whose update was applied.
         last_good: usize,
     },
