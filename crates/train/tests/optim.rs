@@ -47,7 +47,7 @@ fn build(case: &Value, params: Vec<Parameter>) -> Box<dyn Optimizer> {
         name => {
             let betas = kw.get("betas").map(floats).unwrap_or(vec![0.9, 0.999]);
             let base = if name == "Adam" {
-                Adam::adam(params, lr)
+                Adam::new(params, lr)
             } else {
                 Adam::adamw(params, lr)
             };

@@ -28,7 +28,7 @@ struct State {
 impl Adam {
     /// `torch.optim.Adam(params, lr)`: betas (0.9, 0.999), eps 1e-8, no
     /// weight decay.
-    pub fn adam(params: Vec<Parameter>, lr: f64) -> Adam {
+    pub fn new(params: Vec<Parameter>, lr: f64) -> Adam {
         let n = params.len();
         Adam {
             params,
@@ -47,7 +47,7 @@ impl Adam {
         Adam {
             weight_decay: 0.01,
             decoupled: true,
-            ..Adam::adam(params, lr)
+            ..Adam::new(params, lr)
         }
     }
 
