@@ -38,6 +38,7 @@ fn spec_error(spec: &str, message: impl std::fmt::Display) -> AutogradError {
 
 /// Evaluate an einsum `spec` (like `"bik,bkj->bij"`) on one or two operands.
 pub fn einsum(spec: &str, operands: &[&Tensor]) -> Result<Tensor> {
+    let _prof = crate::profile::scope("einsum", crate::profile::Phase::Forward);
     let spec_nows: String = spec.chars().filter(|c| !c.is_whitespace()).collect();
     let (lhs, out) = match spec_nows.split_once("->") {
         Some((l, o)) => (l.to_string(), Some(o.to_string())),

@@ -19,6 +19,9 @@
 //!   batched attention forms, traces, transposes, outer products), with
 //!   gradients.
 //! - [`gradcheck`]: a finite-difference checker for any function of tensors.
+//! - [`profile`]: a per-op profiler (PyTorch's `key_averages().table()`):
+//!   forward and backward calls and time per op, split into kernel time
+//!   and per-op overhead; free when not profiling.
 //!
 //! ```
 //! use towel_autograd::{expr, scalar::Tape, tensor::Tensor};
@@ -81,6 +84,7 @@
 //!   block, with every index checked before the call.
 //! - `libm`: `erf` for the exact GELU (PyTorch's default form).
 //! - `thiserror`: the typed [`AutogradError`].
+//! - `serde`: [`profile::Profile`] serializes (for `--json` output).
 
 // One audited call into the GEMM crate (src/gemm.rs) is the only unsafe code.
 #![deny(unsafe_code)]
@@ -93,6 +97,7 @@ pub mod fastmath;
 mod gemm;
 pub mod gradcheck;
 pub mod nn;
+pub mod profile;
 pub mod rng;
 pub mod scalar;
 pub mod tensor;
