@@ -475,7 +475,9 @@ mod tests {
         }
         assert!(p.rows.iter().map(OpStats::total_ns).sum::<u64>() <= p.total_ns);
         assert!(
-            p.rows.windows(2).all(|w| w[0].total_ns() >= w[1].total_ns()),
+            p.rows
+                .windows(2)
+                .all(|w| w[0].total_ns() >= w[1].total_ns()),
             "sorted by total time"
         );
     }

@@ -2,6 +2,8 @@
 //! (Loshchilov and Hutter 2019) with decoupled weight decay: PyTorch's
 //! `torch.optim.Adam` and `torch.optim.AdamW`.
 
+use towel_autograd::profile::{self, Phase};
+
 use crate::error::Result;
 use crate::optim::{install, values, Optimizer};
 use crate::param::Parameter;
@@ -72,6 +74,14 @@ impl Adam {
 
 impl Optimizer for Adam {
     fn step(&mut self) -> Result<()> {
+        let _scope = profile::scope(
+            if self.decoupled {
+                "AdamW.step"
+            } else {
+                "Adam.step"
+            },
+            Phase::Forward,
+        );
         let (b1, b2) = self.betas;
         for (p, slot) in self.params.iter().zip(&mut self.state) {
             let Some((mut w, mut g)) = values(p) else {
@@ -105,12 +115,14 @@ impl Optimizer for Adam {
                 (1.0 - b2) as f32,
                 self.eps as f32,
             );
-            for (((w, &g), m), v) in w.iter_mut().zip(&g).zip(&mut st.m).zip(&mut st.v) {
-                *m += one_b1 * (g - *m);
-                *v = *v * b2f + one_b2 * g * g;
-                let denom = v.sqrt() / bc2_sqrt + eps;
-                *w += -step_size * (*m / denom);
-            }
+            profile::kernel(|| {
+                for (((w, &g), m), v) in w.iter_mut().zip(&g).zip(&mut st.m).zip(&mut st.v) {
+                    *m += one_b1 * (g - *m);
+                    *v = *v * b2f + one_b2 * g * g;
+                    let denom = v.sqrt() / bc2_sqrt + eps;
+                    *w += -step_size * (*m / denom);
+                }
+            });
             install(p, w)?;
         }
         Ok(())

@@ -21,6 +21,7 @@ pub use adam::Adam;
 pub use sgd::Sgd;
 
 use towel_autograd::array::Array;
+use towel_autograd::profile::{self, Phase};
 
 use crate::error::Result;
 use crate::param::Parameter;
@@ -59,6 +60,7 @@ pub(crate) fn install(p: &Parameter, values: Vec<f32>) -> Result<()> {
 /// `torch.nn.utils.clip_grad_norm_`: the factor is
 /// `min(1, max_norm / (norm + 1e-6))`, applied always).
 pub fn clip_grad_norm(params: &[Parameter], max_norm: f32) -> Result<f32> {
+    let _scope = profile::scope("clip_grad_norm", Phase::Forward);
     let grads: Vec<(&Parameter, Array)> = params
         .iter()
         .filter_map(|p| p.grad().map(|g| (p, g)))

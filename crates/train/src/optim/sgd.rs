@@ -1,6 +1,8 @@
 //! Stochastic gradient descent with momentum, dampening, Nesterov momentum
 //! and (coupled) weight decay: PyTorch's `torch.optim.SGD`.
 
+use towel_autograd::profile::{self, Phase};
+
 use crate::error::{invalid, Result};
 use crate::optim::{install, values, Optimizer};
 use crate::param::Parameter;
@@ -65,6 +67,7 @@ impl Sgd {
 
 impl Optimizer for Sgd {
     fn step(&mut self) -> Result<()> {
+        let _scope = profile::scope("SGD.step", Phase::Forward);
         let lr = self.lr as f32;
         for (p, buf) in self.params.iter().zip(&mut self.buffers) {
             let Some((mut w, mut g)) = values(p) else {

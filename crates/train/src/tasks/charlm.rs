@@ -246,8 +246,9 @@ impl CharLm {
         Embedding { weight: w.clone() }
     }
 
-    /// Windows `[i, i + context]` of `ids` as contexts and targets.
-    fn windows(&self, ids: &[usize], starts: &[usize]) -> (Vec<usize>, Vec<i64>) {
+    /// The windows of `ids` starting at `starts`: the contexts
+    /// (`starts.len() · context` ids) and the next characters (targets).
+    pub fn windows(&self, ids: &[usize], starts: &[usize]) -> (Vec<usize>, Vec<i64>) {
         let c = self.context;
         let mut x = Vec::with_capacity(starts.len() * c);
         let mut y = Vec::with_capacity(starts.len());
