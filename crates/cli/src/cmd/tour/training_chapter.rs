@@ -278,13 +278,13 @@ impl TrainingChapter {
         );
         ensure!(kl >= 0.0, "KL {kl} < 0");
         page.heading("Cross-entropy = entropy + KL");
-        page.para(format!(
+        page.para(
             "Take p, the distribution of characters in the validation text, and q, the model's \
              prediction averaged over every validation window. Then H(p, q) = −Σ p log q \
              = H(p) + D(p‖q): the cross-entropy is the data's own entropy plus the KL divergence \
              of the model from the data. H(p) is fixed by the data, so lowering cross-entropy \
-             can only lower the KL part. On these numbers (`towel_train::info`):"
-        ));
+             can only lower the KL part. On these numbers (`towel_train::info`):",
+        );
         page.table(
             &["quantity", "bits per character"],
             &[
