@@ -119,7 +119,14 @@ pub fn plot_losses(path: &Path, title: &str, losses: &[f32]) -> anyhow::Result<(
         ],
         log_x: false,
     };
-    chart.save(path)
+    // plotters picks the image format from the file's extension, which the
+    // atomic write's temp name beside `path` lacks: draw into a `.png` in
+    // the temp folder, then write the bytes atomically.
+    let tmp = std::env::temp_dir().join(format!("towel-loss-{}.png", std::process::id()));
+    let drawn = chart.save(&tmp).and_then(|()| Ok(std::fs::read(&tmp)?));
+    let _ = std::fs::remove_file(&tmp);
+    towel_data::write_atomic(path, &drawn?)?;
+    Ok(())
 }
 
 /// Per-step phase times in milliseconds, as JSON.
