@@ -77,7 +77,7 @@ impl TrainingChapter {
              (modules with PyTorch's parameter names and initialization, AdamW with PyTorch's \
              exact update rule: its trajectory equals PyTorch's for 25 steps in \
              `crates/train/tests/optim.rs`). Here it trains the 64-128-10 MLP on the {} \
-             images of 8x8 digits ({}), pixels divided by 16, on {} ({} training and {} test \
+             images of 8x8 digits (from {}), pixels divided by 16, on {} ({} training and {} test \
              images), batch {}, AdamW lr {} with weight decay {}, clipping at {}, {} epochs:",
             data.len(),
             data.source.detail,
