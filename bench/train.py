@@ -34,6 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
+import sys
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import conditions  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("TOWEL_DATA_DIR", ROOT.parent / "shared" / "data"))
 if not DATA.exists():
@@ -152,6 +156,9 @@ def main():
         print(f"| {r['case']} | {r['towel_ms']:.3f} | {r['pytorch_ms']:.3f} | {r['ratio']:.2f}x | "
               f"{r['towel']} | {r['pytorch']} |")
     print(f"\nval loss difference (towel - PyTorch): {t_c['val_loss'] - p_c['val_loss']:+.4f}")
+    print("\n" + conditions(["torch", "scikit-learn"],
+                            "command level for towel (`towel train ... --json`, step time measured in the process), "
+                            "PyTorch from Python; one thread each"))
     out = ROOT / "bench" / "results" / "train.json"
     out.write_text(json.dumps({"torch": torch.__version__, "load_avg_before": load, "load_avg_after": load_after,
                                "rows": rows, "towel_digits": t_d, "towel_charlm": t_c,
