@@ -185,3 +185,55 @@ fn profile_reports_ops_and_phases() {
         "{text}"
     );
 }
+
+#[test]
+fn charlm_over_a_bpe_tokenizer_reports_bits_per_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "to be or not to be, that is the question.\n".repeat(40);
+    fs::write(tmp.path().join("t.txt"), &text).unwrap();
+    towel()
+        .current_dir(tmp.path())
+        .args([
+            "bpe",
+            "train",
+            "--vocab-size",
+            "280",
+            "--out",
+            "tok.json",
+            "t.txt",
+        ])
+        .assert()
+        .success();
+    let out = towel()
+        .current_dir(tmp.path())
+        .args([
+            "train",
+            "charlm",
+            "--data",
+            "t.txt",
+            "--tokenizer",
+            "tok.json",
+            "--steps",
+            "30",
+        ])
+        .args([
+            "--hidden",
+            "16",
+            "--context",
+            "4",
+            "--out",
+            "m.safetensors",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v = last_json(&out);
+    assert_eq!(v["units"], "tokens");
+    assert!(v["val_bits_per_byte"].as_f64().unwrap() > 0.0);
+    let out = towel()
+        .current_dir(tmp.path())
+        .args(["sample", "m.safetensors", "--tokens", "10", "--json"])
+        .output()
+        .unwrap();
+    assert!(!last_json(&out)["text"].as_str().unwrap().is_empty());
+}

@@ -67,6 +67,8 @@
 //!
 //! ## Dependencies, and why
 //! - `towel-autograd`: the tensors and gradients this crate trains.
+//! - `towel-tokenizer`: a language model over the ids of a BPE tokenizer
+//!   (`Vocab::from_tokenizer`), kept in its checkpoints.
 //! - `safetensors`: Hugging Face's reference reader and writer of the
 //!   format PyTorch users share weights in (header validation, offsets,
 //!   alignment), rather than a hand-written one.

@@ -154,3 +154,70 @@ fn towel_data_text() -> String {
     // A small public-domain-style text of a few KB, repeated, is enough to learn from.
     "the quick brown fox jumps over the lazy dog. a stitch in time saves nine.\n".repeat(60)
 }
+
+#[test]
+fn a_bpe_tokenizer_vocabulary_trains_saves_and_reports_bits_per_byte() {
+    use towel_tokenizer::train::{export, BpeTrainer};
+    use towel_tokenizer::{Format, Pattern};
+    let text = towel_data_text();
+    let bpe = BpeTrainer::new(300)
+        .pattern(Pattern::gpt2())
+        .train_texts([text.as_str()])
+        .unwrap();
+    let file = export::render(&bpe, Format::Towel).unwrap().files.remove(0);
+    let vocab = Vocab::from_tokenizer(&file, "tok.json").unwrap();
+    assert_eq!(vocab.unit(), "tokens");
+    assert!(vocab.len() >= 256);
+    let corpus = Corpus::split(&vocab, &text).unwrap();
+    assert_eq!(
+        vocab.decode(&corpus.train) + &vocab.decode(&corpus.val),
+        text
+    );
+    let cfg = CharLmConfig {
+        steps: 100,
+        hidden: 64,
+        context: 4,
+        ..CharLmConfig::default()
+    };
+    let m = CharLm::new(vocab.clone(), cfg.context, cfg.embed, cfg.hidden, 1).unwrap();
+    let r = m.train(&corpus, &cfg, &mut |_, _, _| {}).unwrap();
+    // Bits per byte: total bits over the validation targets / their bytes.
+    let bytes: usize = corpus.val[cfg.context..]
+        .iter()
+        .map(|&i| vocab.byte_len(i))
+        .sum();
+    let want = r.val_loss / std::f64::consts::LN_2 * r.val_windows as f64 / bytes as f64;
+    assert!((r.val_bits_per_byte - want).abs() < 1e-9);
+    assert!(
+        r.val_bits_per_byte < r.val_bits_per_char,
+        "tokens span several bytes"
+    );
+    let back = CharLm::from_checkpoint(&checkpoint::from_bytes(&m.to_bytes(&[]).unwrap()).unwrap())
+        .unwrap();
+    assert_eq!(back.vocab, vocab);
+    let s = back
+        .sample("the ", 20, 0.8, None, &mut Rng::new(3))
+        .unwrap();
+    assert_eq!(
+        s,
+        m.sample("the ", 20, 0.8, None, &mut Rng::new(3)).unwrap()
+    );
+    assert!(Vocab::from_tokenizer(b"\xff\xfe", "bad.json").is_err());
+    assert!(Vocab::from_tokenizer(b"{}", "empty.json").is_err());
+}
+
+#[test]
+fn characters_report_bits_per_byte_too() {
+    let text = towel_data_text();
+    let vocab = Vocab::of_text(&text).unwrap();
+    let corpus = Corpus::split(&vocab, &text).unwrap();
+    let cfg = CharLmConfig {
+        steps: 5,
+        hidden: 16,
+        ..CharLmConfig::default()
+    };
+    let m = CharLm::new(vocab, cfg.context, cfg.embed, cfg.hidden, 1).unwrap();
+    let r = m.train(&corpus, &cfg, &mut |_, _, _| {}).unwrap();
+    // ASCII text: one byte per character.
+    assert!((r.val_bits_per_byte - r.val_bits_per_char).abs() < 1e-9);
+}

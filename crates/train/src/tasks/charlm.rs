@@ -19,6 +19,9 @@ use serde::Serialize;
 use towel_autograd::rng::Rng;
 use towel_autograd::tensor::{no_grad, Tensor};
 
+use towel_tokenizer::format;
+use towel_tokenizer::CoreBpe;
+
 use crate::checkpoint::{self, Checkpoint};
 use crate::error::{invalid, Result};
 use crate::info;
@@ -28,10 +31,44 @@ use crate::optim::Adam;
 use crate::sample::next_token;
 use crate::step::{median_ms, train_step, LastGood, PhaseTimes};
 
-/// The characters a model knows, sorted; a character's id is its index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Vocab {
-    chars: Vec<char>,
+/// What a model's ids mean: characters (the sorted distinct characters of
+/// the training text; a character's id is its index), or the tokens of a
+/// byte-level BPE tokenizer (`towel train charlm --tokenizer FILE`).
+#[derive(Clone)]
+pub enum Vocab {
+    /// Sorted, distinct characters.
+    Chars(Vec<char>),
+    /// A BPE tokenizer, with the file it was read from (kept in checkpoints).
+    Tokens(Box<TokenVocab>),
+}
+
+/// A BPE tokenizer as a model vocabulary.
+#[derive(Clone)]
+pub struct TokenVocab {
+    bpe: CoreBpe,
+    /// The tokenizer file's text (towel or HF JSON).
+    source: String,
+    /// Bytes of each token.
+    token_bytes: Vec<usize>,
+}
+
+impl std::fmt::Debug for Vocab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Vocab::Chars(c) => write!(f, "Vocab::Chars({} characters)", c.len()),
+            Vocab::Tokens(t) => write!(f, "Vocab::Tokens({} tokens)", t.token_bytes.len()),
+        }
+    }
+}
+
+impl PartialEq for Vocab {
+    fn eq(&self, other: &Vocab) -> bool {
+        match (self, other) {
+            (Vocab::Chars(a), Vocab::Chars(b)) => a == b,
+            (Vocab::Tokens(a), Vocab::Tokens(b)) => a.source == b.source,
+            _ => false,
+        }
+    }
 }
 
 impl Vocab {
@@ -45,7 +82,7 @@ impl Vocab {
                 "the text needs at least two distinct characters to model",
             ));
         }
-        Ok(Vocab { chars })
+        Ok(Vocab::Chars(chars))
     }
 
     /// A vocabulary from its characters (sorted and distinct).
@@ -55,46 +92,106 @@ impl Vocab {
                 "a vocabulary is at least two sorted, distinct characters",
             ));
         }
-        Ok(Vocab { chars })
+        Ok(Vocab::Chars(chars))
     }
 
-    /// Number of characters.
+    /// The tokens of a BPE tokenizer file (towel's JSON or HF
+    /// `tokenizer.json`: files that carry their pre-tokenization pattern).
+    pub fn from_tokenizer(file: &[u8], origin: &str) -> Result<Vocab> {
+        let source = std::str::from_utf8(file)
+            .map_err(|_| {
+                invalid(format!(
+                    "{origin}: not a JSON tokenizer file (towel or HF tokenizer.json)"
+                ))
+            })?
+            .to_string();
+        let (_, tf) = format::parse(file, origin).map_err(|e| invalid(format!("{e}")))?;
+        if tf.pattern.is_none() {
+            return Err(invalid(format!(
+                "{origin}: a .tiktoken rank file has no pre-tokenization pattern; convert it to a towel tokenizer file (towel vocab convert)"
+            )));
+        }
+        let bpe = tf.to_bpe().map_err(|e| invalid(format!("{origin}: {e}")))?;
+        let n = bpe.n_vocab() as usize;
+        let token_bytes = (0..n as u32)
+            .map(|id| bpe.decode_bytes(&[id]).map(|b| b.len()).unwrap_or(0))
+            .collect();
+        Ok(Vocab::Tokens(Box::new(TokenVocab {
+            bpe,
+            source,
+            token_bytes,
+        })))
+    }
+
+    /// Number of ids.
     pub fn len(&self) -> usize {
-        self.chars.len()
+        match self {
+            Vocab::Chars(c) => c.len(),
+            Vocab::Tokens(t) => t.token_bytes.len(),
+        }
     }
 
     /// Whether it is empty (never, once built).
     pub fn is_empty(&self) -> bool {
-        self.chars.is_empty()
+        self.len() == 0
     }
 
-    /// The characters.
-    pub fn chars(&self) -> &[char] {
-        &self.chars
-    }
-
-    /// The id of `c`.
-    pub fn id(&self, c: char) -> Option<usize> {
-        self.chars.binary_search(&c).ok()
+    /// `"characters"` or `"tokens"`.
+    pub fn unit(&self) -> &'static str {
+        match self {
+            Vocab::Chars(_) => "characters",
+            Vocab::Tokens(_) => "tokens",
+        }
     }
 
     /// Ids of a text, or an error naming the first unknown character.
     pub fn encode(&self, text: &str) -> Result<Vec<usize>> {
-        text.chars()
-            .map(|c| {
-                self.id(c).ok_or_else(|| {
-                    invalid(format!(
-                        "character {c:?} is not in the model's vocabulary of {} characters",
-                        self.len()
-                    ))
+        match self {
+            Vocab::Chars(chars) => text
+                .chars()
+                .map(|c| {
+                    chars.binary_search(&c).map_err(|_| {
+                        invalid(format!(
+                            "character {c:?} is not in the model's vocabulary of {} characters",
+                            chars.len()
+                        ))
+                    })
                 })
-            })
-            .collect()
+                .collect(),
+            Vocab::Tokens(t) => Ok(t
+                .bpe
+                .encode_ordinary(text)
+                .into_iter()
+                .map(|r| r as usize)
+                .collect()),
+        }
     }
 
-    /// The text of ids.
+    /// The text of ids (invalid UTF-8 from partial tokens as U+FFFD).
     pub fn decode(&self, ids: &[usize]) -> String {
-        ids.iter().map(|&i| self.chars[i]).collect()
+        match self {
+            Vocab::Chars(chars) => ids.iter().map(|&i| chars[i]).collect(),
+            Vocab::Tokens(t) => {
+                let ids: Vec<u32> = ids.iter().map(|&i| i as u32).collect();
+                let bytes = t.bpe.decode_bytes(&ids).unwrap_or_default();
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+        }
+    }
+
+    /// UTF-8 bytes of the text of id `i` (for bits per byte).
+    pub fn byte_len(&self, i: usize) -> usize {
+        match self {
+            Vocab::Chars(chars) => chars[i].len_utf8(),
+            Vocab::Tokens(t) => t.token_bytes[i],
+        }
+    }
+
+    fn pad(&self) -> usize {
+        self.encode("\n")
+            .ok()
+            .filter(|v| v.len() == 1)
+            .map_or(0, |v| v[0])
     }
 }
 
@@ -161,13 +258,14 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    /// Encode `text` and cut it at 90% (of characters).
+    /// Cut `text` at 90% of its characters and encode both parts.
     pub fn split(vocab: &Vocab, text: &str) -> Result<Corpus> {
-        let ids = vocab.encode(text)?;
-        let n = (0.9 * ids.len() as f64) as usize;
+        let n_chars = text.chars().count();
+        let cut = (0.9 * n_chars as f64) as usize;
+        let at = text.char_indices().nth(cut).map_or(text.len(), |(i, _)| i);
         Ok(Corpus {
-            train: ids[..n].to_vec(),
-            val: ids[n..].to_vec(),
+            train: vocab.encode(&text[..at])?,
+            val: vocab.encode(&text[at..])?,
         })
     }
 }
@@ -179,10 +277,12 @@ pub struct CharLmReport {
     pub train_loss: f64,
     /// Mean cross-entropy over every validation window (nats/char).
     pub val_loss: f64,
-    /// `val_loss / ln 2`.
+    /// `val_loss / ln 2` (bits per character, or per token with a tokenizer).
     pub val_bits_per_char: f64,
     /// `exp(val_loss)`.
     pub val_perplexity: f64,
+    /// Validation bits per byte of text (comparable across vocabularies).
+    pub val_bits_per_byte: f64,
     /// Median time of one training step (ms).
     pub step_ms: f64,
     /// Steps taken.
@@ -324,17 +424,24 @@ impl CharLm {
         }
         self.net.eval();
         let val_loss = self.mean_loss(&corpus.val)?;
+        let val_bytes: usize = corpus.val[c..]
+            .iter()
+            .map(|&i| self.vocab.byte_len(i))
+            .sum();
+        let val_windows = corpus.val.len() - c;
         let tail = &losses[losses.len().saturating_sub(100)..];
         Ok(CharLmReport {
             train_loss: tail.iter().map(|&l| l as f64).sum::<f64>() / tail.len().max(1) as f64,
             val_loss,
             val_bits_per_char: info::Unit::Bits.from_nats(val_loss),
             val_perplexity: val_loss.exp(),
+            val_bits_per_byte: info::Unit::Bits.from_nats(val_loss) * val_windows as f64
+                / val_bytes.max(1) as f64,
             step_ms: median_ms(&step_ms),
             steps: cfg.steps,
             params: self.net.num_parameters(),
             train_windows: n_train,
-            val_windows: corpus.val.len().saturating_sub(c),
+            val_windows,
             losses,
             phases: times,
         })
@@ -352,7 +459,7 @@ impl CharLm {
         top_k: Option<usize>,
         rng: &mut Rng,
     ) -> Result<String> {
-        let pad = self.vocab.id('\n').unwrap_or(0);
+        let pad = self.vocab.pad();
         let mut ctx = vec![pad; self.context];
         for id in self.vocab.encode(prompt)? {
             ctx.remove(0);
@@ -403,13 +510,16 @@ impl CharLm {
 
     /// Metadata to rebuild this model from a checkpoint.
     pub fn metadata(&self) -> Vec<(String, String)> {
-        let vocab: String = self.vocab.chars.iter().collect();
+        let vocab = match &self.vocab {
+            Vocab::Chars(chars) => (
+                "towel.vocab",
+                serde_json::to_string(&chars.iter().collect::<String>()).expect("string"),
+            ),
+            Vocab::Tokens(t) => ("towel.tokenizer", t.source.clone()),
+        };
         vec![
             ("towel.task".into(), "charlm".into()),
-            (
-                "towel.vocab".into(),
-                serde_json::to_string(&vocab).expect("string"),
-            ),
+            (vocab.0.into(), vocab.1),
             ("towel.context".into(), self.context.to_string()),
             ("towel.embed".into(), self.embed.to_string()),
             ("towel.hidden".into(), self.hidden.to_string()),
@@ -439,15 +549,21 @@ impl CharLm {
                 get("towel.task")?
             )));
         }
-        let vocab: String = serde_json::from_str(get("towel.vocab")?)
-            .map_err(|e| invalid(format!("bad towel.vocab metadata: {e}")))?;
+        let vocab = match ck.meta("towel.tokenizer") {
+            Some(file) => Vocab::from_tokenizer(file.as_bytes(), "the checkpoint's tokenizer")?,
+            None => {
+                let chars: String = serde_json::from_str(get("towel.vocab")?)
+                    .map_err(|e| invalid(format!("bad towel.vocab metadata: {e}")))?;
+                Vocab::from_chars(chars.chars().collect())?
+            }
+        };
         let num = |k: &str| -> Result<usize> {
             get(k)?
                 .parse()
                 .map_err(|_| invalid(format!("bad {k} metadata: not a number")))
         };
         let m = CharLm::new(
-            Vocab::from_chars(vocab.chars().collect())?,
+            vocab,
             num("towel.context")?,
             num("towel.embed")?,
             num("towel.hidden")?,

@@ -33,7 +33,11 @@ pub struct CharlmArgs {
     /// Random windows per step.
     #[arg(long, default_value_t = 128)]
     batch: usize,
-    /// Characters of context.
+    /// Train over the ids of this BPE tokenizer (towel's JSON or HF tokenizer.json, e.g. from
+    /// `towel bpe train`) instead of characters; compare runs by bits per byte.
+    #[arg(long, value_name = "FILE")]
+    tokenizer: Option<PathBuf>,
+    /// Characters (or tokens) of context.
     #[arg(long, default_value_t = 8)]
     context: usize,
     /// Embedding size per character.
@@ -90,11 +94,22 @@ pub fn load_text(path: Option<&std::path::Path>) -> anyhow::Result<(String, Stri
 }
 
 pub fn run(args: &CharlmArgs, out: &Output) -> anyhow::Result<()> {
-    let inputs: Vec<&std::path::Path> = args.data.iter().map(|p| p.as_path()).collect();
+    let inputs: Vec<&std::path::Path> = args
+        .data
+        .iter()
+        .chain(&args.tokenizer)
+        .map(|p| p.as_path())
+        .collect();
     let plan = args.files.plan(&inputs);
     plan.check()?;
     let (text, source) = load_text(args.data.as_deref())?;
-    let vocab = Vocab::of_text(&text)?;
+    let vocab = match &args.tokenizer {
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+            Vocab::from_tokenizer(&bytes, &p.display().to_string())?
+        }
+        None => Vocab::of_text(&text)?,
+    };
     let corpus = Corpus::split(&vocab, &text)?;
     let cfg = CharLmConfig {
         context: args.context,
@@ -107,10 +122,11 @@ pub fn run(args: &CharlmArgs, out: &Output) -> anyhow::Result<()> {
         ..CharLmConfig::default()
     };
     let model = CharLm::new(vocab, cfg.context, cfg.embed, cfg.hidden, cfg.seed)?;
+    let unit = model.vocab.unit();
     if !out.json {
         outln!("data: {source}")?;
         outln!(
-            "vocabulary {} characters, {} parameters, context {}; {} training and {} validation characters",
+            "vocabulary {} {unit}, {} parameters, context {}; {} training and {} validation {unit}",
             model.vocab.len(),
             towel_train::module::Module::num_parameters(&model.net),
             cfg.context,
@@ -169,6 +185,8 @@ pub fn run(args: &CharlmArgs, out: &Output) -> anyhow::Result<()> {
             "val_loss": round(report.val_loss, 4),
             "val_bits_per_char": round(report.val_bits_per_char, 4),
             "val_perplexity": round(report.val_perplexity, 3),
+            "val_bits_per_byte": round(report.val_bits_per_byte, 4),
+            "units": unit,
             "step_ms": round(report.step_ms, 4),
             "phases_ms_per_step": phases_json(&report.phases),
             "seed": cfg.seed,
@@ -177,13 +195,16 @@ pub fn run(args: &CharlmArgs, out: &Output) -> anyhow::Result<()> {
         }));
     }
     outln!(
-        "{} steps of {} windows: training loss {:.4} (last 100 steps), validation loss {:.4} nats/char \
-         = {:.3} bits/char, perplexity {:.2} (every one of {} validation windows)",
+        "{} steps of {} windows: training loss {:.4} (last 100 steps), validation loss {:.4} nats per {} \
+         = {:.3} bits per {}, {:.3} bits per byte, perplexity {:.2} (every one of {} validation windows)",
         report.steps,
         cfg.batch,
         report.train_loss,
         report.val_loss,
+        &unit[..unit.len() - 1],
         report.val_bits_per_char,
+        &unit[..unit.len() - 1],
+        report.val_bits_per_byte,
         report.val_perplexity,
         report.val_windows
     )?;
@@ -194,7 +215,7 @@ pub fn run(args: &CharlmArgs, out: &Output) -> anyhow::Result<()> {
     }
     if !sample.is_empty() {
         outln!(
-            "sample ({} characters, temperature {}{}):\n{sample}",
+            "sample ({} {unit}, temperature {}{}):\n{sample}",
             args.sample,
             args.temperature,
             args.top_k
