@@ -21,7 +21,7 @@ use crate::output::{outln, Output};
 pub struct SampleArgs {
     /// A model written by `towel train charlm --out`.
     model: PathBuf,
-    /// Characters to generate.
+    /// Characters (or tokens, for a model over a tokenizer) to generate.
     #[arg(long, default_value_t = 300)]
     tokens: usize,
     /// Temperature: below 1 sharpens the distribution, above 1 flattens it.
