@@ -44,6 +44,21 @@ pub trait Optimizer {
     }
 }
 
+/// An array in contiguous layout: itself when it already is (no copy).
+pub(crate) trait ContiguousOrSelf {
+    fn contiguous_or_self(self) -> Array;
+}
+
+impl ContiguousOrSelf for Array {
+    fn contiguous_or_self(self) -> Array {
+        if self.is_contiguous() {
+            self
+        } else {
+            self.contiguous()
+        }
+    }
+}
+
 /// The values of a parameter and its gradient as contiguous vectors.
 pub(crate) fn values(p: &Parameter) -> Option<(Vec<f32>, Vec<f32>)> {
     let g = p.grad()?;
@@ -63,20 +78,32 @@ pub fn clip_grad_norm(params: &[Parameter], max_norm: f32) -> Result<f32> {
     let _scope = profile::scope("clip_grad_norm", Phase::Forward);
     let grads: Vec<(&Parameter, Array)> = params
         .iter()
-        .filter_map(|p| p.grad().map(|g| (p, g)))
+        .filter_map(|p| p.grad().map(|g| (p, g.contiguous_or_self())))
         .collect();
-    let total = grads
-        .iter()
-        .map(|(_, g)| {
-            let n: f64 = g.to_vec().iter().map(|&v| (v as f64) * (v as f64)).sum();
-            let n = n.sqrt() as f32;
-            (n as f64) * (n as f64)
-        })
-        .sum::<f64>()
-        .sqrt() as f32;
+    let total = profile::kernel(|| {
+        grads
+            .iter()
+            .map(|(_, g)| {
+                let s = g.as_slice().expect("contiguous");
+                let n = s
+                    .iter()
+                    .map(|&v| (v as f64) * (v as f64))
+                    .sum::<f64>()
+                    .sqrt() as f32;
+                (n as f64) * (n as f64)
+            })
+            .sum::<f64>()
+            .sqrt() as f32
+    });
     let coef = (max_norm / (total + 1e-6)).min(1.0);
     for (p, g) in grads {
-        let v: Vec<f32> = g.to_vec().iter().map(|&x| x * coef).collect();
+        let v: Vec<f32> = profile::kernel(|| {
+            g.as_slice()
+                .expect("contiguous")
+                .iter()
+                .map(|&x| x * coef)
+                .collect()
+        });
         p.set_grad(Array::from_vec(v, g.shape())?)?;
     }
     Ok(total)
