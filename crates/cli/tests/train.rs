@@ -237,3 +237,58 @@ fn charlm_over_a_bpe_tokenizer_reports_bits_per_byte() {
         .unwrap();
     assert!(!last_json(&out)["text"].as_str().unwrap().is_empty());
 }
+
+#[test]
+fn the_training_chapter_holds_its_numbers_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = towel()
+        .args([
+            "--json",
+            "tour",
+            "--embedded-only",
+            "--only",
+            "training",
+            "--out",
+        ])
+        .arg(tmp.path().join("r"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ch = &v["chapters"][0];
+    assert_eq!(ch["id"], "training");
+    assert!(ch["error"].is_null(), "{}", ch["error"]);
+    let f = &ch["facts"];
+    let num = |k: &str| f[k].as_f64().unwrap();
+    assert!(num("digits_test_accuracy") >= 0.95);
+    assert!(
+        (num("lm_cross_entropy_bits") - num("lm_entropy_bits") - num("lm_kl_bits")).abs() < 1e-9
+    );
+    assert!(num("lm_kl_bits") >= 0.0);
+    // The page states the computed numbers.
+    let md = fs::read_to_string(tmp.path().join("r/README.md")).unwrap();
+    assert!(
+        md.contains(&format!(
+            "{:.1}% of the test",
+            100.0 * num("digits_test_accuracy")
+        )),
+        "accuracy not in the page"
+    );
+    assert!(md.contains(&format!(
+        "| H(p, q), cross-entropy | {:.4} |",
+        num("lm_cross_entropy_bits")
+    )));
+    assert!(md.contains(&format!(
+        "| D(p‖q), KL divergence | {:.4} |",
+        num("lm_kl_bits")
+    )));
+    assert!(md.contains(f["lm_sample"].as_str().unwrap()));
+    for plot in ch["plots"].as_array().unwrap() {
+        let png = fs::read(tmp.path().join("r").join(plot.as_str().unwrap())).unwrap();
+        assert_eq!(&png[..4], b"\x89PNG");
+    }
+}
