@@ -28,7 +28,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{bpe, data, decode, encode, eval, grad, index, search, tokenize, tour, vectors, vocab};
+use cmd::{
+    bpe, data, decode, encode, eval, grad, index, profile, sample, search, tokenize, tour, train,
+    vectors, vocab,
+};
 
 /// towel: tokenizers, sparse retrieval, vectors and autograd, tested against
 /// the tools people use (tiktoken, scikit-learn, bm25s, faiss, PyTorch).
@@ -76,6 +79,13 @@ enum Command {
     /// Exact vector search over .npy files (faiss's ids and order) and random vectors.
     #[command(subcommand)]
     Vectors(vectors::VectorsCommand),
+    /// Train the digits MLP or a character language model (PyTorch's settings; safetensors out).
+    #[command(subcommand)]
+    Train(train::TrainCommand),
+    /// Generate text from a character model written by `towel train charlm --out`.
+    Sample(sample::SampleArgs),
+    /// Per-op profile of a training step (forward/backward, kernel vs overhead), like torch.profiler.
+    Profile(profile::ProfileArgs),
     /// Every leaf command, one a line (`data fetch`), for the tests that must
     /// cover each command.
     #[command(name = "__commands", hide = true)]
@@ -118,6 +128,9 @@ fn main() -> ExitCode {
         Command::Bpe(cmd) => bpe::run(cmd, &out),
         Command::Grad(args) => grad::run(&args, &out),
         Command::Vectors(cmd) => vectors::run(cmd, &out),
+        Command::Train(cmd) => train::run(cmd, &out),
+        Command::Sample(args) => sample::run(&args, &out),
+        Command::Profile(args) => profile::run(&args, &out),
         Command::ListCommands => {
             let mut names = Vec::new();
             leaf_commands(&<Cli as clap::CommandFactory>::command(), "", &mut names);

@@ -151,6 +151,27 @@ const TABLE: &[Row] = &[
         &["v.npy"],
     ),
     row(
+        "train digits",
+        &[
+            "train", "digits", "--epochs", "1", "--out", "{OUT}", "--plot", "{OUT2}",
+        ],
+        &[],
+    ),
+    row(
+        "train charlm",
+        &[
+            "train", "charlm", "--data", "text.txt", "--steps", "3", "--hidden", "8", "--out",
+            "{OUT}", "--plot", "{OUT2}",
+        ],
+        &["text.txt"],
+    ),
+    row(
+        "sample",
+        &["sample", "lm.safetensors", "--tokens", "20"],
+        &["lm.safetensors"],
+    ),
+    row("profile", &["profile", "digits", "--steps", "2"], &[]),
+    row(
         "vectors random",
         &[
             "vectors", "random", "--n", "5", "--dim", "4", "--seed", "1", "--out", "{OUT}",
@@ -216,6 +237,18 @@ impl Sandbox {
             "--out",
             "tok.json",
             "text.txt",
+        ]);
+        sb.run_ok(&[
+            "train",
+            "charlm",
+            "--data",
+            "text.txt",
+            "--steps",
+            "3",
+            "--hidden",
+            "8",
+            "--out",
+            "lm.safetensors",
         ]);
         sb.run_ok(&[
             "vectors", "random", "--n", "20", "--dim", "4", "--seed", "1", "--out", "v.npy",

@@ -14,6 +14,7 @@ mod data_chapter;
 mod retrieval_chapter;
 mod tokenizer_chapter;
 mod train_chapter;
+mod training_chapter;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -92,6 +93,7 @@ pub fn chapters() -> Vec<Box<dyn Chapter>> {
         Box::new(train_chapter::TrainChapter),
         Box::new(retrieval_chapter::RetrievalChapter),
         Box::new(autograd_chapter::AutogradChapter),
+        Box::new(training_chapter::TrainingChapter),
     ]
 }
 
