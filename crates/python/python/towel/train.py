@@ -32,7 +32,7 @@ def train_bpe(
     data: Union[Iterable[str], Sequence[PathLike]],
     vocab_size: int,
     *,
-    pattern: str = "cl100k",
+    pattern: str = "gpt2",
     special_tokens: Sequence[str] = (),
     min_frequency: int = 0,
     out: Union[PathLike, Sequence[PathLike], None] = None,
@@ -44,7 +44,8 @@ def train_bpe(
 
     `data` is a list of file paths (UTF-8 text, streamed; `files=True` forces
     this reading) or any iterable of strings (`files=False` forces that).
-    `pattern` is `"gpt2"`, `"cl100k"`, `"o200k"` or your own regex.
+    `pattern` is `"gpt2"` (the default, as `towel bpe train`), `"cl100k"`, `"o200k"`
+    or your own regex.
     `special_tokens` get the ids after the ranks. `out`: one path or several,
     written atomically, the format taken from the name (`.tiktoken`,
     `tokenizer.json` / `.json` for Hugging Face, `.towel.json`).
