@@ -12,6 +12,7 @@ On a cluster, `ray.init()` connects to it instead; nothing else changes.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -52,8 +53,11 @@ def main(argv: list[str] | None = None) -> dict:
 
     enc = tiktoken.get_encoding(args.encoding)
     t0 = time.perf_counter()
+    # Workers unpickle `Tokenize` by module name: let them import this folder.
+    here = str(Path(__file__).resolve().parent)
+    pythonpath = os.pathsep.join(p for p in [here, os.environ.get("PYTHONPATH", "")] if p)
     ray.init(num_cpus=args.num_cpus, include_dashboard=False, log_to_driver=False,
-             ignore_reinit_error=True)
+             ignore_reinit_error=True, runtime_env={"env_vars": {"PYTHONPATH": pythonpath}})
     try:
         ray.data.DataContext.get_current().execution_options.preserve_order = True
         ds = ray.data.from_items([{"text": d} for d in read_documents(args.inputs)])

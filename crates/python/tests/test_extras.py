@@ -103,7 +103,7 @@ def test_index_errors(tmp_path):
     bad.write_bytes(b"not an index")
     with pytest.raises(ValueError):
         towel.BM25.load(bad)
-    towel.TfIdf(["a b", "c d"]).save(tmp_path / "t.idx")
+    towel.TfIdf(["apples and pears", "cars and vans"]).save(tmp_path / "t.idx")
     with pytest.raises(ValueError, match="tfidf"):
         towel.BM25.load(tmp_path / "t.idx")
 
@@ -114,6 +114,7 @@ def test_train_bpe_equals_the_cli(tmp_path):
     corpus = d / "text" / "tinyshakespeare.txt"
     cli_out = tmp_path / "cli.tiktoken"
     subprocess.run([exe, "bpe", "train", "--vocab-size", "1000", "--format", "tiktoken",
+                    "--special", "<|endoftext|>",
                     "--out", str(cli_out), str(corpus)], check=True, capture_output=True)
     py_out = tmp_path / "py.tiktoken"
     hf_out = tmp_path / "tokenizer.json"
@@ -121,9 +122,9 @@ def test_train_bpe_equals_the_cli(tmp_path):
                           special_tokens=["<|endoftext|>"])
     assert py_out.read_bytes() == cli_out.read_bytes()
     assert json.loads(hf_out.read_text())["model"]["type"] == "BPE"
-    import towel.load
+    from towel.load import load_tiktoken_bpe
 
-    assert towel.load.load_tiktoken_bpe(str(py_out)) == enc._mergeable_ranks
+    assert load_tiktoken_bpe(str(py_out)) == enc._mergeable_ranks
     assert enc.n_vocab == 1000 and enc.eot_token == 999
     text = corpus.read_text(encoding="utf-8")[:5000]
     assert enc.decode(enc.encode(text)) == text
