@@ -342,7 +342,7 @@ fn unknown_encoding_lists_known_ones() {
     let msg = Encoding::load("cl200k", &dirs).unwrap_err().to_string();
     assert_eq!(
         msg,
-        "unknown encoding \"cl200k\"; known encodings: gpt2, r50k_base, p50k_base, p50k_edit, cl100k_base, o200k_base"
+        "unknown encoding \"cl200k\"; known encodings: gpt2, r50k_base, p50k_base, p50k_edit, cl100k_base, o200k_base, o200k_harmony"
     );
     let msg = Encoding::load("cl100k_base", &dirs)
         .unwrap_err()
