@@ -112,6 +112,10 @@ pub struct CoreBpe {
     specials_ac: Option<AhoCorasick>,
     /// Mergeable token bytes, sorted (token_byte_values, unstable completions).
     sorted: OnceLock<Vec<(Vec<u8>, Rank)>>,
+    /// One Python int per id, made on first use: a list of ids is then
+    /// built by taking references (no allocation per token), which is most
+    /// of the cost of returning a list.
+    ints: OnceLock<Vec<Py<PyAny>>>,
 }
 
 impl CoreBpe {
@@ -131,7 +135,34 @@ impl CoreBpe {
             bpe,
             specials_ac,
             sorted: OnceLock::new(),
+            ints: OnceLock::new(),
         })
+    }
+
+    /// `ids` as a Python list of ints.
+    fn to_list<'py>(&self, py: Python<'py>, ids: &[Rank]) -> PyResult<Bound<'py, PyList>> {
+        let ints = match self.ints.get() {
+            Some(v) => v,
+            None => {
+                let v: Vec<Py<PyAny>> = (0..self.bpe.n_vocab())
+                    .map(|i| match i.into_pyobject(py) {
+                        Ok(o) => o.into_any().unbind(),
+                        Err(never) => match never {},
+                    })
+                    .collect();
+                let _ = self.ints.set(v);
+                self.ints.get().expect("just set")
+            }
+        };
+        PyList::new(py, ids.iter().map(|&t| ints[t as usize].bind(py)))
+    }
+
+    fn to_lists<'py>(&self, py: Python<'py>, all: &[Vec<Rank>]) -> PyResult<Bound<'py, PyList>> {
+        let lists = all
+            .iter()
+            .map(|ids| self.to_list(py, ids))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, lists)
     }
 
     fn sorted(&self) -> &[(Vec<u8>, Rank)] {
@@ -312,24 +343,32 @@ impl CoreBpe {
 
     // ==================== Encoding
 
-    fn encode_ordinary(&self, py: Python<'_>, text: PyBackedStr) -> PyResult<Vec<Rank>> {
-        py.detach(|| self.bpe.try_encode_ordinary(&text))
-            .map_err(|e| tok_err(py, e))
+    fn encode_ordinary<'py>(
+        &self,
+        py: Python<'py>,
+        text: PyBackedStr,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let ids = py
+            .detach(|| self.bpe.try_encode_ordinary(&text))
+            .map_err(|e| tok_err(py, e))?;
+        self.to_list(py, &ids)
     }
 
     /// `allowed_special`: a list, or None for all; `disallowed_special`: a
     /// list, or None for every special token not allowed.
     #[pyo3(signature = (text, allowed_special, disallowed_special=Some(Vec::new())))]
-    fn encode(
+    fn encode<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         text: PyBackedStr,
         allowed_special: Option<Vec<String>>,
         disallowed_special: Option<Vec<String>>,
-    ) -> PyResult<Vec<Rank>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let (a, d) = (allowed(allowed_special), disallowed(disallowed_special));
-        py.detach(|| self.bpe.encode(&text, &a, &d))
-            .map_err(|e| tok_err(py, e))
+        let ids = py
+            .detach(|| self.bpe.encode(&text, &a, &d))
+            .map_err(|e| tok_err(py, e))?;
+        self.to_list(py, &ids)
     }
 
     #[pyo3(signature = (text, allowed_special, disallowed_special=Some(Vec::new())))]
@@ -390,14 +429,14 @@ impl CoreBpe {
     }
 
     #[pyo3(signature = (texts, num_threads))]
-    fn encode_ordinary_batch(
+    fn encode_ordinary_batch<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         texts: Vec<PyBackedStr>,
         num_threads: i64,
-    ) -> PyResult<Vec<Vec<Rank>>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let pool = pool(check_threads(num_threads)?)?;
-        py.detach(|| {
+        let all = py.detach(|| {
             let refs: Vec<&str> = texts.iter().map(|t| &**t).collect();
             pool.install(|| {
                 if self.bpe.pattern().uses_scanner() {
@@ -409,22 +448,22 @@ impl CoreBpe {
                         .encode_batch(&refs, &AllowedSpecial::None, &DisallowedSpecial::None)
                 }
             })
-        })
-        .map_err(|e| tok_err(py, e))
+        });
+        self.to_lists(py, &all.map_err(|e| tok_err(py, e))?)
     }
 
     #[pyo3(signature = (texts, allowed_special, disallowed_special, num_threads))]
-    fn encode_batch(
+    fn encode_batch<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         texts: Vec<PyBackedStr>,
         allowed_special: Option<Vec<String>>,
         disallowed_special: Option<Vec<String>>,
         num_threads: i64,
-    ) -> PyResult<Vec<Vec<Rank>>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let (a, d) = (allowed(allowed_special), disallowed(disallowed_special));
         let pool = pool(check_threads(num_threads)?)?;
-        py.detach(|| {
+        let all = py.detach(|| {
             let refs: Vec<&str> = texts.iter().map(|t| &**t).collect();
             // The first failing text in order names the error, as
             // tiktoken's in-order map does.
@@ -434,8 +473,8 @@ impl CoreBpe {
                     .collect()
             });
             out.into_iter().collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(|e| tok_err(py, e))
+        });
+        self.to_lists(py, &all.map_err(|e| tok_err(py, e))?)
     }
 
     fn encode_with_unstable<'py>(
