@@ -45,6 +45,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import conditions  # noqa: E402
+
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,6 +320,7 @@ def main():
         b = sp["bm25s_numba"]
         rows.append(("bm25s (numba)", b["index_s"], b["qps_1t"], b["qps_2t"]))
     rows.append(("rank_bm25 BM25Okapi", sp["rank_bm25"]["index_s"], sp["rank_bm25"]["qps_1t"], None))
+    print("\n" + conditions(['bm25s', 'numba', 'scikit-learn', 'rank-bm25'], 'library level (the bench_retrieval example; documents in memory), except the `towel eval` section, which is command level'))
     print(f"\n### BM25 on SciFact ({tw['docs']} docs, {tw['queries']} queries, top-10; index = tokenize + index)\n")
     print("| impl | index (s) | towel faster by | queries/s 1 thread | towel faster by | queries/s 2 threads | towel faster by |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
