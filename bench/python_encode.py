@@ -30,8 +30,24 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import tokenizer_encode as tb  # noqa: E402  (inputs, chunks, timing, tiktoken from local files)
+from machine import conditions  # noqa: E402
 
 ENCODINGS = ["cl100k_base", "o200k_base", "gpt2"]
+
+
+def median_cpu(fn, runs):
+    """Median process CPU time of `fn` (one warm-up): on a loaded machine this
+    counts only the time the call itself ran, for single-threaded calls."""
+    import statistics
+    import time
+
+    fn()
+    times = []
+    for _ in range(runs):
+        t = time.process_time()
+        fn()
+        times.append(time.process_time() - t)
+    return statistics.median(times)
 
 
 def main():
@@ -61,9 +77,11 @@ def main():
             row = {"encoding": enc_name, "input": in_name, "bytes": nbytes}
             s, ids = tb.median_time(lambda: ours.encode_ordinary(text), runs)
             row["towel"] = s
+            row["towel_cpu"] = median_cpu(lambda: ours.encode_ordinary(text), runs)
             try:
                 s, ref = tb.median_time(lambda: peer.encode_ordinary(text), runs)
                 row["tiktoken"] = s
+                row["tiktoken_cpu"] = median_cpu(lambda: peer.encode_ordinary(text), runs)
                 if ids != ref:
                     raise SystemExit(f"towel ids differ from tiktoken: {enc_name} {in_name}")
             except BaseException as e:  # tiktoken panics on o200k + 1 MB of spaces
@@ -84,15 +102,16 @@ def main():
     load_after = os.getloadavg()
 
     mb = lambda nb, s: tb.fmt(tb.mbps(nb, s))  # noqa: E731
-    print(f"\nload average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
-          f"(1 min; {os.cpu_count()} cores); towel {towel.__version__}, tiktoken {tiktoken.__version__}")
+    print("\n" + conditions(["towel", "tiktoken"], "library level, from Python: both return Python lists"))
+    print(f"load average (1 min) {load_before[0]:.1f} at the start of the run, {load_after[0]:.1f} at the end")
     print("\n### encode_ordinary from Python, single thread (MB/s; ratio = tiktoken time / towel time)\n")
-    print("| encoding | input | towel | tiktoken | ratio |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| encoding | input | towel | tiktoken | ratio | ratio of CPU times |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for r in rows:
         tk = r.get("tiktoken")
+        cpu = tb.ratio(r["tiktoken_cpu"], r["towel_cpu"]) if tk else "–"
         print(f"| {r['encoding']} | {r['input']} | {mb(r['bytes'], r['towel'])} | "
-              f"{mb(r['bytes'], tk) if tk else 'panics'} | {tb.ratio(tk, r['towel']) if tk else '–'} |")
+              f"{mb(r['bytes'], tk) if tk else 'panics'} | {tb.ratio(tk, r['towel']) if tk else '–'} | {cpu} |")
     print("\n### encode_ordinary_batch from Python, 64 chunks (MB/s)\n")
     print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio | towel 2 thr / 1 thr |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
