@@ -14,7 +14,12 @@ import os
 import shutil
 from pathlib import Path
 
+import hypothesis
 import pytest
+
+# No example database in the working tree (.hypothesis/): every run draws afresh.
+hypothesis.settings.register_profile("towel", database=None)
+hypothesis.settings.load_profile("towel")
 
 ROOT = Path(__file__).resolve().parents[3]
 

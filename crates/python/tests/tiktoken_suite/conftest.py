@@ -5,6 +5,12 @@ towel: `import tiktoken` gives towel here (see shim/tiktoken/__init__.py)."""
 import os
 import sys
 
+import hypothesis
+
+# No example database in the working tree (.hypothesis/).
+hypothesis.settings.register_profile("towel", database=None)
+hypothesis.settings.load_profile("towel")
+
 _SHIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shim")
 sys.path.insert(0, _SHIM)
 os.environ["PYTHONPATH"] = _SHIM + os.pathsep + os.environ.get("PYTHONPATH", "")
