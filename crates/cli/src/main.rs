@@ -28,7 +28,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{bpe, data, decode, encode, eval, fuse, grad, index, search, tokenize, tour, vectors, vocab};
+use cmd::{
+    bpe, data, decode, encode, eval, fuse, grad, index, search, tokenize, tour, vectors, vocab,
+};
 
 /// towel: tokenizers, sparse retrieval, vectors and autograd, tested against
 /// the tools people use (tiktoken, scikit-learn, bm25s, faiss, PyTorch).

@@ -162,6 +162,27 @@ const TABLE: &[Row] = &[
         ],
         &[],
     ),
+    row(
+        "vectors experiment",
+        &[
+            "vectors",
+            "experiment",
+            "--dims",
+            "2,8",
+            "--n",
+            "40",
+            "--queries",
+            "3",
+            "--out",
+            "{OUT}",
+        ],
+        &[],
+    ),
+    row(
+        "vectors svd",
+        &["vectors", "svd", "--m", "20", "--n", "10", "--rank", "3"],
+        &[],
+    ),
 ];
 
 /// A folder with one of each input file.

@@ -99,11 +99,26 @@ fn bad_parameters_are_clear_errors() {
     let r = runs();
     let cases: Vec<(Result<Run, _>, &str)> = vec![
         (fuse(&[], &Fusion::Convex, None, None), "at least one run"),
-        (fuse(&r, &Fusion::Convex, Some(&[1.0]), None), "1 weights for 2 runs"),
-        (fuse(&r, &Fusion::Convex, Some(&[1.0, -1.0]), None), "not negative"),
-        (fuse(&r, &Fusion::Convex, Some(&[1.0, f64::NAN]), None), "finite"),
-        (fuse(&r, &Fusion::Convex, Some(&[0.0, 0.0]), None), "all weights are 0"),
-        (fuse(&r, &Fusion::Rrf { k: -1.0 }, None, None), "RRF constant"),
+        (
+            fuse(&r, &Fusion::Convex, Some(&[1.0]), None),
+            "1 weights for 2 runs",
+        ),
+        (
+            fuse(&r, &Fusion::Convex, Some(&[1.0, -1.0]), None),
+            "not negative",
+        ),
+        (
+            fuse(&r, &Fusion::Convex, Some(&[1.0, f64::NAN]), None),
+            "finite",
+        ),
+        (
+            fuse(&r, &Fusion::Convex, Some(&[0.0, 0.0]), None),
+            "all weights are 0",
+        ),
+        (
+            fuse(&r, &Fusion::Rrf { k: -1.0 }, None, None),
+            "RRF constant",
+        ),
     ];
     for (res, msg) in cases {
         let e = res.unwrap_err().to_string();

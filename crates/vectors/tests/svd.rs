@@ -7,8 +7,8 @@ use proptest::prelude::*;
 use towel_vectors::faer::Mat;
 use towel_vectors::read_npy;
 use towel_vectors::svd::{
-    low_rank_plus_noise, randomized_svd, residual_sq, singular_values, svd, tail_sq, Operator,
-    RandomizedSvd, SparseMatrix, Svd,
+    gram_singular_values, low_rank_plus_noise, randomized_svd, residual_sq, singular_values, svd,
+    tail_sq, Operator, RandomizedSvd, SparseMatrix, Svd,
 };
 
 fn fixture_dir() -> std::path::PathBuf {
@@ -59,7 +59,11 @@ fn singular_values_equal_numpys() {
 #[test]
 fn randomized_svd_finds_numpys_leading_values() {
     let all = numpy_values();
-    for (name, r) in [("lowrank_60x45_r6", 6), ("gaussian_30x20", 8), ("wide_12x40", 5)] {
+    for (name, r) in [
+        ("lowrank_60x45_r6", 6),
+        ("gaussian_30x20", 8),
+        ("wide_12x40", 5),
+    ] {
         let want: Vec<f64> = serde_json::from_value(all[name].clone()).unwrap();
         let a = load(name);
         let mut p = RandomizedSvd::new(r);
@@ -104,6 +108,43 @@ fn sparse_and_dense_operators_agree() {
     assert_close(&rs.s, &rd.s, 1e-12, "sparse vs dense");
     // σ = √6 (rows 0, 1 and 5 on the first two columns), then 2 and 1
     assert_close(&rs.s, &[6f64.sqrt(), 2.0, 1.0], 1e-12, "repeated_6x5");
+    // every singular value through the Gram matrix AᵀA (5 × 5)
+    let all = gram_singular_values(&s).unwrap();
+    assert_close(&all, &[6f64.sqrt(), 2.0, 1.0, 0.5, 0.0], 1e-7, "gram");
+}
+
+fn sparse(a: &Mat<f64>) -> SparseMatrix {
+    let (mut indptr, mut indices, mut data) = (vec![0], vec![], vec![]);
+    for i in 0..a.nrows() {
+        for j in 0..a.ncols() {
+            if a[(i, j)] != 0.0 {
+                indices.push(j as u32);
+                data.push(a[(i, j)]);
+            }
+        }
+        indptr.push(data.len());
+    }
+    SparseMatrix::from_csr(a.ncols(), indptr, indices, data).unwrap()
+}
+
+#[test]
+fn gram_squares_equal_numpys() {
+    let all = numpy_values();
+    for (name, want) in &all {
+        let want: Vec<f64> = serde_json::from_value(want.clone()).unwrap();
+        let got = gram_singular_values(&sparse(&load(name))).unwrap();
+        assert_eq!(got.len(), want.len(), "{name}");
+        // σ² is accurate to rounding of σ₁², and so is every tail
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g * g - w * w).abs() < 1e-12 * want[0] * want[0],
+                "{name}: {g} vs {w}"
+            );
+        }
+        for r in 0..want.len() {
+            assert!((tail_sq(&got, r) - tail_sq(&want, r)).abs() < 1e-12 * want[0] * want[0]);
+        }
+    }
 }
 
 #[test]
@@ -111,7 +152,11 @@ fn bad_input_is_a_clear_error() {
     let a = Mat::from_fn(4, 3, |i, j| (i + j) as f64);
     for r in [0, 4] {
         let e = randomized_svd(&a, &RandomizedSvd::new(r)).unwrap_err();
-        assert!(e.to_string().contains("between 1 and min(rows, columns) = 3"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("between 1 and min(rows, columns) = 3"),
+            "{e}"
+        );
     }
     let mut nan = a.clone();
     nan[(1, 2)] = f64::NAN;
@@ -120,7 +165,12 @@ fn bad_input_is_a_clear_error() {
     for (indptr, indices, data, msg) in [
         (vec![1, 1], vec![], vec![], "start with 0"),
         (vec![0, 2, 1], vec![0, 1], vec![1.0, 1.0], "not decrease"),
-        (vec![0, 1], vec![7], vec![1.0], "column 7 is outside the 3 columns"),
+        (
+            vec![0, 1],
+            vec![7],
+            vec![1.0],
+            "column 7 is outside the 3 columns",
+        ),
         (vec![0, 2], vec![0], vec![1.0], "indptr ends at 2"),
         (vec![0, 1], vec![0], vec![f64::INFINITY], "NaN or infinite"),
     ] {
@@ -128,7 +178,9 @@ fn bad_input_is_a_clear_error() {
         assert!(e.to_string().contains(msg), "{e}");
     }
     // empty matrices have no singular values
-    assert!(singular_values(Mat::<f64>::zeros(0, 3).as_ref()).unwrap().is_empty());
+    assert!(singular_values(Mat::<f64>::zeros(0, 3).as_ref())
+        .unwrap()
+        .is_empty());
 }
 
 /// `‖A − Q Qᵀ A‖_F²` for `Q` an orthonormal basis of a random

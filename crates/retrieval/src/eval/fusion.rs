@@ -54,13 +54,20 @@ pub fn fuse(
     depth: Option<usize>,
 ) -> Result<Run, RetrievalError> {
     if runs.is_empty() {
-        return Err(RetrievalError::param("runs", "give at least one run to fuse"));
+        return Err(RetrievalError::param(
+            "runs",
+            "give at least one run to fuse",
+        ));
     }
     let mut w = match weights {
         Some(w) if w.len() != runs.len() => {
             return Err(RetrievalError::param(
                 "weights",
-                format!("{} weights for {} runs; give one per run", w.len(), runs.len()),
+                format!(
+                    "{} weights for {} runs; give one per run",
+                    w.len(),
+                    runs.len()
+                ),
             ))
         }
         Some(w) => w.to_vec(),
@@ -118,8 +125,10 @@ pub fn fuse(
     Ok(fused
         .into_iter()
         .map(|(qid, scores)| {
-            let mut ranking: Vec<(String, f64)> =
-                scores.into_iter().map(|(d, s)| (d.to_string(), s)).collect();
+            let mut ranking: Vec<(String, f64)> = scores
+                .into_iter()
+                .map(|(d, s)| (d.to_string(), s))
+                .collect();
             ranking.sort_by(|a, b| trec_order((&a.0, a.1), (&b.0, b.1)));
             if let Some(depth) = depth {
                 ranking.truncate(depth);

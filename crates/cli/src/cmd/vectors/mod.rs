@@ -1,6 +1,7 @@
 //! `towel vectors`: exact vector search over `.npy` files, random vectors,
 //! the low-rank experiments and the high-dimensional playground.
 
+pub mod experiment;
 pub mod random;
 pub mod search;
 pub mod svd;
@@ -16,6 +17,8 @@ pub enum VectorsCommand {
     Search(search::SearchArgs),
     /// Write random standard normal vectors (optionally normalized) to an .npy file.
     Random(random::RandomArgs),
+    /// The high-dimensional playground: cosine, norm and distance concentration vs dimension, cosine vs dot; PNG plots.
+    Experiment(experiment::ExperimentArgs),
     /// Low rank: Eckart–Young on a random matrix, and latent semantic analysis on SciFact (--lsa).
     Svd(svd::SvdArgs),
 }
@@ -25,6 +28,7 @@ pub fn run(cmd: VectorsCommand, out: &Output) -> anyhow::Result<()> {
     match cmd {
         VectorsCommand::Search(args) => search::run(&args, out),
         VectorsCommand::Random(args) => random::run(&args, out),
+        VectorsCommand::Experiment(args) => experiment::run(&args, out),
         VectorsCommand::Svd(args) => svd::run(&args, out),
     }
 }

@@ -33,8 +33,8 @@ use towel_retrieval::tfidf::TfidfParams;
 use towel_retrieval::{Baseline, Method, Retriever};
 use towel_vectors::faer::Mat;
 use towel_vectors::svd::{
-    low_rank_plus_noise, randomized_svd, residual_sq, svd, tail_sq, Operator, RandomizedSvd,
-    SparseMatrix, Svd,
+    gram_singular_values, low_rank_plus_noise, randomized_svd, residual_sq, svd, tail_sq, Operator,
+    RandomizedSvd, SparseMatrix, Svd,
 };
 use towel_vectors::{FlatIndex, Metric, Vectors};
 
@@ -72,6 +72,11 @@ pub struct SvdArgs {
     /// Power iterations of the randomized SVD for LSA.
     #[arg(long, default_value_t = 5)]
     pub power_iters: usize,
+    /// For --lsa, also compute every singular value exactly (eigenvalues of
+    /// the documents × documents Gram matrix, faer; about a minute on SciFact)
+    /// to check the randomized ones and the tails.
+    #[arg(long)]
+    pub exact_spectrum: bool,
 }
 
 /// One rank of the Eckart–Young experiment.
@@ -177,6 +182,10 @@ pub struct LsaRow {
     pub rel_err_sq: f64,
     /// (‖A‖_F² − σ₁² − … − σ_r²) / ‖A‖_F² with the computed σ.
     pub rel_tail_sq: f64,
+    /// The same with every exact σ (`--exact-spectrum`): Eckart–Young's
+    /// lower bound, which `rel_err_sq` meets when the randomized SVD has
+    /// found the true leading subspace.
+    pub exact_rel_tail_sq: Option<f64>,
     pub ndcg_at_10: f64,
     pub recall_at_100: f64,
     /// Searching all queries (fold-in + exact cosine top-100).
@@ -204,6 +213,10 @@ pub struct Lsa {
     pub svd_seconds: f64,
     /// The computed singular values (largest first).
     pub singular_values: Vec<f64>,
+    /// Seconds for every singular value through the Gram matrix (`--exact-spectrum`).
+    pub exact_seconds: Option<f64>,
+    /// Largest |σ̃ᵢ − σᵢ| / σᵢ over the computed values (`--exact-spectrum`).
+    pub max_sigma_rel_error: Option<f64>,
     pub rows: Vec<LsaRow>,
     pub tfidf_ndcg_at_10: f64,
     pub tfidf_recall_at_100: f64,
@@ -245,9 +258,8 @@ pub fn load_collection(beir: Option<&PathBuf>) -> anyhow::Result<Collection> {
             let dirs = DataDirs::from_env();
             let find = |name: &str| -> anyhow::Result<PathBuf> {
                 let file = registry::by_name(name).context("registry")?;
-                dirs.locate(file).with_context(|| {
-                    "SciFact is needed for --lsa: set TOWEL_DATA_DIR to the reference data, run `towel data fetch scifact-corpus scifact-queries scifact-qrels-test`, or give --beir DIR"
-                })
+                dirs.locate(file)
+                    .with_context(|| "SciFact is needed for --lsa (or give --beir DIR)")
             };
             (
                 "SciFact".to_string(),
@@ -337,6 +349,7 @@ pub fn lsa(
     c: &Collection,
     ranks: &[usize],
     power_iters: usize,
+    exact_spectrum: bool,
     out: &Output,
 ) -> anyhow::Result<Lsa> {
     let Some(&max_rank) = ranks.iter().max() else {
@@ -354,6 +367,14 @@ pub fn lsa(
     p.power_iters = power_iters;
     let f = randomized_svd(&a, &p)?;
     let svd_seconds = t.elapsed().as_secs_f64();
+    let exact = if exact_spectrum {
+        bar.set_message("exact spectrum");
+        let t = Instant::now();
+        let all = gram_singular_values(&a)?;
+        Some((all, t.elapsed().as_secs_f64()))
+    } else {
+        None
+    };
     bar.set_message("searching");
     let frob = a.frobenius_sq();
     let k = 100;
@@ -370,6 +391,7 @@ pub fn lsa(
             r,
             rel_err_sq: residual_sq(&a, &fr) / frob,
             rel_tail_sq: (frob - kept).max(0.0) / frob,
+            exact_rel_tail_sq: exact.as_ref().map(|(all, _)| tail_sq(all, r) / frob),
             ndcg_at_10: ev.mean.ndcg_at_10,
             recall_at_100: ev.mean.recall_at_100,
             search_seconds,
@@ -413,6 +435,13 @@ pub fn lsa(
         svd_rank: max_rank,
         svd_seconds,
         singular_values: f.s.clone(),
+        exact_seconds: exact.as_ref().map(|e| e.1),
+        max_sigma_rel_error: exact.as_ref().map(|(all, _)| {
+            f.s.iter()
+                .zip(all)
+                .map(|(a, b)| (a - b).abs() / b)
+                .fold(0.0, f64::max)
+        }),
         rows,
         tfidf_ndcg_at_10: tf_ev.mean.ndcg_at_10,
         tfidf_recall_at_100: tf_ev.mean.recall_at_100,
@@ -438,7 +467,13 @@ pub fn run(args: &SvdArgs, out: &Output) -> anyhow::Result<()> {
     let ey = eckart_young(args.m, args.n, args.rank, args.noise, args.seed, &ranks)?;
     let lsa = if args.lsa || args.beir.is_some() {
         let c = load_collection(args.beir.as_ref())?;
-        Some(lsa(&c, &args.lsa_ranks, args.power_iters, out)?)
+        Some(lsa(
+            &c,
+            &args.lsa_ranks,
+            args.power_iters,
+            args.exact_spectrum,
+            out,
+        )?)
     } else {
         None
     };
@@ -480,20 +515,28 @@ pub fn run(args: &SvdArgs, out: &Output) -> anyhow::Result<()> {
             "\nLSA on {}: {} documents × {} terms, {} stored values; randomized SVD rank {} ({} power iterations) in {:.2} s; {} judged queries",
             l.collection, l.docs, l.terms, l.nnz, l.svd_rank, l.power_iters, l.svd_seconds, l.queries
         )?;
+        if let (Some(s), Some(e)) = (l.exact_seconds, l.max_sigma_rel_error) {
+            outln!(
+                "exact spectrum (Gram matrix eigenvalues, faer): {s:.2} s; randomized σ within {e:.2e} (relative) of the exact ones"
+            )?;
+        }
         outln!(
-            "{:>5}  {:>12}  {:>12}  {:>8}  {:>10}",
+            "{:>5}  {:>12}  {:>12}  {:>12}  {:>8}  {:>10}",
             "r",
             "rel. error²",
             "rel. tail²",
+            "exact tail²",
             "nDCG@10",
             "Recall@100"
         )?;
         for r in &l.rows {
             outln!(
-                "{:>5}  {:>12.4}  {:>12.4}  {:>8.4}  {:>10.4}",
+                "{:>5}  {:>12.5}  {:>12.5}  {:>12}  {:>8.4}  {:>10.4}",
                 r.r,
                 r.rel_err_sq,
                 r.rel_tail_sq,
+                r.exact_rel_tail_sq
+                    .map_or("-".to_string(), |t| format!("{t:.5}")),
                 r.ndcg_at_10,
                 r.recall_at_100
             )?;
