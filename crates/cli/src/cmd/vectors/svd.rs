@@ -123,6 +123,9 @@ pub fn eckart_young(
     if m == 0 || n == 0 {
         bail!("--m and --n must be at least 1");
     }
+    if rank > m.min(n) {
+        bail!("--rank {rank} is above min(--m, --n) = {}", m.min(n));
+    }
     if !(noise.is_finite() && noise >= 0.0) {
         bail!("--noise must be a finite number ≥ 0");
     }
