@@ -40,6 +40,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import conditions  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("TOWEL_DATA_DIR", ROOT.parent / "shared" / "data"))
 GPT2_PAT = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
@@ -225,6 +228,7 @@ def main():
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr)
 
+    print("\n" + conditions(['tokenizers', 'rustbpe'], 'library level, each training in a fresh subprocess: towel_tokenizer::train (the bench_train example), HF tokenizers and rustbpe from Python'))
     print("\n| corpus | vocab | towel s | towel per-line s | HF s | rustbpe s | HF/towel | rustbpe/towel | towel MiB | HF MiB | rustbpe MiB | towel B/tok | HF B/tok | diff | per-line merges = HF |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     ok = True

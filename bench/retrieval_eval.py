@@ -30,6 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import conditions  # noqa: E402
+
 import pytrec_eval
 
 REPO = Path(__file__).resolve().parents[1]
@@ -139,6 +142,7 @@ def main():
                 "mean": dict(zip(["ndcg@10", "recall@100", "map", "mrr@10"], py_mean)),
             })
 
+    print("\n" + conditions(['pytrec_eval-terrier', 'bm25s'], 'library level: towel_retrieval::eval::evaluate (the bench_eval example) and pytrec_eval on the same run files, loading not timed'))
     print(f"\nIR evaluation (nDCG@10, R@100, MAP, MRR@10), SciFact test queries, "
           f"median of {args.repeats} after a warm-up, single thread\n")
     print("| run | queries x docs | towel evaluate | pytrec_eval evaluate | ratio | "

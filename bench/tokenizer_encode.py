@@ -39,6 +39,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import conditions  # noqa: E402
+
 os.environ["TIKTOKEN_CACHE_DIR"] = ""
 os.environ.setdefault("RAYON_NUM_THREADS", "2")
 
@@ -130,6 +133,7 @@ def ratio(peer_s, towel_s):
 
 
 def print_tables(rows):
+    print("\n" + conditions(['tiktoken', 'tokenizers'], 'library level: towel, tiktoken-rs and bpe-openai from one Rust process, tiktoken and HF tokenizers from Python, same inputs'))
     print("\n### Single thread, encode_ordinary (MB/s; ratio = peer time / towel time)\n")
     print("| encoding | input | MB | towel | tiktoken (py) | ratio | tiktoken-rs | ratio | bpe-openai | ratio | HF tokenizers | ratio |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -406,6 +406,9 @@ impl Retriever {
                 let mut s = self.searcher();
                 queries.iter().map(|q| s.search(q.as_ref(), k)).collect()
             }
+            // The global pool when it has the threads asked for: building a
+            // pool spawns threads, which costs as much as hundreds of queries.
+            Some(n) if n == rayon::current_num_threads() => self.par_search(queries, k),
             Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
                 Ok(pool) => pool.install(|| self.par_search(queries, k)),
                 Err(_) => self.par_search(queries, k),
@@ -425,6 +428,15 @@ impl Retriever {
     pub fn run_with_threads(&self, queries: &[Query], k: usize, threads: Option<usize>) -> Run {
         let texts: Vec<&str> = queries.iter().map(|q| q.text.as_str()).collect();
         let hits = self.search_batch(&texts, k, threads);
+        self.hits_to_run(queries, hits)
+    }
+
+    /// The [`Run`] of `queries` from their hits (one list per query, in the
+    /// same order, as [`Retriever::search_batch`] returns them): document
+    /// indices become document ids. Separate from the search so a caller can
+    /// time the search alone, as the peers time theirs (bm25s's `retrieve`
+    /// returns document indices).
+    pub fn hits_to_run(&self, queries: &[Query], hits: Vec<Vec<Hit>>) -> Run {
         queries
             .iter()
             .zip(hits)

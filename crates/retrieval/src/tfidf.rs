@@ -446,6 +446,13 @@ impl TfidfIndex {
             return Err(c.corrupt("idf array has the wrong length"));
         }
         let postings = c.postings::<f64>(n_terms, n_docs)?;
+        // Every TF-IDF weight is > 0 (tf >= 1, idf >= 1, positive norms), which
+        // the dense search path relies on.
+        if !idf.iter().all(|&v| v.is_finite() && v > 0.0)
+            || !postings.data.iter().all(|&v| v.is_finite() && v > 0.0)
+        {
+            return Err(c.corrupt("a TF-IDF weight is not a positive finite number"));
+        }
         Ok(TfidfIndex {
             model: TfidfModel { params, idf },
             postings,
@@ -459,7 +466,33 @@ impl TfidfIndex {
         k: usize,
         acc: &mut Accumulator<f64>,
     ) -> Vec<(u32, f64)> {
+        if self.dense(query) {
+            // Same additions in the same order as `score`, so the same f64
+            // scores; every weight is > 0, so a matched document is one
+            // whose score is > 0 (see `Accumulator::take_top_k_dense`).
+            acc.reset();
+            for &(t, w) in query {
+                let (docs, vals) = self.postings.row(t as usize);
+                acc.add_postings_map_dense(docs, vals, |v| w * v);
+            }
+            return acc.take_top_k_dense(k);
+        }
         self.score(query, acc);
         acc.take_top_k(k)
+    }
+
+    /// Whether the query should use the dense path: positive weights and
+    /// enough postings (1 in 16 documents or more, as for BM25) that scanning
+    /// every document's score costs little next to adding them up.
+    fn dense(&self, query: &[(u32, f64)]) -> bool {
+        let mut postings = 0usize;
+        for &(t, w) in query {
+            if w.is_nan() || w <= 0.0 {
+                return false;
+            }
+            let t = t as usize;
+            postings += self.postings.indptr[t + 1] - self.postings.indptr[t];
+        }
+        postings * 16 >= self.n_docs()
     }
 }

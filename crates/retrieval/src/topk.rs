@@ -11,7 +11,6 @@
 //! come out in a stable, documented order.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 /// Scores tested at once by the dense top-k scan
 /// ([`Accumulator::take_top_k_dense`]): a block with none above the bar is
@@ -23,6 +22,8 @@ const SCAN_BLOCK: usize = 16;
 pub struct Accumulator<T> {
     scores: Vec<T>,
     bits: Vec<u64>,
+    /// The dense top-k's per-block maxima (one per SCAN_BLOCK scores).
+    block_max: Vec<T>,
 }
 
 impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
@@ -31,6 +32,7 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
         Accumulator {
             scores: vec![T::default(); n_docs],
             bits: vec![0; n_docs.div_ceil(64)],
+            block_max: Vec::new(),
         }
     }
 
@@ -63,6 +65,20 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
         }
     }
 
+    /// [`Accumulator::add_postings_dense`] with `f(value)` added.
+    #[inline]
+    pub fn add_postings_map_dense<V: Copy>(
+        &mut self,
+        docs: &[u32],
+        values: &[V],
+        f: impl Fn(V) -> T,
+    ) {
+        let scores = &mut self.scores[..];
+        for (&d, &v) in docs.iter().zip(values) {
+            scores[d as usize] += f(v);
+        }
+    }
+
     /// Add each `(doc, value)` of one posting list without marking the
     /// documents touched: for the dense path, where a document counts as
     /// matched when its score ends up > 0 (all values must be > 0). Pair with
@@ -73,36 +89,6 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
         for (&d, &v) in docs.iter().zip(values) {
             scores[d as usize] += v;
         }
-    }
-
-    /// The `k` best documents with a score > 0, best first, after
-    /// [`Accumulator::add_postings_dense`]: one scan over all documents, which
-    /// also clears every score for the next query.
-    pub fn take_top_k_dense(&mut self, k: usize) -> Vec<(u32, T)>
-    where
-        T: PartialOrd,
-    {
-        let mut sel = Selector::new(k);
-        // One compare per document against the bar to beat: 0 until k are
-        // held, then the worst held score (a tie never beats an earlier doc).
-        // Blocks of SCAN_BLOCK are first tested as a whole (a branch-free `any`,
-        // which the compiler vectorizes), so most are skipped in a few cycles.
-        let mut bar = T::default();
-        for (b, block) in self.scores.chunks(SCAN_BLOCK).enumerate() {
-            if !block.iter().fold(false, |any, &v| any | (v > bar)) {
-                continue;
-            }
-            for (i, &v) in block.iter().enumerate() {
-                if v > bar {
-                    sel.offer((b * SCAN_BLOCK + i) as u32, v);
-                    if let Some(w) = sel.worst {
-                        bar = w;
-                    }
-                }
-            }
-        }
-        self.scores.fill(T::default());
-        sel.into_sorted()
     }
 
     /// Add `v` to every document touched so far (bm25l/bm25+ add the
@@ -170,16 +156,112 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
     }
 }
 
-/// The most heap slots reserved up front: a huge `k` (say `usize::MAX`, "all")
-/// grows the heap as documents come instead of allocating for `k`.
+/// A score type the dense top-k can bound: f32 (BM25) and f64 (TF-IDF).
+pub trait DenseScore: Copy + Default + PartialOrd + std::ops::AddAssign {
+    /// The largest value below `self` (so `> v.next_below()` means `>= v`).
+    fn next_below(self) -> Self;
+    /// A total order for selecting the `k`-th largest block maximum.
+    fn total_cmp_desc(a: &Self, b: &Self) -> Ordering;
+}
+
+impl DenseScore for f32 {
+    fn next_below(self) -> Self {
+        self.next_down()
+    }
+    fn total_cmp_desc(a: &Self, b: &Self) -> Ordering {
+        b.total_cmp(a)
+    }
+}
+
+impl DenseScore for f64 {
+    fn next_below(self) -> Self {
+        self.next_down()
+    }
+    fn total_cmp_desc(a: &Self, b: &Self) -> Ordering {
+        b.total_cmp(a)
+    }
+}
+
+impl<T: DenseScore> Accumulator<T> {
+    /// The `k` best documents with a score > 0, best first, after
+    /// [`Accumulator::add_postings_dense`] (or `add_postings_map_dense`): one scan over all documents, which
+    /// also clears every score for the next query.
+    ///
+    /// Two passes over the scores:
+    /// 1. the maximum of each block of `SCAN_BLOCK` scores (branch-free, the
+    ///    compiler vectorizes it). If at least `k` blocks hold a score ≥ m,
+    ///    at least `k` documents score ≥ m, so the `k`-th largest block
+    ///    maximum is a lower bound of the `k`-th best score: the bar starts
+    ///    there instead of at 0;
+    /// 2. the blocks whose maximum clears the bar, document by document,
+    ///    into a bounded selector, whose worst kept score raises the bar as it
+    ///    goes (a tie never beats an earlier document).
+    ///
+    /// On SciFact's judged queries (one thread, k = 100, the depth of
+    /// `towel eval`) the bound skips most blocks from the start: 46,600 ->
+    /// 78,000 queries/s (the table in this file, at `Selector`).
+    pub fn take_top_k_dense(&mut self, k: usize) -> Vec<(u32, T)> {
+        let zero = T::default();
+        let mut sel = Selector::new(k);
+        self.block_max.clear();
+        self.block_max.extend(
+            self.scores
+                .chunks(SCAN_BLOCK)
+                .map(|b| b.iter().fold(zero, |m, &v| if v > m { v } else { m })),
+        );
+        // Offer a score when it is > bar.
+        let mut bar = zero;
+        if k > 0 && k <= self.block_max.len() {
+            let mut maxima = self.block_max.clone();
+            let (_, kth, _) = maxima.select_nth_unstable_by(k - 1, T::total_cmp_desc);
+            if *kth > zero {
+                // ≥ kth, written as > the float just below it.
+                bar = kth.next_below();
+            }
+        }
+        for (b, block) in self.scores.chunks(SCAN_BLOCK).enumerate() {
+            if self.block_max[b] <= bar {
+                continue;
+            }
+            for (i, &v) in block.iter().enumerate() {
+                if v > bar {
+                    sel.offer((b * SCAN_BLOCK + i) as u32, v);
+                    if let Some(w) = sel.worst {
+                        if w > bar {
+                            bar = w;
+                        }
+                    }
+                }
+            }
+        }
+        self.scores.fill(zero);
+        sel.into_sorted()
+    }
+}
+
+/// The most slots reserved up front: a huge `k` (say `usize::MAX`, "all")
+/// grows the buffer as documents come instead of allocating for `k`.
 const MAX_PREALLOCATED: usize = 1 << 16;
 
 /// The `k` best of a stream of `(doc, score)` offered in increasing doc
-/// order: a bounded heap whose worst score is kept at hand, so most offers
-/// cost one comparison.
+/// order: a buffer of up to `2k` candidates above a bar. When it fills, a
+/// linear-time selection (`select_nth_unstable_by`) keeps the `k` best and
+/// raises the bar to the worst of them, so every offer costs O(1) amortized
+/// and most cost one comparison. A bounded binary heap pays O(log k) for
+/// each replacement instead. Measured on SciFact's 300 judged queries, BM25,
+/// one thread, `search_batch` (analysis included), load average about 1.5:
+///
+/// | k | binary heap | this buffer | + block bound ([`Accumulator::take_top_k_dense`]) |
+/// | --- | --- | --- | --- |
+/// | 10 | 110,000 q/s | 101,000 q/s | 129,000 q/s |
+/// | 100 | 34,000 q/s | 46,600 q/s | 78,000 q/s |
+/// | 1000 | 7,700 q/s | 16,100 q/s | 15,600 q/s |
 struct Selector<T> {
     k: usize,
-    heap: BinaryHeap<Ranked<T>>,
+    buf: Vec<(u32, T)>,
+    /// The worst score among the `k` kept after the last selection: an
+    /// offer must beat it. Documents come in increasing order, so an equal
+    /// score never wins (it would rank after the kept one).
     worst: Option<T>,
 }
 
@@ -187,60 +269,100 @@ impl<T: PartialOrd + Copy> Selector<T> {
     fn new(k: usize) -> Self {
         Selector {
             k,
-            heap: BinaryHeap::with_capacity(k.min(MAX_PREALLOCATED) + 1),
+            buf: Vec::with_capacity(k.saturating_mul(2).min(MAX_PREALLOCATED)),
             worst: None,
         }
     }
 
     #[inline]
     fn offer(&mut self, d: u32, s: T) {
-        if self.heap.len() < self.k {
-            self.heap.push(Ranked((d, s)));
-            if self.heap.len() == self.k {
-                self.worst = self.heap.peek().map(|r| r.0 .1);
-            }
-        } else if let Some(w) = self.worst {
-            // Documents come in increasing order, so an equal score never wins.
-            if s > w {
-                if let Some(mut top) = self.heap.peek_mut() {
-                    *top = Ranked((d, s));
-                }
-                self.worst = self.heap.peek().map(|r| r.0 .1);
-            }
+        let beats = match self.worst {
+            Some(w) => s > w,
+            None => self.k > 0,
+        };
+        if !beats {
+            return;
+        }
+        self.buf.push((d, s));
+        if self.buf.len() >= self.k.saturating_mul(2) {
+            self.keep_best();
         }
     }
 
-    fn into_sorted(self) -> Vec<(u32, T)> {
-        self.heap
-            .into_sorted_vec()
-            .into_iter()
-            .map(|r| r.0)
-            .collect()
+    /// Keep the `k` best of the buffer and raise the bar to the worst of them.
+    #[cold]
+    fn keep_best(&mut self) {
+        let k = self.k;
+        self.buf.select_nth_unstable_by(k - 1, rank);
+        self.buf.truncate(k);
+        self.worst = self
+            .buf
+            .iter()
+            .map(|r| r.1)
+            .reduce(|a, b| if b < a { b } else { a });
+    }
+
+    fn into_sorted(mut self) -> Vec<(u32, T)> {
+        if self.buf.len() > self.k {
+            self.keep_best();
+        }
+        self.buf.sort_unstable_by(rank);
+        self.buf
     }
 }
 
-/// A `(doc, score)` ordered by [`rank`] (smaller = better).
-struct Ranked<T>((u32, T));
-
-impl<T: PartialOrd> PartialEq for Ranked<T> {
-    fn eq(&self, o: &Self) -> bool {
-        rank(&self.0, &o.0) == Ordering::Equal
-    }
-}
-impl<T: PartialOrd> Eq for Ranked<T> {}
-impl<T: PartialOrd> PartialOrd for Ranked<T> {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl<T: PartialOrd> Ord for Ranked<T> {
-    fn cmp(&self, o: &Self) -> Ordering {
-        rank(&self.0, &o.0)
-    }
-}
-
+/// Ranking order: score descending, then document index ascending.
 fn rank<T: PartialOrd>(a: &(u32, T), b: &(u32, T)) -> Ordering {
     b.1.partial_cmp(&a.1)
         .unwrap_or(Ordering::Equal)
         .then(a.0.cmp(&b.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The reference: every document with a score > 0, sorted by [`rank`], cut at k.
+    fn naive(scores: &[f32], k: usize) -> Vec<(u32, f32)> {
+        let mut all: Vec<(u32, f32)> = scores
+            .iter()
+            .enumerate()
+            .filter(|(_, &v)| v > 0.0)
+            .map(|(d, &v)| (d as u32, v))
+            .collect();
+        all.sort_by(rank);
+        all.truncate(k);
+        all
+    }
+
+    proptest! {
+        // Scores from a few levels, so ties (at the bar, at the block bound,
+        // inside the kept set) are common; zeros are unmatched documents.
+        #[test]
+        fn dense_and_sparse_top_k_equal_a_full_sort(
+            levels in proptest::collection::vec(0u8..6, 0..700),
+            k in 0usize..120,
+        ) {
+            let scores: Vec<f32> = levels.iter().map(|&l| l as f32 * 0.5).collect();
+            let want = naive(&scores, k);
+
+            let mut dense = Accumulator::<f32>::new(scores.len());
+            let docs: Vec<u32> = (0..scores.len() as u32).collect();
+            dense.add_postings_dense(&docs, &scores);
+            prop_assert_eq!(&dense.take_top_k_dense(k), &want);
+            prop_assert!(dense.scores.iter().all(|&v| v == 0.0), "scores cleared");
+
+            let mut sparse = Accumulator::<f32>::new(scores.len());
+            let (d, v): (Vec<u32>, Vec<f32>) = docs
+                .iter()
+                .zip(&scores)
+                .filter(|(_, &v)| v > 0.0)
+                .map(|(&d, &v)| (d, v))
+                .unzip();
+            sparse.add_postings(&d, &v);
+            prop_assert_eq!(&sparse.top_k(k), &want);
+            prop_assert_eq!(&sparse.take_top_k(k), &want);
+        }
+    }
 }

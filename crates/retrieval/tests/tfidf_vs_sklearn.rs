@@ -125,6 +125,15 @@ fn tfidf_matches_sklearn_on_scifact() {
                 (sum - e).abs() <= 1e-6,
                 "{name} q{qi} score sum {sum} vs {e}"
             );
+            // search (the dense path for most of these queries) gives the
+            // very same top 100 as score + top_k (the sparse path).
+            let full = acc.top_k(100);
+            let mut search_acc = Accumulator::new(index.n_docs());
+            assert_eq!(
+                index.search(&qv, 100, &mut search_acc),
+                full,
+                "{name} q{qi}: search vs score + top_k"
+            );
             if let Some(t) = tops.get(qi) {
                 let got = acc.top_k(10);
                 let t = t.as_array().unwrap();

@@ -77,6 +77,18 @@ static ASCII: [u8; 256] = {
     t
 };
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The bytes in `[lo, hi]` (both below 0x80) of `x`, whose bytes are all
+/// below 0x80, as their high bits (SWAR).
+#[inline(always)]
+fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+    let ge_lo = x.wrapping_add(ONES * (0x80 - lo) as u64);
+    let gt_hi = x.wrapping_add(ONES * (0x7F - hi) as u64);
+    ge_lo & !gt_hi & HIGH
+}
+
 /// End of the run of bytes from `i` whose [`ASCII`] class has a bit of
 /// `KEEP` (one of `AL`, `AU`, `AL | AU`).
 ///
@@ -87,16 +99,6 @@ static ASCII: [u8; 256] = {
 /// over bytes mispredicts its exit once per word.
 #[inline(always)]
 fn ascii_run<const KEEP: u8>(b: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Bytes in [lo, hi] (both below 0x80) of `x`, whose bytes are all
-    // below 0x80: their high bits.
-    #[inline(always)]
-    fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
-        let ge_lo = x.wrapping_add(ONES * (0x80 - lo) as u64);
-        let gt_hi = x.wrapping_add(ONES * (0x7F - hi) as u64);
-        ge_lo & !gt_hi & HIGH
-    }
     while i + 8 <= b.len() {
         let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
         let x = w & !HIGH;
@@ -115,6 +117,37 @@ fn ascii_run<const KEEP: u8>(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// End of `[A-Z]*[a-z]*` from `i`: o200k's ASCII word, uppercase letters
+/// then lowercase ones. Both runs come from one load of eight bytes when
+/// the word ends inside them (most words): the uppercase run ends at the
+/// first byte `j` that is not uppercase, the lowercase run at the first
+/// byte from `j` that is not lowercase. Two calls of [`ascii_run`] cost
+/// two loads and two exits.
+#[inline(always)]
+fn ascii_upper_then_lower(b: &[u8], i: usize) -> usize {
+    if i + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+        let x = w & !HIGH;
+        let upper = in_range(x, b'A', b'Z') & !w;
+        let lower = in_range(x, b'a', b'z') & !w;
+        // Bytes before the first non-uppercase one (8: all uppercase).
+        let j = (!upper & HIGH).trailing_zeros() / 8;
+        if j == 8 {
+            let u = ascii_run::<AU>(b, i + 8);
+            return ascii_run::<AL>(b, u);
+        }
+        // Lowercase bytes from `j`; the shift brings in zeros from the top,
+        // which read as lowercase, so a run reaching byte 8 goes on below.
+        let m = ((!lower & HIGH) >> (8 * j)).trailing_zeros() / 8;
+        if j + m < 8 {
+            return i + (j + m) as usize;
+        }
+        return ascii_run::<AL>(b, i + 8);
+    }
+    let u = ascii_run::<AU>(b, i);
+    ascii_run::<AL>(b, u)
 }
 
 /// The fast path for the most common piece, an ASCII word: where its
@@ -425,8 +458,7 @@ fn o200k(t: &ClassTable, b: &[u8], p: usize) -> usize {
     // cannot match by giving letters back). An uppercase letter after a
     // lowercase one starts the next piece ("HelloWorld" is two).
     if let Some(q) = ascii_word_start(b, p, false) {
-        let u = ascii_run::<AU>(b, q);
-        let l = ascii_run::<AL>(b, u);
+        let l = ascii_upper_then_lower(b, q);
         if ascii_or_end(b, l) {
             return o200k_suffix(b, l);
         }
@@ -461,6 +493,14 @@ fn o200k(t: &ClassTable, b: &[u8], p: usize) -> usize {
 #[inline(always)]
 fn o200k_word(t: &ClassTable, b: &[u8], p: usize, f: u8, n: usize) -> Option<usize> {
     let x = f & CLN == 0;
+    // Every alternative needs a character of `A` or `B` at `p`, or at the
+    // next character after an `X` one: without one (spaces, punctuation,
+    // digits) no alternative can match, and the four tries below are
+    // skipped (they read the flags at `p` and `p + n` again each time).
+    let letter = |g: u8| g & (UPPER | LOWER) != 0;
+    if !(letter(f) || (x && letter(flags_at(t, b, p + n)))) {
+        return None;
+    }
     // `X?A*B+`
     if x {
         if let Some(e) = upper_then_lower(t, b, p + n) {
@@ -553,6 +593,12 @@ mod tests {
             i
         }
         fn check(b: &[u8], i: usize, what: &str) {
+            let upper_end = slow(b, i, AU);
+            assert_eq!(
+                ascii_upper_then_lower(b, i),
+                slow(b, upper_end, AL),
+                "AU then AL, {what}"
+            );
             assert_eq!(ascii_run::<AL>(b, i), slow(b, i, AL), "AL, {what}");
             assert_eq!(ascii_run::<AU>(b, i), slow(b, i, AU), "AU, {what}");
             assert_eq!(
@@ -562,14 +608,19 @@ mod tests {
             );
         }
         let text = "abcdefghIJKLMNOPqrstuvwxyzABCDEFGHIJ@[`{ Zz aZ9_ é日本 wordsAndMORE \
-                    x\u{80}yz ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+                    x\u{80}yz ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz \
+                    ABCDEFGHabcdefgh1 ABCDEFGHIabc ABCDEFGabcdefghi Hello World";
         for i in 0..=text.len() {
             check(text.as_bytes(), i, &format!("at {i}"));
         }
         // Every byte value, in every lane, inside runs of each case.
         for v in 0..=255u8 {
             for lane in 0..8 {
-                for run in [b"abcdefghijklmnop", b"ABCDEFGHIJKLMNOP"] {
+                for run in [
+                    b"abcdefghijklmnop",
+                    b"ABCDEFGHIJKLMNOP",
+                    b"ABCdefghijklmnop",
+                ] {
                     let mut w = *run;
                     w[lane] = v;
                     check(&w, 0, &format!("{v:#x} in lane {lane}"));
