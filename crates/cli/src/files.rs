@@ -28,6 +28,12 @@ pub const NPY: Kind = Kind {
     sniff: |h| h.starts_with(b"\x93NUMPY"),
 };
 
+/// A PNG picture (`towel vectors experiment`'s plots).
+pub const PNG: Kind = Kind {
+    name: "PNG image",
+    sniff: |h| h.starts_with(b"\x89PNG\r\n\x1a\n"),
+};
+
 /// A TREC run (`towel eval --run`): `qid Q0 docid rank score tag` lines.
 pub const RUN: Kind = Kind {
     name: "TREC run file",

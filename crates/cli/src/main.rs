@@ -29,8 +29,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    bpe, data, decode, encode, eval, grad, index, profile, sample, search, tokenize, tour, train,
-    vectors, vocab,
+    bpe, data, decode, encode, eval, fuse, grad, index, profile, sample, search, tokenize, tour,
+    train, vectors, vocab,
 };
 
 /// towel: tokenizers, sparse retrieval, vectors and autograd, tested against
@@ -69,6 +69,8 @@ enum Command {
     Search(search::SearchArgs),
     /// Evaluate an index on judged queries: nDCG@10, Recall@100, MAP, MRR@10, queries/s.
     Eval(eval::EvalArgs),
+    /// Fuse TREC runs into one (hybrid search): reciprocal rank fusion or a convex combination of scores.
+    Fuse(fuse::FuseArgs),
     /// Tokenize with a simple family (bytes, char, word, regex): ids, pieces, counts, or --decode.
     Tokenize(tokenize::TokenizeArgs),
     /// Train byte-level BPE tokenizers (faster than HF tokenizers' trainer) and inspect them.
@@ -124,6 +126,7 @@ fn main() -> ExitCode {
         Command::Index(args) => index::run(&args, &out),
         Command::Search(args) => search::run(&args, &out),
         Command::Eval(args) => eval::run(&args, &out),
+        Command::Fuse(args) => fuse::run(&args, &out),
         Command::Tokenize(args) => tokenize::run(&args, &out),
         Command::Bpe(cmd) => bpe::run(cmd, &out),
         Command::Grad(args) => grad::run(&args, &out),

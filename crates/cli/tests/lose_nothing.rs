@@ -106,6 +106,11 @@ const TABLE: &[Row] = &[
         &["x.idx", "beir/queries.jsonl", "beir/qrels/test.tsv"],
     ),
     row(
+        "fuse",
+        &["fuse", "a.run", "b.run", "--out", "{OUT}"],
+        &["a.run", "b.run"],
+    ),
+    row(
         "tokenize",
         &[
             "tokenize",
@@ -178,6 +183,27 @@ const TABLE: &[Row] = &[
         ],
         &[],
     ),
+    row(
+        "vectors experiment",
+        &[
+            "vectors",
+            "experiment",
+            "--dims",
+            "2,8",
+            "--n",
+            "40",
+            "--queries",
+            "3",
+            "--out",
+            "{OUT}",
+        ],
+        &[],
+    ),
+    row(
+        "vectors svd",
+        &["vectors", "svd", "--m", "20", "--n", "10", "--rank", "3"],
+        &[],
+    ),
 ];
 
 /// A folder with one of each input file.
@@ -206,6 +232,8 @@ impl Sandbox {
         }
         fs::write(p.join("text.txt"), &text).unwrap();
         fs::write(p.join("ids.json"), "[104, 105, 10]").unwrap();
+        fs::write(p.join("a.run"), "q1 Q0 d1 1 2.5 a\nq1 Q0 d2 2 1.5 a\n").unwrap();
+        fs::write(p.join("b.run"), "q1 Q0 d2 1 0.9 b\nq1 Q0 d3 2 0.1 b\n").unwrap();
         fs::create_dir_all(p.join("beir/qrels")).unwrap();
         let corpus: String = (0..30)
             .map(|i| {

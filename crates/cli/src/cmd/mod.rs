@@ -8,6 +8,7 @@ pub mod data;
 pub mod decode;
 pub mod encode;
 pub mod eval;
+pub mod fuse;
 pub mod grad;
 pub mod index;
 pub mod profile;
