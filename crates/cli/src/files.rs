@@ -28,7 +28,7 @@ pub const NPY: Kind = Kind {
     sniff: |h| h.starts_with(b"\x93NUMPY"),
 };
 
-/// A PNG picture (`towel vectors experiment`'s plots).
+/// A PNG picture (`towel vectors experiment`'s plots, training loss curves).
 pub const PNG: Kind = Kind {
     name: "PNG image",
     sniff: |h| h.starts_with(b"\x89PNG\r\n\x1a\n"),
@@ -146,12 +146,6 @@ pub const SAFETENSORS: Kind = Kind {
             && h[8] == b'{'
             && u64::from_le_bytes(h[..8].try_into().unwrap_or_default()) < (1 << 30)
     },
-};
-
-/// A PNG picture (loss curves).
-pub const PNG: Kind = Kind {
-    name: "PNG image",
-    sniff: |h| h.starts_with(b"\x89PNG\r\n\x1a\n"),
 };
 
 #[cfg(test)]
