@@ -3,7 +3,8 @@
 
 * tensor kernels on one thread (torch.set_num_threads(1); towel's GEMM is
   single-threaded): square matmul 256/512/1024, batched matmul
-  16x128x128, elementwise add/mul/broadcast add/exp/tanh and row softmax on
+  16x128x128, elementwise add/mul/broadcast add/exp/tanh/sigmoid/gelu and
+  row softmax/log_softmax on
   1M elements, no autograd (torch.no_grad / towel no_grad);
 * the scalar engine: forward + backward of micrograd's demo loss
   (MLP(2, [16, 16, 1]), SVM loss + L2 on 100 two-moons points, 65k nodes)
@@ -22,8 +23,12 @@ import json
 import random
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import conditions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +68,10 @@ def torch_side(runs):
         res["add broadcast 1M"] = median_secs(runs, lambda: x + row)
         res["exp 1M"] = median_secs(runs, lambda: torch.exp(x))
         res["tanh 1M"] = median_secs(runs, lambda: torch.tanh(x))
+        res["sigmoid 1M"] = median_secs(runs, lambda: torch.sigmoid(x))
+        res["gelu 1M"] = median_secs(runs, lambda: torch.nn.functional.gelu(x))
         res["softmax 1000x1000"] = median_secs(runs, lambda: torch.softmax(x, dim=-1))
+        res["log_softmax 1000x1000"] = median_secs(runs, lambda: torch.log_softmax(x, dim=-1))
     return res, torch.__version__
 
 
@@ -94,7 +102,8 @@ def main():
     torch_res, torch_version = torch_side(args.runs)
     mg = micrograd_side(args.runs)
     rows = []
-    print(f"PyTorch {torch_version} CPU, 1 thread; micrograd 0.1.0; median of {args.runs} runs\n")
+    print(conditions(["torch", "micrograd"], "library level: towel's tensor ops from one Rust process, torch ops and micrograd from Python, same shapes, one thread"))
+    print(f"\nPyTorch {torch_version} CPU, 1 thread; micrograd 0.1.0; median of {args.runs} runs\n")
     print("| case | towel ms | peer | peer ms | ratio |")
     print("| --- | --- | --- | --- | --- |")
     for case, secs in t_tensor.items():

@@ -39,7 +39,13 @@ fn main() {
     let mut rng = Rng::new(0);
     let _g = no_grad();
     let mut out = Vec::new();
+    // BENCH_ONLY=<prefix>: only the cases whose name starts with it.
+    let only = std::env::var("BENCH_ONLY").ok();
+    let skip = |name: &str| only.as_deref().is_some_and(|o| !name.starts_with(o));
     for n in [256, 512, 1024] {
+        if skip("matmul") {
+            continue;
+        }
         let (a, b) = (rand(&[n, n], &mut rng), rand(&[n, n], &mut rng));
         let s = median_secs(runs, || drop(a.matmul(&b).unwrap()));
         out.push(format!("\"matmul {n}\": {s}"));
@@ -48,19 +54,27 @@ fn main() {
         rand(&[16, 128, 128], &mut rng),
         rand(&[16, 128, 128], &mut rng),
     );
-    let s = median_secs(runs, || drop(a.matmul(&b).unwrap()));
-    out.push(format!("\"bmm 16x128x128\": {s}"));
+    if !skip("bmm") {
+        let s = median_secs(runs, || drop(a.matmul(&b).unwrap()));
+        out.push(format!("\"bmm 16x128x128\": {s}"));
+    }
     let (x, y) = (rand(&[1000, 1000], &mut rng), rand(&[1000, 1000], &mut rng));
     let row = rand(&[1000], &mut rng);
-    let cases: [(&str, &dyn Fn() -> Tensor); 6] = [
+    let cases: [(&str, &dyn Fn() -> Tensor); 9] = [
         ("add 1M", &|| x.add(&y).unwrap()),
         ("mul 1M", &|| x.mul(&y).unwrap()),
         ("add broadcast 1M", &|| x.add(&row).unwrap()),
         ("exp 1M", &|| x.exp()),
         ("tanh 1M", &|| x.tanh()),
+        ("sigmoid 1M", &|| x.sigmoid()),
+        ("gelu 1M", &|| x.gelu()),
         ("softmax 1000x1000", &|| x.softmax(-1).unwrap()),
+        ("log_softmax 1000x1000", &|| x.log_softmax(-1).unwrap()),
     ];
     for (name, f) in cases {
+        if skip(name) {
+            continue;
+        }
         let s = median_secs(runs, || drop(f()));
         out.push(format!("\"{name}\": {s}"));
     }

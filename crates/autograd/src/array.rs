@@ -222,11 +222,13 @@ impl Array {
     /// The elements in row-major order.
     pub fn to_vec(&self) -> Vec<f32> {
         if let Some(s) = self.as_slice() {
-            return s.to_vec();
+            return crate::profile::kernel(|| s.to_vec());
         }
         let mut out = Vec::with_capacity(self.numel());
-        for_each_offset(&self.shape, &self.strides, self.offset, |o| {
-            out.push(self.storage[o])
+        crate::profile::kernel(|| {
+            for_each_offset(&self.shape, &self.strides, self.offset, |o| {
+                out.push(self.storage[o])
+            })
         });
         out
     }
@@ -457,15 +459,9 @@ impl Array {
     /// Apply `f` to every element (the result is contiguous).
     pub fn map(&self, f: impl Fn(f32) -> f32) -> Array {
         let data = match self.as_slice() {
-            Some(s) => {
-                // Index-free loop over equal-length slices: vectorizes.
-                let mut out = vec![0f32; s.len()];
-                for (o, &v) in out.iter_mut().zip(s) {
-                    *o = f(v);
-                }
-                out
-            }
-            None => self.to_vec().into_iter().map(f).collect(),
+            // A loop over a slice, compiled for this CPU's widest SIMD.
+            Some(s) => crate::profile::kernel(|| crate::fastmath::map(s, f)),
+            None => crate::profile::kernel(|| self.to_vec().into_iter().map(f).collect()),
         };
         Array::from_vec(data, &self.shape).expect("same size")
     }
@@ -480,7 +476,7 @@ impl Array {
         let shape = broadcast_shapes(op, &self.shape, &other.shape)?;
         if self.shape == other.shape {
             if let (Some(a), Some(b)) = (self.as_slice(), other.as_slice()) {
-                let data = a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
+                let data = crate::profile::kernel(|| crate::fastmath::zip(a, b, f));
                 return Array::from_vec(data, &shape);
             }
         }
@@ -499,7 +495,7 @@ impl Array {
         let mut idx = vec![0usize; nd - 1];
         let (mut ao, mut bo) = (a.offset, b.offset);
         if inner > 0 && !shape.contains(&0) {
-            loop {
+            crate::profile::kernel(|| 'rows: loop {
                 match (sa, sb) {
                     (1, 1) => data.extend(
                         sa_slice[ao..ao + inner]
@@ -522,7 +518,7 @@ impl Array {
                 let mut d = nd - 1;
                 loop {
                     if d == 0 {
-                        return Array::from_vec(data, &shape);
+                        break 'rows;
                     }
                     d -= 1;
                     idx[d] += 1;
@@ -535,7 +531,7 @@ impl Array {
                     bo -= b.strides[d] * shape[d];
                     idx[d] = 0;
                 }
-            }
+            });
         }
         Array::from_vec(data, &shape)
     }
@@ -560,12 +556,8 @@ impl Array {
         let data: Vec<f32> = if len == 0 {
             vec![f(&[]); moved.numel()]
         } else {
-            moved
-                .as_slice()
-                .expect("contiguous")
-                .chunks(len)
-                .map(&f)
-                .collect()
+            let rows = moved.as_slice().expect("contiguous");
+            crate::profile::kernel(|| rows.chunks(len).map(&f).collect())
         };
         let mut shape = self.shape.clone();
         if keepdim {
@@ -606,7 +598,35 @@ impl Array {
         if self.shape == shape {
             return Ok(self.clone());
         }
+        if shape.len() > self.ndim() {
+            return Err(AutogradError::Shape {
+                op: "sum_to",
+                lhs: self.shape.clone(),
+                rhs: shape.to_vec(),
+                detail: "do not fit: the target has more dimensions".into(),
+            });
+        }
         let lead = self.ndim() - shape.len();
+        // The common case of a bias gradient: summing the leading
+        // dimensions of a contiguous array, i.e. adding up its rows.
+        let kept = &self.shape[lead..];
+        let ones = shape.iter().take_while(|&&d| d == 1).count();
+        if kept[ones..] == shape[ones..] {
+            if let Some(x) = self.as_slice() {
+                let inner: usize = shape.iter().product();
+                if inner > 0 {
+                    let mut acc = vec![0f32; inner];
+                    crate::profile::kernel(|| {
+                        for row in x.chunks_exact(inner) {
+                            for (a, &v) in acc.iter_mut().zip(row) {
+                                *a += v;
+                            }
+                        }
+                    });
+                    return Array::from_vec(acc, shape);
+                }
+            }
+        }
         let dims: Vec<usize> = (0..self.ndim())
             .filter(|&i| i < lead || (shape[i - lead] == 1 && self.shape[i] != 1))
             .collect();
@@ -639,6 +659,19 @@ impl Array {
         } else {
             other.clone()
         };
+        // A matrix that is itself a broadcast view (stride 0 on a row or
+        // column dimension of size > 1) is copied: the GEMM kernels expect
+        // distinct elements.
+        let dense = |x: Array| {
+            let nd = x.ndim();
+            let zero = (nd - 2..nd).any(|d| x.strides[d] == 0 && x.shape[d] > 1);
+            if zero {
+                x.contiguous()
+            } else {
+                x
+            }
+        };
+        let (a, b) = (dense(a), dense(b));
         let (m, k) = (a.shape[a.ndim() - 2], a.shape[a.ndim() - 1]);
         let (k2, n) = (b.shape[b.ndim() - 2], b.shape[b.ndim() - 1]);
         if k != k2 {
@@ -664,14 +697,16 @@ impl Array {
         for_each_offset(&batch, &b.strides[..nd], b.offset, |o| b_offs.push(o));
         let (ars, acs) = (a.strides[nd], a.strides[nd + 1]);
         let (brs, bcs) = (b.strides[nd], b.strides[nd + 1]);
-        for (i, c) in out.chunks_mut(m * n).enumerate() {
-            crate::gemm::sgemm(
-                (m, k, n),
-                (&a.storage, a_offs[i], ars, acs),
-                (&b.storage, b_offs[i], brs, bcs),
-                c,
-            );
-        }
+        crate::profile::kernel(|| {
+            for (i, c) in out.chunks_mut(m * n).enumerate() {
+                crate::gemm::sgemm(
+                    (m, k, n),
+                    (&a.storage, a_offs[i], ars, acs),
+                    (&b.storage, b_offs[i], brs, bcs),
+                    c,
+                );
+            }
+        });
         let mut shape = batch;
         if self.ndim() > 1 {
             shape.push(m);

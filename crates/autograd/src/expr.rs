@@ -510,6 +510,16 @@ impl Graph<'_> {
     /// The graph in Graphviz DOT: one box per node reachable from the root
     /// (name, formula, value, gradient), edges from inputs to their users.
     pub fn dot(&self) -> String {
+        self.dot_with_digits(None)
+    }
+
+    /// [`Graph::dot`] with values and gradients rounded to `digits`
+    /// decimals (`None`: the shortest exact form), for pictures.
+    pub fn dot_with_digits(&self, digits: Option<usize>) -> String {
+        let num = |v: f64| match digits {
+            Some(d) => format!("{v:.d$}"),
+            None => v.to_string(),
+        };
         let seen = self.tape.reachable(self.root.id());
         let mut out = String::from(
             "digraph grad {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n",
@@ -525,8 +535,8 @@ impl Graph<'_> {
             out.push_str(&format!(
                 "  n{id} [label=\"{}\\nvalue {}\\ngrad {}\"];\n",
                 head.replace('"', "\\\""),
-                n.data,
-                n.grad
+                num(n.data),
+                num(n.grad)
             ));
         }
         for (id, _) in seen.iter().enumerate().filter(|(_, s)| **s) {

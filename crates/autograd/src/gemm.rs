@@ -1,7 +1,7 @@
-//! The crate's one `unsafe` call: `matrixmultiply::sgemm`, which takes raw
-//! pointers and strides. Every index it can touch is checked against the
-//! slices first, so a wrong shape panics here instead of reading out of
-//! bounds.
+//! The crate's one `unsafe` call: `gemm::gemm` (with its AVX-512 kernels,
+//! chosen at run time), which takes raw pointers and strides. Every index
+//! it can touch is checked against the slices first, so a wrong shape
+//! panics here instead of reading out of bounds.
 #![allow(unsafe_code)]
 
 /// `c = a · b` for an `m×k` matrix `a` and a `k×n` matrix `b`, each given as
@@ -30,26 +30,32 @@ pub(crate) fn sgemm(
         "rhs in bounds"
     );
     let (a, b) = (&a[a_off..], &b[b_off..]);
-    // SAFETY: the asserts above keep every element sgemm reads, a[i·rs + j·cs]
+    // SAFETY: the asserts above keep every element gemm reads, a[i·rs + j·cs]
     // for i < m (k), j < k (n), inside `a` and `b`; `c` holds m·n elements
-    // written at i·n + j; strides fit in isize because the indices fit in
-    // the slices; beta = 0 so `c` is not read.
+    // written at i·n + j (column stride 1, row stride n); strides fit in
+    // isize because the indices fit in the slices; read_dst = false, so `c`
+    // is only written (alpha is ignored then), and beta = 1 scales a·b.
     unsafe {
-        matrixmultiply::sgemm(
+        gemm::gemm(
             m,
-            k,
             n,
-            1.0,
-            a.as_ptr(),
-            a_rs as isize,
-            a_cs as isize,
-            b.as_ptr(),
-            b_rs as isize,
-            b_cs as isize,
-            0.0,
+            k,
             c.as_mut_ptr(),
-            n as isize,
             1,
+            n as isize,
+            false,
+            a.as_ptr(),
+            a_cs as isize,
+            a_rs as isize,
+            b.as_ptr(),
+            b_cs as isize,
+            b_rs as isize,
+            0.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
         );
     }
 }

@@ -15,10 +15,13 @@
 //!   elementwise ops, matmul, reductions, softmax, cross-entropy, embedding,
 //!   index_select, gather, cat, stack, masked_fill, dropout;
 //!   `no_grad`, `detach`, accumulation, the graph freed by `backward`.
-//! - [`einsum`]: Einstein summation over one or two tensors (matmul,
-//!   batched attention forms, traces, transposes, outer products), with
-//!   gradients.
+//! - [`einsum`]: Einstein summation over any number of tensors (matmul,
+//!   batched attention forms, traces, transposes, outer products, chains,
+//!   `...` with broadcasting), with gradients.
 //! - [`gradcheck`]: a finite-difference checker for any function of tensors.
+//! - [`profile`]: a per-op profiler (PyTorch's `key_averages().table()`):
+//!   forward and backward calls and time per op, split into kernel time
+//!   and per-op overhead; free when not profiling.
 //!
 //! ```
 //! use towel_autograd::{expr, scalar::Tape, tensor::Tensor};
@@ -61,26 +64,38 @@
 //! ## Speed
 //! `bench/autograd.py` (one run, one thread, PyTorch CPU and micrograd
 //! side by side; table in the README): the scalar engine runs micrograd's
-//! demo step (65k nodes, forward + backward) 236-303x faster than the
-//! micrograd package, and 1.9-4.4x faster than the same engine written with
-//! `Rc<RefCell<Node>>` and closures (why: [`scalar`]'s docs). Tensor
-//! elementwise ops and broadcasting run at PyTorch's speed; matmul,
-//! `exp`, `tanh` and softmax are still behind PyTorch (MKL/oneDNN with
-//! AVX-512 against a portable kernel), see the README's table.
+//! demo step (65k nodes, forward + backward) about 300x faster than the
+//! micrograd package, and 2-4x faster than the same engine written with
+//! `Rc<RefCell<Node>>` and closures (why: [`scalar`]'s docs). matmul runs
+//! at 0.9-1.2x PyTorch's speed (`gemm`'s AVX-512 kernels); elementwise
+//! arithmetic and broadcasting at PyTorch's speed; `exp`, `sigmoid`,
+//! softmax and log_softmax at 0.8-0.9x, `tanh` 0.6x and `gelu` 0.3x
+//! (towel's GELU is exact to 2e-6 where PyTorch's loses the negative tail
+//! to cancellation, and costs more arithmetic). The kernels are run through
+//! `pulp`'s run-time dispatch, so the workspace's baseline x86-64 build
+//! still uses AVX-512 where the CPU has it. [`profile`] shows where a
+//! step's time goes, op by op.
 //!
 //! ## Dependencies, and why
-//! - `matrixmultiply`: the GEMM behind matmul, with arbitrary strides, so a
-//!   transposed view is multiplied without a copy. Chosen over `gemm` 0.19
-//!   by measurement (`bench/gemm_choice`, one thread, same matrices, same
-//!   run): 151 vs 104 GFLOP/s at 256, 46 vs 40 at 512, 4.7 vs 2.9 at 1024
-//!   on the shared machine, with `gemm`'s default features. That
-//!   measurement did not include `gemm`'s `x86-v4` (AVX-512) kernels, which
-//!   `towel-vectors` now enables in the workspace; with them `gemm` may
-//!   close the gap to PyTorch, so it is the next thing to measure.
-//!   `matrixmultiply`'s entry point takes raw pointers, so `src/gemm.rs` is the crate's one `unsafe`
-//!   block, with every index checked before the call.
-//! - `libm`: `erf` for the exact GELU (PyTorch's default form).
+//! - `gemm` (0.19, with the `x86-v4` AVX-512 kernels the workspace
+//!   enables): the GEMM behind matmul, with arbitrary strides, so a
+//!   transposed view is multiplied without a copy. Chosen over
+//!   `matrixmultiply` by measurement (`bench/gemm_choice`, one thread, same
+//!   matrices, same run, load average about 9): 182 vs 153 GFLOP/s at 256,
+//!   178 vs 47 at 512, 90 vs 77 at 1024, and on the digits-MLP shapes
+//!   161 vs 135 (64×64 · 64×128), 136 vs 119 (64×128 · (64×128)ᵀ), equal
+//!   at 64×128 · 128×10; only the small `hᵀ·g` product (128×64 · 64×10) was
+//!   faster with `matrixmultiply` (59 vs 47). An earlier measurement
+//!   without `x86-v4` had gone the other way (151 vs 104 at 256).
+//!   `gemm`'s entry point takes raw pointers, so `src/gemm.rs` is the
+//!   crate's one `unsafe` block, with every index checked before the call.
+//! - `pulp`: run-time SIMD dispatch (already under `gemm`). The loops of
+//!   [`fastmath`] are compiled once per instruction set and the best one
+//!   the CPU has is picked; without it a portable build gets 128-bit SSE2
+//!   only (exp was 0.22x PyTorch's speed, 0.8x with it).
 //! - `thiserror`: the typed [`AutogradError`].
+//! - `serde`: [`profile::Profile`] serializes (for `--json` output).
+//! - `libm` (tests only): f64 `erfc` to check GELU against.
 
 // One audited call into the GEMM crate (src/gemm.rs) is the only unsafe code.
 #![deny(unsafe_code)]
@@ -93,6 +108,7 @@ pub mod fastmath;
 mod gemm;
 pub mod gradcheck;
 pub mod nn;
+pub mod profile;
 pub mod rng;
 pub mod scalar;
 pub mod tensor;

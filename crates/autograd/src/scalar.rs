@@ -74,7 +74,7 @@
 //! docs for the figures against the `Rc` translation in
 //! `tests/naive_scalar.rs`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -213,13 +213,26 @@ pub struct Node {
 #[derive(Default)]
 pub struct Tape {
     nodes: RefCell<Vec<Node>>,
+    /// For each node, the truncation generation it was created in, so that
+    /// a handle to a node freed by [`Tape::truncate`] is caught even after
+    /// its index is reused.
+    gens: RefCell<Vec<u32>>,
+    /// Number of truncations that freed nodes so far.
+    generation: Cell<u32>,
+    /// The length of the last truncation, for the error message.
+    last_cut: Cell<usize>,
 }
 
 /// A scalar in a [`Tape`]: micrograd's `Value`. Copy it freely.
+///
+/// A value whose node was freed by [`Tape::truncate`] is stale: using it
+/// (its data, gradient, or an operation on it) panics with a message
+/// saying so, instead of silently reading whichever node took its place.
 #[derive(Clone, Copy)]
 pub struct Value<'t> {
     tape: &'t Tape,
     id: u32,
+    gen: u32,
 }
 
 impl Tape {
@@ -243,7 +256,13 @@ impl Tape {
             a,
             b,
         });
-        Value { tape: self, id }
+        let gen = self.generation.get();
+        self.gens.borrow_mut().push(gen);
+        Value {
+            tape: self,
+            id,
+            gen,
+        }
     }
 
     fn apply(&self, op: Op, a: u32, b: u32) -> Value<'_> {
@@ -271,9 +290,36 @@ impl Tape {
 
     /// Drop every node created after the first `len`: frees the graph of a
     /// training step while keeping the parameters created before it.
-    /// Values that pointed past `len` must not be used afterwards.
+    /// Values that pointed past `len` are stale afterwards: using one
+    /// panics with a message naming the truncation (see [`Value`]).
     pub fn truncate(&self, len: usize) {
-        self.nodes.borrow_mut().truncate(len);
+        let mut nodes = self.nodes.borrow_mut();
+        if len < nodes.len() {
+            nodes.truncate(len);
+            self.gens.borrow_mut().truncate(len);
+            self.generation.set(self.generation.get() + 1);
+            self.last_cut.set(len);
+        }
+    }
+
+    /// Panic with a clear message when `v` points at a freed node.
+    #[inline]
+    fn check(&self, v: Value<'_>) {
+        let gens = self.gens.borrow();
+        if gens.get(v.id as usize) != Some(&v.gen) {
+            drop(gens);
+            self.stale(v.id);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn stale(&self, id: u32) -> ! {
+        panic!(
+            "stale scalar::Value: node {id} was freed by Tape::truncate({}); only values \
+             created before the truncation mark, or after the truncate, may be used",
+            self.last_cut.get()
+        )
     }
 
     /// Set every gradient on the tape to 0.
@@ -291,7 +337,12 @@ impl Tape {
     /// The value of node `id` as a handle.
     pub fn value(&self, id: u32) -> Value<'_> {
         assert!((id as usize) < self.len(), "node {id} is not on the tape");
-        Value { tape: self, id }
+        let gen = self.gens.borrow()[id as usize];
+        Value {
+            tape: self,
+            id,
+            gen,
+        }
     }
 
     /// Which nodes the node `root` depends on (itself included), indexed by node id.
@@ -407,36 +458,44 @@ impl<'t> Value<'t> {
 
     /// The value (micrograd's `.data`).
     pub fn data(self) -> f64 {
+        self.tape.check(self);
         self.tape.nodes.borrow()[self.id as usize].data
     }
 
     /// The accumulated gradient (micrograd's `.grad`).
     pub fn grad(self) -> f64 {
+        self.tape.check(self);
         self.tape.nodes.borrow()[self.id as usize].grad
     }
 
     /// Overwrite the value, as an optimizer step does (`p.data -= lr * p.grad`).
     pub fn set_data(self, data: f64) {
+        self.tape.check(self);
         self.tape.nodes.borrow_mut()[self.id as usize].data = data;
     }
 
     /// Set this value's gradient to 0.
     pub fn zero_grad(self) {
+        self.tape.check(self);
         self.tape.nodes.borrow_mut()[self.id as usize].grad = 0.0;
     }
 
     /// Backpropagate: this value's gradient becomes 1, and every value it
     /// depends on adds its share (accumulating, as in micrograd).
     pub fn backward(self) {
+        self.tape.check(self);
         self.tape.backward_with(self.id, |_, _, _| {});
     }
 
     fn unary(self, op: Op) -> Self {
+        self.tape.check(self);
         self.tape.apply(op, self.id, 0)
     }
 
     fn binary(self, op: Op, other: Value<'t>) -> Self {
         debug_assert!(std::ptr::eq(self.tape, other.tape), "values from two tapes");
+        self.tape.check(self);
+        self.tape.check(other);
         self.tape.apply(op, self.id, other.id)
     }
 
@@ -594,5 +653,27 @@ mod tests {
         tape.truncate(mark);
         assert_eq!(tape.len(), mark);
         assert!(w.grad() != 0.0);
+    }
+
+    #[test]
+    fn a_value_freed_by_truncate_is_a_clear_panic() {
+        let tape = Tape::new();
+        let w = tape.var(0.5);
+        let mark = tape.len();
+        let y = (w * 2.0).tanh();
+        tape.truncate(mark);
+        let z = w * 3.0; // reuses y's index range
+        assert_eq!(z.data(), 1.5);
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| y.data()))
+            .expect_err("a stale value must not read the node now at its index");
+        let msg = err.downcast_ref::<String>().unwrap();
+        assert!(
+            msg.contains("stale") && msg.contains("Tape::truncate(1)"),
+            "{msg}"
+        );
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (y + w).data()));
+        assert!(err.is_err());
+        // Values made before the mark, and after the truncate, stay valid.
+        assert_eq!((w + z).data(), 2.0);
     }
 }

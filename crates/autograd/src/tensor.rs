@@ -57,6 +57,7 @@ use std::rc::Rc;
 use crate::array::{dim_index, Array};
 use crate::error::{invalid, AutogradError, Result};
 use crate::fastmath;
+use crate::profile::{self, Phase};
 
 thread_local! {
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
@@ -157,6 +158,7 @@ fn from_op(
     inputs: Vec<Tensor>,
     backward: impl Fn(&Array) -> Result<Vec<Option<Array>>> + 'static,
 ) -> Tensor {
+    profile::produced(data.numel());
     if !grad_enabled() || !inputs.iter().any(|t| t.0.requires_grad) {
         return leaf(data, false);
     }
@@ -267,6 +269,7 @@ impl Tensor {
         if !self.0.leaf && self.0.node.borrow().is_none() {
             return Err(invalid("backward", "the graph behind this tensor was already freed by an earlier backward; recompute the forward pass"));
         }
+        let _engine = profile::engine_scope();
         let order = self.topological_order();
         let key = |t: &Tensor| Rc::as_ptr(&t.0);
         let mut grads: HashMap<*const Inner, Array> = HashMap::new();
@@ -278,7 +281,10 @@ impl Tensor {
             let node = t.0.node.borrow_mut().take();
             match node {
                 Some(node) => {
-                    let input_grads = (node.backward)(&g)?;
+                    let input_grads = {
+                        let _prof = profile::scope(node.name, Phase::Backward);
+                        (node.backward)(&g)?
+                    };
                     for (input, ig) in node.inputs.iter().zip(input_grads) {
                         let Some(ig) = ig else { continue };
                         if !input.0.requires_grad {
@@ -340,6 +346,7 @@ impl Tensor {
         f: impl Fn(f32, f32) -> f32,
         grads: fn(&Array, &Array, &Array) -> Result<(Array, Array)>,
     ) -> Result<Tensor> {
+        let _prof = profile::scope(name, Phase::Forward);
         let out = self.0.data.zip_map(&other.0.data, name, f)?;
         let (a, b) = (self.0.data.clone(), other.0.data.clone());
         Ok(from_op(
@@ -411,18 +418,14 @@ impl Tensor {
         &self,
         name: &'static str,
         f: impl Fn(f32) -> f32,
-        grad: fn(g: f32, a: f32, out: f32) -> f32,
+        grad: impl Fn(f32, f32, f32) -> f32 + 'static,
     ) -> Tensor {
+        let _prof = profile::scope(name, Phase::Forward);
         let out = self.0.data.map(f);
         let (a, o) = (self.0.data.clone(), out.clone());
         from_op(out, name, vec![self.clone()], move |g| {
-            let go: Vec<f32> = g
-                .to_vec()
-                .into_iter()
-                .zip(a.to_vec())
-                .zip(o.to_vec())
-                .map(|((g, a), o)| grad(g, a, o))
-                .collect();
+            let (g, a, o) = (dense(g), dense(&a), dense(&o));
+            let go = profile::kernel(|| fastmath::zip3(slice(&g), slice(&a), slice(&o), &grad));
             Ok(vec![Some(Array::from_vec(go, a.shape())?)])
         })
     }
@@ -434,6 +437,7 @@ impl Tensor {
 
     /// `self ** p` for a constant `p`.
     pub fn powf(&self, p: f32) -> Tensor {
+        let _prof = profile::scope("pow", Phase::Forward);
         let out = self.0.data.map(|v| v.powf(p));
         let a = self.0.data.clone();
         from_op(out, "pow", vec![self.clone()], move |g| {
@@ -478,19 +482,10 @@ impl Tensor {
     }
 
     /// GELU, PyTorch's default (exact) form `x·Φ(x)` with `Φ` the normal CDF.
+    /// Computed with f32 polynomial kernels ([`fastmath::gelu`]) within a
+    /// relative 2e-6 of the exact value.
     pub fn gelu(&self) -> Tensor {
-        fn cdf(x: f64) -> f64 {
-            0.5 * (1.0 + libm::erf(x * std::f64::consts::FRAC_1_SQRT_2))
-        }
-        self.unary(
-            "gelu",
-            |v| (v as f64 * cdf(v as f64)) as f32,
-            |g, a, _| {
-                let a = a as f64;
-                let pdf = (-0.5 * a * a).exp() / (2.0 * std::f64::consts::PI).sqrt();
-                (g as f64 * (cdf(a) + a * pdf)) as f32
-            },
-        )
+        self.unary("gelu", fastmath::gelu, |g, a, _| g * fastmath::gelu_grad(a))
     }
 
     // ---- matmul ----
@@ -511,6 +506,7 @@ impl Tensor {
             let shape = &out.shape()[..out.shape().len() - 1];
             return out.reshape(shape);
         }
+        let _prof = profile::scope("matmul", Phase::Forward);
         let out = self.0.data.matmul(&other.0.data)?;
         let (a, b) = (self.0.data.clone(), other.0.data.clone());
         Ok(from_op(
@@ -541,6 +537,7 @@ impl Tensor {
 
     /// Sum over `dims`, keeping them as size 1 when `keepdim`.
     pub fn sum_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor> {
+        let _prof = profile::scope("sum", Phase::Forward);
         let nd = self.shape().len();
         let dims: Vec<usize> = dims
             .iter()
@@ -561,6 +558,7 @@ impl Tensor {
 
     /// Mean over `dims`, keeping them as size 1 when `keepdim`.
     pub fn mean_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor> {
+        let _prof = profile::scope("mean", Phase::Forward);
         let nd = self.shape().len();
         if dims.is_empty() {
             let n = self.0.data.numel();
@@ -585,24 +583,26 @@ impl Tensor {
 
     /// Maximum over `dim` (the gradient goes to the first maximum).
     pub fn max_dim(&self, dim: isize, keepdim: bool) -> Result<Tensor> {
+        let _prof = profile::scope("max", Phase::Forward);
         let (moved, perm, d) = self.move_last("max", dim)?;
         let len = moved.shape().last().copied().unwrap_or(1);
         if len == 0 {
             return Err(invalid("max", "the dimension is empty"));
         }
         let rows = moved.as_slice().expect("contiguous");
-        let arg: Vec<usize> = rows
-            .chunks(len)
-            .map(|r| {
-                r.iter().enumerate().fold(0, |best, (i, &v)| {
-                    if v > r[best] || (v.is_nan() && !r[best].is_nan()) {
-                        i
-                    } else {
-                        best
-                    }
+        let arg: Vec<usize> = profile::kernel(|| {
+            rows.chunks(len)
+                .map(|r| {
+                    r.iter().enumerate().fold(0, |best, (i, &v)| {
+                        if v > r[best] || (v.is_nan() && !r[best].is_nan()) {
+                            i
+                        } else {
+                            best
+                        }
+                    })
                 })
-            })
-            .collect();
+                .collect()
+        });
         let vals: Vec<f32> = rows.chunks(len).zip(&arg).map(|(r, &i)| r[i]).collect();
         let shape = self.shape().to_vec();
         let mut out_shape = shape.clone();
@@ -650,47 +650,18 @@ impl Tensor {
 
     fn softmax_impl(&self, dim: isize, log: bool) -> Result<Tensor> {
         let name = if log { "log_softmax" } else { "softmax" };
+        let _prof = profile::scope(name, Phase::Forward);
         let (moved, perm, _) = self.move_last(name, dim)?;
         let len = *moved.shape().last().expect("one dimension");
-        let mut data = moved.to_vec();
-        if len > 0 {
-            for row in data.chunks_mut(len) {
-                let m = lanes(row, f32::NEG_INFINITY, f32::max);
-                let m = if m.is_finite() { m } else { 0.0 };
-                if log {
-                    let s: f32 = row.iter().map(|&v| fastmath::exp(v - m)).sum(); // log: one pass
-                    let ls = s.ln();
-                    row.iter_mut().for_each(|v| *v = *v - m - ls);
-                } else {
-                    row.iter_mut().for_each(|v| *v = fastmath::exp(*v - m));
-                    let inv = 1.0 / lanes(row, 0.0, |a, b| a + b);
-                    row.iter_mut().for_each(|v| *v *= inv);
-                }
-            }
-        }
+        let data = profile::kernel(|| fastmath::softmax_rows(slice(&moved), len, log));
         let inv = inverse(&perm);
         let moved_shape = moved.shape().to_vec();
         let out_moved = Array::from_vec(data, &moved_shape)?;
         let out = contiguous(out_moved.permute(&inv)?);
         Ok(from_op(out, name, vec![self.clone()], move |g| {
-            let gm = g.permute(&perm)?.to_vec();
-            let o = out_moved.as_slice().expect("contiguous");
-            let mut gi = vec![0f32; gm.len()];
-            if len > 0 {
-                for ((gr, or), ir) in gm.chunks(len).zip(o.chunks(len)).zip(gi.chunks_mut(len)) {
-                    if log {
-                        let s: f32 = gr.iter().sum();
-                        for ((i, &g), &o) in ir.iter_mut().zip(gr).zip(or) {
-                            *i = g - o.exp() * s;
-                        }
-                    } else {
-                        let s: f32 = gr.iter().zip(or).map(|(g, o)| g * o).sum();
-                        for ((i, &g), &o) in ir.iter_mut().zip(gr).zip(or) {
-                            *i = o * (g - s);
-                        }
-                    }
-                }
-            }
+            let gm = dense(&g.permute(&perm)?);
+            let o = slice(&out_moved);
+            let gi = profile::kernel(|| fastmath::softmax_backward_rows(slice(&gm), o, len, log));
             let gi = Array::from_vec(gi, &moved_shape)?;
             Ok(vec![Some(contiguous(gi.permute(&inv)?))])
         }))
@@ -701,6 +672,7 @@ impl Tensor {
     /// (PyTorch's `F.cross_entropy(logits, targets, ignore_index=...)`;
     /// NaN when every target is ignored, as there).
     pub fn cross_entropy(&self, targets: &[i64], ignore_index: Option<i64>) -> Result<Tensor> {
+        let _prof = profile::scope("cross_entropy", Phase::Forward);
         let shape = self.shape().to_vec();
         if shape.len() != 2 || targets.len() != shape[0] {
             return Err(AutogradError::Shape {
@@ -728,20 +700,26 @@ impl Tensor {
             .map(|(i, &t)| (i, t as usize))
             .collect();
         let n = kept.len() as f32;
-        let loss = -kept.iter().map(|&(i, t)| lp[i * c + t]).sum::<f32>() / n;
-        Ok(from_op(Array::scalar(loss), "nll", vec![logp], move |g| {
-            let g = g.item()?;
-            let mut gi = vec![0f32; shape[0] * c];
-            for &(i, t) in &kept {
-                gi[i * c + t] = -g / n;
-            }
-            Ok(vec![Some(Array::from_vec(gi, &shape)?)])
-        }))
+        let loss = profile::kernel(|| -kept.iter().map(|&(i, t)| lp[i * c + t]).sum::<f32>() / n);
+        Ok(from_op(
+            Array::scalar(loss),
+            "cross_entropy",
+            vec![logp],
+            move |g| {
+                let g = g.item()?;
+                let mut gi = vec![0f32; shape[0] * c];
+                for &(i, t) in &kept {
+                    gi[i * c + t] = -g / n;
+                }
+                Ok(vec![Some(Array::from_vec(gi, &shape)?)])
+            },
+        ))
     }
 
     /// Rows of a `[V, D]` weight for each id; the result has shape
     /// `ids_shape + [D]` (PyTorch's `F.embedding`).
     pub fn embedding(&self, ids: &[usize], ids_shape: &[usize]) -> Result<Tensor> {
+        let _prof = profile::scope("embedding", Phase::Forward);
         let shape = self.shape().to_vec();
         if shape.len() != 2 || ids_shape.iter().product::<usize>() != ids.len() {
             return Err(AutogradError::Shape {
@@ -761,9 +739,11 @@ impl Tensor {
         let w = self.0.data.contiguous();
         let ws = w.as_slice().expect("contiguous");
         let mut out = Vec::with_capacity(ids.len() * d);
-        for &i in ids {
-            out.extend_from_slice(&ws[i * d..(i + 1) * d]);
-        }
+        profile::kernel(|| {
+            for &i in ids {
+                out.extend_from_slice(&ws[i * d..(i + 1) * d]);
+            }
+        });
         let mut out_shape = ids_shape.to_vec();
         out_shape.push(d);
         let ids = ids.to_vec();
@@ -774,11 +754,13 @@ impl Tensor {
             move |g| {
                 let g = g.to_vec();
                 let mut gw = vec![0f32; v * d];
-                for (row, &i) in g.chunks(d.max(1)).zip(&ids) {
-                    for (acc, &x) in gw[i * d..(i + 1) * d].iter_mut().zip(row) {
-                        *acc += x;
+                profile::kernel(|| {
+                    for (row, &i) in g.chunks(d.max(1)).zip(&ids) {
+                        for (acc, &x) in gw[i * d..(i + 1) * d].iter_mut().zip(row) {
+                            *acc += x;
+                        }
                     }
-                }
+                });
                 Ok(vec![Some(Array::from_vec(gw, &[v, d])?)])
             },
         ))
@@ -788,6 +770,7 @@ impl Tensor {
 
     /// Concatenate along `dim`; all other sizes must agree (PyTorch's `cat`).
     pub fn cat(tensors: &[&Tensor], dim: isize) -> Result<Tensor> {
+        let _prof = profile::scope("cat", Phase::Forward);
         let first = tensors
             .first()
             .ok_or_else(|| invalid("cat", "needs at least one tensor"))?;
@@ -810,11 +793,13 @@ impl Tensor {
         let lens: Vec<usize> = tensors.iter().map(|t| t.shape()[d]).collect();
         let parts: Vec<Vec<f32>> = tensors.iter().map(|t| t.to_vec()).collect();
         let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-        for o in 0..outer {
-            for (p, &len) in parts.iter().zip(&lens) {
-                out.extend_from_slice(&p[o * len * inner..(o + 1) * len * inner]);
+        profile::kernel(|| {
+            for o in 0..outer {
+                for (p, &len) in parts.iter().zip(&lens) {
+                    out.extend_from_slice(&p[o * len * inner..(o + 1) * len * inner]);
+                }
             }
-        }
+        });
         let mut shape = first.shape().to_vec();
         shape[d] = lens.iter().sum();
         let inputs: Vec<Tensor> = tensors.iter().map(|t| (*t).clone()).collect();
@@ -868,6 +853,7 @@ impl Tensor {
 
     /// The entries `ids` of dimension `dim` (PyTorch's `index_select`).
     pub fn index_select(&self, dim: isize, ids: &[usize]) -> Result<Tensor> {
+        let _prof = profile::scope("index_select", Phase::Forward);
         let shape = self.shape().to_vec();
         let d = dim_index("index_select", dim, shape.len())?;
         let n = shape[d];
@@ -881,12 +867,14 @@ impl Tensor {
         let inner: usize = shape[d + 1..].iter().product();
         let x = self.to_vec();
         let mut out = Vec::with_capacity(outer * ids.len() * inner);
-        for o in 0..outer {
-            for &i in ids {
-                let at = (o * n + i) * inner;
-                out.extend_from_slice(&x[at..at + inner]);
+        profile::kernel(|| {
+            for o in 0..outer {
+                for &i in ids {
+                    let at = (o * n + i) * inner;
+                    out.extend_from_slice(&x[at..at + inner]);
+                }
             }
-        }
+        });
         let mut out_shape = shape.clone();
         out_shape[d] = ids.len();
         let ids = ids.to_vec();
@@ -897,15 +885,17 @@ impl Tensor {
             move |g| {
                 let g = g.to_vec();
                 let mut gx = vec![0f32; outer * n * inner];
-                for o in 0..outer {
-                    for (k, &i) in ids.iter().enumerate() {
-                        let src = (o * ids.len() + k) * inner;
-                        let dst = (o * n + i) * inner;
-                        for j in 0..inner {
-                            gx[dst + j] += g[src + j];
+                profile::kernel(|| {
+                    for o in 0..outer {
+                        for (k, &i) in ids.iter().enumerate() {
+                            let src = (o * ids.len() + k) * inner;
+                            let dst = (o * n + i) * inner;
+                            for j in 0..inner {
+                                gx[dst + j] += g[src + j];
+                            }
                         }
                     }
-                }
+                });
                 Ok(vec![Some(Array::from_vec(gx, &shape)?)])
             },
         ))
@@ -915,6 +905,7 @@ impl Tensor {
     /// (PyTorch's `gather`): `index` has the rank of `self` and, outside
     /// `dim`, sizes no larger than its.
     pub fn gather(&self, dim: isize, index: &[usize], index_shape: &[usize]) -> Result<Tensor> {
+        let _prof = profile::scope("gather", Phase::Forward);
         let shape = self.shape().to_vec();
         let d = dim_index("gather", dim, shape.len())?;
         let fits = index_shape.len() == shape.len()
@@ -950,7 +941,7 @@ impl Tensor {
             })
             .collect();
         let x = self.to_vec();
-        let out: Vec<f32> = src.iter().map(|&o| x[o]).collect();
+        let out: Vec<f32> = profile::kernel(|| src.iter().map(|&o| x[o]).collect());
         let n = x.len();
         Ok(from_op(
             Array::from_vec(out, index_shape)?,
@@ -958,9 +949,11 @@ impl Tensor {
             vec![self.clone()],
             move |g| {
                 let mut gx = vec![0f32; n];
-                for (&o, gv) in src.iter().zip(g.to_vec()) {
-                    gx[o] += gv;
-                }
+                profile::kernel(|| {
+                    for (&o, gv) in src.iter().zip(g.to_vec()) {
+                        gx[o] += gv;
+                    }
+                });
                 Ok(vec![Some(Array::from_vec(gx, &shape)?)])
             },
         ))
@@ -969,6 +962,7 @@ impl Tensor {
     /// `value` where `mask` is non-zero, `self` elsewhere; `mask`
     /// broadcasts to `self`'s shape (PyTorch's `masked_fill`).
     pub fn masked_fill(&self, mask: &Array, value: f32) -> Result<Tensor> {
+        let _prof = profile::scope("masked_fill", Phase::Forward);
         let m = mask
             .expand(self.shape())
             .map_err(|_| AutogradError::Shape {
@@ -996,6 +990,7 @@ impl Tensor {
     /// the rest scaled by `1 / (1 - p)`, with a mask drawn from `rng` (so a
     /// seed gives the same mask on every run). The identity when `p` is 0.
     pub fn dropout(&self, p: f64, rng: &mut crate::rng::Rng) -> Result<Tensor> {
+        let _prof = profile::scope("dropout", Phase::Forward);
         if !(0.0..1.0).contains(&p) {
             return Err(invalid("dropout", format!("p = {p} must be in [0, 1)")));
         }
@@ -1011,6 +1006,7 @@ impl Tensor {
 
     /// Another shape with the same elements (a view when the layout allows).
     pub fn reshape(&self, shape: &[usize]) -> Result<Tensor> {
+        let _prof = profile::scope("reshape", Phase::Forward);
         let out = self.0.data.reshape(shape)?;
         let old = self.shape().to_vec();
         Ok(from_op(out, "reshape", vec![self.clone()], move |g| {
@@ -1021,6 +1017,7 @@ impl Tensor {
     /// The diagonal of dimensions `d0` and `d1`, appended as the last
     /// dimension (a view; PyTorch's `diagonal(0, d0, d1)`).
     pub fn diagonal(&self, d0: usize, d1: usize) -> Result<Tensor> {
+        let _prof = profile::scope("diagonal", Phase::Forward);
         let out = self.0.data.diagonal(d0, d1)?;
         let shape = self.shape().to_vec();
         Ok(from_op(out, "diagonal", vec![self.clone()], move |g| {
@@ -1032,6 +1029,7 @@ impl Tensor {
 
     /// Swap two dimensions (a view).
     pub fn transpose(&self, d0: isize, d1: isize) -> Result<Tensor> {
+        let _prof = profile::scope("transpose", Phase::Forward);
         let out = self.0.data.transpose(d0, d1)?;
         Ok(from_op(out, "transpose", vec![self.clone()], move |g| {
             Ok(vec![Some(g.transpose(d0, d1)?)])
@@ -1040,6 +1038,7 @@ impl Tensor {
 
     /// Reorder the dimensions (a view).
     pub fn permute(&self, dims: &[usize]) -> Result<Tensor> {
+        let _prof = profile::scope("permute", Phase::Forward);
         let out = self.0.data.permute(dims)?;
         let inv = inverse(dims);
         Ok(from_op(out, "permute", vec![self.clone()], move |g| {
@@ -1060,19 +1059,18 @@ fn kept_shape(shape: &[usize], dims: &[usize]) -> Vec<usize> {
     kept
 }
 
-/// Fold `xs` with `f` in 8 independent lanes, then fold the lanes: the
-/// compiler keeps the lanes in one vector register, so a row's max or sum is
-/// not one long chain of dependent operations.
-fn lanes(xs: &[f32], init: f32, f: impl Fn(f32, f32) -> f32) -> f32 {
-    let mut acc = [init; 8];
-    let mut chunks = xs.chunks_exact(8);
-    for c in &mut chunks {
-        for k in 0..8 {
-            acc[k] = f(acc[k], c[k]);
-        }
+/// The elements of a contiguous array.
+fn slice(a: &Array) -> &[f32] {
+    a.as_slice().expect("contiguous")
+}
+
+/// `a` (shared) when contiguous, else a contiguous copy.
+fn dense(a: &Array) -> Array {
+    if a.is_contiguous() {
+        a.clone()
+    } else {
+        a.contiguous()
     }
-    let tail = chunks.remainder().iter().fold(init, |a, &v| f(a, v));
-    acc.into_iter().fold(tail, f)
 }
 
 /// `a` itself when contiguous, else a contiguous copy.

@@ -277,7 +277,9 @@ fn einsum_errors_name_the_problem() {
         ("ijk->", "3 letters"),
         ("ij->ii", "twice"),
         ("ij->z", "in no operand"),
-        ("...ij->ij", "ellipsis"),
+        ("i..j->ij", "neither a letter nor part of `...`"),
+        ("...i...->i", "more than one `...`"),
+        ("...ijk->i", "3 letters and `...`"),
     ] {
         let ops: Vec<&Tensor> = if spec == "ij->" {
             vec![&a, &b]
@@ -311,6 +313,56 @@ fn einsum_equals_its_matmul_form_and_passes_gradcheck() {
     let m = rand_array(&[3, 3], 13);
     let r = gradcheck(|t: &[Tensor]| einsum("ii->", &[&t[0]]), &[m]).unwrap();
     assert!(r.max_error < 5e-3, "{r:?}");
+    // Three operands, and ellipsis with a broadcast batch dimension.
+    let (a, b, c) = (
+        rand_array(&[2, 3], 14),
+        rand_array(&[3, 4], 15),
+        rand_array(&[4, 2], 16),
+    );
+    let r = gradcheck(
+        |t: &[Tensor]| einsum("ij,jk,kl->il", &[&t[0], &t[1], &t[2]]),
+        &[a.clone(), b.clone(), c.clone()],
+    )
+    .unwrap();
+    assert!(r.max_error < 5e-3, "{r:?}");
+    let chain = einsum(
+        "ij,jk,kl->il",
+        &[
+            &Tensor::new(a.clone()),
+            &Tensor::new(b.clone()),
+            &Tensor::new(c.clone()),
+        ],
+    )
+    .unwrap();
+    let via_matmul = Tensor::new(a)
+        .matmul(&Tensor::new(b))
+        .unwrap()
+        .matmul(&Tensor::new(c))
+        .unwrap();
+    for (x, y) in chain.to_vec().iter().zip(via_matmul.to_vec()) {
+        assert!((x - y).abs() < 1e-5);
+    }
+    let (x, y) = (rand_array(&[2, 1, 3, 4], 17), rand_array(&[2, 4, 2], 18));
+    let r = gradcheck(
+        |t: &[Tensor]| einsum("...ij,...jk->...ik", &[&t[0], &t[1]]),
+        &[x, y],
+    )
+    .unwrap();
+    assert!(r.max_error < 5e-3, "{r:?}");
+}
+
+#[test]
+fn einsum_ellipsis_shape_errors_name_both_shapes() {
+    use towel_autograd::einsum::einsum;
+    let a = Tensor::new(arange(&[2, 3, 4]));
+    let b = Tensor::new(arange(&[5, 4, 2]));
+    let e = einsum("...ij,...jk->...ik", &[&a, &b])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("[2, 3, 4]") && e.contains("[5, 4, 2]") && e.contains("`...`"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -28,6 +28,12 @@ pub const NPY: Kind = Kind {
     sniff: |h| h.starts_with(b"\x93NUMPY"),
 };
 
+/// A PNG picture (`towel vectors experiment`'s plots, training loss curves).
+pub const PNG: Kind = Kind {
+    name: "PNG image",
+    sniff: |h| h.starts_with(b"\x89PNG\r\n\x1a\n"),
+};
+
 /// A TREC run (`towel eval --run`): `qid Q0 docid rank score tag` lines.
 pub const RUN: Kind = Kind {
     name: "TREC run file",
@@ -130,6 +136,17 @@ fn looks_encoder_json(h: &[u8]) -> bool {
     skip_ws(&mut i);
     h.get(i).is_some_and(u8::is_ascii_digit)
 }
+
+/// A safetensors checkpoint (`towel train ... --out`): an 8-byte
+/// little-endian header length, then the JSON header.
+pub const SAFETENSORS: Kind = Kind {
+    name: "safetensors checkpoint",
+    sniff: |h| {
+        h.len() > 8
+            && h[8] == b'{'
+            && u64::from_le_bytes(h[..8].try_into().unwrap_or_default()) < (1 << 30)
+    },
+};
 
 #[cfg(test)]
 mod tests {

@@ -29,7 +29,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    bpe, data, decode, encode, eval, explain, grad, index, search, tokenize, tour, vectors, vocab,
+    bpe, data, decode, encode, eval, explain, fuse, grad, index, profile, sample, search, tokenize,
+    tour, train, vectors, vocab,
 };
 
 /// towel: tokenizers, sparse retrieval, vectors and autograd, tested against
@@ -72,6 +73,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Your text through every tokenizer family and encoding side by side: pieces, counts, bytes per token.
     Explain(explain::ExplainArgs),
+    /// Fuse TREC runs into one (hybrid search): reciprocal rank fusion or a convex combination of scores.
+    Fuse(fuse::FuseArgs),
     /// Tokenize with a simple family (bytes, char, word, regex): ids, pieces, counts, or --decode.
     Tokenize(tokenize::TokenizeArgs),
     /// Train byte-level BPE tokenizers (faster than HF tokenizers' trainer) and inspect them.
@@ -82,6 +85,13 @@ enum Command {
     /// Exact vector search over .npy files (faiss's ids and order) and random vectors.
     #[command(subcommand)]
     Vectors(vectors::VectorsCommand),
+    /// Train the digits MLP or a character language model (PyTorch's settings; safetensors out).
+    #[command(subcommand)]
+    Train(train::TrainCommand),
+    /// Generate text from a character model written by `towel train charlm --out`.
+    Sample(sample::SampleArgs),
+    /// Per-op profile of a training step (forward/backward, kernel vs overhead), like torch.profiler.
+    Profile(profile::ProfileArgs),
     /// Every leaf command, one a line (`data fetch`), for the tests that must
     /// cover each command.
     #[command(name = "__commands", hide = true)]
@@ -120,11 +130,15 @@ fn main() -> ExitCode {
         Command::Index(args) => index::run(&args, &out),
         Command::Search(args) => search::run(&args, &out),
         Command::Eval(args) => eval::run(&args, &out),
+        Command::Fuse(args) => fuse::run(&args, &out),
         Command::Tokenize(args) => tokenize::run(&args, &out),
         Command::Explain(args) => explain::run(&args, &out),
         Command::Bpe(cmd) => bpe::run(cmd, &out),
         Command::Grad(args) => grad::run(&args, &out),
         Command::Vectors(cmd) => vectors::run(cmd, &out),
+        Command::Train(cmd) => train::run(cmd, &out),
+        Command::Sample(args) => sample::run(&args, &out),
+        Command::Profile(args) => profile::run(&args, &out),
         Command::ListCommands => {
             let mut names = Vec::new();
             leaf_commands(&<Cli as clap::CommandFactory>::command(), "", &mut names);

@@ -123,8 +123,14 @@ fn tour_with_data_writes_plots() {
     assert_eq!(data["facts"]["mismatched"], 0);
     for c in chapters {
         for plot in c["plots"].as_array().unwrap() {
-            let png = fs::read(tmp.path().join(plot.as_str().unwrap())).unwrap();
-            assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+            let name = plot.as_str().unwrap();
+            let bytes = fs::read(tmp.path().join(name)).unwrap();
+            if name.ends_with(".svg") {
+                let svg = String::from_utf8(bytes).unwrap();
+                assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
+            } else {
+                assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+            }
         }
     }
 }

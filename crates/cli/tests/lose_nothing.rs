@@ -106,6 +106,11 @@ const TABLE: &[Row] = &[
         &["x.idx", "beir/queries.jsonl", "beir/qrels/test.tsv"],
     ),
     row(
+        "fuse",
+        &["fuse", "a.run", "b.run", "--out", "{OUT}"],
+        &["a.run", "b.run"],
+    ),
+    row(
         "tokenize",
         &[
             "tokenize",
@@ -157,10 +162,52 @@ const TABLE: &[Row] = &[
         &["v.npy"],
     ),
     row(
+        "train digits",
+        &[
+            "train", "digits", "--epochs", "1", "--out", "{OUT}", "--plot", "{OUT2}",
+        ],
+        &[],
+    ),
+    row(
+        "train charlm",
+        &[
+            "train", "charlm", "--data", "text.txt", "--steps", "3", "--hidden", "8", "--out",
+            "{OUT}", "--plot", "{OUT2}",
+        ],
+        &["text.txt"],
+    ),
+    row(
+        "sample",
+        &["sample", "lm.safetensors", "--tokens", "20"],
+        &["lm.safetensors"],
+    ),
+    row("profile", &["profile", "digits", "--steps", "2"], &[]),
+    row(
         "vectors random",
         &[
             "vectors", "random", "--n", "5", "--dim", "4", "--seed", "1", "--out", "{OUT}",
         ],
+        &[],
+    ),
+    row(
+        "vectors experiment",
+        &[
+            "vectors",
+            "experiment",
+            "--dims",
+            "2,8",
+            "--n",
+            "40",
+            "--queries",
+            "3",
+            "--out",
+            "{OUT}",
+        ],
+        &[],
+    ),
+    row(
+        "vectors svd",
+        &["vectors", "svd", "--m", "20", "--n", "10", "--rank", "3"],
         &[],
     ),
 ];
@@ -191,6 +238,8 @@ impl Sandbox {
         }
         fs::write(p.join("text.txt"), &text).unwrap();
         fs::write(p.join("ids.json"), "[104, 105, 10]").unwrap();
+        fs::write(p.join("a.run"), "q1 Q0 d1 1 2.5 a\nq1 Q0 d2 2 1.5 a\n").unwrap();
+        fs::write(p.join("b.run"), "q1 Q0 d2 1 0.9 b\nq1 Q0 d3 2 0.1 b\n").unwrap();
         fs::create_dir_all(p.join("beir/qrels")).unwrap();
         let corpus: String = (0..30)
             .map(|i| {
@@ -222,6 +271,18 @@ impl Sandbox {
             "--out",
             "tok.json",
             "text.txt",
+        ]);
+        sb.run_ok(&[
+            "train",
+            "charlm",
+            "--data",
+            "text.txt",
+            "--steps",
+            "3",
+            "--hidden",
+            "8",
+            "--out",
+            "lm.safetensors",
         ]);
         sb.run_ok(&[
             "vectors", "random", "--n", "20", "--dim", "4", "--seed", "1", "--out", "v.npy",

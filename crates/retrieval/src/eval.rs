@@ -1,4 +1,5 @@
-//! IR evaluation equal to `trec_eval` (as computed by pytrec_eval).
+//! IR evaluation equal to `trec_eval` (as computed by pytrec_eval), and
+//! fusion of runs ([`fuse`]: reciprocal rank fusion, convex combination).
 //!
 //! Four measures, per query and averaged:
 //!
@@ -58,9 +59,12 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::corpus::Query;
 
+mod fusion;
 mod metrics;
 mod qrels;
 mod run;
+
+pub use fusion::{fuse, Fusion};
 
 pub use metrics::{
     evaluate, evaluate_with_corpus, trec_order, Evaluation, Metrics, MRR_CUTOFF, NDCG_CUTOFF,

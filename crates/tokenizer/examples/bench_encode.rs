@@ -102,7 +102,7 @@ fn main() {
         EncodingName::P50kBase => tiktoken_rs::p50k_base(),
         EncodingName::P50kEdit => tiktoken_rs::p50k_edit(),
         EncodingName::Cl100kBase => tiktoken_rs::cl100k_base(),
-        EncodingName::O200kBase => tiktoken_rs::o200k_base(),
+        EncodingName::O200kBase | EncodingName::O200kHarmony => tiktoken_rs::o200k_base(),
     }
     .expect("tiktoken-rs loads");
     // Peers may panic on pathological inputs (fancy-regex stack overflow):

@@ -209,18 +209,13 @@ impl CoreBpe {
             if text.is_empty() {
                 return Err(bad(format!("special token {id} is the empty string")));
             }
-            let twice = i > 0 && specials[i - 1].1 == *id;
-            if twice || decoder.get(*id).is_some() {
-                let other = if twice {
-                    format!("special token {:?}", specials[i - 1].0)
-                } else {
-                    format!(
-                        "the token \"{}\"",
-                        escape_bytes(ranks.token(*id).unwrap_or_default())
-                    )
-                };
+            // Two special tokens may share an id, as tiktoken allows
+            // (o200k_harmony has `<|endofprompt|>` and `<|reserved_200018|>`):
+            // both encode to it, and it decodes to the first one given.
+            if decoder.get(*id).is_some() {
                 return Err(bad(format!(
-                    "special token {text:?} has id {id}, which is already {other}"
+                    "special token {text:?} has id {id}, which is already the token \"{}\"",
+                    escape_bytes(ranks.token(*id).unwrap_or_default())
                 )));
             }
             if let Some(j) = specials[..i].iter().position(|s| s.0 == *text) {

@@ -11,6 +11,7 @@
 //! | `p50k_edit` | `p50k_base.tiktoken` | GPT-2 | + three FIM tokens 50281..50283 | 50284 |
 //! | `cl100k_base` | `cl100k_base.tiktoken` | cl100k | endoftext, FIM, endofprompt | 100277 |
 //! | `o200k_base` | `o200k_base.tiktoken` | o200k | endoftext 199999, endofprompt 200018 | 200019 |
+//! | `o200k_harmony` | `o200k_base.tiktoken` | o200k | + harmony's chat tokens and reserved ids 199998..201087 | 201088 |
 //!
 //! [`Encoding::load`] finds the files and sha256-checks them with
 //! [`towel_data::DataDirs`].
@@ -50,17 +51,21 @@ pub enum EncodingName {
     Cl100kBase,
     /// GPT-4o.
     O200kBase,
+    /// gpt-oss: o200k_base's ranks with the harmony chat format's special
+    /// tokens (tiktoken_ext/openai_public.py's `o200k_harmony`).
+    O200kHarmony,
 }
 
 impl EncodingName {
     /// Every built-in encoding.
-    pub const ALL: [EncodingName; 6] = [
+    pub const ALL: [EncodingName; 7] = [
         EncodingName::Gpt2,
         EncodingName::R50kBase,
         EncodingName::P50kBase,
         EncodingName::P50kEdit,
         EncodingName::Cl100kBase,
         EncodingName::O200kBase,
+        EncodingName::O200kHarmony,
     ];
 
     /// tiktoken's name.
@@ -72,6 +77,7 @@ impl EncodingName {
             EncodingName::P50kEdit => "p50k_edit",
             EncodingName::Cl100kBase => "cl100k_base",
             EncodingName::O200kBase => "o200k_base",
+            EncodingName::O200kHarmony => "o200k_harmony",
         }
     }
 
@@ -90,7 +96,7 @@ impl EncodingName {
     pub fn builtin_pattern(self) -> Builtin {
         match self {
             EncodingName::Cl100kBase => Builtin::Cl100k,
-            EncodingName::O200kBase => Builtin::O200k,
+            EncodingName::O200kBase | EncodingName::O200kHarmony => Builtin::O200k,
             _ => Builtin::Gpt2,
         }
     }
@@ -115,8 +121,32 @@ impl EncodingName {
                 (ENDOFPROMPT, 100276),
             ],
             EncodingName::O200kBase => &[(ENDOFTEXT, 199999), (ENDOFPROMPT, 200018)],
+            EncodingName::O200kHarmony => &[
+                (ENDOFTEXT, 199999),
+                (ENDOFPROMPT, 200018),
+                ("<|startoftext|>", 199998),
+                ("<|return|>", 200002),
+                ("<|constrain|>", 200003),
+                ("<|channel|>", 200005),
+                ("<|start|>", 200006),
+                ("<|end|>", 200007),
+                ("<|message|>", 200008),
+                ("<|call|>", 200012),
+            ],
         };
-        list.iter().map(|&(s, r)| (s.to_string(), r)).collect()
+        let mut out: Vec<(String, Rank)> = list.iter().map(|&(s, r)| (s.to_string(), r)).collect();
+        if self == EncodingName::O200kHarmony {
+            // Every other id from 200000 to 201087 is `<|reserved_ID|>`;
+            // as in tiktoken, 200018 is both `<|endofprompt|>` (what it
+            // decodes to) and `<|reserved_200018|>`.
+            let named: Vec<Rank> = out.iter().map(|s| s.1).filter(|&id| id != 200018).collect();
+            out.extend(
+                (200000..201088)
+                    .filter(|id| !named.contains(id))
+                    .map(|id| (format!("<|reserved_{id}|>"), id)),
+            );
+        }
+        out
     }
 
     /// tiktoken's `explicit_n_vocab`, where it sets one.
@@ -136,6 +166,7 @@ impl EncodingName {
             EncodingName::P50kEdit => 50284,
             EncodingName::Cl100kBase => 100277,
             EncodingName::O200kBase => 200019,
+            EncodingName::O200kHarmony => 201088,
         }
     }
 
@@ -146,7 +177,7 @@ impl EncodingName {
             EncodingName::R50kBase => Some("r50k_base"),
             EncodingName::P50kBase | EncodingName::P50kEdit => Some("p50k_base"),
             EncodingName::Cl100kBase => Some("cl100k_base"),
-            EncodingName::O200kBase => Some("o200k_base"),
+            EncodingName::O200kBase | EncodingName::O200kHarmony => Some("o200k_base"),
         }
     }
 }

@@ -15,7 +15,7 @@
 //! - [`bpe_tokenizer`]: [`CoreBpe`] and [`Encoding`] as [`Tokenizer`]s, next
 //!   to the simple families.
 //! - [`encodings`]: tiktoken's named encodings (gpt2, r50k_base, p50k_base,
-//!   p50k_edit, cl100k_base, o200k_base), built from their ranks; loading
+//!   p50k_edit, cl100k_base, o200k_base, o200k_harmony), built from their ranks; loading
 //!   them from the verified vocabulary files is a thin layer above
 //!   (`load.rs`, [`Encoding::load`]).
 //! - [`vocab`]: [`Ranks`], a vocabulary in memory.

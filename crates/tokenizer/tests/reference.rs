@@ -18,7 +18,11 @@ fn reference_tokenizations_match_tiktoken() {
     let reference: serde_json::Value =
         serde_json::from_slice(&dirs.read_named("reference-tokenizations").unwrap()).unwrap();
     let shakespeare = String::from_utf8(dirs.read_named("tinyshakespeare").unwrap()).unwrap();
-    for name in EncodingName::ALL {
+    // o200k_harmony is not in the reference file; tiktoken_fixtures.rs checks it.
+    for name in EncodingName::ALL
+        .into_iter()
+        .filter(|&n| n != EncodingName::O200kHarmony)
+    {
         let enc = Encoding::load_named(name, &dirs).unwrap();
         let r = &reference["encodings"][name.as_str()];
         assert_eq!(

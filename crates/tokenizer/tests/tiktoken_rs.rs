@@ -22,7 +22,9 @@ fn peer(name: EncodingName) -> &'static CoreBPE {
         EncodingName::P50kBase => P50K.get_or_init(|| tiktoken_rs::p50k_base().unwrap()),
         EncodingName::P50kEdit => P50K_EDIT.get_or_init(|| tiktoken_rs::p50k_edit().unwrap()),
         EncodingName::Cl100kBase => CL100K.get_or_init(|| tiktoken_rs::cl100k_base().unwrap()),
-        EncodingName::O200kBase => O200K.get_or_init(|| tiktoken_rs::o200k_base().unwrap()),
+        EncodingName::O200kBase | EncodingName::O200kHarmony => {
+            O200K.get_or_init(|| tiktoken_rs::o200k_base().unwrap())
+        }
     }
 }
 

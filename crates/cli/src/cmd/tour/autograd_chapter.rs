@@ -18,6 +18,55 @@ fn rand(shape: &[usize], rng: &mut Rng) -> Result<Tensor> {
     Ok(Tensor::from_vec(data, shape)?)
 }
 
+/// Lay out a DOT graph and draw it as SVG, in pure Rust (`layout-rs`).
+fn dot_to_svg(dot: &str) -> Result<String> {
+    let mut parser = layout::gv::DotParser::new(dot);
+    let tree = parser
+        .process()
+        .map_err(|e| anyhow::anyhow!("the expression graph's DOT does not parse: {e}"))?;
+    let mut builder = layout::gv::GraphBuilder::new();
+    builder.visit_graph(&tree);
+    let mut graph = builder.get();
+    let mut svg = layout::backends::svg::SVGWriter::new();
+    graph.do_it(false, false, false, &mut svg);
+    Ok(crop_height(&svg.finalize()))
+}
+
+/// `layout-rs` leaves a tall empty band under a wide, flat graph: set the
+/// picture's height to the lowest box plus a margin.
+fn crop_height(svg: &str) -> String {
+    let attr = |tag: &str, name: &str| -> Option<f64> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        tag[at..].split('"').next()?.trim().parse().ok()
+    };
+    let bottom = svg
+        .split("<rect")
+        .skip(1)
+        .filter_map(|tag| Some(attr(tag, "y")? + attr(tag, "height")?))
+        .fold(0f64, f64::max);
+    let Some(head_end) = svg
+        .find("<svg")
+        .and_then(|i| svg[i..].find('>').map(|j| i + j))
+    else {
+        return svg.to_string();
+    };
+    let head = &svg[..head_end];
+    let (Some(w), Some(h)) = (attr(head, "width"), attr(head, "height")) else {
+        return svg.to_string();
+    };
+    let new_h = (bottom + 30.0).min(h).ceil();
+    if bottom <= 0.0 {
+        return svg.to_string();
+    }
+    let new_head = head
+        .replace(&format!("height=\"{h}\""), &format!("height=\"{new_h}\""))
+        .replace(
+            &format!("viewBox=\"0 0 {w} {h}\""),
+            &format!("viewBox=\"0 0 {w} {new_h}\""),
+        );
+    format!("{new_head}{}", &svg[head_end..])
+}
+
 fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
     a.to_vec()
         .iter()
@@ -120,9 +169,21 @@ impl Chapter for AutogradChapter {
             ],
             &rows,
         );
+        let dot = graph.dot();
+        let svg = dot_to_svg(&graph.dot_with_digits(Some(4)))?;
+        let nodes = dot.matches("[label=").count();
+        ensure!(
+            svg.contains("<svg") && svg.matches("<rect").count() == nodes,
+            "the picture of the graph has a box per node ({nodes})"
+        );
+        page.para(
+            "The graph drawn from its DOT by a pure-Rust layout engine (`layout-rs`, no \
+             Graphviz needed): each box is a node with its value and its gradient after \
+             backward, each arrow goes from an input to the node that uses it.",
+        );
+        page.svg("graph", "the expression graph of tanh(w*x + b)", &svg)?;
         page.para(format!(
-            "The same graph in Graphviz DOT (`--dot`):\n\n```dot\n{}```",
-            graph.dot()
+            "The same graph in Graphviz DOT (`--dot`):\n\n```dot\n{dot}```"
         ));
 
         // 3. Views share memory, copies do not.

@@ -16,6 +16,8 @@ mod essay_chapter;
 mod retrieval_chapter;
 mod tokenizer_chapter;
 mod train_chapter;
+mod training_chapter;
+mod vectors_chapter;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -153,7 +155,9 @@ pub fn chapters() -> Vec<Box<dyn Chapter>> {
         Box::new(train_chapter::TrainChapter),
         Box::new(bpe_chapter::BpeChapter),
         Box::new(retrieval_chapter::RetrievalChapter),
+        Box::new(vectors_chapter::VectorsChapter),
         Box::new(autograd_chapter::AutogradChapter),
+        Box::new(training_chapter::TrainingChapter),
         Box::new(essay_chapter::EssayChapter),
         // The inventory last: what the chapters above ran on.
         Box::new(data_chapter::DataChapter),
@@ -224,6 +228,15 @@ impl Page {
         chart.save(&path)?;
         let file = self.plots.last().cloned().unwrap_or_default();
         self.para(format!("![{}]({file})", chart.title));
+        Ok(())
+    }
+
+    /// Save an SVG picture into the report and reference it from the page.
+    pub fn svg(&mut self, name: &str, title: &str, svg: &str) -> anyhow::Result<()> {
+        let file = format!("{}-{name}.svg", self.id);
+        self.plots.push(file.clone());
+        towel_data::write::write_atomic(&self.out_dir.join(&file), svg.as_bytes())?;
+        self.para(format!("![{title}]({file})"));
         Ok(())
     }
 

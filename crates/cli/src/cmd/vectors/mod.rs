@@ -1,7 +1,10 @@
-//! `towel vectors`: exact vector search over `.npy` files and random vectors.
+//! `towel vectors`: exact vector search over `.npy` files, random vectors,
+//! the low-rank experiments and the high-dimensional playground.
 
+pub mod experiment;
 pub mod random;
 pub mod search;
+pub mod svd;
 
 use clap::Subcommand;
 
@@ -14,6 +17,10 @@ pub enum VectorsCommand {
     Search(search::SearchArgs),
     /// Write random standard normal vectors (optionally normalized) to an .npy file.
     Random(random::RandomArgs),
+    /// The high-dimensional playground: cosine, norm and distance concentration vs dimension, cosine vs dot; PNG plots.
+    Experiment(experiment::ExperimentArgs),
+    /// Low rank: Eckart–Young on a random matrix, and latent semantic analysis on SciFact (--lsa).
+    Svd(svd::SvdArgs),
 }
 
 /// Run `towel vectors ...`.
@@ -21,5 +28,7 @@ pub fn run(cmd: VectorsCommand, out: &Output) -> anyhow::Result<()> {
     match cmd {
         VectorsCommand::Search(args) => search::run(&args, out),
         VectorsCommand::Random(args) => random::run(&args, out),
+        VectorsCommand::Experiment(args) => experiment::run(&args, out),
+        VectorsCommand::Svd(args) => svd::run(&args, out),
     }
 }

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""towel's Python package vs Python tiktoken 0.14, in one process, on the
+inputs of bench/tokenizer_encode.py (tiny shakespeare, the SciFact corpus
+text, five pathological 1 MB inputs):
+
+* encode_ordinary, single thread;
+* encode_ordinary_batch on the text cut into 64 chunks, num_threads 1 and 2
+  (towel on Rust threads, tiktoken on its Python ThreadPoolExecutor).
+
+Both return Python lists, so the times include building them. ids are
+compared (a towel mismatch fails the run); times are medians of RUNS timed
+runs after one warm-up; the load average is printed before and after.
+
+    target/python-venv/bin/python bench/python_encode.py [--runs 5] [--quick]
+        [--encodings cl100k_base o200k_base] [--inputs tinyshakespeare scifact]
+
+Needs towel installed in that Python (`.ci/run` builds it into
+target/python-venv) and tiktoken==0.14.0. Full runs write
+bench/results/python_encode.json; partial runs a .local.json file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import tokenizer_encode as tb  # noqa: E402  (inputs, chunks, timing, tiktoken from local files)
+from machine import conditions  # noqa: E402
+
+ENCODINGS = ["cl100k_base", "o200k_base", "gpt2"]
+
+
+def median_cpu(fn, runs):
+    """Median process CPU time of `fn` (one warm-up): on a loaded machine this
+    counts only the time the call itself ran, for single-threaded calls."""
+    import statistics
+    import time
+
+    fn()
+    times = []
+    for _ in range(runs):
+        t = time.process_time()
+        fn()
+        times.append(time.process_time() - t)
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="tinyshakespeare and pathological inputs only")
+    ap.add_argument("--encodings", nargs="+", choices=ENCODINGS)
+    ap.add_argument("--inputs", nargs="+", metavar="NAME")
+    args = ap.parse_args()
+    import tiktoken
+
+    import towel
+
+    os.environ.setdefault("TOWEL_DATA_DIR", str(tb.DATA))
+    load_before = os.getloadavg()
+    texts = tb.inputs(args.quick)
+    if args.inputs:
+        texts = {k: v for k, v in texts.items() if k in args.inputs}
+    rows = []
+    for enc_name in args.encodings or ENCODINGS:
+        peer = tb.gen_tiktoken.build(enc_name, tb.DATA / "vocab")
+        ours = towel.get_encoding(enc_name)
+        for in_name, text in texts.items():
+            nbytes = len(text.encode())
+            pathological = in_name not in ("tinyshakespeare", "scifact")
+            runs = 3 if pathological else args.runs
+            row = {"encoding": enc_name, "input": in_name, "bytes": nbytes}
+            s, ids = tb.median_time(lambda: ours.encode_ordinary(text), runs)
+            row["towel"] = s
+            row["towel_cpu"] = median_cpu(lambda: ours.encode_ordinary(text), runs)
+            try:
+                s, ref = tb.median_time(lambda: peer.encode_ordinary(text), runs)
+                row["tiktoken"] = s
+                row["tiktoken_cpu"] = median_cpu(lambda: peer.encode_ordinary(text), runs)
+                if ids != ref:
+                    raise SystemExit(f"towel ids differ from tiktoken: {enc_name} {in_name}")
+            except BaseException as e:  # tiktoken panics on o200k + 1 MB of spaces
+                if isinstance(e, SystemExit):
+                    raise
+                row["tiktoken_error"] = f"{type(e).__name__}: {str(e)[:100]}"
+            if not pathological:
+                chunks = tb.chunks64(text)
+                for th in (1, 2):
+                    s, b = tb.median_time(lambda: ours.encode_ordinary_batch(chunks, num_threads=th), runs)
+                    row[f"towel_batch_{th}"] = s
+                    s, pb = tb.median_time(lambda: peer.encode_ordinary_batch(chunks, num_threads=th), runs)
+                    row[f"tiktoken_batch_{th}"] = s
+                    if b != pb:
+                        raise SystemExit(f"towel batch ids differ from tiktoken: {enc_name} {in_name}")
+            rows.append(row)
+            print(f"done {enc_name} {in_name}", file=sys.stderr)
+    load_after = os.getloadavg()
+
+    mb = lambda nb, s: tb.fmt(tb.mbps(nb, s))  # noqa: E731
+    print("\n" + conditions(["towel", "tiktoken"], "library level, from Python: both return Python lists"))
+    print(f"load average (1 min) {load_before[0]:.1f} at the start of the run, {load_after[0]:.1f} at the end")
+    print("\n### encode_ordinary from Python, single thread (MB/s; ratio = tiktoken time / towel time)\n")
+    print("| encoding | input | towel | tiktoken | ratio | ratio of CPU times |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        tk = r.get("tiktoken")
+        cpu = tb.ratio(r["tiktoken_cpu"], r["towel_cpu"]) if tk else "–"
+        print(f"| {r['encoding']} | {r['input']} | {mb(r['bytes'], r['towel'])} | "
+              f"{mb(r['bytes'], tk) if tk else 'panics'} | {tb.ratio(tk, r['towel']) if tk else '–'} | {cpu} |")
+    print("\n### encode_ordinary_batch from Python, 64 chunks (MB/s)\n")
+    print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio | towel 2 thr / 1 thr |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        if "towel_batch_1" not in r:
+            continue
+        nb = r["bytes"]
+        t1, t2, p1, p2 = r["towel_batch_1"], r["towel_batch_2"], r["tiktoken_batch_1"], r["tiktoken_batch_2"]
+        print(f"| {r['encoding']} | {r['input']} | {mb(nb, t1)} | {mb(nb, p1)} | {tb.ratio(p1, t1)} | "
+              f"{mb(nb, t2)} | {mb(nb, p2)} | {tb.ratio(p2, t2)} | {t1 / t2:.2f}x |")
+
+    partial = bool(args.quick or args.encodings or args.inputs)
+    res = HERE / "results"
+    res.mkdir(exist_ok=True)
+    name = "python_encode.quick.local.json" if partial else "python_encode.json"
+    (res / name).write_text(json.dumps({
+        "towel": towel.__version__, "tiktoken": tiktoken.__version__, "runs": args.runs,
+        "loadavg_before": load_before, "loadavg_after": load_after, "rows": rows}, indent=1) + "\n")
+    print(f"\nwrote bench/results/{name}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+//! `towel train`: the two real trainings of `towel-train`, with the
+//! benchmark's settings as defaults (so a run compares with
+//! `bench/train.py`'s PyTorch figures).
+//!
+//! ```sh
+//! towel train digits --epochs 20 --seed 0 --plot digits-loss.png
+//! towel train charlm --data tinyshakespeare.txt --steps 2000 --out shakespeare.safetensors
+//! ```
+
+pub mod charlm;
+pub mod digits;
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use indicatif::ProgressBar;
+use towel_train::step::PhaseTimes;
+
+use crate::output::{outln, write_stdout, Output};
+use crate::plot::{LineChart, Series};
+
+/// `towel train ...`.
+#[derive(Subcommand, Debug)]
+pub enum TrainCommand {
+    /// Train the 64-128-10 MLP on the 8x8 digits (AdamW, 20 epochs; embedded data when no data folder).
+    Digits(digits::DigitsArgs),
+    /// Train a character-level language model (makemore-style MLP) on a text, then sample from it.
+    Charlm(charlm::CharlmArgs),
+}
+
+/// Run `towel train ...`.
+pub fn run(cmd: TrainCommand, out: &Output) -> anyhow::Result<()> {
+    match cmd {
+        TrainCommand::Digits(args) => digits::run(&args, out),
+        TrainCommand::Charlm(args) => charlm::run(&args, out),
+    }
+}
+
+/// The files a training run may write.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Write the trained model here (safetensors; PyTorch's `safetensors.torch.load_file` reads it).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Draw the loss curve (batch loss and its moving average) into this PNG.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub force: crate::files::ForceArg,
+}
+
+impl OutputArgs {
+    /// The write plan of these outputs (checked before training).
+    pub fn plan(&self, inputs: &[&Path]) -> towel_data::WritePlan {
+        let mut plan = towel_data::WritePlan::new()
+            .inputs(inputs.iter().copied())
+            .force(self.force.force);
+        if let Some(p) = &self.out {
+            plan = plan.output(p, crate::files::SAFETENSORS);
+        }
+        if let Some(p) = &self.plot {
+            plan = plan.output(p, crate::files::PNG);
+        }
+        plan
+    }
+}
+
+/// A step counter on stderr showing the running loss.
+pub fn step_bar(out: &Output, total: usize) -> ProgressBar {
+    out.counter(total as u64, "training", "steps")
+}
+
+/// Update `bar` after a step (the message every 10 steps).
+pub fn tick(bar: &ProgressBar, step: usize, loss: f32) {
+    bar.set_position(step as u64);
+    if step % 10 == 1 {
+        bar.set_message(format!("loss {loss:.3}"));
+    }
+}
+
+/// The moving average of `xs` over a window of `w`.
+pub fn moving_average(xs: &[f32], w: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(xs.len());
+    let mut sum = 0.0f64;
+    for (i, &x) in xs.iter().enumerate() {
+        sum += x as f64;
+        if i >= w {
+            sum -= xs[i - w] as f64;
+        }
+        out.push(sum / (i + 1).min(w) as f64);
+    }
+    out
+}
+
+/// Draw the loss curve of `losses` (one per step).
+pub fn plot_losses(path: &Path, title: &str, losses: &[f32]) -> anyhow::Result<()> {
+    let w = (losses.len() / 50).clamp(1, 100);
+    let chart = LineChart {
+        title: title.into(),
+        x_label: "step".into(),
+        y_label: "cross-entropy (nats)".into(),
+        series: vec![
+            Series::new(
+                "batch loss",
+                losses
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &l)| ((i + 1) as f64, l as f64))
+                    .collect(),
+            ),
+            Series::new(
+                format!("moving average ({w} steps)"),
+                moving_average(losses, w)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, l)| ((i + 1) as f64, l))
+                    .collect(),
+            ),
+        ],
+        log_x: false,
+    };
+    // plotters picks the image format from the file's extension, which the
+    // atomic write's temp name beside `path` lacks: draw into a `.png` in
+    // the temp folder, then write the bytes atomically.
+    let tmp = std::env::temp_dir().join(format!("towel-loss-{}.png", std::process::id()));
+    let drawn = chart.save(&tmp).and_then(|()| Ok(std::fs::read(&tmp)?));
+    let _ = std::fs::remove_file(&tmp);
+    towel_data::write_atomic(path, &drawn?)?;
+    Ok(())
+}
+
+/// Per-step phase times in milliseconds, as JSON.
+pub fn phases_json(p: &PhaseTimes) -> serde_json::Value {
+    serde_json::Value::Object(
+        p.per_step_ms()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), serde_json::json!(round(v, 4))))
+            .collect(),
+    )
+}
+
+/// Print the phase table (milliseconds per step).
+pub fn print_phases(p: &PhaseTimes) -> anyhow::Result<()> {
+    let rows = p.per_step_ms();
+    let total: f64 = rows.iter().map(|r| r.1).sum();
+    let parts: Vec<String> = rows
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.3} ms ({:.0}%)", 100.0 * v / total.max(1e-12)))
+        .collect();
+    outln!("time per step: {}", parts.join(", "))
+}
+
+/// Round for JSON output.
+pub fn round(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (v * f).round() / f
+}
+
+/// The `--json` output: one compact JSON object on one (the last) line.
+pub fn json_line(value: &serde_json::Value) -> anyhow::Result<()> {
+    let mut s = serde_json::to_vec(value)?;
+    s.push(b'\n');
+    write_stdout(&s)
+}

@@ -1,0 +1,294 @@
+//! `towel train`, `towel sample`, `towel profile` end to end: the JSON
+//! last line, the embedded data, NaN losses keeping the last good
+//! checkpoint, checkpoint errors.
+
+mod common;
+
+use std::fs;
+
+use common::towel;
+
+fn last_json(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    serde_json::from_str(text.trim_end().lines().last().unwrap()).unwrap()
+}
+
+#[test]
+fn digits_with_no_data_folder_trains_on_the_embedded_set() {
+    let out = towel()
+        .args(["train", "digits", "--json"])
+        .output()
+        .unwrap();
+    let v = last_json(&out);
+    assert!(v["test_accuracy"].as_f64().unwrap() >= 0.95, "{v}");
+    assert!(v["step_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["steps"], 460);
+    assert!(v["data"].as_str().unwrap().starts_with("embedded"), "{v}");
+    // Text output says which data was used.
+    let out = towel()
+        .args(["train", "digits", "--epochs", "1"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("data: embedded 8x8 digits"), "{text}");
+}
+
+#[test]
+fn charlm_trains_saves_and_samples() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "to be or not to be, that is the question.\n".repeat(40);
+    fs::write(tmp.path().join("t.txt"), &text).unwrap();
+    let out = towel()
+        .current_dir(tmp.path())
+        .args([
+            "train", "charlm", "--data", "t.txt", "--steps", "60", "--hidden", "32",
+        ])
+        .args(["--out", "m.safetensors", "--plot", "loss.png", "--json"])
+        .output()
+        .unwrap();
+    let v = last_json(&out);
+    for k in ["train_loss", "val_loss", "val_bits_per_char", "step_ms"] {
+        assert!(v[k].as_f64().unwrap() > 0.0, "{k}: {v}");
+    }
+    assert!(v["val_loss"].as_f64().unwrap() < (v["vocab"].as_f64().unwrap()).ln());
+    assert_eq!(
+        &fs::read(tmp.path().join("loss.png")).unwrap()[..4],
+        b"\x89PNG"
+    );
+    let out = towel()
+        .current_dir(tmp.path())
+        .args([
+            "sample",
+            "m.safetensors",
+            "--tokens",
+            "40",
+            "--top-k",
+            "3",
+            "--seed",
+            "1",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let s = last_json(&out);
+    let sampled = s["text"].as_str().unwrap();
+    assert_eq!(sampled.chars().count(), 40);
+    assert!(sampled.chars().all(|c| text.contains(c)));
+    // The same seed gives the same text.
+    let again = towel()
+        .current_dir(tmp.path())
+        .args([
+            "sample",
+            "m.safetensors",
+            "--tokens",
+            "40",
+            "--top-k",
+            "3",
+            "--seed",
+            "1",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(last_json(&again)["text"], s["text"]);
+}
+
+#[test]
+fn a_nan_loss_stops_with_one_line_and_keeps_the_last_good_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = towel()
+        .current_dir(tmp.path())
+        .args(["train", "digits", "--lr", "1e32", "--out", "m.safetensors"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: ") && err.lines().count() == 1,
+        "{err}"
+    );
+    assert!(
+        err.contains("became") && err.contains("lower the learning rate"),
+        "{err}"
+    );
+    let bytes = fs::read(tmp.path().join("m.safetensors")).unwrap();
+    let ck = towel_train::checkpoint::from_bytes(&bytes).unwrap();
+    for (name, a) in &ck.tensors {
+        assert!(a.to_vec().iter().all(|v| v.is_finite()), "{name}");
+    }
+}
+
+#[test]
+fn sample_refuses_what_is_not_a_character_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    towel()
+        .current_dir(tmp.path())
+        .args(["train", "digits", "--epochs", "1", "--out", "d.safetensors"])
+        .assert()
+        .success();
+    fs::write(tmp.path().join("junk.safetensors"), b"not a checkpoint").unwrap();
+    for (file, want) in [
+        (
+            "d.safetensors",
+            "is a `digits` model, not a character language model",
+        ),
+        ("junk.safetensors", "not a usable safetensors checkpoint"),
+        ("missing.safetensors", "cannot read missing.safetensors"),
+    ] {
+        let out = towel()
+            .current_dir(tmp.path())
+            .args(["sample", file])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(want) && err.lines().count() == 1,
+            "{file}: {err}"
+        );
+    }
+    let out = towel()
+        .current_dir(tmp.path())
+        .args(["sample", "d.safetensors", "--temperature", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn profile_reports_ops_and_phases() {
+    let out = towel()
+        .args(["profile", "digits", "--steps", "5", "--json"])
+        .output()
+        .unwrap();
+    let v = last_json(&out);
+    let rows = v["profile"]["rows"].as_array().unwrap();
+    let ops: Vec<&str> = rows.iter().map(|r| r["op"].as_str().unwrap()).collect();
+    for op in ["matmul", "AdamW.step", "clip_grad_norm"] {
+        assert!(ops.contains(&op), "{op} not in {ops:?}");
+    }
+    let mm = rows.iter().find(|r| r["op"] == "matmul").unwrap();
+    assert_eq!(mm["forward_calls"], 5 * 2);
+    assert!(v["phases_ms_per_step"]["backward"].as_f64().unwrap() > 0.0);
+    let out = towel()
+        .args(["profile", "digits", "--steps", "3"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("matmul") && text.contains("overhead"),
+        "{text}"
+    );
+}
+
+#[test]
+fn charlm_over_a_bpe_tokenizer_reports_bits_per_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "to be or not to be, that is the question.\n".repeat(40);
+    fs::write(tmp.path().join("t.txt"), &text).unwrap();
+    towel()
+        .current_dir(tmp.path())
+        .args([
+            "bpe",
+            "train",
+            "--vocab-size",
+            "280",
+            "--out",
+            "tok.json",
+            "t.txt",
+        ])
+        .assert()
+        .success();
+    let out = towel()
+        .current_dir(tmp.path())
+        .args([
+            "train",
+            "charlm",
+            "--data",
+            "t.txt",
+            "--tokenizer",
+            "tok.json",
+            "--steps",
+            "30",
+        ])
+        .args([
+            "--hidden",
+            "16",
+            "--context",
+            "4",
+            "--out",
+            "m.safetensors",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v = last_json(&out);
+    assert_eq!(v["units"], "tokens");
+    assert!(v["val_bits_per_byte"].as_f64().unwrap() > 0.0);
+    let out = towel()
+        .current_dir(tmp.path())
+        .args(["sample", "m.safetensors", "--tokens", "10", "--json"])
+        .output()
+        .unwrap();
+    assert!(!last_json(&out)["text"].as_str().unwrap().is_empty());
+}
+
+#[test]
+fn the_training_chapter_holds_its_numbers_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = towel()
+        .args([
+            "--json",
+            "tour",
+            "--embedded-only",
+            "--only",
+            "training",
+            "--out",
+        ])
+        .arg(tmp.path().join("r"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ch = &v["chapters"][0];
+    assert_eq!(ch["id"], "training");
+    assert!(ch["error"].is_null(), "{}", ch["error"]);
+    let f = &ch["facts"];
+    let num = |k: &str| f[k].as_f64().unwrap();
+    assert!(num("digits_test_accuracy") >= 0.95);
+    assert!(
+        (num("lm_cross_entropy_bits") - num("lm_entropy_bits") - num("lm_kl_bits")).abs() < 1e-9
+    );
+    assert!(num("lm_kl_bits") >= 0.0);
+    // The page states the computed numbers.
+    let md = fs::read_to_string(tmp.path().join("r/README.md")).unwrap();
+    assert!(
+        md.contains(&format!(
+            "{:.1}% of the test",
+            100.0 * num("digits_test_accuracy")
+        )),
+        "accuracy not in the page"
+    );
+    assert!(md.contains(&format!(
+        "| H(p, q), cross-entropy | {:.4} |",
+        num("lm_cross_entropy_bits")
+    )));
+    assert!(md.contains(&format!(
+        "| D(p‖q), KL divergence | {:.4} |",
+        num("lm_kl_bits")
+    )));
+    assert!(md.contains(f["lm_sample"].as_str().unwrap()));
+    for plot in ch["plots"].as_array().unwrap() {
+        let png = fs::read(tmp.path().join("r").join(plot.as_str().unwrap())).unwrap();
+        assert_eq!(&png[..4], b"\x89PNG");
+    }
+}

@@ -1,0 +1,88 @@
+"""towel: tiktoken's API on a faster tokenizer, plus BPE training and BM25.
+
+    import towel as tiktoken          # existing tiktoken code runs unchanged
+    enc = tiktoken.get_encoding("cl100k_base")
+    enc.encode("hello world")         # [15339, 1917]
+
+Beyond tiktoken: `count_tokens`, `train_bpe`, `BM25` and `TfIdf`.
+"""
+
+from __future__ import annotations
+
+from typing import AbstractSet, Collection, Iterable, Literal, Union, overload
+
+from towel import _towel
+from towel.core import Encoding as Encoding
+from towel.model import encoding_for_model as encoding_for_model
+from towel.model import encoding_name_for_model as encoding_name_for_model
+from towel.registry import get_encoding as get_encoding
+from towel.registry import list_encoding_names as list_encoding_names
+from towel.retrieval import BM25 as BM25
+from towel.retrieval import TfIdf as TfIdf
+from towel.train import train_bpe as train_bpe
+
+__version__ = _towel.__version__
+
+
+@overload
+def count_tokens(
+    text: str,
+    encoding: Union[str, Encoding] = ...,
+    *,
+    allowed_special: Union[Literal["all"], AbstractSet[str]] = ...,
+    disallowed_special: Union[Literal["all"], Collection[str]] = ...,
+    num_threads: int = ...,
+) -> int: ...
+@overload
+def count_tokens(
+    text: Iterable[str],
+    encoding: Union[str, Encoding] = ...,
+    *,
+    allowed_special: Union[Literal["all"], AbstractSet[str]] = ...,
+    disallowed_special: Union[Literal["all"], Collection[str]] = ...,
+    num_threads: int = ...,
+) -> list[int]: ...
+def count_tokens(
+    text,
+    encoding="cl100k_base",
+    *,
+    allowed_special=frozenset(),
+    disallowed_special="all",
+    num_threads=8,
+):
+    """The number of tokens `encoding.encode(text, ...)` gives, without building
+    the list: same special-token rules and errors as `encode`. `text` may be a
+    list of strings (counted on `num_threads` Rust threads; a list comes back).
+
+    >>> towel.count_tokens("hello world", "cl100k_base")
+    2
+    """
+    from towel.core import _fix_surrogates, _special_args
+
+    enc = get_encoding(encoding) if isinstance(encoding, str) else encoding
+    a, d = _special_args(allowed_special, disallowed_special)
+    core = enc._core_bpe
+    if isinstance(text, str):
+        try:
+            return core.count(text, a, d)
+        except UnicodeEncodeError:
+            return core.count(_fix_surrogates(text), a, d)
+    texts = text if isinstance(text, list) else list(text)
+    try:
+        return core.count_batch(texts, a, d, num_threads)
+    except UnicodeEncodeError:
+        return core.count_batch([_fix_surrogates(t) for t in texts], a, d, num_threads)
+
+
+__all__ = [
+    "BM25",
+    "Encoding",
+    "TfIdf",
+    "count_tokens",
+    "encoding_for_model",
+    "encoding_name_for_model",
+    "get_encoding",
+    "list_encoding_names",
+    "train_bpe",
+    "__version__",
+]

@@ -1,0 +1,75 @@
+"""`train_bpe`: learn a byte-level BPE vocabulary (towel's trainer, the one
+behind `towel bpe train`) and get a ready `Encoding`."""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, Sequence, Union
+
+from towel import _towel
+from towel.core import Encoding
+
+_PATTERNS = {"gpt2": "gpt2", "r50k": "gpt2", "cl100k": "cl100k", "o200k": "o200k"}
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _format_of(path: str) -> str:
+    name = os.path.basename(path)
+    if name.endswith(".tiktoken"):
+        return "tiktoken"
+    if name.endswith(".towel.json"):
+        return "towel"
+    if name.endswith(".json"):
+        return "hf"
+    raise ValueError(
+        f"cannot tell the format of {path!r} from its name: use a name ending in .tiktoken "
+        "(tiktoken ranks), .json (HF tokenizer.json) or .towel.json (towel's tokenizer file)"
+    )
+
+
+def train_bpe(
+    data: Union[Iterable[str], Sequence[PathLike]],
+    vocab_size: int,
+    *,
+    pattern: str = "gpt2",
+    special_tokens: Sequence[str] = (),
+    min_frequency: int = 0,
+    out: Union[PathLike, Sequence[PathLike], None] = None,
+    name: str = "towel_bpe",
+    files: bool | None = None,
+) -> Encoding:
+    """Train a byte-level BPE tokenizer with `vocab_size` ids in total (256
+    bytes + merges + special tokens).
+
+    `data` is a list of file paths (UTF-8 text, streamed; `files=True` forces
+    this reading) or any iterable of strings (`files=False` forces that).
+    `pattern` is `"gpt2"` (the default, as `towel bpe train`), `"cl100k"`, `"o200k"`
+    or your own regex.
+    `special_tokens` get the ids after the ranks. `out`: one path or several,
+    written atomically, the format taken from the name (`.tiktoken`,
+    `tokenizer.json` / `.json` for Hugging Face, `.towel.json`).
+
+    >>> enc = towel.train_bpe(["the cat sat on the mat"] * 10, 300)
+    >>> enc.decode(enc.encode("the cat"))
+    'the cat'
+    """
+    if isinstance(data, (str, bytes)):
+        raise TypeError("data must be a list of texts or of file paths, not a single string")
+    items = list(data)
+    if files is None:
+        files = bool(items) and all(
+            isinstance(x, os.PathLike) or (isinstance(x, str) and "\n" not in x and os.path.isfile(x))
+            for x in items
+        )
+    outs = [] if out is None else [out] if isinstance(out, (str, os.PathLike)) else list(out)
+    outputs = [(os.fspath(p), _format_of(os.fspath(p))) for p in outs]
+    texts = None if files else [str(x) for x in items]
+    paths = [os.fspath(x) for x in items] if files else None
+    core, ranks, specials, pat = _towel.train_bpe(
+        texts, paths, vocab_size, _PATTERNS.get(pattern, pattern), list(special_tokens),
+        min_frequency, outputs,
+    )
+    enc = Encoding._from_core(name, core, pat, dict(specials))
+    enc._mergeable_ranks = {b: i for i, b in enumerate(ranks)}
+    return enc

@@ -1,0 +1,146 @@
+"""Beyond tiktoken: BM25 / TF-IDF (the same index file as `towel index`),
+train_bpe (the same vocabulary as `towel bpe train`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import need_data, towel_bin
+
+import towel
+
+
+def cli():
+    exe = towel_bin()
+    if exe is None:
+        import os
+
+        if os.environ.get("TOWEL_REQUIRE_DATA") == "1":
+            pytest.fail("the towel command is not built (cargo build -p towel-cli)")
+        pytest.skip("the towel command is not built (cargo build -p towel-cli)")
+    return str(exe)
+
+
+def scifact_queries(d, n=200):
+    out = []
+    with open(d / "ir" / "scifact" / "queries.jsonl", encoding="utf-8") as f:
+        for line in f:
+            out.append(json.loads(line)["text"])
+    return out[:n]
+
+
+@pytest.mark.parametrize("method", ["bm25", "tfidf"])
+def test_index_equals_the_cli_index_on_scifact(tmp_path, method):
+    d = need_data()
+    exe = cli()
+    scifact = d / "ir" / "scifact"
+    cli_idx = tmp_path / "cli.idx"
+    subprocess.run([exe, "index", "--corpus", str(scifact), "--out", str(cli_idx),
+                    "--method", method], check=True, capture_output=True)
+    cls = towel.BM25 if method == "bm25" else towel.TfIdf
+    ours = cls(scifact)
+    py_idx = tmp_path / "py.idx"
+    ours.save(py_idx)
+    assert py_idx.read_bytes() == cli_idx.read_bytes()
+
+    loaded = towel.BM25.load(cli_idx) if method == "bm25" else towel.TfIdf.load(cli_idx)
+    assert type(loaded) is cls and len(loaded) == len(ours) == 5183
+    queries = scifact_queries(d)
+    ids, scores = ours.search_batch(queries, k=10, num_threads=2)
+    assert ids.shape == scores.shape == (len(queries), 10)
+    assert ids.dtype == np.int64 and scores.dtype == np.float64
+    for i, q in enumerate(queries[:50]):
+        a_ids, a_scores = loaded.search(q, k=10)
+        n = len(a_ids)
+        assert a_ids.tolist() == ids[i, :n].tolist()
+        assert np.array_equal(a_scores, scores[i, :n])
+    # The CLI reads the index Python wrote, and ranks as Python does.
+    out = subprocess.run([exe, "search", str(py_idx), queries[0], "-k", "5", "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    hits = json.loads(out)
+    hits = hits.get("hits", hits) if isinstance(hits, dict) else hits
+    cli_ids = [h.get("id") or h.get("doc_id") for h in hits]
+    assert cli_ids == [ours.doc_ids[i] for i in ids[0, :5]]
+
+
+def test_bm25_on_a_list():
+    docs = ["Cats purr when they are happy.", "Dogs bark at cats.", "Birds sing."]
+    index = towel.BM25(docs)
+    ids, scores = index.search("happy cat", k=10)
+    assert ids.tolist() == [0, 1]
+    assert scores[0] > scores[1] > 0
+    ids, scores = index.search_batch(["happy cat", "sing", "nothing matches"], k=2)
+    assert ids.tolist() == [[0, 1], [2, -1], [-1, -1]]
+    assert scores[2].tolist() == [0.0, 0.0]
+    assert index.doc_ids == ["0", "1", "2"]
+    total, parts = index.explain("happy cat", 0)
+    assert abs(total - scores[0][0]) < 1e-6 or abs(total - sum(p for _, p in parts)) < 1e-6
+    named = towel.BM25(docs, ids=["a", "b", "c"], variant="bm25+", k1=1.5, b=0.5)
+    assert named.doc_ids == ["a", "b", "c"]
+    assert "bm25+" in repr(named)
+    t = towel.TfIdf(docs)
+    assert t.search("birds", k=1)[0].tolist() == [2]
+
+
+def test_index_errors(tmp_path):
+    with pytest.raises(ValueError, match="k1"):
+        towel.BM25(["a b"], k1=-1)
+    with pytest.raises(ValueError):
+        towel.BM25([])
+    with pytest.raises(ValueError, match="ids"):
+        towel.BM25(["a", "b"], ids=["x"])
+    with pytest.raises(ValueError):
+        towel.BM25(["a", "b"], ids=["x", "x"])
+    with pytest.raises(ValueError):
+        towel.BM25(["a"], variant="nope")
+    with pytest.raises(FileNotFoundError):
+        towel.BM25.load(tmp_path / "missing.idx")
+    bad = tmp_path / "bad.idx"
+    bad.write_bytes(b"not an index")
+    with pytest.raises(ValueError):
+        towel.BM25.load(bad)
+    towel.TfIdf(["apples and pears", "cars and vans"]).save(tmp_path / "t.idx")
+    with pytest.raises(ValueError, match="tfidf"):
+        towel.BM25.load(tmp_path / "t.idx")
+
+
+def test_train_bpe_equals_the_cli(tmp_path):
+    d = need_data()
+    exe = cli()
+    corpus = d / "text" / "tinyshakespeare.txt"
+    cli_out = tmp_path / "cli.tiktoken"
+    subprocess.run([exe, "bpe", "train", "--vocab-size", "1000", "--format", "tiktoken",
+                    "--special", "<|endoftext|>",
+                    "--out", str(cli_out), str(corpus)], check=True, capture_output=True)
+    py_out = tmp_path / "py.tiktoken"
+    hf_out = tmp_path / "tokenizer.json"
+    enc = towel.train_bpe([str(corpus)], 1000, out=[py_out, hf_out],
+                          special_tokens=["<|endoftext|>"])
+    assert py_out.read_bytes() == cli_out.read_bytes()
+    assert json.loads(hf_out.read_text())["model"]["type"] == "BPE"
+    from towel.load import load_tiktoken_bpe
+
+    assert load_tiktoken_bpe(str(py_out)) == enc._mergeable_ranks
+    assert enc.n_vocab == 1000 and enc.eot_token == 999
+    text = corpus.read_text(encoding="utf-8")[:5000]
+    assert enc.decode(enc.encode(text)) == text
+    assert enc.encode("x<|endoftext|>", allowed_special="all")[-1] == 999
+    # The same merges from the text itself (an iterable of strings).
+    again = towel.train_bpe(iter([corpus.read_text(encoding="utf-8")]), 1000, files=False,
+                            special_tokens=["<|endoftext|>"])
+    assert again._mergeable_ranks == enc._mergeable_ranks
+
+
+def test_train_bpe_errors(tmp_path):
+    with pytest.raises(ValueError):
+        towel.train_bpe(["abc"], 10)  # below 256
+    with pytest.raises(ValueError, match="format"):
+        towel.train_bpe(["abc abc"], 260, out=tmp_path / "x.bin")
+    with pytest.raises(TypeError):
+        towel.train_bpe("a single string", 300)
+    with pytest.raises(FileNotFoundError):
+        towel.train_bpe([tmp_path / "missing.txt"], 300)
