@@ -85,9 +85,10 @@ pub fn load_text(path: Option<&std::path::Path>) -> anyhow::Result<(String, Stri
             return Ok((text, detail));
         }
     }
-    let text = towel_data::embedded::TOUR_TEXT.to_string();
+    // The same text, shipped in the binary (towel_data::embedded).
+    let text = towel_data::embedded::book().to_string();
     let detail = format!(
-        "the embedded tour text ({} characters; no data folder: set TOWEL_DATA_DIR or pass --data for tiny shakespeare)",
+        "tiny shakespeare embedded in towel ({} characters; no data folder found)",
         text.chars().count()
     );
     Ok((text, detail))
