@@ -199,10 +199,6 @@ impl Bm25Params {
     }
 }
 
-/// A query takes the dense path when its posting lists hold at least one
-/// entry per this many documents (see [`Bm25Index::search`]).
-const DENSE_DOCS_PER_POSTING: usize = 16;
-
 /// An eager BM25 index: per-term posting lists of score contributions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bm25Index {
@@ -320,8 +316,7 @@ impl Bm25Index {
 
     /// Whether a query over `terms` should use the dense path: every score
     /// positive, and enough postings that scanning all documents for the top k
-    /// costs little next to adding them up (1 in [`DENSE_DOCS_PER_POSTING`]
-    /// documents or more).
+    /// costs little next to adding them up ([`crate::topk::dense_pays`]).
     fn dense(&self, terms: &[u32]) -> bool {
         if !self.positive {
             return false;
@@ -331,7 +326,7 @@ impl Bm25Index {
             let t = t as usize;
             postings += self.postings.indptr[t + 1] - self.postings.indptr[t];
         }
-        postings * DENSE_DOCS_PER_POSTING >= self.n_docs()
+        crate::topk::dense_pays(postings, self.n_docs())
     }
 
     /// Number of documents.

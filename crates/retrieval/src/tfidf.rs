@@ -482,8 +482,8 @@ impl TfidfIndex {
     }
 
     /// Whether the query should use the dense path: positive weights and
-    /// enough postings (1 in 16 documents or more, as for BM25) that scanning
-    /// every document's score costs little next to adding them up.
+    /// enough postings that scanning every document's score costs little next
+    /// to adding them up ([`crate::topk::dense_pays`], as for BM25).
     fn dense(&self, query: &[(u32, f64)]) -> bool {
         let mut postings = 0usize;
         for &(t, w) in query {
@@ -493,6 +493,6 @@ impl TfidfIndex {
             let t = t as usize;
             postings += self.postings.indptr[t + 1] - self.postings.indptr[t];
         }
-        postings * 16 >= self.n_docs()
+        crate::topk::dense_pays(postings, self.n_docs())
     }
 }

@@ -17,6 +17,18 @@ use std::cmp::Ordering;
 /// skipped after one vectorized compare.
 const SCAN_BLOCK: usize = 16;
 
+/// A query takes the dense path ([`Accumulator::add_postings_dense`], then
+/// [`Accumulator::take_top_k_dense`]) when its posting lists hold at least
+/// one entry per this many documents.
+const DENSE_DOCS_PER_POSTING: usize = 16;
+
+/// Whether `postings` entries to add over `n_docs` documents make the dense
+/// path pay: scanning every score then costs little next to the additions.
+/// BM25 and TF-IDF both decide with it.
+pub fn dense_pays(postings: usize, n_docs: usize) -> bool {
+    postings * DENSE_DOCS_PER_POSTING >= n_docs
+}
+
 /// Per-thread scratch space for scoring queries against `n_docs` documents.
 #[derive(Debug, Clone)]
 pub struct Accumulator<T> {
@@ -24,6 +36,9 @@ pub struct Accumulator<T> {
     bits: Vec<u64>,
     /// The dense top-k's per-block maxima (one per SCAN_BLOCK scores).
     block_max: Vec<T>,
+    /// A copy of `block_max` reordered to find its k-th largest, kept so no
+    /// query allocates one.
+    block_max_sorted: Vec<T>,
 }
 
 impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
@@ -33,6 +48,7 @@ impl<T: Copy + Default + std::ops::AddAssign> Accumulator<T> {
             scores: vec![T::default(); n_docs],
             bits: vec![0; n_docs.div_ceil(64)],
             block_max: Vec::new(),
+            block_max_sorted: Vec::new(),
         }
     }
 
@@ -212,7 +228,9 @@ impl<T: DenseScore> Accumulator<T> {
         // Offer a score when it is > bar.
         let mut bar = zero;
         if k > 0 && k <= self.block_max.len() {
-            let mut maxima = self.block_max.clone();
+            let maxima = &mut self.block_max_sorted;
+            maxima.clear();
+            maxima.extend_from_slice(&self.block_max);
             let (_, kth, _) = maxima.select_nth_unstable_by(k - 1, T::total_cmp_desc);
             if *kth > zero {
                 // ≥ kth, written as > the float just below it.
