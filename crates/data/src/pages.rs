@@ -66,6 +66,14 @@ impl<T: Copy> Pages<T> {
         pages
     }
 
+    /// A copy of `values` (for tables built in a `Vec` first).
+    pub fn from_slice(values: &[T]) -> Pages<T> {
+        let pages = Pages::<T>::uninit(values.len());
+        // SAFETY: both hold `values.len()` elements and do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), pages.ptr.as_ptr(), values.len()) };
+        pages
+    }
+
     /// Room for `len` elements, not yet written (the caller writes all).
     fn uninit(len: usize) -> Pages<T> {
         let layout = Self::layout(len);
@@ -141,10 +149,7 @@ impl<T: Copy> DerefMut for Pages<T> {
 
 impl<T: Copy> Clone for Pages<T> {
     fn clone(&self) -> Pages<T> {
-        let copy = Pages::<T>::uninit(self.len);
-        // SAFETY: both hold `len` elements and do not overlap.
-        unsafe { std::ptr::copy_nonoverlapping(self.ptr.as_ptr(), copy.ptr.as_ptr(), self.len) };
-        copy
+        Pages::from_slice(self)
     }
 }
 
@@ -163,6 +168,7 @@ mod tests {
             }
             let q = p.clone();
             drop(p);
+            assert_eq!(&*Pages::from_slice(&q), &*q);
             assert!(q.iter().enumerate().all(|(i, &x)| x == i as u64));
         }
     }
