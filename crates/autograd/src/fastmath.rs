@@ -306,6 +306,41 @@ pub fn gelu_grad(x: f32) -> f32 {
 /// ms against 0.33-0.43.)
 const BLOCK: usize = 128;
 
+/// A vector of `n` values that `fill` writes in place, every one of them
+/// (see [`extend_filled`]).
+#[inline(always)]
+fn filled(n: usize, fill: impl FnOnce(&mut [std::mem::MaybeUninit<f32>])) -> Vec<f32> {
+    let mut out = Vec::with_capacity(n);
+    extend_filled(&mut out, n, fill);
+    out
+}
+
+/// Appends `n` values to `out` that `fill` writes in place, every one of
+/// them (the callers zip the `n` slots with inputs of length `n`).
+///
+/// This is the one `unsafe` of the elementwise loops: writing the results
+/// straight into the vector's uninitialised capacity, instead of appending
+/// them from a stack buffer, saves a copy per block. It made add and mul
+/// on 1M elements about a quarter faster (0.146 -> 0.106 ms, medians of
+/// 100 runs in six alternating processes at load 10), where the copy was
+/// a third of the memory traffic of an operation with one add per element.
+#[inline(always)]
+fn extend_filled(
+    out: &mut Vec<f32>,
+    n: usize,
+    fill: impl FnOnce(&mut [std::mem::MaybeUninit<f32>]),
+) {
+    out.reserve(n);
+    let len = out.len();
+    fill(&mut out.spare_capacity_mut()[..n]);
+    #[allow(unsafe_code)]
+    // SAFETY: `fill` initialised the `n` slots after `len` (see the
+    // callers: each zips the `n` slots with `n` inputs and writes each).
+    unsafe {
+        out.set_len(len + n)
+    };
+}
+
 /// `f(x)` for every `x` of `src`, vectorized for this CPU.
 #[inline(always)]
 pub fn map(src: &[f32], f: impl Fn(f32) -> f32) -> Vec<f32> {
@@ -315,61 +350,60 @@ pub fn map(src: &[f32], f: impl Fn(f32) -> f32) -> Vec<f32> {
         #[inline(always)]
         fn with_simd<S: Simd>(self, _: S) -> Vec<f32> {
             let Op(src, f) = self;
-            let mut out = Vec::with_capacity(src.len());
-            extend_map(&mut out, src, f);
-            out
+            filled(src.len(), |out| map_into(out, src, f))
         }
     }
     Arch::new().dispatch(Op(src, f))
 }
 
-/// Appends `f(x)` for every `x` of `src` to `out`, through a stack buffer
-/// of [`BLOCK`] results (the body of [`map`]).
+/// Writes `f(x)` for every `x` of `src` into `out` (of the same length),
+/// block by block (the body of [`map`]).
 #[inline(always)]
-fn extend_map(out: &mut Vec<f32>, src: &[f32], f: impl Fn(f32) -> f32) {
-    let mut buf = [0f32; BLOCK];
-    for chunk in src.chunks(BLOCK) {
-        let b = &mut buf[..chunk.len()];
+fn map_into(out: &mut [std::mem::MaybeUninit<f32>], src: &[f32], f: impl Fn(f32) -> f32) {
+    for (o, chunk) in out.chunks_mut(BLOCK).zip(src.chunks(BLOCK)) {
         // Two independent halves per loop iteration: the vectorized body
         // then works on two vectors at once, whose long dependency chains
         // (a division, then a polynomial, then an exponential) overlap.
         let half = chunk.len() / 2;
-        let (b1, b2) = b.split_at_mut(half);
+        let (o1, o2) = o.split_at_mut(half);
         let (c1, c2) = chunk.split_at(half);
-        for ((o1, o2), (&x1, &x2)) in b1.iter_mut().zip(b2.iter_mut()).zip(c1.iter().zip(c2)) {
-            *o1 = f(x1);
-            *o2 = f(x2);
+        for ((o1, o2), (&x1, &x2)) in o1.iter_mut().zip(o2.iter_mut()).zip(c1.iter().zip(c2)) {
+            o1.write(f(x1));
+            o2.write(f(x2));
         }
         if chunk.len() % 2 == 1 {
-            b[chunk.len() - 1] = f(chunk[chunk.len() - 1]);
+            o[chunk.len() - 1].write(f(chunk[chunk.len() - 1]));
         }
-        out.extend_from_slice(b);
     }
 }
 
 /// `f(a, b)` elementwise over two equal-length slices, vectorized.
 #[inline(always)]
 pub fn zip(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> Vec<f32> {
+    let mut out = Vec::with_capacity(a.len());
+    zip_extend(&mut out, a, b, f);
+    out
+}
+
+/// Appends `f(a, b)` elementwise over two equal-length slices to `out`,
+/// vectorized (one row of a broadcasting operation).
+#[inline(always)]
+pub fn zip_extend(out: &mut Vec<f32>, a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) {
     assert_eq!(a.len(), b.len(), "zip: equal lengths");
-    struct Op<'a, F>(&'a [f32], &'a [f32], F);
+    struct Op<'a, F>(&'a mut Vec<f32>, &'a [f32], &'a [f32], F);
     impl<F: Fn(f32, f32) -> f32> WithSimd for Op<'_, F> {
-        type Output = Vec<f32>;
+        type Output = ();
         #[inline(always)]
-        fn with_simd<S: Simd>(self, _: S) -> Vec<f32> {
-            let Op(a, b, f) = self;
-            let mut out = Vec::with_capacity(a.len());
-            let mut buf = [0f32; BLOCK];
-            for (ca, cb) in a.chunks(BLOCK).zip(b.chunks(BLOCK)) {
-                let o = &mut buf[..ca.len()];
-                for ((o, &x), &y) in o.iter_mut().zip(ca).zip(cb) {
-                    *o = f(x, y);
+        fn with_simd<S: Simd>(self, _: S) {
+            let Op(out, a, b, f) = self;
+            extend_filled(out, a.len(), |out| {
+                for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+                    o.write(f(x, y));
                 }
-                out.extend_from_slice(o);
-            }
-            out
+            })
         }
     }
-    Arch::new().dispatch(Op(a, b, f))
+    Arch::new().dispatch(Op(out, a, b, f))
 }
 
 /// `f(a, b, c)` elementwise over three equal-length slices, vectorized.
@@ -385,16 +419,11 @@ pub fn zip3(a: &[f32], b: &[f32], c: &[f32], f: impl Fn(f32, f32, f32) -> f32) -
         #[inline(always)]
         fn with_simd<S: Simd>(self, _: S) -> Vec<f32> {
             let Op(a, b, c, f) = self;
-            let mut out = Vec::with_capacity(a.len());
-            let mut buf = [0f32; BLOCK];
-            for ((ca, cb), cc) in a.chunks(BLOCK).zip(b.chunks(BLOCK)).zip(c.chunks(BLOCK)) {
-                let o = &mut buf[..ca.len()];
-                for (((o, &x), &y), &z) in o.iter_mut().zip(ca).zip(cb).zip(cc) {
-                    *o = f(x, y, z);
+            filled(a.len(), |out| {
+                for (((o, &x), &y), &z) in out.iter_mut().zip(a).zip(b).zip(c) {
+                    o.write(f(x, y, z));
                 }
-                out.extend_from_slice(o);
-            }
-            out
+            })
         }
     }
     Arch::new().dispatch(Op(a, b, c, f))
@@ -503,7 +532,7 @@ fn softmax_rows_body<S: Simd>(simd: S, src: &[f32], len: usize, log: bool) -> Ve
         let m = if m.is_finite() { m } else { 0.0 };
         if log {
             let ls = map_sum(simd, row, |v| exp_flush(v - m), None).ln();
-            extend_map(&mut out, row, |v| v - m - ls);
+            extend_filled(&mut out, row.len(), |o| map_into(o, row, |v| v - m - ls));
         } else {
             let start = out.len();
             let inv = 1.0 / map_sum(simd, row, |v| exp_flush(v - m), Some(&mut out));
