@@ -58,3 +58,8 @@ mod tests {
         assert_eq!(shorten("abc", 4), "abc");
     }
 }
+
+/// `n` and a noun that takes an "s" in the plural: "1 document", "2 documents".
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}

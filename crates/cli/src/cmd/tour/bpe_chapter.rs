@@ -506,7 +506,7 @@ pub fn pieces_of(t: &dyn Tokenizer, ids: &[u32]) -> anyhow::Result<String> {
 
 /// "1 token", "2 tokens".
 pub fn tokens(n: usize) -> String {
-    format!("{n} token{}", if n == 1 { "" } else { "s" })
+    crate::display::count(n, "token")
 }
 
 /// Each probe's pieces under each encoder.

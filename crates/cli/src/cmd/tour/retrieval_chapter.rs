@@ -146,7 +146,11 @@ impl Chapter for RetrievalChapter {
         page.table(&["query", "model", "doc", "title", "score"], &rows);
         page.para(
             "`towel search INDEX \"query\" --explain` shows, for each hit, every query term's \
-             part of the score.",
+             part of the score and what makes it up: for BM25 the term's idf, its count tf in \
+             the document and the document's length factor L = 1 − b + b·|d|/avgdl, which \
+             give the tf component tf / (tf + k1·L); for TF-IDF the query's and the \
+             document's weights, tf·idf divided by the document's norm. The parts add up to \
+             the score.",
         );
 
         idf_section(page, &bm25, &tfidf, docs.len())?;
