@@ -169,6 +169,7 @@ fn analyzed(
 /// BM25 written out from its definition, independently of `bm25.rs`: the
 /// idf of each variant, and its tf component with the length factor
 /// `L = 1 − b + b·|d|/avgdl`.
+#[allow(clippy::too_many_arguments)] // the formula's own symbols, one argument each
 fn bm25_by_hand(
     variant: &str,
     k1: f64,

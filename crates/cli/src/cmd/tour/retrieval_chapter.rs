@@ -535,6 +535,12 @@ fn sweep(
     Ok(())
 }
 
+/// `x` rounded to the 4 decimals the tables and the heat map show, so that a
+/// difference stated in the prose is the difference of the shown numbers.
+fn shown4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,10 +595,4 @@ mod tests {
             assert!(md.contains(s), "{s}");
         }
     }
-}
-
-/// `x` rounded to the 4 decimals the tables and the heat map show, so that a
-/// difference stated in the prose is the difference of the shown numbers.
-fn shown4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
 }
