@@ -30,7 +30,7 @@ use crate::corpus::{Document, Query};
 use crate::error::RetrievalError;
 use crate::eval::Run;
 use crate::index::{Cursor, Sections};
-use crate::terms::{count_corpus_with_progress, Counts, Vocabulary};
+use crate::terms::{count_corpus_with_progress, Counts, QueryMemo, Vocabulary};
 use crate::tfidf::{TfidfIndex, TfidfModel, TfidfParams};
 use crate::topk::Accumulator;
 
@@ -398,6 +398,7 @@ impl Retriever {
             retriever: self,
             scratch: self.model.scratch(self.n_docs()),
             terms: Vec::new(),
+            memo: QueryMemo::default(),
         }
     }
 
@@ -487,25 +488,31 @@ impl Retriever {
 
     /// Search many queries. `threads`: `Some(1)` runs on the calling thread;
     /// `Some(n)` uses a pool of n threads; `None` uses rayon's global pool.
+    /// A caller that times the search starts the threads first with
+    /// [`SearchThreads`] and [`Retriever::search_batch_on`].
     pub fn search_batch<S: AsRef<str> + Sync>(
         &self,
         queries: &[S],
         k: usize,
         threads: Option<usize>,
     ) -> Vec<Vec<Hit>> {
-        match threads {
-            Some(1) => {
+        self.search_batch_on(&SearchThreads::new(threads), queries, k)
+    }
+
+    /// [`Retriever::search_batch`] on threads already started.
+    pub fn search_batch_on<S: AsRef<str> + Sync>(
+        &self,
+        threads: &SearchThreads,
+        queries: &[S],
+        k: usize,
+    ) -> Vec<Vec<Hit>> {
+        match &threads.0 {
+            Pool::Caller => {
                 let mut s = self.searcher();
                 queries.iter().map(|q| s.search(q.as_ref(), k)).collect()
             }
-            // The global pool when it has the threads asked for: building a
-            // pool spawns threads, which costs as much as hundreds of queries.
-            Some(n) if n == rayon::current_num_threads() => self.par_search(queries, k),
-            Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
-                Ok(pool) => pool.install(|| self.par_search(queries, k)),
-                Err(_) => self.par_search(queries, k),
-            },
-            None => self.par_search(queries, k),
+            Pool::Global => self.par_search(queries, k),
+            Pool::Own(pool) => pool.install(|| self.par_search(queries, k)),
         }
     }
 
@@ -543,8 +550,10 @@ impl Retriever {
     }
 
     /// Queries in coarse chunks (a few per thread), one [`Searcher`] per
-    /// chunk: a query takes tens of microseconds, so per-query scheduling and
-    /// per-split scratch allocations would cost as much as the work.
+    /// rayon job, reused across the chunks it runs (`map_init`): a query
+    /// takes tens of microseconds, so per-query scheduling and per-chunk
+    /// scratch allocations would cost as much as the work, and a searcher
+    /// that lives longer stems each repeated query word once.
     fn par_search<S: AsRef<str> + Sync>(&self, queries: &[S], k: usize) -> Vec<Vec<Hit>> {
         let chunk = queries
             .len()
@@ -552,12 +561,58 @@ impl Retriever {
             .max(16);
         let parts: Vec<Vec<Vec<Hit>>> = queries
             .par_chunks(chunk)
-            .map(|qs| {
-                let mut s = self.searcher();
-                qs.iter().map(|q| s.search(q.as_ref(), k)).collect()
-            })
+            .map_init(
+                || self.searcher(),
+                |s, qs| qs.iter().map(|q| s.search(q.as_ref(), k)).collect(),
+            )
             .collect();
         parts.into_iter().flatten().collect()
+    }
+}
+
+/// The threads a batch search runs on ([`Retriever::search_batch_on`]),
+/// started before the first batch. Starting threads costs as much as
+/// hundreds of queries (rayon's global pool starts on first use), so a
+/// caller that times its searches, as `towel eval` does, starts them before
+/// the clock, as the peers' thread pools (numba's) are warm when timed.
+pub struct SearchThreads(Pool);
+
+enum Pool {
+    /// One thread: the calling one.
+    Caller,
+    /// rayon's global pool (it has the threads asked for).
+    Global,
+    /// A pool of our own.
+    Own(rayon::ThreadPool),
+}
+
+impl SearchThreads {
+    /// `Some(1)`: the calling thread; `Some(n)`: n threads (rayon's global
+    /// pool when it has n, else a pool of n); `None`: the global pool.
+    pub fn new(threads: Option<usize>) -> Self {
+        SearchThreads(match threads {
+            Some(1) => Pool::Caller,
+            Some(n) if n == rayon::current_num_threads() => Pool::Global,
+            Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+                Ok(pool) => Pool::Own(pool),
+                Err(_) => Pool::Global,
+            },
+            None => Pool::Global,
+        })
+    }
+
+    /// Wait until every thread of the pool is running (each runs an empty
+    /// task), so the first batch does not pay for starting them.
+    pub fn warm_up(&self) {
+        match &self.0 {
+            Pool::Caller => {}
+            Pool::Global => {
+                rayon::broadcast(|_| ());
+            }
+            Pool::Own(pool) => {
+                pool.broadcast(|_| ());
+            }
+        }
     }
 }
 
@@ -572,6 +627,8 @@ pub struct Searcher<'a> {
     retriever: &'a Retriever,
     scratch: Scratch,
     terms: Vec<u32>,
+    /// Query words already stemmed by this searcher.
+    memo: QueryMemo,
 }
 
 impl Searcher<'_> {
@@ -579,7 +636,7 @@ impl Searcher<'_> {
     pub fn search(&mut self, query: &str, k: usize) -> Vec<Hit> {
         let r = self.retriever;
         r.vocab
-            .query_terms_into(&r.analyzer, query, &mut self.terms);
+            .query_terms_memo(&r.analyzer, query, &mut self.terms, &mut self.memo);
         match (&r.model, &mut self.scratch) {
             (Model::Bm25(m), Scratch::Bm25(acc)) => m
                 .search(&self.terms, k, acc)
