@@ -549,24 +549,39 @@ impl Retriever {
             .collect()
     }
 
-    /// Queries in coarse chunks (a few per thread), one [`Searcher`] per
-    /// rayon job, reused across the chunks it runs (`map_init`): a query
-    /// takes tens of microseconds, so per-query scheduling and per-chunk
-    /// scratch allocations would cost as much as the work, and a searcher
-    /// that lives longer stems each repeated query word once.
+    /// One task per thread, each with one [`Searcher`] for the whole batch,
+    /// claiming small chunks of queries from a shared counter until none are
+    /// left: a query takes tens of microseconds, so per-query scheduling and
+    /// per-chunk scratch would cost as much as the work; a searcher that
+    /// lives for the batch stems each repeated query word once (with one
+    /// searcher per rayon split, 2 threads stemmed 2,296 words where 1 thread
+    /// stems 1,578); and small chunks claimed as they come keep both threads
+    /// busy to the end even when the machine is shared and one of them is
+    /// descheduled.
     fn par_search<S: AsRef<str> + Sync>(&self, queries: &[S], k: usize) -> Vec<Vec<Hit>> {
-        let chunk = queries
-            .len()
-            .div_ceil(rayon::current_num_threads() * 4)
-            .max(16);
-        let parts: Vec<Vec<Vec<Hit>>> = queries
-            .par_chunks(chunk)
-            .map_init(
-                || self.searcher(),
-                |s, qs| qs.iter().map(|q| s.search(q.as_ref(), k)).collect(),
-            )
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let threads = rayon::current_num_threads();
+        let chunk = (queries.len() / (threads * 16)).clamp(1, 64);
+        let n_chunks = queries.len().div_ceil(chunk);
+        let next = AtomicUsize::new(0);
+        let parts: Vec<Vec<(usize, Vec<Vec<Hit>>)>> = (0..threads.min(n_chunks))
+            .into_par_iter()
+            .map(|_| {
+                let mut s = self.searcher();
+                let mut mine = Vec::new();
+                loop {
+                    let c = next.fetch_add(1, Ordering::Relaxed);
+                    if c >= n_chunks {
+                        break mine;
+                    }
+                    let qs = &queries[c * chunk..((c + 1) * chunk).min(queries.len())];
+                    mine.push((c, qs.iter().map(|q| s.search(q.as_ref(), k)).collect()));
+                }
+            })
             .collect();
-        parts.into_iter().flatten().collect()
+        let mut chunks: Vec<(usize, Vec<Vec<Hit>>)> = parts.into_iter().flatten().collect();
+        chunks.sort_unstable_by_key(|c| c.0);
+        chunks.into_iter().flat_map(|c| c.1).collect()
     }
 }
 
