@@ -30,7 +30,7 @@ use crate::corpus::{Document, Query};
 use crate::error::RetrievalError;
 use crate::eval::Run;
 use crate::index::{Cursor, Sections};
-use crate::terms::{count_corpus_with_progress, Counts, Vocabulary};
+use crate::terms::{count_corpus_with_progress, Counts, QueryMemo, Vocabulary};
 use crate::tfidf::{TfidfIndex, TfidfModel, TfidfParams};
 use crate::topk::Accumulator;
 
@@ -422,6 +422,7 @@ impl Retriever {
             retriever: self,
             scratch: self.model.scratch(self.n_docs()),
             terms: Vec::new(),
+            memo: QueryMemo::default(),
         }
     }
 
@@ -514,25 +515,31 @@ impl Retriever {
 
     /// Search many queries. `threads`: `Some(1)` runs on the calling thread;
     /// `Some(n)` uses a pool of n threads; `None` uses rayon's global pool.
+    /// A caller that times the search starts the threads first with
+    /// [`SearchThreads`] and [`Retriever::search_batch_on`].
     pub fn search_batch<S: AsRef<str> + Sync>(
         &self,
         queries: &[S],
         k: usize,
         threads: Option<usize>,
     ) -> Vec<Vec<Hit>> {
-        match threads {
-            Some(1) => {
+        self.search_batch_on(&SearchThreads::new(threads), queries, k)
+    }
+
+    /// [`Retriever::search_batch`] on threads already started.
+    pub fn search_batch_on<S: AsRef<str> + Sync>(
+        &self,
+        threads: &SearchThreads,
+        queries: &[S],
+        k: usize,
+    ) -> Vec<Vec<Hit>> {
+        match &threads.0 {
+            Pool::Caller => {
                 let mut s = self.searcher();
                 queries.iter().map(|q| s.search(q.as_ref(), k)).collect()
             }
-            // The global pool when it has the threads asked for: building a
-            // pool spawns threads, which costs as much as hundreds of queries.
-            Some(n) if n == rayon::current_num_threads() => self.par_search(queries, k),
-            Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
-                Ok(pool) => pool.install(|| self.par_search(queries, k)),
-                Err(_) => self.par_search(queries, k),
-            },
-            None => self.par_search(queries, k),
+            Pool::Global => self.par_search(queries, k),
+            Pool::Own(pool) => pool.install(|| self.par_search(queries, k)),
         }
     }
 
@@ -569,22 +576,85 @@ impl Retriever {
             .collect()
     }
 
-    /// Queries in coarse chunks (a few per thread), one [`Searcher`] per
-    /// chunk: a query takes tens of microseconds, so per-query scheduling and
-    /// per-split scratch allocations would cost as much as the work.
+    /// One task per thread, each with one [`Searcher`] for the whole batch,
+    /// claiming small chunks of queries from a shared counter until none are
+    /// left: a query takes tens of microseconds, so per-query scheduling and
+    /// per-chunk scratch would cost as much as the work; a searcher that
+    /// lives for the batch stems each repeated query word once (with one
+    /// searcher per rayon split, 2 threads stemmed 2,296 words where 1 thread
+    /// stems 1,578); and small chunks claimed as they come keep both threads
+    /// busy to the end even when the machine is shared and one of them is
+    /// descheduled.
     fn par_search<S: AsRef<str> + Sync>(&self, queries: &[S], k: usize) -> Vec<Vec<Hit>> {
-        let chunk = queries
-            .len()
-            .div_ceil(rayon::current_num_threads() * 4)
-            .max(16);
-        let parts: Vec<Vec<Vec<Hit>>> = queries
-            .par_chunks(chunk)
-            .map(|qs| {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let threads = rayon::current_num_threads();
+        let chunk = (queries.len() / (threads * 16)).clamp(1, 64);
+        let n_chunks = queries.len().div_ceil(chunk);
+        let next = AtomicUsize::new(0);
+        let parts: Vec<Vec<(usize, Vec<Vec<Hit>>)>> = (0..threads.min(n_chunks))
+            .into_par_iter()
+            .map(|_| {
                 let mut s = self.searcher();
-                qs.iter().map(|q| s.search(q.as_ref(), k)).collect()
+                let mut mine = Vec::new();
+                loop {
+                    let c = next.fetch_add(1, Ordering::Relaxed);
+                    if c >= n_chunks {
+                        break mine;
+                    }
+                    let qs = &queries[c * chunk..((c + 1) * chunk).min(queries.len())];
+                    mine.push((c, qs.iter().map(|q| s.search(q.as_ref(), k)).collect()));
+                }
             })
             .collect();
-        parts.into_iter().flatten().collect()
+        let mut chunks: Vec<(usize, Vec<Vec<Hit>>)> = parts.into_iter().flatten().collect();
+        chunks.sort_unstable_by_key(|c| c.0);
+        chunks.into_iter().flat_map(|c| c.1).collect()
+    }
+}
+
+/// The threads a batch search runs on ([`Retriever::search_batch_on`]),
+/// started before the first batch. Starting threads costs as much as
+/// hundreds of queries (rayon's global pool starts on first use), so a
+/// caller that times its searches, as `towel eval` does, starts them before
+/// the clock, as the peers' thread pools (numba's) are warm when timed.
+pub struct SearchThreads(Pool);
+
+enum Pool {
+    /// One thread: the calling one.
+    Caller,
+    /// rayon's global pool (it has the threads asked for).
+    Global,
+    /// A pool of our own.
+    Own(rayon::ThreadPool),
+}
+
+impl SearchThreads {
+    /// `Some(1)`: the calling thread; `Some(n)`: n threads (rayon's global
+    /// pool when it has n, else a pool of n); `None`: the global pool.
+    pub fn new(threads: Option<usize>) -> Self {
+        SearchThreads(match threads {
+            Some(1) => Pool::Caller,
+            Some(n) if n == rayon::current_num_threads() => Pool::Global,
+            Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+                Ok(pool) => Pool::Own(pool),
+                Err(_) => Pool::Global,
+            },
+            None => Pool::Global,
+        })
+    }
+
+    /// Wait until every thread of the pool is running (each runs an empty
+    /// task), so the first batch does not pay for starting them.
+    pub fn warm_up(&self) {
+        match &self.0 {
+            Pool::Caller => {}
+            Pool::Global => {
+                rayon::broadcast(|_| ());
+            }
+            Pool::Own(pool) => {
+                pool.broadcast(|_| ());
+            }
+        }
     }
 }
 
@@ -599,6 +669,8 @@ pub struct Searcher<'a> {
     retriever: &'a Retriever,
     scratch: Scratch,
     terms: Vec<u32>,
+    /// Query words already stemmed by this searcher.
+    memo: QueryMemo,
 }
 
 impl Searcher<'_> {
@@ -606,7 +678,7 @@ impl Searcher<'_> {
     pub fn search(&mut self, query: &str, k: usize) -> Vec<Hit> {
         let r = self.retriever;
         r.vocab
-            .query_terms_into(&r.analyzer, query, &mut self.terms);
+            .query_terms_memo(&r.analyzer, query, &mut self.terms, &mut self.memo);
         match (&r.model, &mut self.scratch) {
             (Model::Bm25(m), Scratch::Bm25(acc)) => m
                 .search(&self.terms, k, acc)

@@ -41,6 +41,21 @@ fn scifact_round_trip() {
     for q in beir.queries.iter().take(50) {
         assert_eq!(back.search(q, 10), r.search(q, 10));
     }
+    // A loaded index has no corpus word cache: its searchers stem query
+    // words and remember them (the memo). Every query twice, so the second
+    // pass takes its words from the memo; batches on 1 and 2 threads reuse
+    // searchers across queries. All must equal fresh single searches on the
+    // built index, at the depth `towel eval` uses.
+    let twice: Vec<&str> = beir
+        .queries
+        .iter()
+        .chain(beir.queries.iter())
+        .map(|q| q.as_str())
+        .collect();
+    let want: Vec<_> = twice.iter().map(|q| r.search(q, 100)).collect();
+    for threads in [Some(1), Some(2), None] {
+        assert_eq!(back.search_batch(&twice, 100, threads), want, "{threads:?}");
+    }
 }
 
 fn index_bytes() -> Vec<u8> {

@@ -1,7 +1,9 @@
 //! `towel eval`: nDCG@10, Recall@100, MAP, MRR@10 and queries/s of an index
 //! on judged queries, equal to trec_eval. Queries/s times query analysis,
 //! scoring and top-k on the judged queries (as bm25s times `retrieve`), not
-//! reading the files or turning document indices into ids.
+//! reading the files, starting the search threads (they start while the index
+//! loads, as the peers' pools are warm when timed) or turning document indices
+//! into ids.
 //!
 //! ```sh
 //! towel eval scifact.idx --beir scifact/ --run scifact.run
@@ -21,6 +23,7 @@ use towel_retrieval::corpus::read_queries;
 use towel_retrieval::eval::{
     beir_paths, evaluate_with_corpus, judged_queries, read_qrels, write_trec_run,
 };
+use towel_retrieval::retriever::SearchThreads;
 use towel_retrieval::Retriever;
 
 use crate::files::{ForceArg, RUN};
@@ -67,6 +70,9 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
         plan = plan.output(path, RUN);
     }
     plan.check()?;
+    // The search threads start while the index loads; the clock starts
+    // once they all run (`warm_up`), as the peers are timed with warm pools.
+    let threads = SearchThreads::new(args.threads.map(NonZeroUsize::get));
     let r = Retriever::load(&args.index)?;
     let queries = read_queries(&qpath)?;
     let mut qrels = read_qrels(&rpath)?;
@@ -89,8 +95,9 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
     // does (it returns document indices); turning indices into document ids
     // for the run and the evaluation is not.
     let texts: Vec<&str> = judged.iter().map(|q| q.text.as_str()).collect();
+    threads.warm_up();
     let t = Instant::now();
-    let hits = r.search_batch(&texts, args.k.get(), args.threads.map(NonZeroUsize::get));
+    let hits = r.search_batch_on(&threads, &texts, args.k.get());
     let secs = t.elapsed().as_secs_f64();
     let run = r.hits_to_run(&judged, hits);
     let qps = judged.len() as f64 / secs.max(1e-9);
