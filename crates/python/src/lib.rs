@@ -26,6 +26,7 @@
 
 mod core;
 mod retrieval;
+mod text;
 mod train;
 
 use pyo3::exceptions::{PyFileNotFoundError, PyKeyError, PyOSError, PyValueError};
