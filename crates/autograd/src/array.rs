@@ -497,11 +497,11 @@ impl Array {
         if inner > 0 && !shape.contains(&0) {
             crate::profile::kernel(|| 'rows: loop {
                 match (sa, sb) {
-                    (1, 1) => data.extend(
-                        sa_slice[ao..ao + inner]
-                            .iter()
-                            .zip(&sb_slice[bo..bo + inner])
-                            .map(|(&x, &y)| f(x, y)),
+                    (1, 1) => crate::fastmath::zip_extend(
+                        &mut data,
+                        &sa_slice[ao..ao + inner],
+                        &sb_slice[bo..bo + inner],
+                        &f,
                     ),
                     (1, 0) => {
                         let y = sb_slice[bo];

@@ -11,10 +11,14 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
-/// `s` cut to at most `n` characters, with `…` standing for what was cut.
+/// `s` on one line and cut to at most `n` characters, with `…` standing for
+/// what was cut. Every run of whitespace (titles can hold newlines, as
+/// Cranfield's do) becomes one space, so a title cannot break a table row or
+/// a line of output.
 pub fn shorten(s: &str, n: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() <= n {
-        s.to_string()
+        s
     } else {
         let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
         t.push('…');
@@ -56,5 +60,32 @@ mod tests {
         assert_eq!(human_bytes(55_700_000), "55.7 MB");
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("abc", 4), "abc");
+    }
+}
+
+/// `n` and a noun that takes an "s" in the plural: "1 document", "2 documents".
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod one_line_tests {
+    use super::*;
+
+    /// Cranfield's titles hold newlines ("high\nspeed flight"): shown on one
+    /// line, or they break the tour's table rows.
+    #[test]
+    fn shorten_keeps_one_line() {
+        assert_eq!(
+            shorten(
+                "some structural and aerelastic considerations of high\nspeed  aircraft .",
+                60
+            ),
+            "some structural and aerelastic considerations of high speed…"
+        );
+        assert_eq!(shorten(" a\r\n\tb ", 10), "a b");
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(count(1, "token"), "1 token");
+        assert_eq!(count(0, "token"), "0 tokens");
     }
 }

@@ -107,8 +107,19 @@ impl LineChart {
             let y_range = (y0 - pad)..(y1 + pad);
             // Markers only where points are few enough to read one by one.
             if self.log_x {
+                // A little room beyond the first and last points (2% of the
+                // decades shown), so their markers and tick labels are whole,
+                // and ticks of our choosing: plotters' own log ticks can leave
+                // a range such as 0.25..4 labelled only at 1, 2, 3, 4.
+                let x0 = x0.max(1e-12);
+                let room = (x1 / x0).powf(0.02);
+                let (x0, x1) = (x0 / room, x1 * room);
                 let chart = builder
-                    .build_cartesian_2d((x0.max(1e-12)..x1).log_scale(), y_range)
+                    .margin_right(30)
+                    .build_cartesian_2d(
+                        (x0..x1).log_scale().with_key_points(log_ticks(x0, x1)),
+                        y_range,
+                    )
                     .map_err(plot_err)?;
                 self.draw_lines(chart, true)?;
             } else {
@@ -216,6 +227,39 @@ impl LineChart {
             .into_iter()
             .min_by_key(|&(_, cx, cy)| hidden(cx, cy))
             .map_or(SeriesLabelPosition::UpperRight, |c| c.0)
+    }
+}
+
+/// Tick positions for a log axis over `lo..hi`: 1, 2 and 5 times the powers
+/// of ten when that gives at most 9 ticks, else only the powers of ten (and
+/// if the range holds fewer than two of those, 1-2-5 after all).
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let (lo, hi) = (lo.max(1e-12), hi.max(lo.max(1e-12)));
+    let mut all = Vec::new();
+    let mut decade = 10f64.powi(lo.log10().floor() as i32);
+    while decade <= hi {
+        for m in [1.0, 2.0, 5.0] {
+            let v = m * decade;
+            // Round away float noise (0.30000000000000004).
+            let v = format!("{v:.12e}").parse::<f64>().unwrap_or(v);
+            if v >= lo && v <= hi {
+                all.push(v);
+            }
+        }
+        decade *= 10.0;
+    }
+    if all.len() <= 9 {
+        return all;
+    }
+    let powers: Vec<f64> = all
+        .iter()
+        .copied()
+        .filter(|v| (v.log10() - v.log10().round()).abs() < 1e-9)
+        .collect();
+    if powers.len() >= 2 {
+        powers
+    } else {
+        all
     }
 }
 
@@ -383,5 +427,46 @@ fn segment_label(v: &SegmentValue<usize>, labels: &[String]) -> String {
     match v {
         SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every log axis of the tour gets labels across its whole range: the
+    /// length plot (0.25..4) was labelled only at 1, 2, 3, 4.
+    #[test]
+    fn log_ticks_label_the_whole_range() {
+        assert_eq!(log_ticks(0.24, 4.1), [0.5, 1.0, 2.0]);
+        assert_eq!(
+            log_ticks(1.9, 530.0),
+            [2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0]
+        );
+        // vocabulary sizes 256..100277
+        let t = log_ticks(240.0, 107_000.0);
+        assert_eq!(
+            t,
+            [500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0, 50_000.0, 100_000.0]
+        );
+        // more than 9 at 1-2-5: powers of ten only
+        assert_eq!(
+            log_ticks(0.9, 150_000.0),
+            [1.0, 10.0, 100.0, 1000.0, 10_000.0, 100_000.0]
+        );
+        for (lo, hi) in [
+            (0.24, 4.1),
+            (1.9, 530.0),
+            (240.0, 107_000.0),
+            (0.003, 0.004),
+        ] {
+            let t = log_ticks(lo, hi);
+            assert!(t.iter().all(|&v| v >= lo && v <= hi), "{lo}..{hi}: {t:?}");
+            let labels: Vec<String> = t.iter().map(|&v| tick(v)).collect();
+            assert!(
+                labels.iter().all(|l| !l.contains("000000") && l.len() <= 6),
+                "{labels:?}"
+            );
+        }
     }
 }

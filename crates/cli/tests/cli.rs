@@ -104,6 +104,40 @@ fn tour_runs_without_data_and_writes_report() {
         facts("tokenizers")["source"],
         "tiny shakespeare (towel's embedded copy)"
     );
+    report_reads_cleanly(&md);
+}
+
+/// Every Markdown table row of a report has its header's number of cells (a
+/// title holding a newline, as Cranfield's do, broke rows of the retrieval
+/// table), and no count reads "1 tokens" or "only 0 of".
+fn report_reads_cleanly(md: &str) {
+    let cells = |l: &str| l.replace("\\|", "").matches('|').count();
+    let lines: Vec<&str> = md.lines().collect();
+    let mut tables = 0;
+    for (i, w) in lines.windows(2).enumerate() {
+        if !(w[0].starts_with('|') && w[1].starts_with("| ---")) {
+            continue;
+        }
+        tables += 1;
+        let n = cells(w[0]);
+        for row in lines[i + 1..].iter().take_while(|l| !l.trim().is_empty()) {
+            assert!(
+                row.starts_with('|') && cells(row) == n,
+                "a row of the table under `{}` is broken: `{row}`",
+                w[0]
+            );
+        }
+    }
+    assert!(tables > 20, "{tables} tables");
+    for noun in [
+        "token", "document", "piece", "byte", "term", "number", "time", "step",
+    ] {
+        assert!(
+            !md.contains(&format!(" 1 {noun}s ")),
+            "\"1 {noun}s\" in the report"
+        );
+    }
+    assert!(!md.contains("only 0 of"));
 }
 
 #[test]

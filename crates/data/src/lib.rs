@@ -44,11 +44,14 @@
 //!   handler must not; `ctrlc` cannot tell SIGINT from SIGTERM, so it could
 //!   not exit with the conventional 130 and 143.
 //! - `libc` (Unix, already in the tree through signal-hook): `kill(pid, 0)`, to
-//!   tell whether the process that left a temp file still exists.
+//!   tell whether the process that left a temp file still exists, and
+//!   `madvise(MADV_HUGEPAGE)` for [`pages::Pages`], the tokenizer's tables
+//!   in 2 MiB pages (Linux).
 //! - `tempfile` is no longer used for writing: it creates files with mode
 //!   0600 whatever the umask. It remains a dev-dependency for tests.
 
 pub mod embedded;
+pub mod pages;
 pub mod registry;
 pub mod testing;
 pub mod text;

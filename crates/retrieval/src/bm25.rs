@@ -84,6 +84,24 @@ impl Bm25Variant {
         }
     }
 
+    /// The idf and tf-component formulas, as plain text (`L` is the length
+    /// factor `1 − b + b·|d|/avgdl`; see the table in this module's docs).
+    pub fn formulas(self) -> (&'static str, &'static str) {
+        match self {
+            Bm25Variant::Robertson => (
+                "ln(max(1, (N - df + 0.5)/(df + 0.5)))",
+                "tf / (tf + k1 x L)",
+            ),
+            Bm25Variant::Lucene => ("ln(1 + (N - df + 0.5)/(df + 0.5))", "tf / (tf + k1 x L)"),
+            Bm25Variant::Atire => ("ln(N/df)", "tf x (k1 + 1) / (tf + k1 x L)"),
+            Bm25Variant::Bm25L => (
+                "ln((N + 1)/(df + 0.5))",
+                "(k1 + 1)(c + delta) / (k1 + c + delta), c = tf/L",
+            ),
+            Bm25Variant::Bm25Plus => ("ln((N + 1)/df)", "(k1 + 1) x tf / (tf + k1 x L) + delta"),
+        }
+    }
+
     fn uses_nonoccurrence(self) -> bool {
         matches!(self, Bm25Variant::Bm25L | Bm25Variant::Bm25Plus)
     }
@@ -211,6 +229,10 @@ pub struct Bm25Index {
     pub postings: CsrMatrix<f32>,
     /// Per-term non-occurrence score (bm25l/bm25+), else empty.
     pub nonoccurrence: Vec<f32>,
+    /// Each document's length |d| (terms after stopword removal), which the
+    /// scores were normalized by; kept so that an explanation can show the
+    /// length factor `1 − b + b·|d|/avgdl` and recover each term frequency.
+    pub doc_len: Vec<u32>,
     /// Every stored posting score is > 0 and there are no non-occurrence
     /// scores, so a document was matched exactly when its score is > 0 (see
     /// [`Bm25Index::from_parts`]). Then a query that touches many documents can
@@ -241,21 +263,20 @@ impl Bm25Index {
         } else {
             Vec::new()
         };
+        let doc_len = &doc_len[..n];
         let mut scored = CsrMatrix::<f32> {
             cols: tf.cols,
             indptr: tf.indptr.clone(),
             indices: tf.indices.clone(),
             data: Vec::with_capacity(tf.nnz()),
         };
-        for (d, &len) in doc_len.iter().enumerate().take(n) {
+        for (d, &len) in doc_len.iter().enumerate() {
             let (terms, counts) = tf.row(d);
-            let len = len as f64;
             for (&t, &c) in terms.iter().zip(counts) {
-                let mut s = idf32[t as usize] as f64 * v.tfc(c, len, avg_doc_len, &params);
-                if !nonoccurrence.is_empty() {
-                    s -= nonoccurrence[t as usize] as f64;
-                }
-                scored.data.push(s as f32);
+                let t = t as usize;
+                let non = nonoccurrence.get(t).copied();
+                let s = posting_value(&params, idf32[t], non, c, len, avg_doc_len);
+                scored.data.push(s);
             }
         }
         Ok(Bm25Index::from_parts(
@@ -263,7 +284,34 @@ impl Bm25Index {
             avg,
             scored.transpose(),
             nonoccurrence,
+            doc_len.to_vec(),
         ))
+    }
+
+    /// The mean length the scores were normalized by: the stored mean, or 1
+    /// for a corpus whose documents are all empty (see [`Bm25Index::build`]).
+    pub fn avgdl(&self) -> f64 {
+        if self.avg_doc_len > 0.0 {
+            self.avg_doc_len
+        } else {
+            1.0
+        }
+    }
+
+    /// Document `doc`'s length factor `1 − b + b·|d|/avgdl`: 1 for a document
+    /// of average length, larger for a longer one. The tf component divides
+    /// the term frequency by it (times k1), so a term counts less in a long
+    /// document; b sets how much (b = 0: not at all).
+    pub fn length_factor(&self, doc: u32) -> f64 {
+        let b = self.params.b;
+        (1.0 - b) + b * self.doc_len[doc as usize] as f64 / self.avgdl()
+    }
+
+    /// Term `t`'s idf from its posting list's length (its df), in the float32
+    /// the stored scores were computed with.
+    fn idf32(&self, t: u32) -> f32 {
+        let df = self.postings.row(t as usize).0.len() as u32;
+        self.params.variant.idf(df.max(1), self.n_docs()) as f32
     }
 
     /// An index from its stored parts (as an index file holds them).
@@ -272,6 +320,7 @@ impl Bm25Index {
         avg_doc_len: f64,
         postings: CsrMatrix<f32>,
         nonoccurrence: Vec<f32>,
+        doc_len: Vec<u32>,
     ) -> Self {
         let positive = nonoccurrence.is_empty() && postings.data.iter().all(|&v| v > 0.0);
         Bm25Index {
@@ -279,16 +328,18 @@ impl Bm25Index {
             avg_doc_len,
             postings,
             nonoccurrence,
+            doc_len,
             positive,
         }
     }
 
     /// This model's sections of an index file (see [`crate::index`]): the
-    /// float32 non-occurrence scores (empty unless bm25l/bm25+), then the
-    /// postings with float32 scores. The parameters and the mean document
-    /// length are in the file's metadata.
+    /// float32 non-occurrence scores (empty unless bm25l/bm25+), the u32
+    /// document lengths, then the postings with float32 scores. The
+    /// parameters and the mean document length are in the file's metadata.
     pub(crate) fn write_sections(&self, out: &mut Sections) {
         out.array(self.nonoccurrence.iter().copied());
+        out.array(self.doc_len.iter().copied());
         out.postings(&self.postings);
     }
 
@@ -305,12 +356,41 @@ impl Bm25Index {
         if !nonoccurrence.is_empty() && nonoccurrence.len() != n_terms {
             return Err(c.corrupt("non-occurrence array has the wrong length"));
         }
+        let doc_len: Vec<u32> = c.array("document lengths")?;
+        if doc_len.len() != n_docs {
+            return Err(c.corrupt("document lengths do not match the number of documents"));
+        }
+        // The mean is computed as `build` computes it, so it must be the
+        // metadata's value bit for bit.
+        let total: u64 = doc_len.iter().map(|&l| l as u64).sum();
+        let avg = if n_docs == 0 {
+            0.0
+        } else {
+            total as f64 / n_docs as f64
+        };
+        if avg.to_bits() != avg_doc_len.to_bits() {
+            return Err(c.corrupt(format!(
+                "document lengths average {avg}, the metadata says {avg_doc_len}"
+            )));
+        }
         let postings = c.postings::<f32>(n_terms, n_docs)?;
+        // A document holds at least as many terms as it has postings.
+        let mut distinct = vec![0u32; n_docs];
+        for &d in &postings.indices {
+            distinct[d as usize] += 1;
+        }
+        if let Some(d) = (0..n_docs).find(|&d| distinct[d] > doc_len[d]) {
+            return Err(c.corrupt(format!(
+                "document {d} has {} distinct terms but length {}",
+                distinct[d], doc_len[d]
+            )));
+        }
         Ok(Bm25Index::from_parts(
             params,
             avg_doc_len,
             postings,
             nonoccurrence,
+            doc_len,
         ))
     }
 
@@ -371,25 +451,68 @@ impl Bm25Index {
     }
 }
 
+/// One query occurrence's part of a BM25 score (see [`Bm25Index::explain`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bm25Part {
+    /// Whether the document contains the term.
+    pub in_doc: bool,
+    /// The part: the stored float32 posting score search adds (plus, for
+    /// bm25l/bm25+, the term's float32 non-occurrence score).
+    pub score: f64,
+    /// The term's count in the document, recovered from the stored score
+    /// (0 when the document lacks the term; `None` when several counts give
+    /// this same score, as with k1 = 0).
+    pub tf: Option<u32>,
+    /// The idf the score was computed with (float32, as stored).
+    pub idf: f32,
+    /// The tf component `tfc(tf, |d|)` for that count (`None` with no count).
+    pub tfc: Option<f64>,
+}
+
 impl Bm25Index {
     /// Why `doc` scores what it does for `terms` (term ids, repeats
-    /// counted): the score exactly as [`Bm25Index::search`] adds it up, and
-    /// for each query term whether the document has it and its part,
-    /// `idf · tfc(tf, |d|)` (for bm25l/bm25+ a term the document lacks still
-    /// gives its non-occurrence score). The parts sum to the score up to
-    /// float32 rounding. `None` when the document has none of the terms
-    /// (search does not return it).
-    pub fn explain(&self, terms: &[u32], doc: u32) -> Option<(f32, Vec<(bool, f64)>)> {
+    /// counted): the score exactly as [`Bm25Index::search`] adds it up (the
+    /// same float32 additions in the same order), and one part per query
+    /// term occurrence, `idf · tfc(tf, |d|)` (for bm25l/bm25+ a term the
+    /// document lacks still gives its non-occurrence score). Each part's tf
+    /// is the count whose recomputed score equals the stored one bit for bit.
+    /// `None` when the document has none of the terms (search does not
+    /// return it).
+    pub fn explain(&self, terms: &[u32], doc: u32) -> Option<(f32, Vec<Bm25Part>)> {
+        let len = self.doc_len[doc as usize];
+        let avgdl = self.avgdl();
         let mut score = 0f32;
-        let mut parts: Vec<(bool, f64)> = Vec::with_capacity(terms.len());
+        let mut parts: Vec<Bm25Part> = Vec::with_capacity(terms.len());
         for &t in terms {
-            let v = self.postings.get(t as usize, doc);
-            if let Some(v) = v {
+            let idf = self.idf32(t);
+            let non = self.nonoccurrence.get(t as usize).copied();
+            let stored = self.postings.get(t as usize, doc);
+            if let Some(v) = stored {
                 score += v;
             }
-            parts.push((v.is_some(), v.unwrap_or(0.0) as f64));
+            let tf = match stored {
+                Some(v) => crate::terms::recover_tf(len, v, |tf| {
+                    posting_value(&self.params, idf, non, tf, len, avgdl)
+                }),
+                None => Some(0),
+            };
+            let part = stored.unwrap_or(0.0) as f64 + non.unwrap_or(0.0) as f64;
+            let tfc = match tf {
+                Some(0) if non.is_none() => None,
+                Some(tf) => Some(self.params.variant.tfc(tf, len as f64, avgdl, &self.params)),
+                // Several counts give this score (k1 = 0): the tf component
+                // is the same for all of them.
+                None => (idf != 0.0).then(|| part / idf as f64),
+            };
+            parts.push(Bm25Part {
+                in_doc: stored.is_some(),
+                score: part,
+                tf,
+                idf,
+                tfc,
+            });
         }
-        if !parts.iter().any(|p| p.0) {
+        if !parts.iter().any(|p| p.in_doc) {
             return None;
         }
         if !self.nonoccurrence.is_empty() {
@@ -398,12 +521,22 @@ impl Bm25Index {
                 .map(|&t| self.nonoccurrence[t as usize])
                 .collect();
             score += numpy_sum_f32(&per_term);
-            for (p, n) in parts.iter_mut().zip(per_term) {
-                p.1 += n as f64;
-            }
         }
         Some((score, parts))
     }
+}
+
+/// The score stored for a posting of a term with float32 idf `idf`, count
+/// `tf`, in a document of `len` terms: `idf · tfc(tf, |d|)`, minus the
+/// term's non-occurrence score `non` (bm25l/bm25+), in float32 as bm25s
+/// stores it. [`Bm25Index::build`] stores it; [`Bm25Index::explain`]
+/// recomputes it to recover `tf`.
+fn posting_value(p: &Bm25Params, idf: f32, non: Option<f32>, tf: u32, len: u32, avgdl: f64) -> f32 {
+    let mut s = idf as f64 * p.variant.tfc(tf, len as f64, avgdl, p);
+    if let Some(n) = non {
+        s -= n as f64;
+    }
+    s as f32
 }
 
 /// NumPy's float32 `sum` (pairwise summation with 8 accumulators, blocks of

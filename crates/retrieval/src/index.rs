@@ -19,13 +19,25 @@
 //! model's own sections, which each model writes and reads itself
 //! (`Bm25Index::write_sections`, `TfidfIndex::write_sections`):
 //!
-//! | model | per-term array | posting values |
-//! | --- | --- | --- |
-//! | BM25 | float32 non-occurrence scores (empty unless bm25l/bm25+) | float32 scores |
-//! | TF-IDF | float64 idf | float64 weights |
+//! | model | per-term array | per-document array | posting values |
+//! | --- | --- | --- | --- |
+//! | BM25 | float32 non-occurrence scores (empty unless bm25l/bm25+) | u32 lengths \|d\| | float32 scores |
+//! | TF-IDF | float64 idf | float64 norms ‖d‖ | float64 weights |
 //!
-//! Each is the per-term array, then the terms × documents posting lists:
-//! `indptr` (u64), document indices (u32) and the values.
+//! Each is the per-term array, the per-document array, then the terms ×
+//! documents posting lists: `indptr` (u64), document indices (u32) and the
+//! values. The per-document array is what the score was normalized by, which
+//! `towel search --explain` shows as the document's length factor; with it
+//! and the stored value, the explanation recovers each term's count (the one
+//! whose recomputed value is the stored one bit for bit), so the counts need
+//! no section of their own (they would add 4 bytes per posting).
+//!
+//! Version history: 1 had no per-document array; towel refuses it with an
+//! error that says to rebuild the index ([`RetrievalError::IndexVersion`]).
+//! The loader checks the per-document array as it checks everything: one
+//! entry per document, BM25's lengths averaging to the metadata's mean bit
+//! for bit and no document shorter than its number of distinct terms,
+//! TF-IDF's norms positive and finite.
 //!
 //! Files are written atomically with [`towel_data::write_atomic_with`] and read
 //! with one `read` of the whole file; arrays are decoded straight from that
@@ -49,7 +61,7 @@ use crate::terms::Vocabulary;
 /// First bytes of every index file.
 pub const MAGIC: &[u8; 8] = b"TOWELIDX";
 /// The format version this code writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 32;
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -196,9 +196,10 @@ pub struct Hit {
     pub score: f64,
 }
 
-/// Why a document has its score for a query (as tantivy's `Explanation`):
-/// the score, and each known query term's part of it. The parts sum to the
-/// score (up to float rounding: BM25 adds float32 values).
+/// Why a document has its score for a query (as Lucene's and tantivy's
+/// `explain`): the score, what the document's length does to it, and each
+/// known query term's part. The parts sum to the score (up to float rounding:
+/// BM25 adds float32 values).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
     /// The document index.
@@ -206,6 +207,19 @@ pub struct Explanation {
     /// The score, exactly as [`Retriever::search`] gives it (0 when the
     /// document has none of the query's terms).
     pub score: f64,
+    /// BM25: the document's length |d| (terms after stopword removal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doc_len: Option<u32>,
+    /// BM25: the mean document length avgdl.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avg_doc_len: Option<f64>,
+    /// The document's length factor. BM25: `L = 1 − b + b·|d|/avgdl`, by
+    /// which k1 is scaled in every tf component (1 for a document of average
+    /// length). TF-IDF: the norm ‖d‖ the document's weights were divided by.
+    pub length_factor: f64,
+    /// TF-IDF: the norm ‖q‖ the query's weights were divided by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_norm: Option<f64>,
     /// One entry per distinct query term the vocabulary knows, largest part first.
     pub terms: Vec<TermScore>,
 }
@@ -219,24 +233,34 @@ pub struct TermScore {
     pub query_count: u32,
     /// Whether the document contains it.
     pub in_doc: bool,
-    /// Its part of the score: BM25 `idf · tfc` once per query occurrence,
-    /// TF-IDF the product of the query's and the document's weights.
+    /// Its part of the score. BM25: `idf · tfc` once per query occurrence;
+    /// TF-IDF: the query's weight times the document's weight.
     pub score: f64,
     /// How many documents contain the term.
     pub df: u32,
     /// The term's idf as the model computes it (BM25: the variant's formula
-    /// of `df` and N; TF-IDF: the fitted idf).
+    /// of `df` and N, in float64; the stored scores use it rounded to
+    /// float32. TF-IDF: the fitted idf).
     pub idf: f64,
-    /// BM25 only, for a term in the document: the tf component
-    /// `tfc = score / (idf · query_count)`, which holds the term frequency and
-    /// the length normalization `1 − b + b·|d|/avgdl` (lucene: `tf / (tf + k1·(1 − b + b·|d|/avgdl))`).
+    /// The term's count in the document (0 when absent). Index files keep
+    /// weights, not counts: it is the count whose recomputed weight equals
+    /// the stored one bit for bit (`None` if several counts give the same
+    /// weight, as BM25 with k1 = 0 does).
+    pub tf: Option<u32>,
+    /// BM25: the tf component `tfc(tf, L)` (lucene: `tf / (tf + k1·L)`), for
+    /// a term in the document (bm25l/bm25+: for every term, as an absent
+    /// term still scores `idf · tfc(0)`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tf_component: Option<f64>,
-    /// TF-IDF only: the term's weight in the L2-normalised query vector.
+    /// The document's length factor (the same for every term; see
+    /// [`Explanation::length_factor`]).
+    pub length_factor: f64,
+    /// TF-IDF only: the term's weight in the normalised query vector,
+    /// `qtf · idf / ‖q‖` (qtf sublinear if set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query_weight: Option<f64>,
     /// TF-IDF only, for a term in the document: its weight in the
-    /// L2-normalised document vector (`tf · idf / ‖d‖`, tf sublinear if set).
+    /// normalised document vector, `tf · idf / ‖d‖` (tf sublinear if set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub doc_weight: Option<f64>,
 }
@@ -326,8 +350,8 @@ impl Retriever {
                 (counts.vocab, Model::Bm25(index))
             }
             Method::Tfidf(p) => {
-                let (vocab, model, m) = TfidfModel::fit_counts(counts, &p)?;
-                (vocab, Model::Tfidf(TfidfIndex::new(model, &m)))
+                let (vocab, model, m, norms) = TfidfModel::fit_counts_norms(counts, &p)?;
+                (vocab, Model::Tfidf(TfidfIndex::new(model, &m, norms)))
             }
         })
     }
@@ -408,81 +432,84 @@ impl Retriever {
     }
 
     /// Why document `doc` has its score for `query`: each query term's part
-    /// (see [`Explanation`]).
+    /// and what makes it up (see [`Explanation`]).
     pub fn explain(&self, query: &str, doc: u32) -> Explanation {
         let terms = self.vocab.query_terms(&self.analyzer, query);
-        // One entry per distinct term: (term, query count, in doc, part).
-        let mut rows: Vec<(u32, u32, bool, f64)> = Vec::new();
-        let mut add = |t: u32, in_doc: bool, part: f64| match rows.iter_mut().find(|r| r.0 == t) {
-            Some(r) => {
-                r.1 += 1;
-                r.3 += part;
-            }
-            None => rows.push((t, 1, in_doc, part)),
-        };
-        let score = match &self.model {
-            Model::Bm25(m) => m.explain(&terms, doc).map(|(score, parts)| {
-                for (&t, (in_doc, part)) in terms.iter().zip(parts) {
-                    add(t, in_doc, part);
+        let n = self.n_docs();
+        let mut rows: Vec<TermScore> = Vec::new();
+        let mut e = match &self.model {
+            Model::Bm25(m) => {
+                let length_factor = m.length_factor(doc);
+                let score = m.explain(&terms, doc).map(|(score, parts)| {
+                    for (&t, p) in terms.iter().zip(parts) {
+                        if let Some(r) = rows.iter_mut().find(|r| self.vocab.id(&r.term) == Some(t))
+                        {
+                            r.query_count += 1;
+                            r.score += p.score;
+                            continue;
+                        }
+                        let df = m.postings.row(t as usize).0.len() as u32;
+                        rows.push(TermScore {
+                            term: self.vocab.term(t).to_string(),
+                            query_count: 1,
+                            in_doc: p.in_doc,
+                            score: p.score,
+                            df,
+                            idf: m.params.variant.idf(df.max(1), n),
+                            tf: p.tf,
+                            tf_component: p.tfc,
+                            length_factor,
+                            query_weight: None,
+                            doc_weight: None,
+                        });
+                    }
+                    score as f64
+                });
+                Explanation {
+                    doc,
+                    score: score.unwrap_or(0.0),
+                    doc_len: Some(m.doc_len[doc as usize]),
+                    avg_doc_len: Some(m.avgdl()),
+                    length_factor,
+                    query_norm: None,
+                    terms: Vec::new(),
                 }
-                score as f64
-            }),
+            }
             Model::Tfidf(m) => {
                 let q = m.model.query_vector(&terms);
-                m.explain(&q, doc).map(|(score, parts)| {
-                    for (&(t, _), (in_doc, part)) in q.iter().zip(parts) {
-                        let n = terms.iter().filter(|&&x| x == t).count() as u32;
-                        rows.push((t, n, in_doc, part));
+                let length_factor = m.norms[doc as usize];
+                let score = m.explain(&q, doc).map(|(score, parts)| {
+                    for (&(t, _), p) in q.iter().zip(parts) {
+                        rows.push(TermScore {
+                            term: self.vocab.term(t).to_string(),
+                            query_count: terms.iter().filter(|&&x| x == t).count() as u32,
+                            in_doc: p.in_doc,
+                            score: p.score,
+                            df: m.postings.row(t as usize).0.len() as u32,
+                            idf: m.model.idf[t as usize],
+                            tf: p.tf,
+                            tf_component: None,
+                            length_factor,
+                            query_weight: Some(p.query_weight),
+                            doc_weight: p.doc_weight,
+                        });
                     }
                     score
-                })
+                });
+                Explanation {
+                    doc,
+                    score: score.unwrap_or(0.0),
+                    doc_len: None,
+                    avg_doc_len: None,
+                    length_factor,
+                    query_norm: Some(m.model.query_norm(&terms)),
+                    terms: Vec::new(),
+                }
             }
         };
-        rows.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
-        let n = self.n_docs();
-        let tfidf_query = match &self.model {
-            Model::Tfidf(m) => m.model.query_vector(&terms),
-            Model::Bm25(_) => Vec::new(),
-        };
-        let detail = |t: u32, query_count: u32, in_doc: bool, score: f64| match &self.model {
-            Model::Bm25(m) => {
-                let df = m.postings.row(t as usize).0.len() as u32;
-                let idf = m.params.variant.idf(df.max(1), n);
-                // bm25l/bm25+ add a non-occurrence score: no plain tfc to show.
-                let plain = m.nonoccurrence.is_empty();
-                let tfc =
-                    (in_doc && plain && idf != 0.0).then(|| score / (idf * query_count as f64));
-                (df, idf, tfc, None, None)
-            }
-            Model::Tfidf(m) => {
-                let df = m.postings.row(t as usize).0.len() as u32;
-                let w = tfidf_query.iter().find(|q| q.0 == t).map(|q| q.1);
-                let d = m.postings.get(t as usize, doc);
-                (df, m.model.idf[t as usize], None, w, d)
-            }
-        };
-        Explanation {
-            doc,
-            score: score.unwrap_or(0.0),
-            terms: rows
-                .into_iter()
-                .map(|(t, query_count, in_doc, score)| {
-                    let (df, idf, tf_component, query_weight, doc_weight) =
-                        detail(t, query_count, in_doc, score);
-                    TermScore {
-                        term: self.vocab.term(t).to_string(),
-                        query_count,
-                        in_doc,
-                        score,
-                        df,
-                        idf,
-                        tf_component,
-                        query_weight,
-                        doc_weight,
-                    }
-                })
-                .collect(),
-        }
+        rows.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.term.cmp(&b.term)));
+        e.terms = rows;
+        e
     }
 
     /// Search many queries. `threads`: `Some(1)` runs on the calling thread;

@@ -252,3 +252,27 @@ pub fn document_frequency<T: Copy>(m: &CsrMatrix<T>) -> Vec<u32> {
     }
     df
 }
+
+/// The term frequency behind a stored posting value, found by recomputing it:
+/// the smallest `tf` in `1..=hi` whose `value(tf)` is `stored` bit for bit,
+/// provided `tf + 1` gives another value (else several counts give the same
+/// score and the count cannot be told, e.g. BM25 with k1 = 0). `value` must be
+/// nondecreasing in `tf` (every model's weight is). The index files keep the
+/// weights, not the counts, so an explanation recovers the counts this way and
+/// the match proves they are the ones the weights were computed from.
+pub(crate) fn recover_tf<T: PartialOrd + Copy>(
+    hi: u32,
+    stored: T,
+    value: impl Fn(u32) -> T,
+) -> Option<u32> {
+    let (mut lo, mut hi) = (1u32, hi.max(1));
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if value(mid) < stored {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    (value(lo) == stored && (lo == u32::MAX || value(lo + 1) != stored)).then_some(lo)
+}

@@ -183,6 +183,17 @@ impl TfidfModel {
         counts: Counts,
         params: &TfidfParams,
     ) -> Result<(Vocabulary, TfidfModel, CsrMatrix<f64>), RetrievalError> {
+        let (vocab, model, m, _) = TfidfModel::fit_counts_norms(counts, params)?;
+        Ok((vocab, model, m))
+    }
+
+    /// [`TfidfModel::fit_counts`], also returning each document's norm (what
+    /// its tf-idf row was divided by; see [`TfidfIndex::norms`]).
+    #[allow(clippy::type_complexity)]
+    pub fn fit_counts_norms(
+        counts: Counts,
+        params: &TfidfParams,
+    ) -> Result<(Vocabulary, TfidfModel, CsrMatrix<f64>, Vec<f64>), RetrievalError> {
         params.validate()?;
         let n = counts.tf.rows();
         let (vocab, tf) = match &params.vocabulary {
@@ -216,15 +227,35 @@ impl TfidfModel {
             indices: tf.indices,
             data: tf.data.iter().map(|&c| c as f64).collect(),
         };
-        for r in 0..m.rows() {
-            let (a, b) = (m.indptr[r], m.indptr[r + 1]);
-            model.weigh(&m.indices[a..b], &mut m.data[a..b]);
-        }
-        Ok((vocab, model, m))
+        let norms = (0..m.rows())
+            .map(|r| {
+                let (a, b) = (m.indptr[r], m.indptr[r + 1]);
+                model.weigh(&m.indices[a..b], &mut m.data[a..b])
+            })
+            .collect();
+        Ok((vocab, model, m, norms))
     }
 
-    /// tf → tf-idf, normalized, for one row given as columns and raw counts.
-    fn weigh(&self, cols: &[u32], vals: &mut [f64]) {
+    /// The weight of a term with count `tf` and idf `idf` in a row whose norm
+    /// is `norm`, computed as [`TfidfModel::weigh`] does (the same float64
+    /// steps, so the same bits).
+    pub fn weight(&self, tf: u32, idf: f64, norm: f64) -> f64 {
+        let mut v = tf as f64;
+        if self.params.sublinear_tf {
+            v = v.ln() + 1.0;
+        }
+        if self.params.use_idf {
+            v *= idf;
+        }
+        if self.params.norm != Norm::None && norm != 0.0 {
+            v /= norm;
+        }
+        v
+    }
+
+    /// tf → tf-idf, normalized, for one row given as columns and raw counts;
+    /// returns the norm the row was divided by (1 when it was not).
+    fn weigh(&self, cols: &[u32], vals: &mut [f64]) -> f64 {
         if self.params.sublinear_tf {
             for v in vals.iter_mut() {
                 *v = v.ln() + 1.0;
@@ -244,7 +275,9 @@ impl TfidfModel {
                 if s != 0.0 {
                     let s = s.sqrt();
                     vals.iter_mut().for_each(|v| *v /= s);
+                    return s;
                 }
+                1.0
             }
             Norm::L1 => {
                 let mut s = 0.0;
@@ -253,9 +286,11 @@ impl TfidfModel {
                 }
                 if s != 0.0 {
                     vals.iter_mut().for_each(|v| *v /= s);
+                    return s;
                 }
+                1.0
             }
-            Norm::None => {}
+            Norm::None => 1.0,
         }
     }
 
@@ -273,21 +308,34 @@ impl TfidfModel {
     /// The TF-IDF row of a text given as its feature ids (repeats counted),
     /// as `(feature, value)` sorted by feature.
     pub fn query_vector(&self, terms: &[u32]) -> Vec<(u32, f64)> {
-        let mut ids = terms.to_vec();
-        ids.sort_unstable();
-        let mut cols: Vec<u32> = Vec::new();
-        let mut vals: Vec<f64> = Vec::new();
-        for id in ids {
-            if cols.last() == Some(&id) {
-                *vals.last_mut().expect("same length") += 1.0;
-            } else {
-                cols.push(id);
-                vals.push(1.0);
-            }
-        }
+        let (cols, mut vals) = query_counts(terms);
         self.weigh(&cols, &mut vals);
         cols.into_iter().zip(vals).collect()
     }
+
+    /// The norm of the query row of `terms` (what [`TfidfModel::query_vector`]
+    /// divides by; 1 with `norm = none`).
+    pub fn query_norm(&self, terms: &[u32]) -> f64 {
+        let (cols, mut vals) = query_counts(terms);
+        self.weigh(&cols, &mut vals)
+    }
+}
+
+/// A query's features and counts, sorted by feature.
+fn query_counts(terms: &[u32]) -> (Vec<u32>, Vec<f64>) {
+    let mut ids = terms.to_vec();
+    ids.sort_unstable();
+    let mut cols: Vec<u32> = Vec::new();
+    let mut vals: Vec<f64> = Vec::new();
+    for id in ids {
+        if cols.last() == Some(&id) {
+            *vals.last_mut().expect("same length") += 1.0;
+        } else {
+            cols.push(id);
+            vals.push(1.0);
+        }
+    }
+    (cols, vals)
 }
 
 /// Keep the columns whose df passes min_df/max_df (scikit-learn's `_limit_features`).
@@ -382,14 +430,37 @@ pub struct TfidfIndex {
     pub model: TfidfModel,
     /// Features × documents: each feature's posting list of document weights.
     pub postings: CsrMatrix<f64>,
+    /// Each document's norm: what its tf-idf row was divided by (its l2 or
+    /// l1 norm; 1 with `norm = none` or an empty row). It is TF-IDF's length
+    /// factor: a longer document has a larger norm, so each term weighs less.
+    /// Kept so that an explanation can show it and recover each term frequency.
+    pub norms: Vec<f64>,
+}
+
+/// One query term's part of a TF-IDF score (see [`TfidfIndex::explain`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TfidfPart {
+    /// Whether the document contains the term.
+    pub in_doc: bool,
+    /// The part, `query weight · document weight`, as search multiplies it.
+    pub score: f64,
+    /// The term's weight in the query row.
+    pub query_weight: f64,
+    /// Its weight in the document row (`None` when the document lacks it).
+    pub doc_weight: Option<f64>,
+    /// The term's count in the document, recovered from the stored weight
+    /// (0 when the document lacks the term).
+    pub tf: Option<u32>,
 }
 
 impl TfidfIndex {
-    /// Invert a documents × features matrix from [`TfidfModel::fit`].
-    pub fn new(model: TfidfModel, docs: &CsrMatrix<f64>) -> Self {
+    /// Invert a documents × features matrix and its rows' norms from
+    /// [`TfidfModel::fit_counts_norms`].
+    pub fn new(model: TfidfModel, docs: &CsrMatrix<f64>, norms: Vec<f64>) -> Self {
         TfidfIndex {
             model,
             postings: docs.transpose(),
+            norms,
         }
     }
 
@@ -408,11 +479,13 @@ impl TfidfIndex {
     }
 
     /// Why `doc` scores what it does for the query row `query`: the score
-    /// exactly as [`TfidfIndex::search`] adds it up, and for each query
-    /// feature whether the document has it and its part, `w_query · w_doc`.
-    /// The parts sum to the score up to rounding. `None` when the document
-    /// has none of the features (search does not return it).
-    pub fn explain(&self, query: &[(u32, f64)], doc: u32) -> Option<(f64, Vec<(bool, f64)>)> {
+    /// exactly as [`TfidfIndex::search`] adds it up (the same float64
+    /// additions in the same order), and for each query feature its part,
+    /// `w_query · w_doc`, with the count whose recomputed weight
+    /// ([`TfidfModel::weight`]) equals the stored one bit for bit. `None`
+    /// when the document has none of the features (search does not return it).
+    pub fn explain(&self, query: &[(u32, f64)], doc: u32) -> Option<(f64, Vec<TfidfPart>)> {
+        let norm = self.norms[doc as usize];
         let mut score = 0f64;
         let mut parts = Vec::with_capacity(query.len());
         for &(t, w) in query {
@@ -420,16 +493,37 @@ impl TfidfIndex {
             if let Some(v) = v {
                 score += w * v;
             }
-            parts.push((v.is_some(), v.map_or(0.0, |v| w * v)));
+            let idf = self.model.idf[t as usize];
+            let tf = match v {
+                Some(v) => {
+                    // An upper bound on the count from the weight, then the
+                    // exact count by recomputing.
+                    let mut x = v * norm / if self.model.params.use_idf { idf } else { 1.0 };
+                    if self.model.params.sublinear_tf {
+                        x = (x - 1.0).exp();
+                    }
+                    let hi = (x * 2.0 + 2.0).clamp(1.0, u32::MAX as f64) as u32;
+                    crate::terms::recover_tf(hi, v, |tf| self.model.weight(tf, idf, norm))
+                }
+                None => Some(0),
+            };
+            parts.push(TfidfPart {
+                in_doc: v.is_some(),
+                score: v.map_or(0.0, |v| w * v),
+                query_weight: w,
+                doc_weight: v,
+                tf,
+            });
         }
-        parts.iter().any(|p| p.0).then_some((score, parts))
+        parts.iter().any(|p| p.in_doc).then_some((score, parts))
     }
 
     /// This model's sections of an index file (see [`crate::index`]): the
-    /// float64 idf per feature, then the postings with float64 weights. The
-    /// options are in the file's metadata.
+    /// float64 idf per feature, the float64 norm per document, then the
+    /// postings with float64 weights. The options are in the file's metadata.
     pub(crate) fn write_sections(&self, out: &mut Sections) {
         out.array(self.model.idf.iter().copied());
+        out.array(self.norms.iter().copied());
         out.postings(&self.postings);
     }
 
@@ -445,6 +539,13 @@ impl TfidfIndex {
         if idf.len() != n_terms {
             return Err(c.corrupt("idf array has the wrong length"));
         }
+        let norms: Vec<f64> = c.array("document norms")?;
+        if norms.len() != n_docs {
+            return Err(c.corrupt("document norms do not match the number of documents"));
+        }
+        if !norms.iter().all(|&v| v.is_finite() && v > 0.0) {
+            return Err(c.corrupt("a document norm is not a positive finite number"));
+        }
         let postings = c.postings::<f64>(n_terms, n_docs)?;
         // Every TF-IDF weight is > 0 (tf >= 1, idf >= 1, positive norms), which
         // the dense search path relies on.
@@ -456,6 +557,7 @@ impl TfidfIndex {
         Ok(TfidfIndex {
             model: TfidfModel { params, idf },
             postings,
+            norms,
         })
     }
 

@@ -106,3 +106,122 @@ fn other_files_are_not_indexes() {
     let e = Retriever::load(Path::new("/nonexistent/dir/x.idx")).unwrap_err();
     assert!(matches!(e, RetrievalError::Io { .. }), "{e}");
 }
+
+/// The byte range of each payload section of an index file (each a `u64`
+/// length, then the bytes), in order: metadata, ids, titles, vocabulary, then
+/// the model's (BM25: non-occurrence, document lengths, posting offsets,
+/// documents, scores; TF-IDF: idf, norms, posting offsets, documents, weights).
+fn sections(b: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = 32;
+    while at < b.len() {
+        let n = u64::from_le_bytes(b[at..at + 8].try_into().unwrap()) as usize;
+        out.push(at + 8..at + 8 + n);
+        at += 8 + n;
+    }
+    out
+}
+
+/// Replace section `i` with `new` and fix the header's length and checksum,
+/// as a hostile (not merely damaged) file would.
+fn with_section(b: &[u8], i: usize, new: &[u8]) -> Vec<u8> {
+    let r = sections(b)[i].clone();
+    let mut out = b[..r.start - 8].to_vec();
+    out.extend_from_slice(&(new.len() as u64).to_le_bytes());
+    out.extend_from_slice(new);
+    out.extend_from_slice(&b[r.end..]);
+    let payload_len = (out.len() - 32) as u64;
+    out[16..24].copy_from_slice(&payload_len.to_le_bytes());
+    let crc = crc32fast::hash(&out[32..]);
+    out[24..28].copy_from_slice(&crc.to_le_bytes());
+    out
+}
+
+fn corrupt_detail(bytes: &[u8]) -> String {
+    match err(bytes) {
+        RetrievalError::IndexCorrupt { detail, .. } => detail,
+        e => panic!("not IndexCorrupt: {e}"),
+    }
+}
+
+#[test]
+fn bm25_document_lengths_are_validated() {
+    let b = index_bytes();
+    assert!(from_bytes(
+        &with_section(&b, 5, &b[sections(&b)[5].clone()]),
+        Path::new("t")
+    )
+    .is_ok());
+    let lens: Vec<u32> = b[sections(&b)[5].clone()]
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    let enc = |v: &[u32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    // One length missing, and a length that is not a whole u32.
+    let d = corrupt_detail(&with_section(&b, 5, &enc(&lens[1..])));
+    assert!(d.contains("document lengths"), "{d}");
+    let d = corrupt_detail(&with_section(&b, 5, &enc(&lens)[1..]));
+    assert!(d.contains("document lengths"), "{d}");
+    // Lengths that do not average to the metadata's mean.
+    let mut more = lens.clone();
+    more[0] += 1;
+    let d = corrupt_detail(&with_section(&b, 5, &enc(&more)));
+    assert!(d.contains("average"), "{d}");
+    // Same total, but a document shorter than its number of distinct terms.
+    let mut moved = lens.clone();
+    let (short, long) = (lens.iter().position(|&l| l > 0).unwrap(), lens.len() - 1);
+    moved[long] += moved[short];
+    moved[short] = 0;
+    if short != long {
+        let d = corrupt_detail(&with_section(&b, 5, &enc(&moved)));
+        assert!(d.contains("distinct terms"), "{d}");
+    }
+}
+
+#[test]
+fn tfidf_document_norms_are_validated() {
+    let r = Retriever::build(
+        &common::tour_docs(),
+        AnalyzerConfig::default(),
+        Method::tfidf(),
+    )
+    .unwrap();
+    let b = to_bytes(&r);
+    let norms = sections(&b)[5].clone();
+    assert_eq!(norms.len(), 8 * r.n_docs());
+    for bad in [0.0f64, -1.0, f64::NAN, f64::INFINITY] {
+        let mut s = b[norms.clone()].to_vec();
+        s[..8].copy_from_slice(&bad.to_le_bytes());
+        let d = corrupt_detail(&with_section(&b, 5, &s));
+        assert!(d.contains("norm"), "{bad}: {d}");
+    }
+    let d = corrupt_detail(&with_section(&b, 5, &b[norms.start + 8..norms.end]));
+    assert!(d.contains("norms"), "{d}");
+}
+
+/// A version-1 index (before document lengths were stored) is refused with a
+/// message that says to rebuild it, never read as if it were version 2.
+#[test]
+fn an_old_version_index_says_to_rebuild() {
+    assert_eq!(FORMAT_VERSION, 2);
+    let mut b = index_bytes();
+    b[8..12].copy_from_slice(&1u32.to_le_bytes());
+    let e = err(&b);
+    assert!(
+        matches!(
+            e,
+            RetrievalError::IndexVersion {
+                found: 1,
+                supported: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains("rebuild") && msg.contains("towel index"),
+        "{msg}"
+    );
+    assert_eq!(msg.lines().count(), 1);
+}

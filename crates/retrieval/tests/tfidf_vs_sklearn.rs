@@ -62,7 +62,11 @@ fn tfidf_matches_sklearn_on_scifact() {
     for (name, w) in want["configs"].as_object().unwrap() {
         let (tp, ac) = params(&w["params"]);
         let analyzer = Analyzer::new(ac).unwrap();
-        let (vocab, model, m) = TfidfModel::fit(&analyzer, &texts, &tp).unwrap();
+        let (vocab, model, m, norms) = TfidfModel::fit_counts_norms(
+            towel_retrieval::terms::count_corpus(&analyzer, &texts),
+            &tp,
+        )
+        .unwrap();
         // Vocabulary: size, exact order, sampled idf.
         assert_eq!(
             vocab.len() as u64,
@@ -112,7 +116,7 @@ fn tfidf_matches_sklearn_on_scifact() {
             }
         }
         // Queries: cosine top-10 of the first 40, score sums of all.
-        let index = TfidfIndex::new(model, &m);
+        let index = TfidfIndex::new(model, &m, norms);
         let mut acc = Accumulator::new(index.n_docs());
         let sums = w["query_sums"].as_array().unwrap();
         let tops = w["query_top"].as_array().unwrap();

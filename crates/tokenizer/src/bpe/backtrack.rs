@@ -120,6 +120,7 @@
 use super::apply::short_merge;
 use super::table::{PairTable, RankTable};
 use crate::vocab::Rank;
+use towel_data::pages::Pages;
 
 /// Marks "no token" / "no node" in the tables below.
 const NONE: u32 = u32::MAX;
@@ -165,13 +166,13 @@ const FREE: Cell = Cell {
 #[derive(Clone)]
 pub(crate) struct Backtrack {
     /// Per rank: canonical split (left, right), read by the pair check.
-    halves: Vec<(Rank, Rank)>,
+    halves: Pages<(Rank, Rank)>,
     /// Per rank: (next_prefix, byte length), read by the search.
-    steps: Vec<(Rank, u32)>,
+    steps: Pages<(Rank, u32)>,
     /// Canonical split -> token, for every usable multi-byte token.
     splits: SplitMap,
     /// The trie of the usable tokens (root: cell 0).
-    cells: Vec<Cell>,
+    cells: Pages<Cell>,
 }
 
 impl Backtrack {
@@ -248,10 +249,15 @@ impl Backtrack {
         usable.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let cells = build_trie(&usable, &mut info);
         Some(Backtrack {
-            halves: info.iter().map(|i| (i.left, i.right)).collect(),
-            steps: info.iter().map(|i| (i.next_prefix, i.len)).collect(),
+            halves: Pages::from_slice(&info.iter().map(|i| (i.left, i.right)).collect::<Vec<_>>()),
+            steps: Pages::from_slice(
+                &info
+                    .iter()
+                    .map(|i| (i.next_prefix, i.len))
+                    .collect::<Vec<_>>(),
+            ),
             splits,
-            cells,
+            cells: Pages::from_slice(&cells),
         })
     }
 
@@ -355,10 +361,10 @@ impl Backtrack {
 /// from the CPU's L2 cache instead of a cache miss in the map.
 #[derive(Clone)]
 struct SplitMap {
-    filter: Box<[u64]>,
+    filter: Pages<u64>,
     filter_shift: u32,
     /// (key, merged rank); key `EMPTY` = free.
-    slots: Box<[(u64, Rank)]>,
+    slots: Pages<(u64, Rank)>,
     shift: u32,
     mask: usize,
 }
@@ -371,9 +377,9 @@ impl SplitMap {
         let cap = (n.max(4) * 2).next_power_of_two();
         let words = (n.max(64) / 8).next_power_of_two();
         SplitMap {
-            filter: vec![0; words].into_boxed_slice(),
+            filter: Pages::filled(words, 0),
             filter_shift: 64 - words.trailing_zeros(),
-            slots: vec![(Self::EMPTY, NONE); cap].into_boxed_slice(),
+            slots: Pages::filled(cap, (Self::EMPTY, NONE)),
             shift: 64 - cap.trailing_zeros(),
             mask: cap - 1,
         }

@@ -14,10 +14,18 @@
 //!   `left | right | merged` packed into one `u64` a slot. Merging two
 //!   adjacent parts is one lookup on their ranks; this is exactly tiktoken's
 //!   "look the concatenated bytes up", because every part is always a token.
+//!
+//! Both keep their slots in [`Pages`], 2 MiB pages on Linux: hashing spreads
+//! the lookups over the whole table (18 MB for o200k_base), which in 4 KiB
+//! pages misses the TLB on a large share of them. Measured under load (load
+//! average 7-8, 50 alternating processes of each build, tiny shakespeare):
+//! the median encode got 15% faster on o200k_base and 6% on cl100k_base,
+//! with the same instruction count.
 
 use rustc_hash::FxHashMap;
 
 use crate::vocab::Rank;
+use towel_data::pages::Pages;
 
 /// A key of an [`OpenMap`]: fixed size, with one value reserved for "empty".
 pub(crate) trait Key: Copy + Eq {
@@ -51,8 +59,8 @@ struct Slot<K> {
 /// Open-addressing hash map `K -> Rank`: one multiply to hash, linear
 /// probing, key and value side by side so a hit costs one cache line.
 #[derive(Clone)]
-pub(crate) struct OpenMap<K> {
-    slots: Box<[Slot<K>]>,
+pub(crate) struct OpenMap<K: Key> {
+    slots: Pages<Slot<K>>,
     shift: u32,
     mask: usize,
     len: usize,
@@ -63,14 +71,13 @@ impl<K: Key> OpenMap<K> {
     pub(crate) fn with_capacity(n: usize) -> OpenMap<K> {
         let cap = (n.max(4) * 2).next_power_of_two();
         OpenMap {
-            slots: vec![
+            slots: Pages::filled(
+                cap,
                 Slot {
                     key: K::EMPTY,
-                    val: 0
-                };
-                cap
-            ]
-            .into_boxed_slice(),
+                    val: 0,
+                },
+            ),
             shift: 64 - cap.trailing_zeros(),
             mask: cap - 1,
             len: 0,
@@ -306,7 +313,7 @@ pub(crate) enum PairTable {
 /// (`u64::MAX` is empty: a packed slot never sets the top bit).
 #[derive(Clone)]
 pub(crate) struct PackedPairs {
-    slots: Box<[u64]>,
+    slots: Pages<u64>,
     shift: u32,
     mask: usize,
 }
@@ -315,7 +322,7 @@ impl PackedPairs {
     fn new(found: &[(u64, Rank)]) -> PackedPairs {
         let cap = (found.len().max(4) * 2).next_power_of_two();
         let mut t = PackedPairs {
-            slots: vec![u64::MAX; cap].into_boxed_slice(),
+            slots: Pages::filled(cap, u64::MAX),
             shift: 64 - cap.trailing_zeros(),
             mask: cap - 1,
         };

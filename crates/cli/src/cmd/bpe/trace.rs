@@ -15,6 +15,13 @@
 //! checks that it ends with the encoder's own ids. Input that is not UTF-8 is
 //! split into its valid runs (pre-tokenized as usual) and its invalid bytes,
 //! which are traced as a piece of their own.
+//!
+//! The trace is for reading: every merge is a line showing all the parts, so
+//! a piece of n bytes prints up to n lines of n parts (the plain merge loop
+//! is O(n²) too). A piece longer than [`MAX_TRACED_PIECE`] bytes (a long run
+//! of letters or digits, as in a pasted hash) is shown with its tokens but
+//! not merge by merge, and an input longer than [`MAX_INPUT`] is refused
+//! with a one-line error that points to `towel encode`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -53,6 +60,11 @@ pub struct TraceArgs {
     file: Option<PathBuf>,
 }
 
+/// Pieces longer than this many bytes are not traced merge by merge.
+pub const MAX_TRACED_PIECE: usize = 256;
+/// The longest input `towel bpe trace` takes, in bytes.
+pub const MAX_INPUT: usize = 64 * 1024;
+
 /// One merge.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Step {
@@ -71,13 +83,17 @@ pub struct PieceTrace {
     pub bytes: usize,
     /// Whether this piece is bytes that are not valid UTF-8.
     pub invalid_utf8: bool,
+    /// Whether the merges are shown (the piece is at most
+    /// [`MAX_TRACED_PIECE`] bytes); else `start` and `steps` are empty.
+    pub traced: bool,
     pub start: Vec<String>,
     pub steps: Vec<Step>,
     /// The ids the encoder gives this piece.
     pub ids: Vec<u32>,
     pub tokens: Vec<String>,
     /// Whether the merges end with the encoder's ids.
-    pub matches_encoder: bool,
+    /// `None` for a piece not traced.
+    pub matches_encoder: Option<bool>,
 }
 
 /// Merge the bytes of `piece` by lowest rank until no adjacent pair is a token.
@@ -118,9 +134,18 @@ pub fn trace(bpe: &CoreBpe, input: &[u8]) -> Vec<PieceTrace> {
         .into_iter()
         .map(|(piece, invalid)| {
             let show = |b: &[u8]| token_md(b);
+            let traced = piece.len() <= MAX_TRACED_PIECE;
             let mut parts: Vec<Vec<u8>> = piece.iter().map(|&b| vec![b]).collect();
-            let start = parts.iter().map(|p| show(p)).collect();
-            let (_, merges) = trace_piece(bpe, piece);
+            let start = if traced {
+                parts.iter().map(|p| show(p)).collect()
+            } else {
+                Vec::new()
+            };
+            let merges = if traced {
+                trace_piece(bpe, piece).1
+            } else {
+                Vec::new()
+            };
             let mut steps = Vec::new();
             for (rank, i) in merges {
                 let right = parts.remove(i + 1);
@@ -135,18 +160,19 @@ pub fn trace(bpe: &CoreBpe, input: &[u8]) -> Vec<PieceTrace> {
                 });
             }
             let ids = bpe.encode_pieces([piece]);
-            let traced: Option<Vec<u32>> = parts.iter().map(|p| bpe.rank_of(p)).collect();
+            let merged: Option<Vec<u32>> = parts.iter().map(|p| bpe.rank_of(p)).collect();
             PieceTrace {
                 piece: show(piece),
                 bytes: piece.len(),
                 invalid_utf8: invalid,
+                traced,
                 start,
                 steps,
                 tokens: ids
                     .iter()
                     .map(|&id| show(bpe.token_bytes(id).unwrap_or_default()))
                     .collect(),
-                matches_encoder: traced.as_ref() == Some(&ids),
+                matches_encoder: traced.then(|| merged.as_ref() == Some(&ids)),
                 ids,
             }
         })
@@ -192,6 +218,13 @@ pub fn run(args: &TraceArgs, out: &Output) -> Result<()> {
         (Some(t), _) => t.as_bytes().to_vec(),
         (None, f) => read_input(f.as_deref())?,
     };
+    if input.len() > MAX_INPUT {
+        anyhow::bail!(
+            "the input is {} bytes; `towel bpe trace` prints every merge and takes at most {} KiB: trace a word or a sentence (`towel encode` tokenizes any length)",
+            input.len(),
+            MAX_INPUT / 1024
+        );
+    }
     let traces = trace(&bpe, &input);
     let ids: Vec<u32> = traces.iter().flat_map(|t| t.ids.iter().copied()).collect();
     if out.json {
@@ -241,7 +274,13 @@ pub fn run(args: &TraceArgs, out: &Output) -> Result<()> {
                 ""
             }
         )?;
-        outln!("  {:<10} {}", "bytes", t.start.join("|"))?;
+        if !t.traced {
+            outln!(
+                "  (longer than {MAX_TRACED_PIECE} bytes: not traced merge by merge, only its tokens)"
+            )?;
+        } else {
+            outln!("  {:<10} {}", "bytes", t.start.join("|"))?;
+        }
         for s in &t.steps {
             let parts: Vec<String> = s
                 .parts
@@ -257,7 +296,7 @@ pub fn run(args: &TraceArgs, out: &Output) -> Result<()> {
                 parts.join("|")
             )?;
         }
-        if t.steps.is_empty() {
+        if t.traced && t.steps.is_empty() {
             outln!("  (no adjacent pair is a token)")?;
         }
         outln!(
@@ -265,7 +304,7 @@ pub fn run(args: &TraceArgs, out: &Output) -> Result<()> {
             "tokens",
             t.tokens.join("|"),
             t.ids,
-            if t.matches_encoder {
+            if t.matches_encoder != Some(false) {
                 ""
             } else {
                 "  (the encoder's result differs from the plain merge loop: this tokenizer's vocabulary is not merge-closed)"
@@ -297,7 +336,7 @@ mod tests {
         let t = trace(bpe, b"strawberry");
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].tokens, ["st", "raw", "berry"]);
-        assert!(t[0].matches_encoder);
+        assert_eq!(t[0].matches_encoder, Some(true));
         assert_eq!(t[0].start.len(), 10);
         // Every merge lowers the part count by one; ranks are the merged tokens' ids.
         assert_eq!(t[0].steps.len(), 10 - 3);
@@ -313,7 +352,23 @@ mod tests {
         assert!(trace(bpe, b"").is_empty());
         let t = trace(bpe, b"caf\xe9 ok");
         assert!(t.iter().any(|p| p.invalid_utf8 && p.piece == "\\xE9"));
-        assert!(t.iter().all(|p| p.matches_encoder));
+        assert!(t.iter().all(|p| p.matches_encoder == Some(true)));
+    }
+
+    /// A piece longer than the limit keeps its tokens but is not traced (the
+    /// merge loop would print n lines of n parts); one at the limit is.
+    #[test]
+    fn long_pieces_are_not_traced_merge_by_merge() {
+        let bpe = gpt2();
+        let long = "a".repeat(MAX_TRACED_PIECE + 1);
+        let t = trace(bpe, long.as_bytes());
+        assert_eq!(t.len(), 1);
+        assert!(!t[0].traced && t[0].steps.is_empty() && t[0].start.is_empty());
+        assert_eq!(t[0].matches_encoder, None);
+        assert_eq!(t[0].ids, bpe.encode_ordinary(&long));
+        let t = trace(bpe, &long.as_bytes()[1..]);
+        assert!(t[0].traced && !t[0].steps.is_empty());
+        assert_eq!(t[0].matches_encoder, Some(true));
     }
 
     proptest::proptest! {
@@ -325,7 +380,7 @@ mod tests {
             let bpe = gpt2();
             let t = trace(bpe, &input);
             let ids: Vec<u32> = t.iter().flat_map(|p| p.ids.iter().copied()).collect();
-            proptest::prop_assert!(t.iter().all(|p| p.matches_encoder));
+            proptest::prop_assert!(t.iter().all(|p| p.matches_encoder == Some(true)));
             proptest::prop_assert_eq!(bpe.decode_bytes(&ids).unwrap(), input.clone());
             proptest::prop_assert_eq!(t.iter().map(|p| p.bytes).sum::<usize>(), input.len());
             if let Ok(s) = std::str::from_utf8(&input) {

@@ -152,14 +152,18 @@ fn byte_order_section(
     );
     page.para(format!(
         "A byte-level vocabulary starts with one token per byte value, so nothing is ever \
-         unknown. But GPT-2 does not number them by byte value: only {identity} of the 256 \
-         single-byte tokens have id = byte. GPT-2 stores its vocabulary as text (`encoder.json`, \
+         unknown. But GPT-2 does not number them by byte value: {} GPT-2 stores its vocabulary as text (`encoder.json`, \
          `vocab.bpe`), and a merges file cannot hold a raw space, newline or control byte, so \
          `bytes_to_unicode` gives every byte a visible stand-in: the 188 printable bytes keep \
          their own character and come first (id 0 is `!`, 0x21; id 93 is `~`), then the 68 \
          others get U+0100 + n (id 188 is byte 0x00, `Ā`). The space, byte 0x20, is `Ġ` \
          (U+0120), which is why GPT-2 tokens print as `Ġworld`. The single-byte ids here {} \
          that order{}.",
+        match identity {
+            0 => "not one of the 256 single-byte tokens has id = byte.".to_string(),
+            1 => "only 1 of the 256 single-byte tokens has id = byte.".to_string(),
+            n => format!("only {n} of the 256 single-byte tokens have id = byte."),
+        },
         if in_order {
             "follow exactly"
         } else {
@@ -506,7 +510,7 @@ pub fn pieces_of(t: &dyn Tokenizer, ids: &[u32]) -> anyhow::Result<String> {
 
 /// "1 token", "2 tokens".
 pub fn tokens(n: usize) -> String {
-    format!("{n} token{}", if n == 1 { "" } else { "s" })
+    crate::display::count(n, "token")
 }
 
 /// Each probe's pieces under each encoder.
@@ -616,7 +620,12 @@ mod tests {
         assert_eq!(f["gpt2_id0_byte"], b'!');
         let identity = f["gpt2_byte_ids_equal_to_byte"].as_u64().unwrap();
         assert!(identity < 256);
-        assert!(md.contains(&format!("only {identity} of the 256")));
+        assert!(if identity == 0 {
+            md.contains("not one of the 256 single-byte tokens has id = byte")
+        } else {
+            md.contains(&format!("only {identity} of the 256"))
+        });
+        assert!(!md.contains("only 0 of"));
         assert!(md.contains("not follow") || md.contains("follow exactly"));
         assert_eq!(gpt2.rank_of(b"!"), Some(0));
         // Strawberry (tiktoken gives the same ids: gpt2 [301, 1831, 8396]).

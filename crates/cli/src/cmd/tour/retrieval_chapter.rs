@@ -146,7 +146,11 @@ impl Chapter for RetrievalChapter {
         page.table(&["query", "model", "doc", "title", "score"], &rows);
         page.para(
             "`towel search INDEX \"query\" --explain` shows, for each hit, every query term's \
-             part of the score.",
+             part of the score and what makes it up: for BM25 the term's idf, its count tf in \
+             the document and the document's length factor L = 1 − b + b·|d|/avgdl, which \
+             give the tf component tf / (tf + k1·L); for TF-IDF the query's and the \
+             document's weights, tf·idf divided by the document's norm. The parts add up to \
+             the score.",
         );
 
         idf_section(page, &bm25, &tfidf, docs.len())?;
@@ -210,8 +214,10 @@ impl Chapter for RetrievalChapter {
             page.para(format!("**{label}** ({} documents):", d.len()));
             page.table(&headers, &rows);
             let (tf, sub, bm) = (grid[2][0], grid[2][1], grid[2][2]);
-            let stem_gain = grid[2][2] - grid[1][2];
-            let stop_gain = grid[1][2] - grid[0][2];
+            // Differences of the values as the table shows them, so that the
+            // prose's numbers are the table's.
+            let stem_gain = shown4(grid[2][2]) - shown4(grid[1][2]);
+            let stop_gain = shown4(grid[1][2]) - shown4(grid[0][2]);
             page.para(format!(
                 "With the same analyzer (last row), sublinear tf moves TF-IDF from {tf:.4} to \
                  {sub:.4} and BM25 reaches {bm:.4}. For BM25, dropping stopwords adds {stop_gain:+.4} \
@@ -497,9 +503,10 @@ fn sweep(
     }
     let default = grid[3][2];
     let row = &grid[3];
-    let k1_spread =
-        row.iter().copied().fold(f64::MIN, f64::max) - row.iter().copied().fold(f64::MAX, f64::min);
-    let b_effect = default - grid[0][2];
+    // Differences of the values as the heat map shows them (4 decimals).
+    let k1_spread = shown4(row.iter().copied().fold(f64::MIN, f64::max))
+        - shown4(row.iter().copied().fold(f64::MAX, f64::min));
+    let b_effect = shown4(default) - shown4(grid[0][2]);
     page.para(format!(
         "Each cell is BM25 with the bm25s analyzer on all {} judged queries. The best cell is k1 \
          = {}, b = {} at {best:.4}; the usual defaults k1 = 1.2, b = 0.75 give {default:.4}. b = 0 \
@@ -526,6 +533,12 @@ fn sweep(
         serde_json::json!({"k1": at.0, "b": at.1, "ndcg10": best}),
     );
     Ok(())
+}
+
+/// `x` rounded to the 4 decimals the tables and the heat map show, so that a
+/// difference stated in the prose is the difference of the shown numbers.
+fn shown4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
 }
 
 #[cfg(test)]

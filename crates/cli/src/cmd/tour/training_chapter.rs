@@ -76,9 +76,9 @@ impl TrainingChapter {
              clip, step. `towel-train` writes it the same way over `towel-autograd`'s tensors \
              (modules with PyTorch's parameter names and initialization, AdamW with PyTorch's \
              exact update rule: its trajectory equals PyTorch's for 25 steps in \
-             `crates/train/tests/optim.rs`). Here it trains the 64-128-10 MLP on the {} \
-             images of 8x8 digits (from {}), pixels divided by 16, on {} ({} training and {} test \
-             images), batch {}, AdamW lr {} with weight decay {}, clipping at {}, {} epochs:",
+             `crates/train/tests/optim.rs`). Here it trains the 64-128-10 MLP on {} images \
+             of 8x8 handwritten digits, pixels divided by 16 (source: {}), on {} ({} training and \
+             {} test images), batch {}, AdamW lr {} with weight decay {}, clipping at {}, {} epochs:",
             data.len(),
             data.source.detail,
             r.split,
