@@ -25,7 +25,8 @@
 //! `k + 1, ...`; what stays serial is the conversion of the last block or
 //! two, plus the wait for the slowest thread (at most one block, 1/32 of a
 //! thread's share). The CPU time of a 2-thread batch is that of the
-//! 1-thread batch within the noise (1.00-1.03 in `bench/python_encode.py`),
+//! 1-thread batch within the noise (0.93-1.00 on SciFact in
+//! `bench/python_encode.py`, at load 6),
 //! so the second thread adds no work to share: what remains between the
 //! measured ratio and 2 is waiting, not extra work.
 //!
