@@ -5,7 +5,10 @@ text, five pathological 1 MB inputs):
 
 * encode_ordinary, single thread;
 * encode_ordinary_batch on the text cut into 64 chunks, num_threads 1 and 2
-  (towel on Rust threads, tiktoken on its Python ThreadPoolExecutor).
+  (towel on Rust threads, tiktoken on its Python ThreadPoolExecutor), with
+  towel's process CPU time for each: on a busy machine the wall-clock ratio
+  of 2 threads to 1 depends on what else runs, while CPU(2) / CPU(1) says
+  how much extra work the second thread costs (1.00 = none).
 
 Both return Python lists, so the times include building them. ids are
 compared (a towel mismatch fails the run); times are medians of RUNS timed
@@ -37,7 +40,8 @@ ENCODINGS = ["cl100k_base", "o200k_base", "gpt2"]
 
 def median_cpu(fn, runs):
     """Median process CPU time of `fn` (one warm-up): on a loaded machine this
-    counts only the time the call itself ran, for single-threaded calls."""
+    counts only the time the call itself ran (for a call on several threads,
+    the sum of their times)."""
     import statistics
     import time
 
@@ -93,6 +97,8 @@ def main():
                 for th in (1, 2):
                     s, b = tb.median_time(lambda: ours.encode_ordinary_batch(chunks, num_threads=th), runs)
                     row[f"towel_batch_{th}"] = s
+                    row[f"towel_batch_{th}_cpu"] = median_cpu(
+                        lambda: ours.encode_ordinary_batch(chunks, num_threads=th), runs)
                     s, pb = tb.median_time(lambda: peer.encode_ordinary_batch(chunks, num_threads=th), runs)
                     row[f"tiktoken_batch_{th}"] = s
                     if b != pb:
@@ -113,15 +119,17 @@ def main():
         print(f"| {r['encoding']} | {r['input']} | {mb(r['bytes'], r['towel'])} | "
               f"{mb(r['bytes'], tk) if tk else 'panics'} | {tb.ratio(tk, r['towel']) if tk else '–'} | {cpu} |")
     print("\n### encode_ordinary_batch from Python, 64 chunks (MB/s)\n")
-    print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio | towel 2 thr / 1 thr |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio "
+          "| towel 2 thr / 1 thr | towel CPU time 2 thr / 1 thr |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         if "towel_batch_1" not in r:
             continue
         nb = r["bytes"]
         t1, t2, p1, p2 = r["towel_batch_1"], r["towel_batch_2"], r["tiktoken_batch_1"], r["tiktoken_batch_2"]
         print(f"| {r['encoding']} | {r['input']} | {mb(nb, t1)} | {mb(nb, p1)} | {tb.ratio(p1, t1)} | "
-              f"{mb(nb, t2)} | {mb(nb, p2)} | {tb.ratio(p2, t2)} | {t1 / t2:.2f}x |")
+              f"{mb(nb, t2)} | {mb(nb, p2)} | {tb.ratio(p2, t2)} | {t1 / t2:.2f}x | "
+              f"{r['towel_batch_2_cpu'] / r['towel_batch_1_cpu']:.2f} |")
 
     partial = bool(args.quick or args.encodings or args.inputs)
     res = HERE / "results"

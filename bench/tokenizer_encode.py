@@ -158,16 +158,19 @@ def print_tables(rows):
         print("| " + " | ".join(cells) + " |")
 
     print("\n### encode_ordinary_batch on 64 chunks (MB/s; 1 and 2 threads)\n")
-    print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio "
+          "| towel 2 thr / 1 thr | towel CPU time 2 thr / 1 thr |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         if "tiktoken_batch64_1" not in r:
             continue
         t, nb = r["towel"]["towel"], r["bytes"]
         b1, b2 = t["batch64_1thread_seconds"], t["batch64_2threads_seconds"]
         p1, p2 = r["tiktoken_batch64_1"], r["tiktoken_batch64_2"]
+        c1, c2 = t.get("batch64_1thread_cpu_seconds"), t.get("batch64_2threads_cpu_seconds")
+        cpu = f"{c2 / c1:.2f}" if c1 and c2 else "–"
         print(f"| {r['encoding']} | {r['input']} | {fmt(mbps(nb, b1))} | {fmt(mbps(nb, p1))} | {ratio(p1, b1)} "
-              f"| {fmt(mbps(nb, b2))} | {fmt(mbps(nb, p2))} | {ratio(p2, b2)} |")
+              f"| {fmt(mbps(nb, b2))} | {fmt(mbps(nb, p2))} | {ratio(p2, b2)} | {b1 / b2:.2f}x | {cpu} |")
 
 
 

@@ -7,7 +7,9 @@
 //!
 //! - [`CoreBpe`] as tiktoken's `_tiktoken.CoreBPE` (same methods, same
 //!   exceptions), every encode and decode with the GIL released, batches on
-//!   Rust threads (a rayon pool per thread count);
+//!   Rust threads (the calling thread and a rayon pool of `num_threads - 1`,
+//!   the calling thread building the result lists while the others encode);
+//!   `str` arguments are read in place (`text.rs`), not copied;
 //! - the named encodings built from the verified vocabulary files;
 //! - `count`, BPE training, and the BM25 / TF-IDF index of `towel-retrieval`.
 //!
@@ -26,6 +28,7 @@
 
 mod core;
 mod retrieval;
+mod text;
 mod train;
 
 use pyo3::exceptions::{PyFileNotFoundError, PyKeyError, PyOSError, PyValueError};

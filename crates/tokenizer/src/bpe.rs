@@ -26,6 +26,7 @@
 
 mod apply;
 mod backtrack;
+mod batch;
 mod cache;
 pub(crate) mod table;
 
@@ -33,7 +34,6 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
-use rayon::prelude::*;
 
 use rustc_hash::FxHashMap;
 
@@ -464,47 +464,99 @@ impl CoreBpe {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Encode many texts in parallel (rayon's thread pool).
+    /// Encode many texts in parallel (the current rayon pool's threads,
+    /// the calling thread among them; see [`CoreBpe::encode_batch_in_order`]).
     ///
     /// # Panics
     /// As [`CoreBpe::encode_ordinary`]; [`CoreBpe::encode_batch`] reports
     /// the error instead.
     ///
-    /// Each worker thread keeps one piece cache for all the texts it
-    /// encodes (ids do not depend on where a text ends, so this changes
-    /// nothing but speed): a batch of short texts merges each distinct word
-    /// about once per thread, not once per text.
+    /// Each thread keeps one piece cache for all the texts it encodes (ids
+    /// do not depend on where a text ends, so this changes nothing but
+    /// speed): a batch of short texts merges each distinct word about once
+    /// per thread, not once per text.
     pub fn encode_ordinary_batch(&self, texts: &[&str]) -> Vec<Vec<Rank>> {
-        let total: usize = texts.iter().map(|t| t.len()).sum();
-        texts
-            .par_iter()
-            .map_init(
-                || Scratch::for_text_len(total),
-                |scratch, t| {
-                    let mut out = Vec::with_capacity(ids_capacity(t.len()));
-                    self.encode_segment(t, &mut out, scratch)
-                        .unwrap_or_else(|e| panic!("{e}"));
-                    out
-                },
-            )
-            .collect()
+        let mut out = Vec::with_capacity(texts.len());
+        let none = (&AllowedSpecial::None, &DisallowedSpecial::None);
+        let r: Result<(), TokenizerError> =
+            self.encode_batch_in_order(texts, none.0, none.1, None, 0, |_, block| {
+                for ids in block {
+                    out.push(ids?);
+                }
+                Ok(())
+            });
+        r.unwrap_or_else(|e| panic!("{e}"));
+        out
     }
 
-    /// [`CoreBpe::encode`] on many texts in parallel.
+    /// [`CoreBpe::encode`] on many texts in parallel (as
+    /// [`CoreBpe::encode_ordinary_batch`]); the error is the first failing
+    /// text's, in order.
     pub fn encode_batch(
         &self,
         texts: &[&str],
         allowed: &AllowedSpecial,
         disallowed: &DisallowedSpecial,
     ) -> Result<Vec<Vec<Rank>>, TokenizerError> {
-        let total: usize = texts.iter().map(|t| t.len()).sum();
-        texts
-            .par_iter()
-            .map_init(
-                || Scratch::for_text_len(total),
-                |scratch, t| self.encode_with(t, allowed, disallowed, scratch),
-            )
-            .collect()
+        let mut out = Vec::with_capacity(texts.len());
+        self.encode_batch_in_order(texts, allowed, disallowed, None, 0, |_, block| {
+            for ids in block {
+                out.push(ids?);
+            }
+            Ok::<(), TokenizerError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// [`CoreBpe::encode`] on many texts on `threads` threads, handing the
+    /// results to `sink` in order while the rest are being encoded: the
+    /// batch is cut into blocks of consecutive texts, claimed in order by
+    /// the calling thread and `threads - 1` tasks spawned on `pool` (the
+    /// current rayon pool when `None`; `threads == 0` means as many threads
+    /// as that pool has); `sink(first, results)` runs on the calling thread
+    /// with each block's results (`results[k]` is text `first + k`'s), in
+    /// order, as soon as the block and all before it are done, so that
+    /// converting the results overlaps the encoding of the rest (the
+    /// algorithm and why: `bpe/batch.rs`). An error returned by `sink`
+    /// stops the batch (no more blocks are started) and is returned.
+    ///
+    /// With `threads == 1` nothing is spawned: the calling thread encodes
+    /// and hands over alone.
+    pub fn encode_batch_in_order<E>(
+        &self,
+        texts: &[&str],
+        allowed: &AllowedSpecial,
+        disallowed: &DisallowedSpecial,
+        pool: Option<&rayon::ThreadPool>,
+        threads: usize,
+        sink: impl FnMut(usize, Vec<Result<Vec<Rank>, TokenizerError>>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let threads = match (threads, pool) {
+            (0, Some(p)) => p.current_num_threads(),
+            (0, None) => rayon::current_num_threads(),
+            (n, _) => n,
+        };
+        let lens: Vec<usize> = texts.iter().map(|t| t.len()).collect();
+        let total: usize = lens.iter().sum();
+        let starts = batch::block_starts(&lens, threads);
+        let ordinary = matches!(allowed, AllowedSpecial::None)
+            && matches!(disallowed, DisallowedSpecial::None);
+        batch::run_ordered(
+            pool,
+            threads,
+            &starts,
+            || Scratch::for_text_len(total),
+            |scratch, i| {
+                if ordinary {
+                    let mut out = Vec::with_capacity(ids_capacity(texts[i].len()));
+                    self.encode_segment(texts[i], &mut out, scratch)?;
+                    Ok(out)
+                } else {
+                    self.encode_with(texts[i], allowed, disallowed, scratch)
+                }
+            },
+            sink,
+        )
     }
 
     /// Pre-tokenize one stretch of text (no special tokens) and merge each
