@@ -17,9 +17,11 @@ use anyhow::Context;
 use serde_json::json;
 use towel_autograd::rng::Rng;
 use towel_train::tasks::charlm::{CharLm, CharLmConfig, Corpus, Vocab};
-use towel_train::TrainError;
 
-use super::{json_line, phases_json, plot_losses, print_phases, round, step_bar, tick, OutputArgs};
+use super::{
+    json_line, phases_json, plot_losses, print_phases, report_or_save_last, round, step_bar, tick,
+    OutputArgs,
+};
 use crate::output::{outln, Output};
 
 #[derive(clap::Args, Debug)]
@@ -138,30 +140,16 @@ pub fn run(args: &CharlmArgs, out: &Output) -> anyhow::Result<()> {
     let bar = step_bar(out, cfg.steps);
     let result = model.train(&corpus, &cfg, &mut |s, _, l| tick(&bar, s, l));
     bar.finish_and_clear();
-    let save = |extra: &[(String, String)], what: &str| -> anyhow::Result<()> {
-        if let Some(p) = &args.files.out {
-            towel_data::write_atomic(p, &model.to_bytes(extra)?)?;
-            if !out.json {
-                outln!("wrote {} ({what})", p.display())?;
-            }
-        }
-        Ok(())
-    };
-    let report = match result {
-        Ok(r) => r,
-        Err(e @ TrainError::NonFinite { .. }) => {
-            save(&[], "the last parameters whose loss was finite")?;
-            return Err(e.into());
-        }
-        Err(e) => return Err(e.into()),
-    };
-    save(
-        &[
-            ("towel.steps".into(), cfg.steps.to_string()),
-            ("towel.val_loss".into(), format!("{:.4}", report.val_loss)),
-        ],
-        "safetensors",
-    )?;
+    let report = report_or_save_last(result, |what| {
+        args.files
+            .save_model(|| Ok(model.to_bytes(&[])?), what, out)
+    })?;
+    let meta = [
+        ("towel.steps".into(), cfg.steps.to_string()),
+        ("towel.val_loss".into(), format!("{:.4}", report.val_loss)),
+    ];
+    args.files
+        .save_model(|| Ok(model.to_bytes(&meta)?), "safetensors", out)?;
     if let Some(p) = &args.files.plot {
         plot_losses(p, "character language model: training loss", &report.losses)?;
     }

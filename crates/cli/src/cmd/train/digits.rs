@@ -13,9 +13,11 @@ use anyhow::Context;
 use serde_json::json;
 use towel_train::module::Module;
 use towel_train::tasks::digits::{self, Digits, DigitsConfig};
-use towel_train::TrainError;
 
-use super::{json_line, phases_json, plot_losses, print_phases, round, step_bar, tick, OutputArgs};
+use super::{
+    json_line, phases_json, plot_losses, print_phases, report_or_save_last, round, step_bar, tick,
+    OutputArgs,
+};
 use crate::output::{outln, Output};
 
 #[derive(clap::Args, Debug)]
@@ -86,24 +88,19 @@ pub fn run(args: &DigitsArgs, out: &Output) -> anyhow::Result<()> {
         ("towel.task".to_string(), "digits".to_string()),
         ("towel.hidden".to_string(), cfg.hidden.to_string()),
     ];
-    let save = |what: &str| -> anyhow::Result<()> {
-        if let Some(p) = &args.files.out {
-            let bytes = towel_train::checkpoint::to_bytes(&model.state_dict(), &meta)?;
-            towel_data::write_atomic(p, &bytes)?;
-            if !out.json {
-                outln!("wrote {} ({what})", p.display())?;
-            }
-        }
-        Ok(())
+    let save = |what: &str| {
+        args.files.save_model(
+            || {
+                Ok(towel_train::checkpoint::to_bytes(
+                    &model.state_dict(),
+                    &meta,
+                )?)
+            },
+            what,
+            out,
+        )
     };
-    let report = match result {
-        Ok(r) => r,
-        Err(e @ TrainError::NonFinite { .. }) => {
-            save("the last parameters whose loss was finite")?;
-            return Err(e.into());
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let report = report_or_save_last(result, save)?;
     save("safetensors")?;
     if let Some(p) = &args.files.plot {
         plot_losses(p, "digits MLP: training loss", &report.losses)?;

@@ -63,6 +63,40 @@ impl OutputArgs {
         }
         plan
     }
+
+    /// Writes the model (`bytes`, made only when needed) to `--out`,
+    /// atomically, if it was given, and says so (`what`: which parameters).
+    pub fn save_model(
+        &self,
+        bytes: impl FnOnce() -> anyhow::Result<Vec<u8>>,
+        what: &str,
+        out: &Output,
+    ) -> anyhow::Result<()> {
+        if let Some(p) = &self.out {
+            towel_data::write_atomic(p, &bytes()?)?;
+            if !out.json {
+                outln!("wrote {} ({what})", p.display())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The report of a training run. When the loss stopped being finite, the
+/// last parameters whose loss was finite are saved first (`save`), and the
+/// error is returned after them.
+pub fn report_or_save_last<R>(
+    result: Result<R, towel_train::TrainError>,
+    save: impl FnOnce(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<R> {
+    match result {
+        Ok(r) => Ok(r),
+        Err(e @ towel_train::TrainError::NonFinite { .. }) => {
+            save("the last parameters whose loss was finite")?;
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A step counter on stderr showing the running loss.
