@@ -10,12 +10,32 @@ little-endian, as nanoGPT's `prepare.py` writes `train.bin`: each document is
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
+
+
+def arguments(description: str, workers: str) -> argparse.ArgumentParser:
+    """The options both examples take; `workers` names the worker count option."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("inputs", nargs="+", help="JSONL (text field) or .txt files")
+    ap.add_argument("--out", required=True, help="folder for the shards and meta.json")
+    ap.add_argument("--encoding", default="gpt2")
+    ap.add_argument(workers, type=int, default=2)
+    ap.add_argument("--batch-docs", type=int, default=256)
+    ap.add_argument("--shard-tokens", type=int, default=100_000_000)
+    return ap
+
+
+def report(meta: dict, secs: float, out_dir: str) -> None:
+    """One line on stderr: what was written, where, how fast."""
+    print(f"{meta['documents']} documents, {meta['tokens']} tokens in {len(meta['shards'])} "
+          f"shard(s) ({meta['dtype']}) in {secs:.2f} s -> {out_dir}", file=sys.stderr)
 
 
 def read_documents(paths: Iterable[str]) -> Iterator[str]:

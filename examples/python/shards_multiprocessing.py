@@ -13,7 +13,6 @@ script runs on tiktoken (slower).
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing as mp
 import sys
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _shards import ShardWriter, batched, dtype_for, read_documents  # noqa: E402
+from _shards import ShardWriter, arguments, batched, dtype_for, read_documents, report  # noqa: E402
 
 import towel as tiktoken  # noqa: E402
 
@@ -44,13 +43,7 @@ def _tokenize(docs: list[str]) -> tuple[np.ndarray, int]:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("inputs", nargs="+", help="JSONL (text field) or .txt files")
-    ap.add_argument("--out", required=True, help="folder for the shards and meta.json")
-    ap.add_argument("--encoding", default="gpt2")
-    ap.add_argument("--num-proc", type=int, default=2)
-    ap.add_argument("--batch-docs", type=int, default=256)
-    ap.add_argument("--shard-tokens", type=int, default=100_000_000)
+    ap = arguments(__doc__.splitlines()[0], "--num-proc")
     args = ap.parse_args(argv)
 
     enc = tiktoken.get_encoding(args.encoding)
@@ -62,8 +55,7 @@ def main(argv: list[str] | None = None) -> dict:
             writer.add(ids, n)
     meta = writer.close()
     secs = time.perf_counter() - t0
-    print(f"{meta['documents']} documents, {meta['tokens']} tokens in {len(meta['shards'])} "
-          f"shard(s) ({meta['dtype']}) in {secs:.2f} s -> {args.out}", file=sys.stderr)
+    report(meta, secs, args.out)
     return meta
 
 

@@ -11,7 +11,6 @@ On a cluster, `ray.init()` connects to it instead; nothing else changes.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _shards import ShardWriter, dtype_for, read_documents  # noqa: E402
+from _shards import ShardWriter, arguments, dtype_for, read_documents, report  # noqa: E402
 
 
 class Tokenize:
@@ -38,13 +37,7 @@ class Tokenize:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("inputs", nargs="+", help="JSONL (text field) or .txt files")
-    ap.add_argument("--out", required=True, help="folder for the shards and meta.json")
-    ap.add_argument("--encoding", default="gpt2")
-    ap.add_argument("--num-cpus", type=int, default=2)
-    ap.add_argument("--batch-docs", type=int, default=256)
-    ap.add_argument("--shard-tokens", type=int, default=100_000_000)
+    ap = arguments(__doc__.splitlines()[0], "--num-cpus")
     args = ap.parse_args(argv)
 
     import ray
@@ -72,8 +65,7 @@ def main(argv: list[str] | None = None) -> dict:
     finally:
         ray.shutdown()
     secs = time.perf_counter() - t0
-    print(f"{meta['documents']} documents, {meta['tokens']} tokens in {len(meta['shards'])} "
-          f"shard(s) ({meta['dtype']}) in {secs:.2f} s -> {args.out}", file=sys.stderr)
+    report(meta, secs, args.out)
     return meta
 
 
