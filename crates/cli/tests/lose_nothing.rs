@@ -101,6 +101,11 @@ const TABLE: &[Row] = &[
         &["x.idx"],
     ),
     row(
+        "search",
+        &["search", "x.idx", "hello", "--explain"],
+        &["x.idx"],
+    ),
+    row(
         "eval",
         &["eval", "x.idx", "--beir", "beir", "--run", "{OUT}"],
         &["x.idx", "beir/queries.jsonl", "beir/qrels/test.tsv"],
