@@ -53,6 +53,11 @@ const DENSE_FACTOR: usize = 2;
 /// See [`DENSE_FACTOR`].
 const DENSE_SLACK: usize = 1024;
 
+/// Pieces are looked up this many pieces after the scanner finds them, so
+/// that the table slot prefetched when a piece is found has arrived by then
+/// (see "Looking pieces up ahead" in the module docs). A power of two.
+const AHEAD: usize = 8;
+
 /// Texts have about this many bytes per token or more; the output vector is
 /// sized for that, so it rarely grows.
 const BYTES_PER_TOKEN_GUESS: usize = 3;
@@ -323,17 +328,18 @@ impl CoreBpe {
         let mut buf = Vec::with_capacity(64);
         let mut scratch = Scratch::for_text_len(text.len());
         let mut n = 0;
-        let mut count = |t: &[u8], s: usize, e: usize| {
-            self.encode_piece_at(t, s, e, &mut buf, &mut scratch);
+        let mut count = |t: &[u8], s: usize, e: usize, key: Packed| {
+            self.encode_piece_keyed(t, s, e, key, &mut buf, &mut scratch);
             n += buf.len();
             buf.clear();
         };
         if let Some(b) = self.scanner {
-            let t = text.as_bytes();
-            b.for_each_piece_range(text, |s, e| count(t, s, e));
+            self.for_each_piece_ahead(b, text, count);
         } else {
-            self.pattern
-                .for_each_piece(text, |p| count(p.as_bytes(), 0, p.len()))?;
+            self.pattern.for_each_piece(text, |p| {
+                let p = p.as_bytes();
+                count(p, 0, p.len(), Packed::of(p, 0, p.len()))
+            })?;
         }
         Ok(n)
     }
@@ -570,8 +576,9 @@ impl CoreBpe {
         scratch: &mut Scratch,
     ) -> Result<(), TokenizerError> {
         if let Some(b) = self.scanner {
-            let t = text.as_bytes();
-            b.for_each_piece_range(text, |s, e| self.encode_piece_at(t, s, e, out, scratch));
+            self.for_each_piece_ahead(b, text, |t, s, e, key| {
+                self.encode_piece_keyed(t, s, e, key, out, scratch)
+            });
             return Ok(());
         }
         self.pattern
@@ -580,23 +587,56 @@ impl CoreBpe {
 
     #[inline]
     fn encode_piece(&self, piece: &[u8], out: &mut Vec<Rank>, scratch: &mut Scratch) {
-        self.encode_piece_at(piece, 0, piece.len(), out, scratch)
+        let key = Packed::of(piece, 0, piece.len());
+        self.encode_piece_keyed(piece, 0, piece.len(), key, out, scratch)
     }
 
-    /// Encode the piece `text[s..e]` (reading its key from `text` in whole
-    /// words, see [`Packed::of`]): one lookup when it is a token (most
-    /// pieces), else from the piece cache, else by merging.
+    /// Run the scanner `b` over `text` and call `f(text, start, end, key)`
+    /// for each piece, in order, [`AHEAD`] pieces after the scanner found
+    /// it: the slot of the token table that the piece's lookup reads first
+    /// is prefetched when the piece is found (see "Looking pieces up ahead"
+    /// in the module docs).
+    #[inline(always)]
+    fn for_each_piece_ahead(
+        &self,
+        b: Builtin,
+        text: &str,
+        mut f: impl FnMut(&[u8], usize, usize, Packed),
+    ) {
+        let t = text.as_bytes();
+        let mut ring = [(0usize, 0usize, Packed::Long); AHEAD];
+        let mut n = 0usize;
+        b.for_each_piece_range(text, |s, e| {
+            let key = Packed::of(t, s, e);
+            self.table.prefetch(key);
+            let slot = &mut ring[n % AHEAD];
+            if n >= AHEAD {
+                let (s, e, key) = *slot;
+                f(t, s, e, key);
+            }
+            *slot = (s, e, key);
+            n += 1;
+        });
+        for i in n.saturating_sub(AHEAD)..n {
+            let (s, e, key) = ring[i % AHEAD];
+            f(t, s, e, key);
+        }
+    }
+
+    /// Encode the piece `text[s..e]`, whose key is `key` (`Packed::of(text,
+    /// s, e)`, read from `text` in whole words): one lookup when it is a
+    /// token (most pieces), else from the piece cache, else by merging.
     #[inline]
-    fn encode_piece_at(
+    fn encode_piece_keyed(
         &self,
         text: &[u8],
         s: usize,
         e: usize,
+        key: Packed,
         out: &mut Vec<Rank>,
         scratch: &mut Scratch,
     ) {
         let piece = &text[s..e];
-        let key = Packed::of(text, s, e);
         if let Some(rank) = self.table.get_packed(key, piece) {
             out.push(rank);
             return;
