@@ -118,7 +118,7 @@
 //! about 4, 9 and 17 MB.
 
 use super::apply::short_merge;
-use super::table::{PairTable, RankTable};
+use super::table::{Bloom, PairTable, RankTable};
 use crate::vocab::Rank;
 use towel_data::pages::Pages;
 
@@ -355,14 +355,12 @@ impl Backtrack {
 }
 
 /// Open-addressing hash map (left, right) -> merged rank, behind a small
-/// Bloom filter: most pairs the search
-/// asks about are not splits, and the filter (8 bits per key, two bits set
-/// per key in one 64-bit word, so about 5% false positives) answers those
-/// from the CPU's L2 cache instead of a cache miss in the map.
+/// [`Bloom`] filter: most pairs the search asks about are not splits, and
+/// the filter answers those from the CPU's L2 cache instead of a cache miss
+/// in the map.
 #[derive(Clone)]
 struct SplitMap {
-    filter: Pages<u64>,
-    filter_shift: u32,
+    filter: Bloom,
     /// (key, merged rank); key `EMPTY` = free.
     slots: Pages<(u64, Rank)>,
     shift: u32,
@@ -375,10 +373,8 @@ impl SplitMap {
     /// Room for `n` keys at a load factor of at most 1/2.
     fn with_capacity(n: usize) -> SplitMap {
         let cap = (n.max(4) * 2).next_power_of_two();
-        let words = (n.max(64) / 8).next_power_of_two();
         SplitMap {
-            filter: Pages::filled(words, 0),
-            filter_shift: 64 - words.trailing_zeros(),
+            filter: Bloom::with_capacity(n),
             slots: Pages::filled(cap, (Self::EMPTY, NONE)),
             shift: 64 - cap.trailing_zeros(),
             mask: cap - 1,
@@ -395,18 +391,15 @@ impl SplitMap {
         (Self::hash(key) >> self.shift) as usize
     }
 
-    /// The filter word of `key` and its two bits in it.
+    /// The hash of `key` for the filter.
     #[inline(always)]
-    fn filter_bits(&self, key: u64) -> (usize, u64) {
-        let h = Self::hash(key ^ 0x5555_5555);
-        let bits = (1u64 << (h & 63)) | (1u64 << ((h >> 6) & 63));
-        ((h >> self.filter_shift) as usize, bits)
+    fn filter_hash(key: u64) -> u64 {
+        Self::hash(key ^ 0x5555_5555)
     }
 
     fn insert(&mut self, left: Rank, right: Rank, merged: Rank) {
         let key = ((left as u64) << 32) | right as u64;
-        let (w, bits) = self.filter_bits(key);
-        self.filter[w] |= bits;
+        self.filter.insert(Self::filter_hash(key));
         let mut i = self.home(key);
         while self.slots[i].0 != Self::EMPTY && self.slots[i].0 != key {
             i = (i + 1) & self.mask;
@@ -418,8 +411,7 @@ impl SplitMap {
     #[inline(always)]
     fn get(&self, left: Rank, right: Rank) -> Rank {
         let key = ((left as u64) << 32) | right as u64;
-        let (w, bits) = self.filter_bits(key);
-        if self.filter[w] & bits != bits {
+        if !self.filter.may_contain(Self::filter_hash(key)) {
             return Rank::MAX;
         }
         let mut i = self.home(key);
