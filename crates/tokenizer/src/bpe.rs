@@ -77,6 +77,38 @@ const DENSE_SLACK: usize = 1024;
 /// (see "Looking pieces up ahead" in the module docs). A power of two.
 const AHEAD: usize = 8;
 
+/// The last [`AHEAD`] pieces the scanner found, whose token-table slots
+/// are being prefetched (see "Looking pieces up ahead" in the module docs).
+struct Ahead {
+    ring: [(usize, usize, Packed); AHEAD],
+    n: usize,
+}
+
+impl Default for Ahead {
+    fn default() -> Ahead {
+        Ahead {
+            ring: [(0, 0, Packed::Long); AHEAD],
+            n: 0,
+        }
+    }
+}
+
+impl Ahead {
+    /// Add the piece `s..e` (key `key`); returns the piece found [`AHEAD`]
+    /// pieces before it, once there is one.
+    #[inline(always)]
+    fn push(&mut self, s: usize, e: usize, key: Packed) -> Option<(usize, usize, Packed)> {
+        let old = std::mem::replace(&mut self.ring[self.n % AHEAD], (s, e, key));
+        self.n += 1;
+        (self.n > AHEAD).then_some(old)
+    }
+
+    /// The pieces not yet returned by `push`, in order.
+    fn rest(&self) -> impl Iterator<Item = (usize, usize, Packed)> + '_ {
+        (self.n.saturating_sub(AHEAD)..self.n).map(|i| self.ring[i % AHEAD])
+    }
+}
+
 /// Texts have about this many bytes per token or more; the output vector is
 /// sized for that, so it rarely grows.
 const BYTES_PER_TOKEN_GUESS: usize = 3;
@@ -353,7 +385,18 @@ impl CoreBpe {
             buf.clear();
         };
         if let Some(b) = self.scanner {
-            self.for_each_piece_ahead(b, text, count);
+            let t = text.as_bytes();
+            let mut ahead = Ahead::default();
+            b.for_each_piece_range(text, |s, e| {
+                let key = Packed::of(t, s, e);
+                self.table.prefetch(key);
+                if let Some((s, e, key)) = ahead.push(s, e, key) {
+                    count(t, s, e, key);
+                }
+            });
+            for (s, e, key) in ahead.rest() {
+                count(t, s, e, key);
+            }
         } else {
             self.pattern.for_each_piece(text, |p| {
                 let p = p.as_bytes();
@@ -595,9 +638,18 @@ impl CoreBpe {
         scratch: &mut Scratch,
     ) -> Result<(), TokenizerError> {
         if let Some(b) = self.scanner {
-            self.for_each_piece_ahead(b, text, |t, s, e, key| {
-                self.encode_piece_keyed(t, s, e, key, out, scratch)
+            let t = text.as_bytes();
+            let mut ahead = Ahead::default();
+            b.for_each_piece_range(text, |s, e| {
+                let key = Packed::of(t, s, e);
+                self.table.prefetch(key);
+                if let Some((s, e, key)) = ahead.push(s, e, key) {
+                    self.encode_piece_keyed(t, s, e, key, out, scratch);
+                }
             });
+            for (s, e, key) in ahead.rest() {
+                self.encode_piece_keyed(t, s, e, key, out, scratch);
+            }
             return Ok(());
         }
         self.pattern
@@ -608,38 +660,6 @@ impl CoreBpe {
     fn encode_piece(&self, piece: &[u8], out: &mut Vec<Rank>, scratch: &mut Scratch) {
         let key = Packed::of(piece, 0, piece.len());
         self.encode_piece_keyed(piece, 0, piece.len(), key, out, scratch)
-    }
-
-    /// Run the scanner `b` over `text` and call `f(text, start, end, key)`
-    /// for each piece, in order, [`AHEAD`] pieces after the scanner found
-    /// it: the slot of the token table that the piece's lookup reads first
-    /// is prefetched when the piece is found (see "Looking pieces up ahead"
-    /// in the module docs).
-    #[inline(always)]
-    fn for_each_piece_ahead(
-        &self,
-        b: Builtin,
-        text: &str,
-        mut f: impl FnMut(&[u8], usize, usize, Packed),
-    ) {
-        let t = text.as_bytes();
-        let mut ring = [(0usize, 0usize, Packed::Long); AHEAD];
-        let mut n = 0usize;
-        b.for_each_piece_range(text, |s, e| {
-            let key = Packed::of(t, s, e);
-            self.table.prefetch(key);
-            let slot = &mut ring[n % AHEAD];
-            if n >= AHEAD {
-                let (s, e, key) = *slot;
-                f(t, s, e, key);
-            }
-            *slot = (s, e, key);
-            n += 1;
-        });
-        for i in n.saturating_sub(AHEAD)..n {
-            let (s, e, key) = ring[i % AHEAD];
-            f(t, s, e, key);
-        }
     }
 
     /// Encode the piece `text[s..e]`, whose key is `key` (`Packed::of(text,
