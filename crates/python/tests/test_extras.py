@@ -71,6 +71,7 @@ def test_index_equals_the_cli_index_on_scifact(tmp_path, method):
                          check=True, capture_output=True, text=True).stdout
     for rank, hit in enumerate(json.loads(out)["hits"]):
         e = ours.explain(queries[0], int(ids[0, rank]))
+        assert isinstance(e, towel.Explanation) and all(isinstance(t, towel.TermScore) for t in e.terms)
         assert e.score == hit["score"] and e.length_factor == hit["length_factor"]
         assert (e.doc_len, e.avg_doc_len, e.query_norm) == tuple(
             hit.get(f) for f in ("doc_len", "avg_doc_len", "query_norm"))
