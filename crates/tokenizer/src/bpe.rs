@@ -10,25 +10,6 @@
 //!    bytes, encoded by a linear-time search that gives the same tokens
 //!    (see `backtrack.rs`; built on the first long piece).
 //!
-//! # Looking pieces up ahead
-//!
-//! Most pieces are one lookup in the token table (`bpe/table.rs`), at a
-//! hashed, so random, slot of a table of 8 MB (o200k_base): for the words a
-//! text does not repeat often, a cache miss. The scanner finds the pieces
-//! well before they are looked up, so the encoder keeps the last [`AHEAD`]
-//! (8) pieces in a ring: when the scanner finds a piece, its key is
-//! computed and its first slot prefetched (`towel_data::pages::prefetch`),
-//! and the piece found 8 pieces earlier is encoded, its slot by then on its
-//! way or in cache. The misses overlap instead of following each other.
-//! Measured by alternating runs of the two builds (on-CPU time, load
-//! average 7-8): tiny shakespeare 1.12x faster with o200k_base and 1.10x
-//! with cl100k_base, SciFact 1.12x (o200k_base); 4 or 16 pieces ahead
-//! measured the same as 8. This is despite more instructions: the ring,
-//! the key and hash computed twice and the encoding of a piece no longer
-//! inlined into the scanner make 78.3M instructions instead of 56.6M on
-//! tiny shakespeare (o200k_base; callgrind counts no latency, so it shows
-//! the cost and not the gain). Fewer instructions here is work left to do.
-//!
 //! ```
 //! use towel_tokenizer::{CoreBpe, Pattern, vocab::Ranks};
 //! // 256 single bytes, then "ab" (256) and "abc" (257).
@@ -71,43 +52,6 @@ use table::{Packed, PairTable, RankTable};
 const DENSE_FACTOR: usize = 2;
 /// See [`DENSE_FACTOR`].
 const DENSE_SLACK: usize = 1024;
-
-/// Pieces are looked up this many pieces after the scanner finds them, so
-/// that the table slot prefetched when a piece is found has arrived by then
-/// (see "Looking pieces up ahead" in the module docs). A power of two.
-const AHEAD: usize = 8;
-
-/// The last [`AHEAD`] pieces the scanner found, whose token-table slots
-/// are being prefetched (see "Looking pieces up ahead" in the module docs).
-struct Ahead {
-    ring: [(usize, usize, Packed); AHEAD],
-    n: usize,
-}
-
-impl Default for Ahead {
-    fn default() -> Ahead {
-        Ahead {
-            ring: [(0, 0, Packed::Long); AHEAD],
-            n: 0,
-        }
-    }
-}
-
-impl Ahead {
-    /// Add the piece `s..e` (key `key`); returns the piece found [`AHEAD`]
-    /// pieces before it, once there is one.
-    #[inline(always)]
-    fn push(&mut self, s: usize, e: usize, key: Packed) -> Option<(usize, usize, Packed)> {
-        let old = std::mem::replace(&mut self.ring[self.n % AHEAD], (s, e, key));
-        self.n += 1;
-        (self.n > AHEAD).then_some(old)
-    }
-
-    /// The pieces not yet returned by `push`, in order.
-    fn rest(&self) -> impl Iterator<Item = (usize, usize, Packed)> + '_ {
-        (self.n.saturating_sub(AHEAD)..self.n).map(|i| self.ring[i % AHEAD])
-    }
-}
 
 /// Texts have about this many bytes per token or more; the output vector is
 /// sized for that, so it rarely grows.
@@ -379,29 +323,17 @@ impl CoreBpe {
         let mut buf = Vec::with_capacity(64);
         let mut scratch = Scratch::for_text_len(text.len());
         let mut n = 0;
-        let mut count = |t: &[u8], s: usize, e: usize, key: Packed| {
-            self.encode_piece_keyed(t, s, e, key, &mut buf, &mut scratch);
+        let mut count = |t: &[u8], s: usize, e: usize| {
+            self.encode_piece_at(t, s, e, &mut buf, &mut scratch);
             n += buf.len();
             buf.clear();
         };
         if let Some(b) = self.scanner {
             let t = text.as_bytes();
-            let mut ahead = Ahead::default();
-            b.for_each_piece_range(text, |s, e| {
-                let key = Packed::of(t, s, e);
-                self.table.prefetch(key);
-                if let Some((s, e, key)) = ahead.push(s, e, key) {
-                    count(t, s, e, key);
-                }
-            });
-            for (s, e, key) in ahead.rest() {
-                count(t, s, e, key);
-            }
+            b.for_each_piece_range(text, |s, e| count(t, s, e));
         } else {
-            self.pattern.for_each_piece(text, |p| {
-                let p = p.as_bytes();
-                count(p, 0, p.len(), Packed::of(p, 0, p.len()))
-            })?;
+            self.pattern
+                .for_each_piece(text, |p| count(p.as_bytes(), 0, p.len()))?;
         }
         Ok(n)
     }
@@ -639,17 +571,7 @@ impl CoreBpe {
     ) -> Result<(), TokenizerError> {
         if let Some(b) = self.scanner {
             let t = text.as_bytes();
-            let mut ahead = Ahead::default();
-            b.for_each_piece_range(text, |s, e| {
-                let key = Packed::of(t, s, e);
-                self.table.prefetch(key);
-                if let Some((s, e, key)) = ahead.push(s, e, key) {
-                    self.encode_piece_keyed(t, s, e, key, out, scratch);
-                }
-            });
-            for (s, e, key) in ahead.rest() {
-                self.encode_piece_keyed(t, s, e, key, out, scratch);
-            }
+            b.for_each_piece_range(text, |s, e| self.encode_piece_at(t, s, e, out, scratch));
             return Ok(());
         }
         self.pattern
@@ -658,24 +580,23 @@ impl CoreBpe {
 
     #[inline]
     fn encode_piece(&self, piece: &[u8], out: &mut Vec<Rank>, scratch: &mut Scratch) {
-        let key = Packed::of(piece, 0, piece.len());
-        self.encode_piece_keyed(piece, 0, piece.len(), key, out, scratch)
+        self.encode_piece_at(piece, 0, piece.len(), out, scratch)
     }
 
-    /// Encode the piece `text[s..e]`, whose key is `key` (`Packed::of(text,
-    /// s, e)`, read from `text` in whole words): one lookup when it is a
-    /// token (most pieces), else from the piece cache, else by merging.
+    /// Encode the piece `text[s..e]` (reading its key from `text` in whole
+    /// words, see [`Packed::of`]): one lookup when it is a token (most
+    /// pieces), else from the piece cache, else by merging.
     #[inline]
-    fn encode_piece_keyed(
+    fn encode_piece_at(
         &self,
         text: &[u8],
         s: usize,
         e: usize,
-        key: Packed,
         out: &mut Vec<Rank>,
         scratch: &mut Scratch,
     ) {
         let piece = &text[s..e];
+        let key = Packed::of(text, s, e);
         if let Some(rank) = self.table.get_packed(key, piece) {
             out.push(rank);
             return;

@@ -43,12 +43,24 @@
 //!
 //! Together, on 1 MB of base64 (a 1 MiB last level): L2 misses 651,000 ->
 //! 277,000 (cl100k_base) and 593,000 -> 389,000 (o200k_base), L1 misses
-//! 1.44M -> 1.05M and 1.20M -> 0.94M, 1-2% more instructions. With the
-//! prefetch of `bpe.rs` ("Looking pieces up ahead"), the encode of base64
-//! got 2.17x (cl100k_base) and 1.57x (o200k_base) faster (median ratio of
-//! 16 alternating runs of each build, `bench/ab_encode.py`, on-CPU time,
-//! load average 7); on tiny shakespeare the pair changes alone made
-//! o200k_base 1.14x faster (20 pairs, load 7).
+//! 1.44M -> 1.05M and 1.20M -> 0.94M, 1-2% more instructions. Measured
+//! by alternating runs of the two builds (`bench/ab_encode.py`, median of
+//! the per-pair ratios of on-CPU time, load average 1): base64 1.75x
+//! faster (cl100k_base) and 1.50x (o200k_base), 12 pairs each; tiny
+//! shakespeare 1.11x (o200k_base, 30 pairs), SciFact 1.15x (o200k_base,
+//! 16 pairs).
+//!
+//! Tried and not kept: prefetching each piece's slot of the token table
+//! 8 pieces before looking it up (the scanner finds pieces well ahead; a
+//! ring of the last 8 pieces). It measured 1.12x faster on tiny shakespeare
+//! and SciFact at load average 7-8, when other tenants evict the tables
+//! from the L3, and 1.4x on base64 at load 1 (whose pieces are mostly not
+//! tokens, so their lookups miss), but 0.94x to 1.02x on real text at load
+//! 1-2 (three runs of 16-30 pairs), where the 35% more instructions it
+//! costs (76M instead of 57M on tiny shakespeare, o200k_base: the ring,
+//! the key and hash computed twice, the encoding of a piece no longer
+//! inlined into the scanner) outweigh the misses it hides. A cheaper ring
+//! (hash once, keep the scanner's callback inlined) may change that.
 
 use rustc_hash::FxHashMap;
 
@@ -141,13 +153,6 @@ impl<K: Key> OpenMap<K> {
             }
             i = (i + 1) & self.mask;
         }
-    }
-
-    /// Start loading the slot where a lookup of `key` begins (see
-    /// [`towel_data::pages::prefetch`]).
-    #[inline(always)]
-    pub(crate) fn prefetch(&self, key: K) {
-        towel_data::pages::prefetch(&self.slots[self.home(key)]);
     }
 
     /// The value for `key`.
@@ -354,16 +359,6 @@ impl RankTable {
     #[inline(always)]
     pub(crate) fn get(&self, bytes: &[u8]) -> Option<Rank> {
         self.get_packed(Packed::of(bytes, 0, bytes.len()), bytes)
-    }
-
-    /// Start loading the slot a lookup of `key` reads first.
-    #[inline(always)]
-    pub(crate) fn prefetch(&self, key: Packed) {
-        match key {
-            Packed::Short(k) => self.short.prefetch(k),
-            Packed::Mid(k) => self.mid.prefetch(k),
-            Packed::Long => {}
-        }
     }
 
     /// The rank of `bytes`, whose key is `key` (`Packed::of` them).
