@@ -61,6 +61,13 @@
 //! the key and hash computed twice, the encoding of a piece no longer
 //! inlined into the scanner) outweigh the misses it hides. A cheaper ring
 //! (hash once, keep the scanner's callback inlined) may change that.
+//!
+//! Also tried and not kept: a Bloom filter in front of the short-piece map
+//! as well. Base64 o200k_base got 1.61x faster (L2 misses 389,000 ->
+//! 272,000: most of its pieces are not tokens), but real text 0.92x (tiny
+//! shakespeare, 24 pairs; SciFact, 10 pairs; load average 3.3): there most
+//! pieces are tokens, and the filter adds 8% instructions and 30% L1 misses
+//! to every lookup.
 
 use rustc_hash::FxHashMap;
 
