@@ -62,7 +62,7 @@
 //! a² exact inside a fused multiply-add (a² + 2n·ln2_hi, whose sum is
 //! below 0.7 in size) and n = round(a²/2·log₂e), so that it loses nothing
 //! of a² (whose rounding alone would cost 1e-5 near |x| = 13); eʳ comes
-//! from 1 + r₂·W(r₂), the degree-5 polynomial of [`exp_poly`]'s form
+//! from 1 + r₂·W(r₂), the degree-5 polynomial of `exp_poly`'s form
 //! refitted to 1.9e-7 with its coefficients scaled by (−½)ᵏ, and 2ⁿ⁻¹
 //! (the ½ of Φ) from the rounding constant's mantissa as in
 //! [`exp_flush`]. For |x| ≥ 13.2, e^(−z²)/2 is below f32's normal range
@@ -82,9 +82,10 @@
 //! 9 and an exact two-sum (still used for Φ and φ in [`normal_cdf_pdf`]
 //! for GELU's gradient), 65 instructions per 16 elements and 0.95 ms; the
 //! form above with t = 1/(1 + p·z), x·h and a select, 0.28 ms. PyTorch's
-//! CPU GELU (oneDNN's JIT kernel here: `perf` shows a `[JIT]` symbol)
-//! uses Abramowitz-Stegun 7.1.26 for erf, 1.5e-7 absolute: cheaper, but
-//! 1 − erf cancels in the negative tail.
+//! CPU GELU (oneDNN's JIT kernel here: `ONEDNN_VERBOSE=1` shows `eltwise,
+//! jit:avx512_core_bf16, alg:eltwise_gelu_erf`) uses Abramowitz-Stegun
+//! 7.1.26 for erf, 1.5e-7 absolute: cheaper, but 1 − erf cancels in the
+//! negative tail.
 //!
 //! All are checked against the f64 functions on sweeps below and in a
 //! property test (`tests/fastmath.rs`).
@@ -289,7 +290,7 @@ pub fn gelu(x: f32) -> f32 {
 }
 
 /// [`gelu`] over a slice: with AVX-512, a hand-written kernel (see
-/// [`gelu_v4`]) that gives [`gelu`]'s results bit for bit; elsewhere
+/// `gelu_v4`) that gives [`gelu`]'s results bit for bit; elsewhere
 /// [`map`] of [`gelu`].
 pub fn gelu_slice(src: &[f32]) -> Vec<f32> {
     #[cfg(target_arch = "x86_64")]
