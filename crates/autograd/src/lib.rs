@@ -69,8 +69,8 @@
 //! `Rc<RefCell<Node>>` and closures (why: [`scalar`]'s docs). matmul runs
 //! at 0.9-1.2x PyTorch's speed (`gemm`'s AVX-512 kernels); elementwise
 //! arithmetic and broadcasting at PyTorch's speed; `exp`, `sigmoid`,
-//! softmax and log_softmax at 0.8-0.9x, `tanh` 0.6x; `gelu` at 1.1-1.3x
-//! (load 4-6), a hand-written AVX-512 kernel, although towel's GELU
+//! softmax and log_softmax at 0.8-0.9x, `tanh` 0.6x; `gelu` at 1.1x (load
+//! 2.4; more under load), a hand-written AVX-512 kernel, although towel's GELU
 //! is exact to 6e-7 where PyTorch's loses the negative tail to
 //! cancellation. The kernels are run through
 //! `pulp`'s run-time dispatch, so the workspace's baseline x86-64 build
