@@ -9,7 +9,7 @@
 //! - [`expr`]: the expression language of `towel grad` (`sin(x**3 + 2*x)`),
 //!   evaluated on the scalar engine, with a trace of the backward pass and a
 //!   Graphviz picture.
-//! - [`array`]: f32 n-dimensional arrays (shape, strides, offset into
+//! - [`array`](mod@array): f32 n-dimensional arrays (shape, strides, offset into
 //!   shared storage), views and copies, NumPy broadcasting.
 //! - [`tensor`]: reverse-mode autograd over a dynamic graph of arrays:
 //!   elementwise ops, matmul, reductions, softmax, cross-entropy, embedding,

@@ -36,7 +36,7 @@
 //! | `a.powf(p)` | g·p·aᵖ⁻¹ | |
 //! | `exp`, `log`, `sqrt` | g·out, g/a, g/(2·out) | |
 //! | `tanh`, `sigmoid` | g·(1−out²), g·out·(1−out) | |
-//! | `relu` | g·[a > 0] | |
+//! | `relu` | g·𝟙(a > 0) | |
 //! | `gelu` (erf form) | g·(Φ(a) + a·φ(a)) | |
 //! | `a @ b` | g @ bᵀ | aᵀ @ g |
 //! | `sum`, `mean` over dims | g broadcast back (÷ n for mean) | |
