@@ -24,6 +24,9 @@
 //!   maturin packs it with the Python files into the wheel.
 //! - `rayon`: thread pools for the batch methods' `num_threads`.
 //! - `aho-corasick`: finds disallowed special tokens before counting.
+//! - `serde_json`: hands `Retriever::explain`'s `Explanation` to Python with
+//!   the same field names as `towel search --explain --json`, from its one
+//!   `Serialize` definition.
 //! - `towel-tokenizer`, `towel-retrieval`, `towel-data`: the work itself.
 
 mod core;

@@ -225,8 +225,10 @@ impl Index {
         }
     }
 
-    /// Each known query term's part of `doc`'s score: `[(term, score)]`.
-    fn explain(&self, query: &str, doc: u32) -> PyResult<(f64, Vec<(String, f64)>)> {
+    /// Why `doc` has its score for `query`: the `Explanation` as JSON (the
+    /// fields `towel search --explain --json` gives) and as the text `towel
+    /// search --explain` prints.
+    fn explain(&self, query: &str, doc: u32) -> PyResult<(String, String)> {
         if doc as usize >= self.r.n_docs() {
             return Err(PyValueError::new_err(format!(
                 "document {doc} out of range (the index has {})",
@@ -234,9 +236,7 @@ impl Index {
             )));
         }
         let e = self.r.explain(query, doc);
-        Ok((
-            e.score,
-            e.terms.into_iter().map(|t| (t.term, t.score)).collect(),
-        ))
+        let json = serde_json::to_string(&e).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok((json, e.to_text(&self.r.method())))
     }
 }

@@ -3,6 +3,7 @@ train_bpe (the same vocabulary as `towel bpe train`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 
@@ -65,6 +66,22 @@ def test_index_equals_the_cli_index_on_scifact(tmp_path, method):
     hits = hits.get("hits", hits) if isinstance(hits, dict) else hits
     cli_ids = [h.get("id") or h.get("doc_id") for h in hits]
     assert cli_ids == [ours.doc_ids[i] for i in ids[0, :5]]
+    # Explanations: the same fields as the CLI's --explain --json, the same text.
+    out = subprocess.run([exe, "search", str(py_idx), queries[0], "-k", "5", "--explain", "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    for rank, hit in enumerate(json.loads(out)["hits"]):
+        e = ours.explain(queries[0], int(ids[0, rank]))
+        assert isinstance(e, towel.Explanation) and all(isinstance(t, towel.TermScore) for t in e.terms)
+        assert e.score == hit["score"] and e.length_factor == hit["length_factor"]
+        assert (e.doc_len, e.avg_doc_len, e.query_norm) == tuple(
+            hit.get(f) for f in ("doc_len", "avg_doc_len", "query_norm"))
+        mine = [{k: v for k, v in dataclasses.asdict(t).items() if v is not None} for t in e.terms]
+        assert mine == hit["explanation"]
+    text = subprocess.run([exe, "search", str(py_idx), queries[0], "-k", "1", "--explain"],
+                          check=True, capture_output=True, text=True).stdout
+    e = ours.explain(queries[0], int(ids[0, 0]))
+    for line in str(e).splitlines()[2:]:
+        assert " ".join(line.split()) in " ".join(text.split())
 
 
 def test_bm25_on_a_list():
@@ -77,13 +94,25 @@ def test_bm25_on_a_list():
     assert ids.tolist() == [[0, 1], [2, -1], [-1, -1]]
     assert scores[2].tolist() == [0.0, 0.0]
     assert index.doc_ids == ["0", "1", "2"]
-    total, parts = index.explain("happy cat", 0)
-    assert abs(total - scores[0][0]) < 1e-6 or abs(total - sum(p for _, p in parts)) < 1e-6
+    e = index.explain("happy cat", 0)
+    assert e.score == scores[0][0]
+    assert abs(e.score - sum(t.score for t in e.terms)) < 1e-6
+    assert [(t.term, t.tf, t.in_doc) for t in e.terms] == [("happi", 1, True), ("cat", 1, True)]
+    assert e.doc_len == 4 and e.avg_doc_len == 3.0  # cat purr they happi; 4 + 3 + 2 terms
+    assert e.length_factor == 1 - 0.75 + 0.75 * 4 / 3.0 == 1.25
+    assert all(t.tf_component is not None and t.query_weight is None for t in e.terms)
+    assert str(e).startswith("bm25 lucene") and "\ndocument 0: score " in str(e) and "length factor L = 1 - 0.75 + 0.75 x 4/3.00 = 1.2500" in str(e)
+    with pytest.raises(ValueError, match="out of range"):
+        index.explain("cat", 3)
     named = towel.BM25(docs, ids=["a", "b", "c"], variant="bm25+", k1=1.5, b=0.5)
     assert named.doc_ids == ["a", "b", "c"]
     assert "bm25+" in repr(named)
     t = towel.TfIdf(docs)
     assert t.search("birds", k=1)[0].tolist() == [2]
+    e = t.explain("birds sing", 2)
+    assert e.doc_len is None and e.query_norm == pytest.approx(2 ** 0.5 * e.terms[0].idf)
+    assert all(t.query_weight is not None and t.doc_weight is not None for t in e.terms)
+    assert abs(e.score - sum(t.score for t in e.terms)) < 1e-12
 
 
 def test_index_errors(tmp_path):
@@ -144,3 +173,12 @@ def test_train_bpe_errors(tmp_path):
         towel.train_bpe("a single string", 300)
     with pytest.raises(FileNotFoundError):
         towel.train_bpe([tmp_path / "missing.txt"], 300)
+
+
+def test_retrieval_docstring_examples_run():
+    import doctest
+
+    import towel.retrieval
+
+    res = doctest.testmod(towel.retrieval, extraglobs={"towel": towel})
+    assert res.attempted >= 4 and res.failed == 0

@@ -54,6 +54,7 @@ pub mod bm25;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod explain;
 pub mod index;
 pub mod retriever;
 pub mod sparse;

@@ -28,6 +28,7 @@ use crate::bm25::{Bm25Index, Bm25Params, Bm25Variant};
 use crate::corpus::{Document, Query};
 use crate::error::RetrievalError;
 use crate::eval::Run;
+pub use crate::explain::{Explanation, TermScore};
 use crate::index::{Cursor, Sections};
 use crate::terms::{count_corpus_with_progress, Counts, QueryMemo, SharedMemo, Vocabulary};
 use crate::tfidf::{TfidfIndex, TfidfModel, TfidfParams};
@@ -193,75 +194,6 @@ impl Baseline {
 pub struct Hit {
     pub doc: u32,
     pub score: f64,
-}
-
-/// Why a document has its score for a query (as Lucene's and tantivy's
-/// `explain`): the score, what the document's length does to it, and each
-/// known query term's part. The parts sum to the score (up to float rounding:
-/// BM25 adds float32 values).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Explanation {
-    /// The document index.
-    pub doc: u32,
-    /// The score, exactly as [`Retriever::search`] gives it (0 when the
-    /// document has none of the query's terms).
-    pub score: f64,
-    /// BM25: the document's length |d| (terms after stopword removal).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub doc_len: Option<u32>,
-    /// BM25: the mean document length avgdl.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub avg_doc_len: Option<f64>,
-    /// The document's length factor. BM25: `L = 1 − b + b·|d|/avgdl`, by
-    /// which k1 is scaled in every tf component (1 for a document of average
-    /// length). TF-IDF: the norm ‖d‖ the document's weights were divided by.
-    pub length_factor: f64,
-    /// TF-IDF: the norm ‖q‖ the query's weights were divided by.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub query_norm: Option<f64>,
-    /// One entry per distinct query term the vocabulary knows, largest part first.
-    pub terms: Vec<TermScore>,
-}
-
-/// One query term's part of a document's score.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TermScore {
-    /// The term as indexed (after lowercasing and stemming).
-    pub term: String,
-    /// How many times the query has it.
-    pub query_count: u32,
-    /// Whether the document contains it.
-    pub in_doc: bool,
-    /// Its part of the score. BM25: `idf · tfc` once per query occurrence;
-    /// TF-IDF: the query's weight times the document's weight.
-    pub score: f64,
-    /// How many documents contain the term.
-    pub df: u32,
-    /// The term's idf as the model computes it (BM25: the variant's formula
-    /// of `df` and N, in float64; the stored scores use it rounded to
-    /// float32. TF-IDF: the fitted idf).
-    pub idf: f64,
-    /// The term's count in the document (0 when absent). Index files keep
-    /// weights, not counts: it is the count whose recomputed weight equals
-    /// the stored one bit for bit (`None` if several counts give the same
-    /// weight, as BM25 with k1 = 0 does).
-    pub tf: Option<u32>,
-    /// BM25: the tf component `tfc(tf, L)` (lucene: `tf / (tf + k1·L)`), for
-    /// a term in the document (bm25l/bm25+: for every term, as an absent
-    /// term still scores `idf · tfc(0)`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tf_component: Option<f64>,
-    /// The document's length factor (the same for every term; see
-    /// [`Explanation::length_factor`]).
-    pub length_factor: f64,
-    /// TF-IDF only: the term's weight in the normalised query vector,
-    /// `qtf · idf / ‖q‖` (qtf sublinear if set).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub query_weight: Option<f64>,
-    /// TF-IDF only, for a term in the document: its weight in the
-    /// normalised document vector, `tf · idf / ‖d‖` (tf sublinear if set).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub doc_weight: Option<f64>,
 }
 
 /// A searchable collection.

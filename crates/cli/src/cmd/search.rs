@@ -21,10 +21,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::json;
-use towel_retrieval::tfidf::Norm;
-use towel_retrieval::{Explanation, Method, Retriever, TermScore};
+use towel_retrieval::Retriever;
 
-use crate::display::{count, shorten};
+use crate::display::shorten;
 use crate::output::{outln, Output};
 
 #[derive(Args, Debug)]
@@ -72,7 +71,7 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
         let mut v = json!({"query": args.query, "hits": hits});
         if args.explain {
             v["method"] = json!(method);
-            v["formula"] = json!(formula(&method));
+            v["formula"] = json!(method.formula());
         }
         out.print_json(&v)?;
         return Ok(());
@@ -88,7 +87,7 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
         .unwrap_or(2)
         .max(2);
     if args.explain {
-        outln!("{}: {}", method.describe(), formula(&method))?;
+        outln!("{}: {}", method.describe(), method.formula())?;
     }
     outln!("{:>4}  {:<idw$}  {:>9}  title", "rank", "id", "score")?;
     // The explanation lines: score column, then the text.
@@ -106,84 +105,11 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
         )?;
         if args.explain {
             let e = r.explain(&args.query, h.doc);
-            line(None, &length_line(&method, &e))?;
+            line(None, &e.length_line(&method))?;
             for t in &e.terms {
-                line(Some(t.score), &term_line(t))?;
+                line(Some(t.score), &t.line())?;
             }
         }
     }
     Ok(())
-}
-
-/// The scoring formula with this index's parameters, one line.
-fn formula(method: &Method) -> String {
-    match method {
-        Method::Bm25(p) => {
-            let (idf, tfc) = p.variant.formulas();
-            format!("part = idf x tfc; idf = {idf}; tfc = {tfc}; L = 1 - b + b x |d|/avgdl")
-        }
-        Method::Tfidf(p) => {
-            let tf = if p.sublinear_tf { "(1 + ln tf)" } else { "tf" };
-            let idf = match (p.use_idf, p.smooth_idf) {
-                (false, _) => "1 (no idf)",
-                (true, true) => "ln((1 + N)/(1 + df)) + 1",
-                (true, false) => "ln(N/df) + 1",
-            };
-            let norm = match p.norm {
-                Norm::L2 => "|d| = the l2 norm of the document's tf x idf row (likewise |q|)",
-                Norm::L1 => "|d| = the l1 norm of the document's tf x idf row (likewise |q|)",
-                Norm::None => "|d| = |q| = 1 (no normalization)",
-            };
-            format!("part = query weight x document weight; document weight = {tf} x idf / |d|; idf = {idf}; {norm}")
-        }
-    }
-}
-
-/// The document's length factor, worked out.
-fn length_line(method: &Method, e: &Explanation) -> String {
-    match (method, e.doc_len, e.avg_doc_len, e.query_norm) {
-        (Method::Bm25(p), Some(len), Some(avg), _) => format!(
-            "length factor L = 1 - {b} + {b} x {len}/{avg:.2} = {:.4} ({len} terms, {})",
-            e.length_factor,
-            if e.length_factor > 1.0 {
-                "longer than average: each tf counts less"
-            } else if e.length_factor < 1.0 {
-                "shorter than average: each tf counts more"
-            } else {
-                "as long as average"
-            },
-            b = p.b,
-        ),
-        (_, _, _, Some(q)) => format!(
-            "length factor |d| = {:.4}; query norm |q| = {q:.4}",
-            e.length_factor
-        ),
-        _ => format!("length factor {:.4}", e.length_factor),
-    }
-}
-
-/// One query term's part, worked out.
-fn term_line(t: &TermScore) -> String {
-    let docs = count(t.df as usize, "document");
-    let times = if t.query_count > 1 {
-        format!(" x{} (in the query {} times)", t.query_count, t.query_count)
-    } else {
-        String::new()
-    };
-    let tf =
-        t.tf.map_or("tf unknown".to_string(), |tf| format!("tf {tf}"));
-    let how = match (t.tf_component, t.query_weight, t.doc_weight) {
-        (Some(tfc), ..) if t.in_doc => format!("idf {:.4} x tfc {tfc:.4}{times} ({tf})", t.idf),
-        (Some(tfc), ..) => format!(
-            "not in the document, still idf {:.4} x tfc(0) {tfc:.4}{times}",
-            t.idf
-        ),
-        (None, Some(q), Some(d)) => format!(
-            "query weight {q:.4} x document weight {d:.4} ({tf}, idf {:.4})",
-            t.idf
-        ),
-        (None, _, _) if t.in_doc => format!("idf {:.4}{times} ({tf})", t.idf),
-        (None, _, _) => format!("not in the document (idf {:.4})", t.idf),
-    };
-    format!("{}: {how}; in {docs}", t.term)
 }

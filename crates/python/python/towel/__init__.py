@@ -18,6 +18,8 @@ from towel.model import encoding_name_for_model as encoding_name_for_model
 from towel.registry import get_encoding as get_encoding
 from towel.registry import list_encoding_names as list_encoding_names
 from towel.retrieval import BM25 as BM25
+from towel.retrieval import Explanation as Explanation
+from towel.retrieval import TermScore as TermScore
 from towel.retrieval import TfIdf as TfIdf
 from towel.train import train_bpe as train_bpe
 
@@ -77,6 +79,8 @@ def count_tokens(
 __all__ = [
     "BM25",
     "Encoding",
+    "Explanation",
+    "TermScore",
     "TfIdf",
     "count_tokens",
     "encoding_for_model",

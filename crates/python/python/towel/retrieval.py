@@ -9,8 +9,10 @@ array([0, 1])
 
 from __future__ import annotations
 
+import json
 import os
-from typing import TYPE_CHECKING, Sequence, Union
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from towel import _towel
 
@@ -19,6 +21,60 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+
+@dataclass(frozen=True)
+class TermScore:
+    """One query term's part of a document's score (`Explanation.terms`)."""
+
+    term: str
+    """The term as indexed (lowercased, stemmed)."""
+    query_count: int
+    """How many times the query has it."""
+    in_doc: bool
+    """Whether the document contains it."""
+    score: float
+    """Its part of the score (BM25: idf x tfc per query occurrence; TF-IDF:
+    query weight x document weight)."""
+    df: int
+    """How many documents contain it."""
+    idf: float
+    """Its idf as the model computes it."""
+    tf: Optional[int]
+    """Its count in the document, recovered bit for bit from the stored
+    weight (None when several counts give the same weight)."""
+    length_factor: float
+    """The document's length factor (see `Explanation.length_factor`)."""
+    tf_component: Optional[float] = None
+    """BM25: tfc(tf, L)."""
+    query_weight: Optional[float] = None
+    """TF-IDF: its weight in the normalised query vector."""
+    doc_weight: Optional[float] = None
+    """TF-IDF: its weight in the normalised document vector."""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a document has its score for a query, as `towel search --explain`
+    shows it (the same fields as its `--json`)."""
+
+    doc: int
+    score: float
+    """The score, exactly as `search` gives it."""
+    length_factor: float
+    """BM25: L = 1 - b + b x |d|/avgdl; TF-IDF: the document's norm |d|."""
+    terms: list[TermScore]
+    """One per distinct known query term, largest part first."""
+    text: str = field(repr=False)
+    doc_len: Optional[int] = None
+    """BM25: the document's length |d| in terms."""
+    avg_doc_len: Optional[float] = None
+    """BM25: avgdl."""
+    query_norm: Optional[float] = None
+    """TF-IDF: the query's norm |q|."""
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class _Index:
@@ -85,9 +141,21 @@ class _Index:
             np.frombuffer(scores, dtype="<f8").reshape(n, k),
         )
 
-    def explain(self, query: str, doc: int) -> tuple[float, list[tuple[str, float]]]:
-        """`doc`'s score for `query` and each known query term's part of it."""
-        return self._index.explain(query, doc)
+    def explain(self, query: str, doc: int) -> Explanation:
+        """Why document `doc` (an index, as `search` returns) has its score for
+        `query`: the document's length factor and each known query term's part,
+        with its tf, df, idf and tf component (BM25) or query and document
+        weights (TF-IDF). The parts sum to the score; `str()` of the result is
+        what `towel search --explain` prints.
+
+        >>> e = towel.BM25(["Cats purr when happy.", "Dogs bark at cats."]).explain("happy cat", 0)
+        >>> [(t.term, t.tf) for t in e.terms]
+        [('happi', 1), ('cat', 1)]
+        """
+        data, text = self._index.explain(query, doc)
+        d = json.loads(data)
+        terms = [TermScore(**t) for t in d.pop("terms")]
+        return Explanation(terms=terms, text=text, **d)
 
     @property
     def doc_ids(self) -> list[str]:
