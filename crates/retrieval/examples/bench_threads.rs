@@ -14,7 +14,9 @@
 //! ```
 //!
 //! Prints one JSON line per pass: wall seconds, the process's CPU seconds
-//! during the pass, queries/s. `--passes N` runs N passes in one process (the
+//! during the pass and those of its busiest thread (a wall time near the sum
+//! rather than the busiest means the threads did not get a core each),
+//! queries/s. `--passes N` runs N passes in one process (the
 //! first is cold, as `towel eval`'s only pass; the others warm, as the
 //! library bench's).
 
@@ -26,22 +28,22 @@ use towel_retrieval::eval::{judged_queries, read_qrels};
 use towel_retrieval::retriever::SearchThreads;
 use towel_retrieval::Retriever;
 
-/// Nanoseconds every thread of this process has run so far (the threads that
-/// ended are not counted; the search threads live as long as the pool).
-fn cpu_ns() -> u64 {
-    let mut total = 0;
+/// Nanoseconds each live thread of this process has run so far, by thread
+/// id (the search threads live as long as the pool).
+fn cpu_ns() -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
     if let Ok(dir) = std::fs::read_dir("/proc/self/task") {
         for e in dir.flatten() {
             if let Ok(s) = std::fs::read_to_string(e.path().join("schedstat")) {
-                total += s
-                    .split_whitespace()
-                    .next()
-                    .and_then(|x| x.parse::<u64>().ok())
-                    .unwrap_or(0);
+                let ns = s.split_whitespace().next().and_then(|x| x.parse().ok());
+                out.insert(
+                    e.file_name().to_string_lossy().into_owned(),
+                    ns.unwrap_or(0),
+                );
             }
         }
     }
-    total
+    out
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -71,12 +73,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (c, t) = (cpu_ns(), Instant::now());
         let hits = r.search_batch_on(&pool, &texts, k);
         let wall = t.elapsed().as_secs_f64();
-        let cpu = (cpu_ns() - c) as f64 * 1e-9;
+        let after = cpu_ns();
+        let per: Vec<f64> = after
+            .iter()
+            .map(|(tid, ns)| (ns - c.get(tid).copied().unwrap_or(0)) as f64 * 1e-9)
+            .collect();
+        let cpu: f64 = per.iter().sum();
+        let busiest = per.iter().copied().fold(0.0, f64::max);
         assert_eq!(hits.len(), texts.len());
         println!(
             "{}",
             serde_json::json!({
                 "pass": pass, "threads": threads, "k": k, "wall_s": wall, "cpu_s": cpu,
+                "busiest_thread_cpu_s": busiest,
                 "qps": texts.len() as f64 / wall,
             })
         );
