@@ -7,9 +7,12 @@ and evaluated in f32:
 
 * exp: e^r = 1 + r + r^2*P(r) on |r| <= ln2/2 (a little beyond, for the
   reduction's rounding), P of degree 4 (exp_poly) and of degree 3 (GELU);
-* GELU: erfcx(z) = t*q(t), t = 1/(1 + 0.45 z), q of degree 7, for z up to
-  13.2/sqrt(2) (|x| <= 13.2, beyond which e^(-z^2)/2 is below f32's normal
-  range).
+* GELU: erfcx(z) = t*q(t), t = 1/(1 + p z) = U0/(a + U0), z = a/sqrt(2),
+  U0 = 1/0.318198 in f32 (p = sqrt(2)/U0, about 0.45), q of degree 7, for z
+  up to 13.2/sqrt(2) (|x| <= 13.2, beyond which e^(-z^2)/2 is below f32's
+  normal range); printed times U0 (fastmath.rs multiplies q by u = a*t/U0).
+  GELU's exponential uses the degree-3 P below with its coefficients
+  scaled by (-1/2)^k, exactly, in fastmath.rs.
 
 Weighted least squares with Lawson's reweighting towards the minimax
 (relative) error. Needs numpy and scipy (~/.peers-venv):
@@ -74,4 +77,6 @@ def show(name, coef_low_first, exact, in_f32):
 if __name__ == "__main__":
     show("exp_poly P (degree 4)", *fit_exp(4, 0.3466 * 1.02))
     show("GELU's exp P (degree 3)", *fit_exp(3, 0.3466 * 1.03))
-    show("GELU's erfcx q (degree 7, p = 0.45)", *fit_erfcx(7, 0.45, 13.2))
+    u0 = np.float64(f32(1 / np.float64(f32(0.318_198_05))))
+    q, exact, in_f32 = fit_erfcx(7, np.sqrt(2) / u0, 13.2)
+    show(f"GELU's U0*q (degree 7, U0 = {float(u0)!r})", q * u0, exact, in_f32)

@@ -466,6 +466,19 @@ impl Array {
         Array::from_vec(data, &self.shape).expect("same size")
     }
 
+    /// The same as [`Array::map`] with a kernel that maps a whole slice
+    /// (a non-contiguous array is copied to one first).
+    pub fn map_slice(&self, kernel: impl FnOnce(&[f32]) -> Vec<f32>) -> Array {
+        let data = match self.as_slice() {
+            Some(s) => crate::profile::kernel(|| kernel(s)),
+            None => {
+                let v = self.to_vec();
+                crate::profile::kernel(|| kernel(&v))
+            }
+        };
+        Array::from_vec(data, &self.shape).expect("same size")
+    }
+
     /// `f(a, b)` elementwise with broadcasting (the result is contiguous).
     pub fn zip_map(
         &self,

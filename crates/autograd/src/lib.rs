@@ -9,7 +9,7 @@
 //! - [`expr`]: the expression language of `towel grad` (`sin(x**3 + 2*x)`),
 //!   evaluated on the scalar engine, with a trace of the backward pass and a
 //!   Graphviz picture.
-//! - [`array`]: f32 n-dimensional arrays (shape, strides, offset into
+//! - [`array`](mod@array): f32 n-dimensional arrays (shape, strides, offset into
 //!   shared storage), views and copies, NumPy broadcasting.
 //! - [`tensor`]: reverse-mode autograd over a dynamic graph of arrays:
 //!   elementwise ops, matmul, reductions, softmax, cross-entropy, embedding,
@@ -69,9 +69,10 @@
 //! `Rc<RefCell<Node>>` and closures (why: [`scalar`]'s docs). matmul runs
 //! at 0.9-1.2x PyTorch's speed (`gemm`'s AVX-512 kernels); elementwise
 //! arithmetic and broadcasting at PyTorch's speed; `exp`, `sigmoid`,
-//! softmax and log_softmax at 0.8-0.9x, `tanh` 0.6x and `gelu` 0.3x
-//! (towel's GELU is exact to 2e-6 where PyTorch's loses the negative tail
-//! to cancellation, and costs more arithmetic). The kernels are run through
+//! softmax and log_softmax at 0.8-0.9x, `tanh` 0.6x; `gelu` at 1.1x (load
+//! 2.4; more under load), a hand-written AVX-512 kernel, although towel's GELU
+//! is exact to 6e-7 where PyTorch's loses the negative tail to
+//! cancellation. The kernels are run through
 //! `pulp`'s run-time dispatch, so the workspace's baseline x86-64 build
 //! still uses AVX-512 where the CPU has it. [`profile`] shows where a
 //! step's time goes, op by op.

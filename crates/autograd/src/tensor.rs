@@ -36,7 +36,7 @@
 //! | `a.powf(p)` | g·p·aᵖ⁻¹ | |
 //! | `exp`, `log`, `sqrt` | g·out, g/a, g/(2·out) | |
 //! | `tanh`, `sigmoid` | g·(1−out²), g·out·(1−out) | |
-//! | `relu` | g·[a > 0] | |
+//! | `relu` | g·𝟙(a > 0) | |
 //! | `gelu` (erf form) | g·(Φ(a) + a·φ(a)) | |
 //! | `a @ b` | g @ bᵀ | aᵀ @ g |
 //! | `sum`, `mean` over dims | g broadcast back (÷ n for mean) | |
@@ -420,8 +420,19 @@ impl Tensor {
         f: impl Fn(f32) -> f32,
         grad: impl Fn(f32, f32, f32) -> f32 + 'static,
     ) -> Tensor {
+        self.unary_with(name, |a| a.map(f), grad)
+    }
+
+    /// [`Tensor::unary`] with the forward pass given as a function of the
+    /// whole array (for a hand-written slice kernel).
+    fn unary_with(
+        &self,
+        name: &'static str,
+        forward: impl FnOnce(&Array) -> Array,
+        grad: impl Fn(f32, f32, f32) -> f32 + 'static,
+    ) -> Tensor {
         let _prof = profile::scope(name, Phase::Forward);
-        let out = self.0.data.map(f);
+        let out = forward(&self.0.data);
         let (a, o) = (self.0.data.clone(), out.clone());
         from_op(out, name, vec![self.clone()], move |g| {
             let (g, a, o) = (dense(g), dense(&a), dense(&o));
@@ -485,7 +496,11 @@ impl Tensor {
     /// Computed with f32 polynomial kernels ([`fastmath::gelu`]) within a
     /// relative 2e-6 of the exact value.
     pub fn gelu(&self) -> Tensor {
-        self.unary("gelu", fastmath::gelu, |g, a, _| g * fastmath::gelu_grad(a))
+        self.unary_with(
+            "gelu",
+            |a| a.map_slice(fastmath::gelu_slice),
+            |g, a, _| g * fastmath::gelu_grad(a),
+        )
     }
 
     // ---- matmul ----

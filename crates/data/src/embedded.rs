@@ -11,7 +11,7 @@
 //!
 //! Every embedded registry file is stored zlib-compressed (see
 //! `assets/make_embedded.py`, which rebuilds them from the reference data) and
-//! inflated once, on first use. [`file`] gives back the exact bytes of the
+//! inflated once, on first use. [`file`](fn@file) gives back the exact bytes of the
 //! registry file: a test checks each one's sha256 against the registry, so
 //! the embedded copies are the verified files byte for byte, whether or not
 //! the reference data is on the machine.

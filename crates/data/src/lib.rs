@@ -22,7 +22,7 @@
 //! # Ok::<(), towel_data::DataError>(())
 //! ```
 //!
-//! Every file towel writes goes through [`write`]: atomic, all-or-nothing for
+//! Every file towel writes goes through [`write`](mod@write): atomic, all-or-nothing for
 //! several files, never over an input, never over a file of another kind
 //! unless forced, with the umask honoured and temp files cleaned up.
 //!

@@ -5,7 +5,7 @@
 //! tiktoken 0.14. The Python layer (`python/towel/`) keeps tiktoken's
 //! argument handling, errors and registry; this crate does the work:
 //!
-//! - [`CoreBpe`] as tiktoken's `_tiktoken.CoreBPE` (same methods, same
+//! - `CoreBpe` (`core.rs`) as tiktoken's `_tiktoken.CoreBPE` (same methods, same
 //!   exceptions), every encode and decode with the GIL released, batches on
 //!   Rust threads (the calling thread and a rayon pool of `num_threads - 1`,
 //!   the calling thread building the result lists while the others encode);

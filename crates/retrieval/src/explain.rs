@@ -34,7 +34,7 @@ use crate::tfidf::Norm;
 pub struct Explanation {
     /// The document index.
     pub doc: u32,
-    /// The score, exactly as [`Retriever::search`] gives it (0 when the
+    /// The score, exactly as [`Retriever::search`](crate::Retriever::search) gives it (0 when the
     /// document has none of the query's terms).
     pub score: f64,
     /// BM25: the document's length |d| (terms after stopword removal).

@@ -237,7 +237,7 @@ impl TfidfModel {
     }
 
     /// The weight of a term with count `tf` and idf `idf` in a row whose norm
-    /// is `norm`, computed as [`TfidfModel::weigh`] does (the same float64
+    /// is `norm`, computed as `TfidfModel::weigh` does (the same float64
     /// steps, so the same bits).
     pub fn weight(&self, tf: u32, idf: f64, norm: f64) -> f64 {
         let mut v = tf as f64;

@@ -19,7 +19,7 @@
 //!   them from the verified vocabulary files is a thin layer above
 //!   (`load.rs`, [`Encoding::load`]).
 //! - [`vocab`]: [`Ranks`], a vocabulary in memory.
-//! - [`format`]: every tokenizer file format (towel's JSON, `.tiktoken`,
+//! - [`format`](mod@format): every tokenizer file format (towel's JSON, `.tiktoken`,
 //!   GPT-2's `encoder.json` + `vocab.bpe`, HF `tokenizer.json`): detect,
 //!   read into one [`TokenizerFile`], write; line-numbered errors.
 //! - [`PieceCounts`]: how often each piece of a corpus occurs (training and

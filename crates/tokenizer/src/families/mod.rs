@@ -4,7 +4,7 @@
 //! [`crate::bpe`]; these are for comparison and teaching.
 //!
 //! - [`bytes`]: one id per UTF-8 byte;
-//! - [`char`]: one id per character of the corpus;
+//! - [`char`](mod@char): one id per character of the corpus;
 //! - [`word`]: one id per word or punctuation run;
 //! - [`regex_split`]: one id per GPT pre-tokenization piece;
 //! - [`family`]: pick one by name, save and load their vocabularies.

@@ -314,7 +314,7 @@ pub fn render(
     })
 }
 
-/// What [`write`] did.
+/// What [`write`](fn@write) did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
     /// The files written.
