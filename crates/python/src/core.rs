@@ -15,12 +15,12 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
-use rayon::prelude::*;
 use towel_tokenizer::format::Gpt2Vocab;
 
 use crate::text::Utf8Str;
 use towel_tokenizer::{
-    AllowedSpecial, DisallowedSpecial, Encoding, EncodingName, Pattern, Rank, Ranks, TokenizerError,
+    map_in_order, AllowedSpecial, DisallowedSpecial, Encoding, EncodingName, Pattern, Rank, Ranks,
+    TokenizerError,
 };
 
 /// tiktoken's message for a disallowed special token (`core.py`,
@@ -99,6 +99,20 @@ fn pool(n: usize) -> PyResult<Arc<rayon::ThreadPool>> {
 /// The number of cores (at least 1).
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The threads a batch runs on: the calling thread plus, for more than
+/// one, a pool of the others (at most one thread per core in all). The
+/// calling thread works too, instead of waiting for the pool: it hands
+/// the results over in order (see `towel_tokenizer::map_in_order`).
+fn helper_pool(num_threads: i64) -> PyResult<(Option<Arc<rayon::ThreadPool>>, usize)> {
+    let threads = check_threads(num_threads)?.min(cores());
+    let helpers = if threads > 1 {
+        Some(pool(threads - 1)?)
+    } else {
+        None
+    };
+    Ok((helpers, threads))
 }
 
 fn check_threads(num_threads: i64) -> PyResult<usize> {
@@ -272,12 +286,7 @@ impl CoreBpe {
         disallowed: &DisallowedSpecial,
         num_threads: i64,
     ) -> PyResult<Bound<'py, PyList>> {
-        let threads = check_threads(num_threads)?.min(cores());
-        let helpers = if threads > 1 {
-            Some(pool(threads - 1)?)
-        } else {
-            None
-        };
+        let (helpers, threads) = helper_pool(num_threads)?;
         let refs: Vec<&str> = texts.iter().map(|t| &**t).collect();
         let mut lists: Vec<Py<PyList>> = Vec::with_capacity(refs.len());
         py.detach(|| {
@@ -548,16 +557,25 @@ impl CoreBpe {
         num_threads: i64,
     ) -> PyResult<Vec<usize>> {
         let (a, d) = (allowed(allowed_special), disallowed(disallowed_special));
-        let pool = pool(check_threads(num_threads)?)?;
+        let (helpers, threads) = helper_pool(num_threads)?;
+        let sizes: Vec<usize> = texts.iter().map(|t| t.len()).collect();
+        let mut counts = Vec::with_capacity(texts.len());
         py.detach(|| {
-            pool.install(|| {
-                texts
-                    .par_iter()
-                    .map(|t| self.count_one(t, &a, &d))
-                    .collect::<Result<Vec<usize>, _>>()
-            })
+            map_in_order(
+                &sizes,
+                helpers.as_deref(),
+                threads,
+                |i| self.count_one(&texts[i], &a, &d),
+                |_, block| {
+                    for n in block {
+                        counts.push(n?);
+                    }
+                    Ok(())
+                },
+            )
         })
-        .map_err(|e| tok_err(py, e))
+        .map_err(|e| tok_err(py, e))?;
+        Ok(counts)
     }
 
     #[pyo3(signature = (texts, num_threads))]
@@ -671,14 +689,30 @@ impl CoreBpe {
         batch: Vec<Vec<Rank>>,
         num_threads: i64,
     ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
-        let pool = pool(check_threads(num_threads)?)?;
-        let out = py.detach(|| {
-            let out: Vec<Result<Vec<u8>, TokenizerError>> =
-                pool.install(|| batch.par_iter().map(|t| self.bpe.decode_bytes(t)).collect());
-            out.into_iter().collect::<Result<Vec<_>, _>>()
-        });
-        let out = out.map_err(|e| tok_err(py, e))?;
-        Ok(out.iter().map(|b| PyBytes::new(py, b)).collect())
+        let (helpers, threads) = helper_pool(num_threads)?;
+        // About 4 bytes a token.
+        let sizes: Vec<usize> = batch.iter().map(|t| t.len() * 4).collect();
+        let mut out: Vec<Py<PyBytes>> = Vec::with_capacity(batch.len());
+        py.detach(|| {
+            map_in_order(
+                &sizes,
+                helpers.as_deref(),
+                threads,
+                |i| self.bpe.decode_bytes(&batch[i]),
+                // The bytes objects are made on this thread, under the
+                // GIL, while the other threads decode the later blocks.
+                |_, block| {
+                    Python::attach(|py| {
+                        for b in block {
+                            let b = b.map_err(|e| tok_err(py, e))?;
+                            out.push(PyBytes::new(py, &b).unbind());
+                        }
+                        Ok::<(), PyErr>(())
+                    })
+                },
+            )
+        })?;
+        Ok(out.into_iter().map(|b| b.into_bound(py)).collect())
     }
 
     fn decode_single_token_bytes<'py>(

@@ -106,6 +106,26 @@ impl Vocabulary {
         out: &mut Vec<u32>,
         memo: &mut QueryMemo,
     ) {
+        self.query_terms_shared(analyzer, text, out, memo, None);
+    }
+
+    /// [`Vocabulary::query_terms_memo`] for one of the threads of a batch:
+    /// a word missing from this thread's `memo` is looked up in `shared`
+    /// (the words every thread of the batch has stemmed) before it is
+    /// stemmed, and a word stemmed here is added to it. Without it each
+    /// thread stems the words it meets first: on SciFact's judged queries
+    /// over an index file (callgrind, k = 100), 2 threads stemmed for
+    /// 5.95 M instructions where 1 thread stems for 5.03 M, 2.2% of the
+    /// batch added. The lock is taken only on this thread's own misses
+    /// (once per distinct word a thread meets), never per word of a query.
+    pub fn query_terms_shared(
+        &self,
+        analyzer: &Analyzer,
+        text: &str,
+        out: &mut Vec<u32>,
+        memo: &mut QueryMemo,
+        shared: Option<&SharedMemo>,
+    ) {
         out.clear();
         analyzer.for_each_word(text, |w| {
             let id = match self.words.get(w) {
@@ -113,7 +133,14 @@ impl Vocabulary {
                 None => match memo.words.get(w) {
                     Some(id) => id,
                     None => {
-                        let id = self.id(&analyzer.stem(w)).unwrap_or(STOP);
+                        let known = shared.and_then(|s| s.lock().words.get(w));
+                        let id = known.unwrap_or_else(|| {
+                            let id = self.id(&analyzer.stem(w)).unwrap_or(STOP);
+                            if let Some(s) = shared {
+                                s.lock().insert(w, id);
+                            }
+                            id
+                        });
                         memo.insert(w, id);
                         id
                     }
@@ -146,6 +173,18 @@ impl QueryMemo {
         }
         self.words.insert(w, id);
         self.len += 1;
+    }
+}
+
+/// A [`QueryMemo`] the threads of one batch share (see
+/// [`Vocabulary::query_terms_shared`]).
+#[derive(Debug, Default)]
+pub struct SharedMemo(std::sync::Mutex<QueryMemo>);
+
+impl SharedMemo {
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueryMemo> {
+        // A memo holds no invariant a panic could break halfway.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -44,8 +44,9 @@ fn scifact_round_trip() {
     // A loaded index has no corpus word cache: its searchers stem query
     // words and remember them (the memo). Every query twice, so the second
     // pass takes its words from the memo; batches on 1 and 2 threads reuse
-    // searchers across queries. All must equal fresh single searches on the
-    // built index, at the depth `towel eval` uses.
+    // searchers across queries (and share what they stem; 3 threads run on
+    // a pool of their own beside the calling thread). All must equal fresh
+    // single searches on the built index, at the depth `towel eval` uses.
     let twice: Vec<&str> = beir
         .queries
         .iter()
@@ -53,7 +54,7 @@ fn scifact_round_trip() {
         .map(|q| q.as_str())
         .collect();
     let want: Vec<_> = twice.iter().map(|q| r.search(q, 100)).collect();
-    for threads in [Some(1), Some(2), None] {
+    for threads in [Some(1), Some(2), Some(3), None] {
         assert_eq!(back.search_batch(&twice, 100, threads), want, "{threads:?}");
     }
 }

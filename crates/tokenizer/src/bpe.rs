@@ -27,6 +27,7 @@
 mod apply;
 mod backtrack;
 mod batch;
+pub use batch::map_in_order;
 mod cache;
 pub(crate) mod table;
 
@@ -531,11 +532,7 @@ impl CoreBpe {
         threads: usize,
         sink: impl FnMut(usize, Vec<Result<Vec<Rank>, TokenizerError>>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let threads = match (threads, pool) {
-            (0, Some(p)) => p.current_num_threads(),
-            (0, None) => rayon::current_num_threads(),
-            (n, _) => n,
-        };
+        let threads = batch::threads_of(pool, threads);
         let lens: Vec<usize> = texts.iter().map(|t| t.len()).collect();
         let total: usize = lens.iter().sum();
         let starts = batch::block_starts(&lens, threads);

@@ -137,7 +137,7 @@ pub mod tokenizer;
 pub mod train;
 pub mod vocab;
 
-pub use bpe::{AllowedSpecial, CoreBpe, DisallowedSpecial};
+pub use bpe::{map_in_order, AllowedSpecial, CoreBpe, DisallowedSpecial};
 pub use count::PieceCounts;
 pub use display::escape_bytes;
 pub use encodings::{Encoding, EncodingName};

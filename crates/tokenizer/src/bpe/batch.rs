@@ -36,6 +36,20 @@
 //!
 //! With `threads == 1` (or a single block) nothing is spawned: the calling
 //! thread encodes and hands over alone, exactly a one-thread run.
+//!
+//! Balance, counted without the noise of a shared machine (callgrind
+//! `--separate-threads=yes --fair-sched=yes`, o200k_base, tiny
+//! shakespeare in 64 chunks, `encode_ordinary_batch` from Python with a
+//! warm pool): 1 thread executes 61.8 M instructions; 2 threads 31.1 M on
+//! the calling thread (encoding and building the lists) and 32.6 M on the
+//! other, 3% more in all (each thread's piece cache warms up on its own).
+//! The work therefore allows 1.90x on 2 cores.
+//!
+//! [`map_in_order`] offers the same machinery for other per-text work: the
+//! Python crate's `count_batch` and `decode_bytes_batch` use it, so their
+//! calling thread works instead of waiting for a pool (and
+//! `decode_bytes_batch` makes its `bytes` objects while the other threads
+//! decode later blocks).
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -70,6 +84,37 @@ pub(crate) fn block_starts(lens: &[usize], threads: usize) -> Vec<usize> {
         starts.truncate(1);
     }
     starts
+}
+
+/// The block machinery of [`crate::CoreBpe::encode_batch_in_order`] for
+/// any per-item work (counting tokens, decoding): run `work(i)` for every
+/// item `i < sizes.len()` on `threads` threads (the calling thread and
+/// `threads - 1` tasks spawned on `pool`, the current rayon pool when
+/// `None`; `threads == 0` means as many as that pool has), and hand each
+/// block's results to `sink(first, results)` on the calling thread, in
+/// order, while the others work on later blocks. `sizes[i]` is item `i`'s
+/// size in bytes (about), to cut blocks of even work. An error from `sink`
+/// stops the batch (no more blocks are started) and is returned.
+pub fn map_in_order<T: Send, E>(
+    sizes: &[usize],
+    pool: Option<&rayon::ThreadPool>,
+    threads: usize,
+    work: impl Fn(usize) -> T + Sync,
+    sink: impl FnMut(usize, Vec<T>) -> Result<(), E>,
+) -> Result<(), E> {
+    let threads = threads_of(pool, threads);
+    let starts = block_starts(sizes, threads);
+    run_ordered(pool, threads, &starts, || (), |_, i| work(i), sink)
+}
+
+/// `threads`, or as many as `pool` (the current rayon pool when `None`)
+/// has when it is 0.
+pub(crate) fn threads_of(pool: Option<&rayon::ThreadPool>, threads: usize) -> usize {
+    match (threads, pool) {
+        (0, Some(p)) => p.current_num_threads(),
+        (0, None) => rayon::current_num_threads(),
+        (n, _) => n,
+    }
 }
 
 /// What the threads share: the claim counter and the finished blocks.
