@@ -458,24 +458,18 @@ impl Array {
 
     /// Apply `f` to every element (the result is contiguous).
     pub fn map(&self, f: impl Fn(f32) -> f32) -> Array {
-        let data = match self.as_slice() {
-            // A loop over a slice, compiled for this CPU's widest SIMD.
-            Some(s) => crate::profile::kernel(|| crate::fastmath::map(s, f)),
-            None => crate::profile::kernel(|| self.to_vec().into_iter().map(f).collect()),
-        };
-        Array::from_vec(data, &self.shape).expect("same size")
+        // A loop over a slice, compiled for this CPU's widest SIMD.
+        self.map_slice(|s| crate::fastmath::map(s, f))
     }
 
-    /// The same as [`Array::map`] with a kernel that maps a whole slice
-    /// (a non-contiguous array is copied to one first).
+    /// [`Array::map`] with a kernel that maps a whole slice (a
+    /// non-contiguous array is copied to one first, inside the kernel's
+    /// time).
     pub fn map_slice(&self, kernel: impl FnOnce(&[f32]) -> Vec<f32>) -> Array {
-        let data = match self.as_slice() {
-            Some(s) => crate::profile::kernel(|| kernel(s)),
-            None => {
-                let v = self.to_vec();
-                crate::profile::kernel(|| kernel(&v))
-            }
-        };
+        let data = crate::profile::kernel(|| match self.as_slice() {
+            Some(s) => kernel(s),
+            None => kernel(&self.to_vec()),
+        });
         Array::from_vec(data, &self.shape).expect("same size")
     }
 

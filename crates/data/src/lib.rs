@@ -47,6 +47,8 @@
 //!   tell whether the process that left a temp file still exists, and
 //!   `madvise(MADV_HUGEPAGE)` for [`pages::Pages`], the tokenizer's tables
 //!   in 2 MiB pages (Linux).
+//! - `rayon`: the thread pools of batch operations ([`threads`]), shared
+//!   by the tokenizer, retrieval and Python crates, which use rayon anyway.
 //! - `tempfile` is no longer used for writing: it creates files with mode
 //!   0600 whatever the umask. It remains a dev-dependency for tests.
 
@@ -55,6 +57,7 @@ pub mod pages;
 pub mod registry;
 pub mod testing;
 pub mod text;
+pub mod threads;
 pub mod write;
 
 pub use write::{write_all_atomic, write_atomic, write_atomic_with, Kind, WritePlan};

@@ -7,7 +7,7 @@
 //! regex), batches run on Rust threads, and `count` never builds the list.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use pyo3::exceptions::{PyKeyError, PyValueError};
@@ -72,30 +72,6 @@ fn disallowed(d: Option<Vec<String>>) -> DisallowedSpecial {
     }
 }
 
-/// One rayon pool per thread count, made on first use and kept.
-fn pool(n: usize) -> PyResult<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    // More threads than cores only adds switching; tiktoken's default of 8
-    // becomes the number of cores.
-    let n = n.clamp(1, cores());
-    let mut pools = POOLS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = pools.get(&n) {
-        return Ok(p.clone());
-    }
-    let p = Arc::new(
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .thread_name(|i| format!("towel-{i}"))
-            .build()
-            .map_err(|e| PyValueError::new_err(format!("cannot start {n} threads: {e}")))?,
-    );
-    pools.insert(n, p.clone());
-    Ok(p)
-}
-
 /// The number of cores (at least 1).
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -106,9 +82,15 @@ fn cores() -> usize {
 /// calling thread works too, instead of waiting for the pool: it hands
 /// the results over in order (see `towel_tokenizer::map_in_order`).
 fn helper_pool(num_threads: i64) -> PyResult<(Option<Arc<rayon::ThreadPool>>, usize)> {
+    // More threads than cores only adds switching; tiktoken's default of 8
+    // becomes the number of cores.
     let threads = check_threads(num_threads)?.min(cores());
     let helpers = if threads > 1 {
-        Some(pool(threads - 1)?)
+        let n = threads - 1;
+        Some(
+            towel_data::threads::pool(n)
+                .map_err(|e| PyValueError::new_err(format!("cannot start {n} threads: {e}")))?,
+        )
     } else {
         None
     };

@@ -21,8 +21,7 @@
 //! assert!(r.search("zebra", 10).is_empty());
 //! ```
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -570,29 +569,10 @@ impl Retriever {
             // Once per thread, at its end.
             done.lock().unwrap_or_else(|e| e.into_inner()).extend(mine);
         };
-        run_with_helpers(pool, helpers, &work);
+        towel_data::threads::in_scope(pool, helpers, &work, work);
         let mut chunks = done.into_inner().unwrap_or_else(|e| e.into_inner());
         chunks.sort_unstable_by_key(|c| c.0);
         chunks.into_iter().flat_map(|c| c.1).collect()
-    }
-}
-
-/// Run `work` on the calling thread and on `helpers` tasks spawned on
-/// `pool` (rayon's global pool when `None`); return when all are done.
-fn run_with_helpers<'s>(
-    pool: Option<&rayon::ThreadPool>,
-    helpers: usize,
-    work: &'s (dyn Fn() + Sync),
-) {
-    let body = |scope: &rayon::Scope<'s>| {
-        for _ in 0..helpers {
-            scope.spawn(move |_| work());
-        }
-        work();
-    };
-    match pool {
-        Some(pool) => pool.in_place_scope(body),
-        None => rayon::in_place_scope(body),
     }
 }
 
@@ -613,32 +593,6 @@ enum Pool {
     Own(Arc<rayon::ThreadPool>, usize),
 }
 
-/// A pool of `n` helper threads, one per size for the whole process (so a
-/// `search_batch` call does not start threads). The batch's own pool
-/// rather than rayon's global one: on 2 cores the global pool has 2
-/// workers, and with the calling thread searching too the worker left
-/// without work spun for a core while the other two searched (timed at
-/// load 1.4, a cold 2-thread pass of `towel eval` used 6.3 ms of CPU
-/// where 1 thread uses 4.0 ms).
-fn helpers(n: usize) -> Option<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let mut pools = POOLS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = pools.get(&n) {
-        return Some(p.clone());
-    }
-    let p = Arc::new(
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .ok()?,
-    );
-    pools.insert(n, p.clone());
-    Some(p)
-}
-
 impl SearchThreads {
     /// `Some(1)`: the calling thread; `Some(n)`: n threads, the calling one
     /// and `n - 1` helpers; `None` (or `Some(0)`): as many as rayon's
@@ -650,9 +604,15 @@ impl SearchThreads {
         };
         SearchThreads(match n {
             0 | 1 => Pool::Caller,
-            n => match helpers(n - 1) {
-                Some(pool) => Pool::Own(pool, n),
-                None => Pool::Global,
+            // The batch's own pool of helpers rather than rayon's global
+            // one: on 2 cores the global pool has 2 workers, and with the
+            // calling thread searching too the worker left without work
+            // spun for a core while the other two searched (timed at load
+            // 1.4, a cold 2-thread pass of `towel eval` used 6.3 ms of CPU
+            // where 1 thread uses 4.0 ms).
+            n => match towel_data::threads::pool(n - 1) {
+                Ok(pool) => Pool::Own(pool, n),
+                Err(_) => Pool::Global,
             },
         })
     }

@@ -391,15 +391,9 @@ impl SplitMap {
         (Self::hash(key) >> self.shift) as usize
     }
 
-    /// The hash of `key` for the filter.
-    #[inline(always)]
-    fn filter_hash(key: u64) -> u64 {
-        Self::hash(key ^ 0x5555_5555)
-    }
-
     fn insert(&mut self, left: Rank, right: Rank, merged: Rank) {
         let key = ((left as u64) << 32) | right as u64;
-        self.filter.insert(Self::filter_hash(key));
+        self.filter.insert(key);
         let mut i = self.home(key);
         while self.slots[i].0 != Self::EMPTY && self.slots[i].0 != key {
             i = (i + 1) & self.mask;
@@ -411,7 +405,7 @@ impl SplitMap {
     #[inline(always)]
     fn get(&self, left: Rank, right: Rank) -> Rank {
         let key = ((left as u64) << 32) | right as u64;
-        if !self.filter.may_contain(Self::filter_hash(key)) {
+        if !self.filter.may_contain(key) {
             return Rank::MAX;
         }
         let mut i = self.home(key);

@@ -253,33 +253,13 @@ where
         }
         Ok(())
     };
-    in_scope(pool, helpers, &helper, || {
+    towel_data::threads::in_scope(pool, helpers, &helper, || {
         let r = caller();
         if r.is_err() {
             shared.stop(blocks);
         }
         r
     })
-}
-
-/// Spawn `helpers` tasks running `helper` on `pool` (the current rayon pool
-/// when `None`), run `caller` on this thread, and wait for the tasks.
-fn in_scope<'s, R>(
-    pool: Option<&rayon::ThreadPool>,
-    helpers: usize,
-    helper: &'s (dyn Fn() + Sync),
-    caller: impl FnOnce() -> R,
-) -> R {
-    let body = |scope: &rayon::Scope<'s>| {
-        for _ in 0..helpers {
-            scope.spawn(move |_| helper());
-        }
-        caller()
-    };
-    match pool {
-        Some(pool) => pool.in_place_scope(body),
-        None => rayon::in_place_scope(body),
-    }
 }
 
 #[cfg(test)]

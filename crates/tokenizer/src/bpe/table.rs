@@ -202,22 +202,25 @@ impl Bloom {
         }
     }
 
-    /// The word of the key whose (well-mixed) hash is `h`, and its two bits.
+    /// The word of `key` and its two bits, from a hash of the key that is
+    /// independent of a map's slot position (which uses the high bits of
+    /// [`Key::hash`] of the key itself).
     #[inline(always)]
-    fn bits(&self, h: u64) -> (usize, u64) {
+    fn bits(&self, key: u64) -> (usize, u64) {
+        let h = (key ^ 0x5555_5555).hash();
         let bits = (1u64 << (h & 63)) | (1u64 << ((h >> 6) & 63));
         ((h >> self.shift) as usize, bits)
     }
 
-    pub(crate) fn insert(&mut self, h: u64) {
-        let (w, bits) = self.bits(h);
+    pub(crate) fn insert(&mut self, key: u64) {
+        let (w, bits) = self.bits(key);
         self.words[w] |= bits;
     }
 
-    /// False only if no key with this hash was inserted.
+    /// False only if `key` was not inserted.
     #[inline(always)]
-    pub(crate) fn may_contain(&self, h: u64) -> bool {
-        let (w, bits) = self.bits(h);
+    pub(crate) fn may_contain(&self, key: u64) -> bool {
+        let (w, bits) = self.bits(key);
         self.words[w] & bits == bits
     }
 }
@@ -431,7 +434,7 @@ impl PackedPairs {
             filter: Bloom::with_capacity(found.len()),
         };
         for &(key, rank) in found {
-            t.filter.insert(filter_hash(key));
+            t.filter.insert(key);
             let mut i = t.home(key);
             loop {
                 let slot = &mut t.slots[i];
@@ -456,7 +459,7 @@ impl PackedPairs {
             return Rank::MAX;
         }
         let key = (left as u64) << PACK_BITS | right as u64;
-        if !self.filter.may_contain(filter_hash(key)) {
+        if !self.filter.may_contain(key) {
             return Rank::MAX;
         }
         let mut i = self.home(key);
@@ -541,13 +544,6 @@ impl PairTable {
             PairMap::Wide(m) => m.get(wide_key(left, right)).unwrap_or(Rank::MAX),
         }
     }
-}
-
-/// The hash of a pair key for its [`Bloom`] filter (independent of the
-/// slot's position, which uses the high bits of [`Key::hash`]).
-#[inline(always)]
-fn filter_hash(key: u64) -> u64 {
-    (key ^ 0x5555_5555).hash()
 }
 
 #[inline(always)]
