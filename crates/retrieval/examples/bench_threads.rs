@@ -15,7 +15,8 @@
 //!
 //! Prints one JSON line per pass: wall seconds, the process's CPU seconds
 //! during the pass and those of its busiest thread (a wall time near the sum
-//! rather than the busiest means the threads did not get a core each),
+//! rather than the busiest means the threads did not get a core each), the
+//! time its threads waited, runnable, for a core held by another process,
 //! queries/s. `--passes N` runs N passes in one process (the
 //! first is cold, as `towel eval`'s only pass; the others warm, as the
 //! library bench's).
@@ -28,18 +29,17 @@ use towel_retrieval::eval::{judged_queries, read_qrels};
 use towel_retrieval::retriever::SearchThreads;
 use towel_retrieval::Retriever;
 
-/// Nanoseconds each live thread of this process has run so far, by thread
-/// id (the search threads live as long as the pool).
-fn cpu_ns() -> std::collections::BTreeMap<String, u64> {
+/// Nanoseconds each live thread of this process has run so far and has
+/// waited, runnable, for a core (the first two fields of schedstat), by
+/// thread id (the search threads live as long as the pool).
+fn cpu_ns() -> std::collections::BTreeMap<String, (u64, u64)> {
     let mut out = std::collections::BTreeMap::new();
     if let Ok(dir) = std::fs::read_dir("/proc/self/task") {
         for e in dir.flatten() {
             if let Ok(s) = std::fs::read_to_string(e.path().join("schedstat")) {
-                let ns = s.split_whitespace().next().and_then(|x| x.parse().ok());
-                out.insert(
-                    e.file_name().to_string_lossy().into_owned(),
-                    ns.unwrap_or(0),
-                );
+                let mut f = s.split_whitespace().map(|x| x.parse().unwrap_or(0));
+                let (run, wait) = (f.next().unwrap_or(0), f.next().unwrap_or(0));
+                out.insert(e.file_name().to_string_lossy().into_owned(), (run, wait));
             }
         }
     }
@@ -62,7 +62,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let beir = beir.ok_or("--beir DIR is required")?;
+    // As `towel eval`: the helpers wake while the index loads.
     let pool = SearchThreads::new(Some(threads));
+    pool.warm_up();
     let r = Retriever::load(&index.ok_or("--index FILE is required")?)?;
     let queries = read_queries(&beir.join("queries.jsonl"))?;
     let mut qrels = read_qrels(&beir.join("qrels/test.tsv"))?;
@@ -74,10 +76,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let hits = r.search_batch_on(&pool, &texts, k);
         let wall = t.elapsed().as_secs_f64();
         let after = cpu_ns();
+        let delta = |tid: &String, now: u64, field: fn(&(u64, u64)) -> u64| {
+            (now - c.get(tid).map(field).unwrap_or(0)) as f64 * 1e-9
+        };
         let per: Vec<f64> = after
             .iter()
-            .map(|(tid, ns)| (ns - c.get(tid).copied().unwrap_or(0)) as f64 * 1e-9)
+            .map(|(tid, ns)| delta(tid, ns.0, |x| x.0))
             .collect();
+        // Time a thread was ready to run but had no core (other processes).
+        let waited: f64 = after
+            .iter()
+            .map(|(tid, ns)| delta(tid, ns.1, |x| x.1))
+            .sum();
         let cpu: f64 = per.iter().sum();
         let busiest = per.iter().copied().fold(0.0, f64::max);
         assert_eq!(hits.len(), texts.len());
@@ -85,7 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "{}",
             serde_json::json!({
                 "pass": pass, "threads": threads, "k": k, "wall_s": wall, "cpu_s": cpu,
-                "busiest_thread_cpu_s": busiest,
+                "busiest_thread_cpu_s": busiest, "waited_for_core_s": waited,
                 "qps": texts.len() as f64 / wall,
             })
         );

@@ -512,21 +512,29 @@ impl Retriever {
 
     /// `threads` searchers, each for the whole batch: the calling thread
     /// and `threads - 1` tasks spawned on `pool` (rayon's global pool when
-    /// `None`), claiming small chunks of queries from a shared counter
-    /// until none are left.
+    /// `None`), claiming runs of queries from a shared counter until none
+    /// are left, each run a share of the queries left (1/(8 x threads) of
+    /// them, at most 32), so runs shrink to single queries at the end.
     ///
     /// Why so: a query takes a few microseconds, so per-query scheduling
-    /// and per-chunk scratch would cost as much as the work; a searcher that
+    /// and per-run scratch would cost as much as the work; a searcher that
     /// lives for the batch stems each repeated query word once (with one
     /// searcher per rayon split, 2 threads stemmed 2,296 words where 1
     /// thread stems 1,578), and the searchers share what they stemmed
-    /// ([`Vocabulary::query_terms_shared`]); small chunks claimed as they
-    /// come keep both threads busy to the end even when the machine is
-    /// shared and one of them is descheduled. The calling thread searches
-    /// too, instead of handing the whole batch to the pool and sleeping
-    /// until it is done: a SciFact pass is 1-4 ms, and each hand-over
-    /// (waking a sleeping thread, then waking the caller at the end) costs
-    /// tens of microseconds on a virtual machine, all of it serial.
+    /// ([`Vocabulary::query_terms_shared`]); runs claimed as they come keep
+    /// both threads busy to the end even when the machine is shared and one
+    /// of them is descheduled, and shrinking runs make them finish together:
+    /// with runs of a fixed 9 queries (300 / (2 x 16)), timed per thread in
+    /// SciFact passes, one thread ended 30-300 us before the other (a run
+    /// is about 120 us), with shrinking runs 15-30 us. The calling thread
+    /// searches too, instead of handing the whole batch to the pool and
+    /// sleeping until it is done: a SciFact pass is 1-4 ms, and each
+    /// hand-over (waking a sleeping thread, then waking the caller at the
+    /// end) costs tens of microseconds on a virtual machine, all of it
+    /// serial. After the batch the helpers spin for up to [`LINGER`]
+    /// ([`towel_data::threads::keep_awake`]), so a next batch that follows
+    /// at once (a caller searching batch after batch) does not wait for a
+    /// sleeping helper to wake.
     ///
     /// Counted without the noise of a shared machine (callgrind
     /// `--separate-threads=yes --fair-sched=yes`, `towel eval`'s pass:
@@ -543,38 +551,73 @@ impl Retriever {
         k: usize,
     ) -> Vec<Vec<Hit>> {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        let chunk = (queries.len() / (threads.max(1) * 16)).clamp(1, 64);
-        let n_chunks = queries.len().div_ceil(chunk);
-        let helpers = threads.min(n_chunks).saturating_sub(1);
+        let n = queries.len();
+        let helpers = threads.min(n).saturating_sub(1);
         if helpers == 0 {
             let mut s = self.searcher();
             return queries.iter().map(|q| s.search(q.as_ref(), k)).collect();
         }
         let next = AtomicUsize::new(0);
+        // The next run of queries: a share of those left.
+        let claim = || {
+            let mut at = next.load(Ordering::Relaxed);
+            while at < n {
+                let size = ((n - at) / (threads * CLAIM_SHARE)).clamp(1, MAX_CLAIM);
+                match next.compare_exchange_weak(
+                    at,
+                    at + size,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return Some(at..at + size),
+                    Err(now) => at = now,
+                }
+            }
+            None
+        };
         let shared = SharedMemo::default();
-        let done: std::sync::Mutex<Vec<(usize, Vec<Vec<Hit>>)>> =
-            std::sync::Mutex::new(Vec::with_capacity(n_chunks));
+        let done: std::sync::Mutex<Vec<(usize, Vec<Vec<Hit>>)>> = Default::default();
         let work = || {
             let mut s = self.searcher();
             s.shared = Some(&shared);
             let mut mine = Vec::new();
-            loop {
-                let c = next.fetch_add(1, Ordering::Relaxed);
-                if c >= n_chunks {
-                    break;
-                }
-                let qs = &queries[c * chunk..((c + 1) * chunk).min(queries.len())];
-                mine.push((c, qs.iter().map(|q| s.search(q.as_ref(), k)).collect()));
+            while let Some(run) = claim() {
+                let at = run.start;
+                mine.push((
+                    at,
+                    queries[run]
+                        .iter()
+                        .map(|q| s.search(q.as_ref(), k))
+                        .collect(),
+                ));
             }
             // Once per thread, at its end.
             done.lock().unwrap_or_else(|e| e.into_inner()).extend(mine);
         };
-        towel_data::threads::in_scope(pool, helpers, &work, work);
-        let mut chunks = done.into_inner().unwrap_or_else(|e| e.into_inner());
-        chunks.sort_unstable_by_key(|c| c.0);
-        chunks.into_iter().flat_map(|c| c.1).collect()
+        // A helper that woke on the calling thread's CPU moves off it.
+        let cpu = towel_data::threads::current_cpu();
+        let helper = || {
+            let _off = towel_data::threads::OffCpu::new(cpu);
+            work();
+        };
+        towel_data::threads::in_scope(pool, helpers, &helper, work);
+        towel_data::threads::keep_awake(pool, LINGER);
+        let mut runs = done.into_inner().unwrap_or_else(|e| e.into_inner());
+        runs.sort_unstable_by_key(|r| r.0);
+        runs.into_iter().flat_map(|r| r.1).collect()
     }
 }
+
+/// A thread of a batch claims 1/(CLAIM_SHARE x threads) of the queries
+/// left, at most [`MAX_CLAIM`] ([`Retriever::par_search`]).
+const CLAIM_SHARE: usize = 8;
+/// The most queries a thread of a batch claims at once.
+const MAX_CLAIM: usize = 32;
+/// How long the helpers of a batch stay awake after it, for the next one.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(1);
+/// How long [`SearchThreads::warm_up`] holds the helpers awake for a
+/// batch; longer than loading a SciFact index file (about 10 ms).
+const WARM: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The threads a batch search runs on ([`Retriever::search_batch_on`]),
 /// started before the first batch. Starting threads costs as much as
@@ -617,17 +660,24 @@ impl SearchThreads {
         })
     }
 
-    /// Wait until every thread of the pool is running (each runs an empty
-    /// task), so the first batch does not pay for starting them.
+    /// Wake the helpers and hold them awake, spinning, until the next
+    /// batch starts or for at most 50 ms ([`towel_data::threads::keep_awake`]);
+    /// returns at once. A caller that times its batches calls it before the
+    /// clock, best before other work it does anyway (`towel eval` calls it
+    /// before loading the index, and again before the clock), so the
+    /// helpers' wake-up overlaps that work.
+    ///
+    /// Why not wait for the helpers, as this did before: a caller waiting
+    /// for its helper and the helper spinning afterwards ended up sharing
+    /// one core (the helper woke on the sleeping caller's core and the
+    /// caller woke beside the spinning helper), until the scheduler moved
+    /// one of them a few milliseconds later: a 2-thread pass then waited
+    /// for a core about 5 ms of its 3-6 ms (schedstat, bench_threads).
     pub fn warm_up(&self) {
         match &self.0 {
             Pool::Caller => {}
-            Pool::Global => {
-                rayon::broadcast(|_| ());
-            }
-            Pool::Own(pool, _) => {
-                pool.broadcast(|_| ());
-            }
+            Pool::Global => towel_data::threads::keep_awake(None, WARM),
+            Pool::Own(pool, _) => towel_data::threads::keep_awake(Some(pool), WARM),
         }
     }
 }

@@ -59,3 +59,48 @@ proptest! {
         prop_assert!(from_bytes(&b[..c], Path::new("m")).is_err());
     }
 }
+
+/// Words of the tour paragraphs (and one unknown), for queries that hit.
+const WORDS: &[&str] = &[
+    "the",
+    "tour",
+    "tokens",
+    "retrieval",
+    "bpe",
+    "merge",
+    "vectors",
+    "search",
+    "index",
+    "zzzq",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// A batch on any number of threads (the calling thread plus helpers
+    /// claiming runs of queries that shrink as the batch ends) returns, in
+    /// order, what searching each query alone returns: any batch length,
+    /// repeated queries (the shared memo), loaded index or built.
+    #[test]
+    fn batches_on_any_threads_equal_single_searches(
+        picks in proptest::collection::vec(proptest::collection::vec(0..WORDS.len(), 0..5), 0..300),
+        threads in 1usize..5,
+        k in 1usize..20,
+        tfidf in any::<bool>(),
+    ) {
+        let method = if tfidf { Method::tfidf() } else { Method::bm25() };
+        let docs = towel_data::embedded::tour_paragraphs()
+            .enumerate()
+            .map(|(i, p)| Document { id: format!("p{i}"), title: String::new(), text: p.to_string() })
+            .collect::<Vec<_>>();
+        let built = Retriever::build(&docs, AnalyzerConfig::bm25s_english(), method).unwrap();
+        let loaded = from_bytes(&to_bytes(&built), Path::new("mem")).unwrap();
+        let queries: Vec<String> = picks
+            .iter()
+            .map(|p| p.iter().map(|&w| WORDS[w]).collect::<Vec<_>>().join(" "))
+            .collect();
+        let want: Vec<_> = queries.iter().map(|q| built.search(q, k)).collect();
+        prop_assert_eq!(&built.search_batch(&queries, k, Some(threads)), &want);
+        prop_assert_eq!(&loaded.search_batch(&queries, k, Some(threads)), &want);
+    }
+}

@@ -1,9 +1,10 @@
 //! `towel eval`: nDCG@10, Recall@100, MAP, MRR@10 and queries/s of an index
 //! on judged queries, equal to trec_eval. Queries/s times query analysis,
-//! scoring and top-k on the judged queries (as bm25s times `retrieve`), not
-//! reading the files, starting the search threads (they start while the index
-//! loads, as the peers' pools are warm when timed) or turning document indices
-//! into ids.
+//! scoring and top-k on the judged queries (as bm25s times `retrieve`), and
+//! handing the queries to the search threads; not reading the files,
+//! starting and waking the search threads (they start and wake while the
+//! index loads, as the peers' pools are warm when timed) or turning document
+//! indices into ids.
 //!
 //! ```sh
 //! towel eval scifact.idx --beir scifact/ --run scifact.run
@@ -70,9 +71,11 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
         plan = plan.output(path, RUN);
     }
     plan.check()?;
-    // The search threads start while the index loads; the clock starts
-    // once they all run (`warm_up`), as the peers are timed with warm pools.
+    // The search threads start, and wake, while the index loads (`warm_up`
+    // holds them awake until the batch), as the peers are timed with warm
+    // pools; waking them again before the clock covers a slow load.
     let threads = SearchThreads::new(args.threads.map(NonZeroUsize::get));
+    threads.warm_up();
     let r = Retriever::load(&args.index)?;
     let queries = read_queries(&qpath)?;
     let mut qrels = read_qrels(&rpath)?;
