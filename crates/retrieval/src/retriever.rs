@@ -32,7 +32,7 @@ use crate::error::RetrievalError;
 use crate::eval::Run;
 pub use crate::explain::{Explanation, TermScore};
 use crate::index::{Cursor, Sections};
-use crate::terms::{count_corpus_with_progress, Counts, QueryMemo, SharedMemo, Vocabulary};
+use crate::terms::{count_corpus_with_progress, Counts, QueryMemo, Vocabulary};
 use crate::tfidf::{TfidfIndex, TfidfModel, TfidfParams};
 use crate::topk::Accumulator;
 
@@ -356,7 +356,6 @@ impl Retriever {
             scratch: self.model.scratch(self.n_docs()),
             terms: Vec::new(),
             memo: QueryMemo::default(),
-            shared: None,
         }
     }
 
@@ -520,13 +519,14 @@ impl Retriever {
     /// and per-run scratch would cost as much as the work; a searcher that
     /// lives for the batch stems each repeated query word once (with one
     /// searcher per rayon split, 2 threads stemmed 2,296 words where 1
-    /// thread stems 1,578), and the searchers share what they stemmed
-    /// ([`Vocabulary::query_terms_shared`]); runs claimed as they come keep
+    /// thread stems 1,578; each searcher keeps its own memo, see
+    /// [`Vocabulary::query_terms_memo`]); runs claimed as they come keep
     /// both threads busy to the end even when the machine is shared and one
     /// of them is descheduled, and shrinking runs make them finish together:
     /// with runs of a fixed 9 queries (300 / (2 x 16)), timed per thread in
-    /// SciFact passes, one thread ended 30-300 us before the other (a run
-    /// is about 120 us), with shrinking runs 15-30 us. The calling thread
+    /// a few SciFact passes, one thread ended 30-300 us before the other (a
+    /// run is about 120 us), with shrinking runs a median of 14 us (96
+    /// passes). The calling thread
     /// searches too, instead of handing the whole batch to the pool and
     /// sleeping until it is done: a SciFact pass is 1-4 ms, and each
     /// hand-over (waking a sleeping thread, then waking the caller at the
@@ -539,10 +539,11 @@ impl Retriever {
     /// Counted without the noise of a shared machine (callgrind
     /// `--separate-threads=yes --fair-sched=yes`, `towel eval`'s pass:
     /// SciFact's 300 judged queries over an index file, k = 100, cold
-    /// memo): 1 thread executes 41.47 M instructions; 2 threads 20.58 M on
-    /// the calling thread and 21.65 M on the other, 1.8% more in all
-    /// (stemming 5.03 M in both), so the work allows 1.92x on 2 cores. Before
-    /// the shared memo the second thread added 2.7% (stemming 5.95 M).
+    /// memo): 1 thread executes 41.47 M instructions; 2 threads with a
+    /// memo shared behind a lock 20.58 M on the calling thread and 21.65 M
+    /// on the other, 1.8% more in all (stemming 5.03 M in both); with a memo
+    /// per thread, as now, 2.7% more (stemming 5.95 M), which was faster in
+    /// wall time than taking the lock.
     fn par_search<S: AsRef<str> + Sync>(
         &self,
         pool: Option<&rayon::ThreadPool>,
@@ -575,11 +576,9 @@ impl Retriever {
             }
             None
         };
-        let shared = SharedMemo::default();
         let done: std::sync::Mutex<Vec<(usize, Vec<Vec<Hit>>)>> = Default::default();
         let work = || {
             let mut s = self.searcher();
-            s.shared = Some(&shared);
             let mut mine = Vec::new();
             while let Some(run) = claim() {
                 let at = run.start;
@@ -695,21 +694,14 @@ pub struct Searcher<'a> {
     terms: Vec<u32>,
     /// Query words already stemmed by this searcher.
     memo: QueryMemo,
-    /// Query words stemmed by any searcher of the same batch.
-    shared: Option<&'a SharedMemo>,
 }
 
 impl Searcher<'_> {
     /// The `k` best documents for `query`, best first.
     pub fn search(&mut self, query: &str, k: usize) -> Vec<Hit> {
         let r = self.retriever;
-        r.vocab.query_terms_shared(
-            &r.analyzer,
-            query,
-            &mut self.terms,
-            &mut self.memo,
-            self.shared,
-        );
+        r.vocab
+            .query_terms_memo(&r.analyzer, query, &mut self.terms, &mut self.memo);
         match (&r.model, &mut self.scratch) {
             (Model::Bm25(m), Scratch::Bm25(acc)) => m
                 .search(&self.terms, k, acc)

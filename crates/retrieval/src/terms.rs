@@ -99,32 +99,21 @@ impl Vocabulary {
     /// search` stemmed every query word: a sixth of a query's instructions
     /// (callgrind, SciFact, k = 100). bm25s stems each distinct word of a
     /// batch once too (and PyStemmer caches stems).
+    ///
+    /// The threads of a batch each keep their own memo: each stems the
+    /// words it meets first, 2.2% more instructions on 2 threads (SciFact's
+    /// judged queries over an index file, callgrind, k = 100: 5.95 M for
+    /// stemming where 1 thread uses 5.03 M). A memo the threads shared
+    /// behind a lock (tried) saved those instructions but cost wall time:
+    /// 81 alternating rounds on 2 threads (load 1.1-2.7), per-thread memos
+    /// were faster by 5-15% (median of the paired ratios; cold `towel eval`
+    /// pass, k = 100: 1.07x).
     pub fn query_terms_memo(
         &self,
         analyzer: &Analyzer,
         text: &str,
         out: &mut Vec<u32>,
         memo: &mut QueryMemo,
-    ) {
-        self.query_terms_shared(analyzer, text, out, memo, None);
-    }
-
-    /// [`Vocabulary::query_terms_memo`] for one of the threads of a batch:
-    /// a word missing from this thread's `memo` is looked up in `shared`
-    /// (the words every thread of the batch has stemmed) before it is
-    /// stemmed, and a word stemmed here is added to it. Without it each
-    /// thread stems the words it meets first: on SciFact's judged queries
-    /// over an index file (callgrind, k = 100), 2 threads stemmed for
-    /// 5.95 M instructions where 1 thread stems for 5.03 M, 2.2% of the
-    /// batch added. The lock is taken only on this thread's own misses
-    /// (once per distinct word a thread meets), never per word of a query.
-    pub fn query_terms_shared(
-        &self,
-        analyzer: &Analyzer,
-        text: &str,
-        out: &mut Vec<u32>,
-        memo: &mut QueryMemo,
-        shared: Option<&SharedMemo>,
     ) {
         out.clear();
         analyzer.for_each_word(text, |w| {
@@ -133,14 +122,7 @@ impl Vocabulary {
                 None => match memo.words.get(w) {
                     Some(id) => id,
                     None => {
-                        let known = shared.and_then(|s| s.lock().words.get(w));
-                        let id = known.unwrap_or_else(|| {
-                            let id = self.id(&analyzer.stem(w)).unwrap_or(STOP);
-                            if let Some(s) = shared {
-                                s.lock().insert(w, id);
-                            }
-                            id
-                        });
+                        let id = self.id(&analyzer.stem(w)).unwrap_or(STOP);
                         memo.insert(w, id);
                         id
                     }
@@ -173,18 +155,6 @@ impl QueryMemo {
         }
         self.words.insert(w, id);
         self.len += 1;
-    }
-}
-
-/// A [`QueryMemo`] the threads of one batch share (see
-/// [`Vocabulary::query_terms_shared`]).
-#[derive(Debug, Default)]
-pub struct SharedMemo(std::sync::Mutex<QueryMemo>);
-
-impl SharedMemo {
-    fn lock(&self) -> std::sync::MutexGuard<'_, QueryMemo> {
-        // A memo holds no invariant a panic could break halfway.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
