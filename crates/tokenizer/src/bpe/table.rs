@@ -68,6 +68,65 @@
 //! shakespeare, 24 pairs; SciFact, 10 pairs; load average 3.3): there most
 //! pieces are tokens, and the filter adds 8% instructions and 30% L1 misses
 //! to every lookup.
+//!
+//! # Smaller tables: measured, and not kept
+//!
+//! The tables of o200k_base are twice cl100k_base's (short-piece map 8 MB:
+//! 132,360 keys in 512K 16-byte slots, load 0.25; packed pairs 8 MB:
+//! 446,189 in 1M slots, load 0.43; mid map 3 MB), and on this VM o200k_base
+//! encodes SciFact about 20% slower than cl100k_base (on-CPU 76-89 against
+//! 97-108 MB/s, same binary, alternating, load average 3.8), where the
+//! instruction counts differ by 4% (335.5M against 321.1M). So the tables
+//! were shrunk toward the 4 MiB that stay in this VM's share of the L3, and
+//! measured on o200k_base and cl100k_base, tiny shakespeare, SciFact and
+//! 1 MB of base64 (`bench/profile_encode.sh` at its 1 MiB last level and
+//! with `TOWEL_PROF_LL=4194304`). Before (o200k_base, 1 MiB / 4 MiB last
+//! level): tiny shakespeare 59.1M instructions, 125,000 / 64,000 L2
+//! misses; SciFact 335.5M, 816,000 / 430,000; base64 134.3M, 454,000 /
+//! 232,000 (cl100k_base: 53.2M, 104,000 / 42,000; 321.1M, 723,000 /
+//! 390,000; 137.2M, 365,000 / 257,000).
+//!
+//! - **Maps at load 3/4** (short map 256K slots = 4 MB for o200k_base, 2 MB
+//!   for cl100k_base): no fewer misses (SciFact 824,000 / 434,000) and more
+//!   on base64 (577,000 / 326,000: its pieces are mostly not tokens, and an
+//!   unsuccessful probe at load 0.5 crosses into the next cache line more
+//!   often). Wall clock: SciFact 1.007x (12 pairs, quartiles 0.90-1.04),
+//!   base64 1.09x (12 pairs, quartiles 0.98-1.21), load average 3.7-4.2:
+//!   within the noise.
+//! - **The pair table at 512K slots** (load 0.85, 4 MB), on top of the
+//!   above: more misses again (SciFact 855,000 / 449,000, base64 622,000
+//!   / 350,000) and 1.5% more instructions; wall clock 1.05x SciFact and
+//!   1.00x tiny shakespeare (12 and 16 pairs, quartiles 0.87-1.20, load
+//!   average 3.1-3.3), 1.07x base64 (quartiles 0.98-1.39): noise.
+//! - **A quotient-packed short map**: 8 `u64` slots per 64-byte bucket
+//!   (one cache line a lookup), each slot `displaced | quotient | rank`,
+//!   where the key is mixed by a bijection of its 59 bits, the top bits
+//!   pick the bucket and only the rest (the quotient) is stored, so a key
+//!   is 8 bytes and the map 2 MB for o200k_base (1 MB for cl100k_base);
+//!   a full bucket spills into the next, then into a small overflow map.
+//!   Ids equal on all six inputs, but the misses did not move (SciFact
+//!   810,000 / 426,000, tiny shakespeare 123,000 / 63,000) while
+//!   instructions rose 8% (362.6M on SciFact: scanning a bucket, and the
+//!   mixing) and mispredictions 25%; base64 had more misses (518,000 /
+//!   309,000). Cost estimate 7-10% worse on every input; wall clock
+//!   0.90x on SciFact and 0.72x on tiny shakespeare (10 pairs each,
+//!   quartiles 0.76-0.97 and 0.66-0.81, load average 2.0-2.1).
+//!
+//! Why the size does not matter here: per line of source, callgrind puts
+//! the 4 MiB-last-level read misses of o200k_base on SciFact at 109,000 in
+//! the piece lookups (cl100k_base 90,000), 52,000 in the pair lookups of
+//! merging (31,000), 35,000 in the piece cache (34,000) and 101,000 in
+//! reading the text, plus 130,000 write misses of the ids. A table line
+//! is missed when it is reused after the 7.8 MB of text and 6.5 MB of ids
+//! that stream through the cache in between have evicted it; the touched
+//! lines (about one per distinct piece: 52,000 on SciFact) are a small part
+//! of that reuse distance, so packing the same keys into fewer lines saves
+//! next to nothing. What o200k_base loses against cl100k_base is spread
+//! over the piece lookups (+19,000 misses), the pair lookups (+21,000)
+//! and the scanner of its pattern: 90.2M instructions on SciFact against
+//! 65.1M (the whole encode 335.5M against 321.1M: merging costs o200k_base
+//! less). Still open: the scanner, and the misses, which prefetching
+//! (above) hides only at the price of its instructions.
 
 use rustc_hash::FxHashMap;
 
