@@ -50,17 +50,35 @@
 //! shakespeare 1.11x (o200k_base, 30 pairs), SciFact 1.15x (o200k_base,
 //! 16 pairs).
 //!
-//! Tried and not kept: prefetching each piece's slot of the token table
-//! 8 pieces before looking it up (the scanner finds pieces well ahead; a
-//! ring of the last 8 pieces). It measured 1.12x faster on tiny shakespeare
-//! and SciFact at load average 7-8, when other tenants evict the tables
-//! from the L3, and 1.4x on base64 at load 1 (whose pieces are mostly not
-//! tokens, so their lookups miss), but 0.94x to 1.02x on real text at load
-//! 1-2 (three runs of 16-30 pairs), where the 35% more instructions it
-//! costs (76M instead of 57M on tiny shakespeare, o200k_base: the ring,
-//! the key and hash computed twice, the encoding of a piece no longer
-//! inlined into the scanner) outweigh the misses it hides. A cheaper ring
-//! (hash once, keep the scanner's callback inlined) may change that.
+//! **Prefetching each piece's slot** ([`RankTable::prefetch`], called
+//! by `CoreBpe::encode_segment`): the scanner finds pieces well before
+//! their lookup has to answer, so each piece's key is computed when the
+//! scanner finds it, its first slot prefetched, and the piece looked up
+//! 8 pieces later from a ring. A first version (ring of positions, key
+//! and hash computed twice, the scanner's callback no longer inlined:
+//! 76M instructions instead of 57M on tiny shakespeare, o200k_base)
+//! measured 1.12x faster on real text at load average 7-8 and 1.4x on
+//! base64 at load 1, but 0.94x to 1.02x on real text at load 1-2 (three
+//! runs of 16-30 pairs), and was taken out. The kept version keeps the
+//! callback inlined into the scanner (`#[inline(always)]` on the
+//! closure), carries the key in the ring so it is computed once, and
+//! starts the ring with empty pieces (no "is it full yet" test). It still
+//! costs 16-24% more instructions (o200k_base: tiny shakespeare 59.1M ->
+//! 71.6M, SciFact 335.5M -> 404.9M, base64 134.3M -> 156.0M; cl100k_base
+//! 53.2M -> 65.0M, 321.1M -> 386.3M, 137.2M -> 150.2M), which callgrind
+//! counts, while the misses it hides it does not model (L2 misses
+//! unchanged). Batching 64 pieces from the scanner and prefetching within
+//! the batch, out of the scanner's loop, cost more (76-77M on tiny
+//! shakespeare) and was dropped. Measured by alternating the two
+//! builds (`bench/ab_encode.py`, median of the per-pair ratios of on-CPU
+//! time): base64 1.48x and 1.39x (o200k_base, quartiles 1.34-1.53)
+//! and 1.44x (cl100k_base, 1.32-1.66), SciFact 1.01x and 1.00x
+//! (o200k_base, two runs of 20 pairs, quartiles 0.93-1.22) and 1.24x
+//! (cl100k_base, 1.01-1.30), tiny shakespeare 1.00x and 1.11x
+//! (o200k_base, 0.92-1.21) and 1.00x (cl100k_base, 0.79-1.26); 16-20
+//! pairs each, load average 1.2-3.4. No row got slower; real text gains
+//! little at low load, where the table lines it reads are mostly in the
+//! L3 already.
 //!
 //! Also tried and not kept: a Bloom filter in front of the short-piece map
 //! as well. Base64 o200k_base got 1.61x faster (L2 misses 389,000 ->
@@ -219,6 +237,12 @@ impl<K: Key> OpenMap<K> {
             }
             i = (i + 1) & self.mask;
         }
+    }
+
+    /// Start loading the first slot that [`OpenMap::get`] reads for `key`.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, key: K) {
+        towel_data::pages::prefetch(&self.slots[self.home(key)]);
     }
 
     /// The value for `key`.
@@ -428,6 +452,16 @@ impl RankTable {
     #[inline(always)]
     pub(crate) fn get(&self, bytes: &[u8]) -> Option<Rank> {
         self.get_packed(Packed::of(bytes, 0, bytes.len()), bytes)
+    }
+
+    /// Start loading the slot that looking `key` up reads first.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, key: Packed) {
+        match key {
+            Packed::Short(k) => self.short.prefetch(k),
+            Packed::Mid(k) => self.mid.prefetch(k),
+            Packed::Long => {}
+        }
     }
 
     /// The rank of `bytes`, whose key is `key` (`Packed::of` them).
