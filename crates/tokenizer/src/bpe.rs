@@ -566,9 +566,9 @@ impl CoreBpe {
     ///
     /// On the scanner, each piece's table slot is prefetched when the piece
     /// is found and the piece is encoded [`AHEAD`] pieces later, from a
-    /// ring, so the slot has arrived by then (base64 1.44-1.48x faster,
-    /// real text 1.00-1.24x: see "Prefetching each piece's slot" in
-    /// `bpe/table.rs`).
+    /// ring, so the slot has arrived by then (base64 1.39-1.44x faster,
+    /// real text unchanged within the noise: see "Prefetching each piece's
+    /// slot" in `bpe/table.rs`).
     #[inline]
     fn encode_segment(
         &self,

@@ -69,16 +69,17 @@
 //! counts, while the misses it hides it does not model (L2 misses
 //! unchanged). Batching 64 pieces from the scanner and prefetching within
 //! the batch, out of the scanner's loop, cost more (76-77M on tiny
-//! shakespeare) and was dropped. Measured by alternating the two
-//! builds (`bench/ab_encode.py`, median of the per-pair ratios of on-CPU
-//! time): base64 1.48x and 1.39x (o200k_base, quartiles 1.34-1.53)
-//! and 1.44x (cl100k_base, 1.32-1.66), SciFact 1.01x and 1.00x
-//! (o200k_base, two runs of 20 pairs, quartiles 0.93-1.22) and 1.24x
-//! (cl100k_base, 1.01-1.30), tiny shakespeare 1.00x and 1.11x
-//! (o200k_base, 0.92-1.21) and 1.00x (cl100k_base, 0.79-1.26); 16-20
-//! pairs each, load average 1.2-3.4. No row got slower; real text gains
-//! little at low load, where the table lines it reads are mostly in the
-//! L3 already.
+//! shakespeare) and was dropped. Measured by alternating the two builds
+//! (`bench/ab_encode.py`, median of the per-pair ratios of on-CPU time,
+//! 12-20 pairs a run, load average 1.2-3.4): base64 1.39x (o200k_base,
+//! quartiles 1.34-1.49; 1.48x for the same ring with the key computed
+//! twice) and 1.44x (cl100k_base, 1.32-1.66); real text unchanged within
+//! the noise: SciFact 1.01x, 1.00x, 0.96x (o200k_base) and 1.24x, 0.97x
+//! (cl100k_base), tiny shakespeare 1.00x, 1.11x, 1.10x and 1.00x, 1.00x,
+//! with quartiles 5-25% either side in every run; 1 MB of spaces 1.00x. On
+//! real text most lookups hit lines the L3 still holds, and the misses it
+//! hides pay for its instructions and little more; on base64, whose pieces
+//! are mostly not tokens, it hides a miss a piece.
 //!
 //! Also tried and not kept: a Bloom filter in front of the short-piece map
 //! as well. Base64 o200k_base got 1.61x faster (L2 misses 389,000 ->
