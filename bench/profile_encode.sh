@@ -14,6 +14,8 @@
 # misses the L2 of a multi-megabyte table is what costs (see
 # crates/tokenizer/src/bpe/table.rs). Simulated with the real L3 (32 MB),
 # the tokenizer's tables never miss, which hides exactly that.
+# TOWEL_PROF_LL=4194304 simulates a 4 MiB last level instead (what this VM's
+# L3 gives one process), to see what tables of a few megabytes gain.
 # The estimate ranks changes; the speed claims come from
 # bench/tokenizer_encode.py, run side by side with the peers.
 set -euo pipefail
@@ -25,7 +27,7 @@ if [ -z "$bin" ]; then
   bin=target/release/examples/prof_encode
 fi
 out=$(mktemp)
-valgrind --tool=callgrind --cache-sim=yes --branch-sim=yes --LL=1048576,16,64 \
+valgrind --tool=callgrind --cache-sim=yes --branch-sim=yes --LL=${TOWEL_PROF_LL:-1048576},16,64 \
   --toggle-collect='*measured_encode*' --callgrind-out-file="$out" \
   "$bin" "$1" "$2" 1 >/dev/null 2>&1
 python3 - "$out" "$1" "$2" <<'PY'

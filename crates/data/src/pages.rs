@@ -120,6 +120,22 @@ fn advise_huge(ptr: *mut u8, len: usize) {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge(_ptr: *mut u8, _len: usize) {}
 
+/// Ask the CPU to start loading the cache line of `value`, without waiting
+/// for it: a hint, with no effect on what any later read returns (a no-op
+/// where there is no prefetch instruction).
+#[inline(always)]
+pub fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: PREFETCHT0 reads no memory architecturally and cannot fault,
+    // whatever the address; this one comes from a live reference anyway.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 impl<T: Copy> Drop for Pages<T> {
     fn drop(&mut self) {
         let layout = Self::layout(self.len);

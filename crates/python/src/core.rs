@@ -17,6 +17,7 @@ use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use towel_tokenizer::format::Gpt2Vocab;
 
+use crate::lists::{direct_layout, id_batch, ids, ListLayout};
 use crate::text::Utf8Str;
 use towel_tokenizer::{
     map_in_order, AllowedSpecial, DisallowedSpecial, Encoding, EncodingName, Pattern, Rank, Ranks,
@@ -104,60 +105,6 @@ fn check_threads(num_threads: i64) -> PyResult<usize> {
         )));
     }
     Ok(num_threads as usize)
-}
-
-/// A list object as CPython (3.9 to 3.14, with the GIL) lays it out: the
-/// object header (reference count first), its length, the slots.
-#[repr(C)]
-struct ListLayout {
-    ob_refcnt: ffi::Py_ssize_t,
-    ob_type: *mut ffi::PyTypeObject,
-    ob_size: ffi::Py_ssize_t,
-    ob_item: *mut *mut ffi::PyObject,
-    allocated: ffi::Py_ssize_t,
-}
-
-/// Whether this interpreter lays out lists and reference counts as
-/// [`ListLayout`] says, checked once on a real list built through the API
-/// (an abi3 module may not assume it): then `to_list` fills lists directly.
-fn direct_layout() -> bool {
-    static OK: OnceLock<bool> = OnceLock::new();
-    *OK.get_or_init(|| {
-        Python::attach(|_py| {
-            // SAFETY: API calls on objects made here; the reads through
-            // ListLayout stay inside a list object's fixed-size part.
-            unsafe {
-                let a = ffi::PyFloat_FromDouble(1.5);
-                let b = ffi::PyFloat_FromDouble(2.5);
-                let list = ffi::PyList_New(2);
-                if a.is_null() || b.is_null() || list.is_null() {
-                    ffi::PyErr_Clear();
-                    for o in [a, b, list] {
-                        if !o.is_null() {
-                            ffi::Py_DecRef(o);
-                        }
-                    }
-                    return false;
-                }
-                let before = *(a as *const ffi::Py_ssize_t);
-                ffi::Py_IncRef(a);
-                let counts = *(a as *const ffi::Py_ssize_t) == before + 1;
-                ffi::Py_DecRef(a);
-                ffi::PyList_SetItem(list, 0, a);
-                ffi::PyList_SetItem(list, 1, b);
-                let l = &*(list as *const ListLayout);
-                let ok = counts
-                    && l.ob_type == std::ptr::addr_of_mut!(ffi::PyList_Type)
-                    && l.ob_size == 2
-                    && l.allocated >= 2
-                    && !l.ob_item.is_null()
-                    && *l.ob_item == a
-                    && *l.ob_item.add(1) == b;
-                ffi::Py_DecRef(list);
-                ok
-            }
-        })
-    })
 }
 
 /// The byte-pair encoder behind `towel.Encoding`.
@@ -656,8 +603,9 @@ impl CoreBpe {
     fn decode_bytes<'py>(
         &self,
         py: Python<'py>,
-        tokens: Vec<Rank>,
+        tokens: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyBytes>> {
+        let tokens = ids(tokens)?;
         let bytes = py
             .detach(|| self.bpe.decode_bytes(&tokens))
             .map_err(|e| tok_err(py, e))?;
@@ -668,9 +616,10 @@ impl CoreBpe {
     fn decode_bytes_batch<'py>(
         &self,
         py: Python<'py>,
-        batch: Vec<Vec<Rank>>,
+        batch: &Bound<'py, PyAny>,
         num_threads: i64,
     ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let batch = id_batch(batch)?;
         let (helpers, threads) = helper_pool(num_threads)?;
         // About 4 bytes a token.
         let sizes: Vec<usize> = batch.iter().map(|t| t.len() * 4).collect();

@@ -143,6 +143,42 @@ def test_errors_like_tiktoken(name):
     assert e.n_vocab == ours(name).n_vocab
 
 
+class _Sub(int):
+    pass
+
+
+# Every form of argument a caller may pass for ids: towel reads exact lists
+# of exact ints directly (crates/python/src/lists.rs) and everything else
+# through PyO3's path, so values and errors must equal tiktoken's for each.
+ID_ARGUMENTS = [
+    [], [15339, 1917], (15339, 1917), [True, False, 1], [_Sub(15339), 1917],
+    [15339, 2**32 - 1], [15339, 2**32], [2**64], [-5], [15339, -1], [1.0], [None],
+    "ab", b"ab", [15339, "x"], [2**31, 15339], [0, 255, 256],
+    None, 3, 1.5, {1: 2}, {15339}, range(15339, 15341), [[15339]], [(15339,)], [3],
+]
+
+
+@pytest.mark.parametrize("name", MAIN)
+@pytest.mark.parametrize("ids", ID_ARGUMENTS, ids=repr)
+def test_id_arguments_like_tiktoken(name, ids):
+    same(name, lambda e: e.decode_bytes(ids))
+    same(name, lambda e: e.decode(ids))
+    same(name, lambda e: e.decode_bytes_batch([ids, [15339]]))
+    same(name, lambda e: e.decode_bytes_batch([[15339], ids], num_threads=2))
+    same(name, lambda e: e.decode_bytes_batch((ids, ids)))
+    same(name, lambda e: e.decode_bytes_batch(ids))
+
+
+@pytest.mark.parametrize("name", MAIN)
+def test_numpy_id_arguments_like_tiktoken(name):
+    for dtype in (np.int64, np.uint32, np.int32, np.uint64):
+        a = np.array([15339, 1917], dtype=dtype)
+        same(name, lambda e: e.decode_bytes(a))
+        same(name, lambda e: e.decode_bytes(list(a)))
+        same(name, lambda e: e.decode_bytes_batch([a, [15339]]))
+        same(name, lambda e: e.decode_bytes_batch([[15339], list(a)]))
+
+
 def test_model_table_and_errors():
     import tiktoken
 

@@ -54,6 +54,10 @@ const DENSE_FACTOR: usize = 2;
 /// See [`DENSE_FACTOR`].
 const DENSE_SLACK: usize = 1024;
 
+/// Pieces are looked up this many pieces after the scanner finds them and
+/// prefetches their table slot (see [`CoreBpe::encode_segment`]).
+const AHEAD: usize = 8;
+
 /// Texts have about this many bytes per token or more; the output vector is
 /// sized for that, so it rarely grows.
 const BYTES_PER_TOKEN_GUESS: usize = 3;
@@ -559,6 +563,12 @@ impl CoreBpe {
     /// Pre-tokenize one stretch of text (no special tokens) and merge each
     /// piece: on the pattern's scanner when it has one (which cannot fail),
     /// else through the regex engine, whose failure is the error.
+    ///
+    /// On the scanner, each piece's table slot is prefetched when the piece
+    /// is found and the piece is encoded [`AHEAD`] pieces later, from a
+    /// ring, so the slot has arrived by then (base64 1.39-1.44x faster,
+    /// real text unchanged within the noise: see "Prefetching each piece's
+    /// slot" in `bpe/table.rs`).
     #[inline]
     fn encode_segment(
         &self,
@@ -568,7 +578,25 @@ impl CoreBpe {
     ) -> Result<(), TokenizerError> {
         if let Some(b) = self.scanner {
             let t = text.as_bytes();
-            b.for_each_piece_range(text, |s, e| self.encode_piece_at(t, s, e, out, scratch));
+            // The ring starts with empty pieces, which encode to nothing.
+            let empty = (0usize, 0usize, Packed::of(t, 0, 0));
+            let mut ring = [empty; AHEAD];
+            let mut i = 0usize;
+            b.for_each_piece_range(
+                text,
+                #[inline(always)]
+                |s, e| {
+                    let key = Packed::of(t, s, e);
+                    self.table.prefetch(key);
+                    let (ps, pe, pk) = std::mem::replace(&mut ring[i], (s, e, key));
+                    i = (i + 1) % AHEAD;
+                    self.encode_piece_keyed(t, ps, pe, pk, out, scratch);
+                },
+            );
+            for k in 0..AHEAD {
+                let (s, e, key) = ring[(i + k) % AHEAD];
+                self.encode_piece_keyed(t, s, e, key, out, scratch);
+            }
             return Ok(());
         }
         self.pattern
@@ -592,8 +620,21 @@ impl CoreBpe {
         out: &mut Vec<Rank>,
         scratch: &mut Scratch,
     ) {
+        self.encode_piece_keyed(text, s, e, Packed::of(text, s, e), out, scratch)
+    }
+
+    /// [`CoreBpe::encode_piece_at`] with the piece's key already computed.
+    #[inline]
+    fn encode_piece_keyed(
+        &self,
+        text: &[u8],
+        s: usize,
+        e: usize,
+        key: Packed,
+        out: &mut Vec<Rank>,
+        scratch: &mut Scratch,
+    ) {
         let piece = &text[s..e];
-        let key = Packed::of(text, s, e);
         if let Some(rank) = self.table.get_packed(key, piece) {
             out.push(rank);
             return;
@@ -703,4 +744,34 @@ fn special_matcher<'a>(
         .match_kind(MatchKind::LeftmostLongest)
         .build(tokens)
         .map_err(|e| TokenizerError::Config(format!("the special tokens cannot be matched: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Encoding through the look-ahead ring (pieces looked up [`AHEAD`]
+    /// pieces after the scanner finds them) gives the ids of encoding the
+    /// pieces one by one, in order, for every count of pieces around the
+    /// ring's size, including none.
+    #[test]
+    fn lookahead_ring_keeps_every_piece_in_order() {
+        let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        tokens.extend([b"ab".to_vec(), b"abc".to_vec(), b" ab".to_vec()]);
+        let ranks = Ranks::from_dense(tokens, "tiny").unwrap();
+        let bpe = CoreBpe::new(&ranks, [], Pattern::gpt2()).unwrap();
+        let words = ["abc", " abd", " x", "!!", " abcab", " 12", "\n"];
+        for n in 0..=3 * AHEAD + 1 {
+            let text: String = (0..n).map(|i| words[i % words.len()]).collect();
+            let mut pieces = Vec::new();
+            Pattern::gpt2()
+                .for_each_piece(&text, |p| pieces.push(p.as_bytes()))
+                .unwrap();
+            assert_eq!(
+                bpe.encode_ordinary(&text),
+                bpe.encode_pieces(pieces),
+                "{n} pieces"
+            );
+        }
+    }
 }

@@ -50,17 +50,36 @@
 //! shakespeare 1.11x (o200k_base, 30 pairs), SciFact 1.15x (o200k_base,
 //! 16 pairs).
 //!
-//! Tried and not kept: prefetching each piece's slot of the token table
-//! 8 pieces before looking it up (the scanner finds pieces well ahead; a
-//! ring of the last 8 pieces). It measured 1.12x faster on tiny shakespeare
-//! and SciFact at load average 7-8, when other tenants evict the tables
-//! from the L3, and 1.4x on base64 at load 1 (whose pieces are mostly not
-//! tokens, so their lookups miss), but 0.94x to 1.02x on real text at load
-//! 1-2 (three runs of 16-30 pairs), where the 35% more instructions it
-//! costs (76M instead of 57M on tiny shakespeare, o200k_base: the ring,
-//! the key and hash computed twice, the encoding of a piece no longer
-//! inlined into the scanner) outweigh the misses it hides. A cheaper ring
-//! (hash once, keep the scanner's callback inlined) may change that.
+//! **Prefetching each piece's slot** ([`RankTable::prefetch`], called
+//! by `CoreBpe::encode_segment`): the scanner finds pieces well before
+//! their lookup has to answer, so each piece's key is computed when the
+//! scanner finds it, its first slot prefetched, and the piece looked up
+//! 8 pieces later from a ring. A first version (ring of positions, key
+//! and hash computed twice, the scanner's callback no longer inlined:
+//! 76M instructions instead of 57M on tiny shakespeare, o200k_base)
+//! measured 1.12x faster on real text at load average 7-8 and 1.4x on
+//! base64 at load 1, but 0.94x to 1.02x on real text at load 1-2 (three
+//! runs of 16-30 pairs), and was taken out. The kept version keeps the
+//! callback inlined into the scanner (`#[inline(always)]` on the
+//! closure), carries the key in the ring so it is computed once, and
+//! starts the ring with empty pieces (no "is it full yet" test). It still
+//! costs 16-24% more instructions (o200k_base: tiny shakespeare 59.1M ->
+//! 71.6M, SciFact 335.5M -> 404.9M, base64 134.3M -> 156.0M; cl100k_base
+//! 53.2M -> 65.0M, 321.1M -> 386.3M, 137.2M -> 150.2M), which callgrind
+//! counts, while the misses it hides it does not model (L2 misses
+//! unchanged). Batching 64 pieces from the scanner and prefetching within
+//! the batch, out of the scanner's loop, cost more (76-77M on tiny
+//! shakespeare) and was dropped. Measured by alternating the two builds
+//! (`bench/ab_encode.py`, median of the per-pair ratios of on-CPU time,
+//! 12-20 pairs a run, load average 1.2-3.4): base64 1.39x (o200k_base,
+//! quartiles 1.34-1.49; 1.48x for the same ring with the key computed
+//! twice) and 1.44x (cl100k_base, 1.32-1.66); real text unchanged within
+//! the noise: SciFact 1.01x, 1.00x, 0.96x (o200k_base) and 1.24x, 0.97x
+//! (cl100k_base), tiny shakespeare 1.00x, 1.11x, 1.10x and 1.00x, 1.00x,
+//! with quartiles 5-25% either side in every run; 1 MB of spaces 1.00x. On
+//! real text most lookups hit lines the L3 still holds, and the misses it
+//! hides pay for its instructions and little more; on base64, whose pieces
+//! are mostly not tokens, it hides a miss a piece.
 //!
 //! Also tried and not kept: a Bloom filter in front of the short-piece map
 //! as well. Base64 o200k_base got 1.61x faster (L2 misses 389,000 ->
@@ -68,6 +87,65 @@
 //! shakespeare, 24 pairs; SciFact, 10 pairs; load average 3.3): there most
 //! pieces are tokens, and the filter adds 8% instructions and 30% L1 misses
 //! to every lookup.
+//!
+//! # Smaller tables: measured, and not kept
+//!
+//! The tables of o200k_base are twice cl100k_base's (short-piece map 8 MB:
+//! 132,360 keys in 512K 16-byte slots, load 0.25; packed pairs 8 MB:
+//! 446,189 in 1M slots, load 0.43; mid map 3 MB), and on this VM o200k_base
+//! encodes SciFact about 20% slower than cl100k_base (on-CPU 76-89 against
+//! 97-108 MB/s, same binary, alternating, load average 3.8), where the
+//! instruction counts differ by 4% (335.5M against 321.1M). So the tables
+//! were shrunk toward the 4 MiB that stay in this VM's share of the L3, and
+//! measured on o200k_base and cl100k_base, tiny shakespeare, SciFact and
+//! 1 MB of base64 (`bench/profile_encode.sh` at its 1 MiB last level and
+//! with `TOWEL_PROF_LL=4194304`). Before (o200k_base, 1 MiB / 4 MiB last
+//! level): tiny shakespeare 59.1M instructions, 125,000 / 64,000 L2
+//! misses; SciFact 335.5M, 816,000 / 430,000; base64 134.3M, 454,000 /
+//! 232,000 (cl100k_base: 53.2M, 104,000 / 42,000; 321.1M, 723,000 /
+//! 390,000; 137.2M, 365,000 / 257,000).
+//!
+//! - **Maps at load 3/4** (short map 256K slots = 4 MB for o200k_base, 2 MB
+//!   for cl100k_base): no fewer misses (SciFact 824,000 / 434,000) and more
+//!   on base64 (577,000 / 326,000: its pieces are mostly not tokens, and an
+//!   unsuccessful probe at load 0.5 crosses into the next cache line more
+//!   often). Wall clock: SciFact 1.007x (12 pairs, quartiles 0.90-1.04),
+//!   base64 1.09x (12 pairs, quartiles 0.98-1.21), load average 3.7-4.2:
+//!   within the noise.
+//! - **The pair table at 512K slots** (load 0.85, 4 MB), on top of the
+//!   above: more misses again (SciFact 855,000 / 449,000, base64 622,000
+//!   / 350,000) and 1.5% more instructions; wall clock 1.05x SciFact and
+//!   1.00x tiny shakespeare (12 and 16 pairs, quartiles 0.87-1.20, load
+//!   average 3.1-3.3), 1.07x base64 (quartiles 0.98-1.39): noise.
+//! - **A quotient-packed short map**: 8 `u64` slots per 64-byte bucket
+//!   (one cache line a lookup), each slot `displaced | quotient | rank`,
+//!   where the key is mixed by a bijection of its 59 bits, the top bits
+//!   pick the bucket and only the rest (the quotient) is stored, so a key
+//!   is 8 bytes and the map 2 MB for o200k_base (1 MB for cl100k_base);
+//!   a full bucket spills into the next, then into a small overflow map.
+//!   Ids equal on all six inputs, but the misses did not move (SciFact
+//!   810,000 / 426,000, tiny shakespeare 123,000 / 63,000) while
+//!   instructions rose 8% (362.6M on SciFact: scanning a bucket, and the
+//!   mixing) and mispredictions 25%; base64 had more misses (518,000 /
+//!   309,000). Cost estimate 7-10% worse on every input; wall clock
+//!   0.90x on SciFact and 0.72x on tiny shakespeare (10 pairs each,
+//!   quartiles 0.76-0.97 and 0.66-0.81, load average 2.0-2.1).
+//!
+//! Why the size does not matter here: per line of source, callgrind puts
+//! the 4 MiB-last-level read misses of o200k_base on SciFact at 109,000 in
+//! the piece lookups (cl100k_base 90,000), 52,000 in the pair lookups of
+//! merging (31,000), 35,000 in the piece cache (34,000) and 101,000 in
+//! reading the text, plus 130,000 write misses of the ids. A table line
+//! is missed when it is reused after the 7.8 MB of text and 6.5 MB of ids
+//! that stream through the cache in between have evicted it; the touched
+//! lines (about one per distinct piece: 52,000 on SciFact) are a small part
+//! of that reuse distance, so packing the same keys into fewer lines saves
+//! next to nothing. What o200k_base loses against cl100k_base is spread
+//! over the piece lookups (+19,000 misses), the pair lookups (+21,000)
+//! and the scanner of its pattern: 90.2M instructions on SciFact against
+//! 65.1M (the whole encode 335.5M against 321.1M: merging costs o200k_base
+//! less). Still open: the scanner, and the misses, which prefetching
+//! (above) hides only at the price of its instructions.
 
 use rustc_hash::FxHashMap;
 
@@ -160,6 +238,12 @@ impl<K: Key> OpenMap<K> {
             }
             i = (i + 1) & self.mask;
         }
+    }
+
+    /// Start loading the first slot that [`OpenMap::get`] reads for `key`.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, key: K) {
+        towel_data::pages::prefetch(&self.slots[self.home(key)]);
     }
 
     /// The value for `key`.
@@ -369,6 +453,16 @@ impl RankTable {
     #[inline(always)]
     pub(crate) fn get(&self, bytes: &[u8]) -> Option<Rank> {
         self.get_packed(Packed::of(bytes, 0, bytes.len()), bytes)
+    }
+
+    /// Start loading the slot that looking `key` up reads first.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, key: Packed) {
+        match key {
+            Packed::Short(k) => self.short.prefetch(k),
+            Packed::Mid(k) => self.mid.prefetch(k),
+            Packed::Long => {}
+        }
     }
 
     /// The rank of `bytes`, whose key is `key` (`Packed::of` them).
