@@ -453,6 +453,49 @@ proptest! {
     }
 }
 
+/// ASCII words of every length around the scanners' eight-byte steps
+/// (0 to 20 letters, all lowercase, all uppercase, capitalized, uppercase
+/// then lowercase like "HTTPServer", lowercase then uppercase), between
+/// the characters that end or extend them: contractions of both cases,
+/// apostrophes, digits, CR/LF, spaces, punctuation, and non-ASCII letters
+/// and marks right after the ASCII ones.
+fn ascii_words_string() -> impl Strategy<Value = String> {
+    const BETWEEN: &[&str] = &[
+        "", " ", "  ", "'", "'s", "'S", "'ll", "'LL", "'Re", "'ve", "'d", "'M", "'t", "'ſ", "’",
+        "1", "12", "1234", "\r", "\n", "\r\n", " \n", ",", ".", "-", "/", "_", "é", "É", "ß", "ʰ",
+        "\u{301}", "中", "\u{a0}", "\u{212A}", "😀", "@", "[", "`", "{",
+    ];
+    let word = (0..=20usize, 0..5usize, 0..=20usize).prop_map(|(n, shape, k)| {
+        let k = k.min(n);
+        (0..n)
+            .map(|j| {
+                let upper = match shape {
+                    0 => false,
+                    1 => true,
+                    2 => j == 0,
+                    3 => j < k,
+                    _ => j >= k,
+                };
+                let c = b'a' + (j * 7 % 26) as u8;
+                (if upper { c.to_ascii_uppercase() } else { c }) as char
+            })
+            .collect::<String>()
+    });
+    prop::collection::vec((word, prop::sample::select(BETWEEN)), 0..12)
+        .prop_map(|v| v.into_iter().map(|(w, s)| w + s).collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn scanners_equal_fancy_regex_on_ascii_words(text in ascii_words_string()) {
+        for b in Builtin::ALL {
+            prop_assert_eq!(difference(b, &text), None);
+        }
+    }
+}
+
 // ----------------------------------------------------------- corpora ----
 
 #[test]

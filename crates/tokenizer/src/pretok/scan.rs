@@ -120,32 +120,68 @@ fn ascii_run<const KEEP: u8>(b: &[u8], mut i: usize) -> usize {
 }
 
 /// End of `[A-Z]*[a-z]*` from `i`: o200k's ASCII word, uppercase letters
-/// then lowercase ones. Both runs come from one load of eight bytes when
-/// the word ends inside them (most words): the uppercase run ends at the
-/// first byte `j` that is not uppercase, the lowercase run at the first
-/// byte from `j` that is not lowercase. Two calls of [`ascii_run`] cost
-/// two loads and two exits.
+/// then lowercase ones (`i` itself when no letter is there).
+///
+/// Eight bytes at a time, in one pass for both runs: the word ends at the
+/// first byte that is not an ASCII letter, or that is uppercase after a
+/// lowercase one ("HelloWorld" is two words). Per byte (SWAR, as high
+/// bits of a `u64`):
+/// - a letter: setting bit 5 folds uppercase onto lowercase, so one range
+///   test `[a-z]` finds both cases; a non-ASCII byte is no letter, and
+///   whatever the addition carries out of it lands on the bytes after it,
+///   past where the word has already ended;
+/// - a case change: bit 5 of a letter is its case (set: lowercase), so an
+///   uppercase letter after a lowercase one is bit 5 set in the byte before
+///   and clear in the byte (the byte before is a letter, or the word ended
+///   there already). The byte before the first one counts as uppercase
+///   (`[A-Z]*` may start empty), later ones carry over from the previous
+///   eight bytes.
+///
+/// Most words cost one load, one mask and one well-predicted exit. The
+/// first version ran [`ascii_run`] for the uppercase run and again for the
+/// lowercase one: twice the mask arithmetic, two exits.
 #[inline(always)]
-fn ascii_upper_then_lower(b: &[u8], i: usize) -> usize {
+fn ascii_upper_then_lower(b: &[u8], mut i: usize) -> usize {
+    /// The first byte of `w` that ends the word, if any (8 if none);
+    /// `before` is bit 5 of the byte before `w`'s first (set: lowercase).
+    #[inline(always)]
+    fn word_end(w: u64, before: u64) -> u32 {
+        let y = w | (ONES * 0x20);
+        // High bit set: not in `[a-z]` after folding (see [`in_range`]), or
+        // not ASCII.
+        let not_letter = !y.wrapping_add(ONES * (0x80 - b'a') as u64)
+            | y.wrapping_add(ONES * (0x7F - b'z') as u64)
+            | w;
+        // Bit 5: lowercase before, uppercase here.
+        let case_up = ((w << 8) | before) & !w;
+        ((not_letter | (case_up << 2)) & HIGH).trailing_zeros() / 8
+    }
+    // The first eight bytes apart from the loop (most words end in them),
+    // so that the two exits are predicted apart.
     if i + 8 <= b.len() {
         let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
-        let x = w & !HIGH;
-        let upper = in_range(x, b'A', b'Z') & !w;
-        let lower = in_range(x, b'a', b'z') & !w;
-        // Bytes before the first non-uppercase one (8: all uppercase).
-        let j = (!upper & HIGH).trailing_zeros() / 8;
-        if j == 8 {
-            let u = ascii_run::<AU>(b, i + 8);
-            return ascii_run::<AL>(b, u);
+        let k = word_end(w, 0);
+        if k < 8 {
+            return i + k as usize;
         }
-        // Lowercase bytes from `j`; the shift brings in zeros from the top,
-        // which read as lowercase, so a run reaching byte 8 goes on below.
-        let m = ((!lower & HIGH) >> (8 * j)).trailing_zeros() / 8;
-        if j + m < 8 {
-            return i + (j + m) as usize;
+        let mut before = w >> 56;
+        i += 8;
+        while i + 8 <= b.len() {
+            let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+            let k = word_end(w, before);
+            if k < 8 {
+                return i + k as usize;
+            }
+            before = w >> 56;
+            i += 8;
         }
-        return ascii_run::<AL>(b, i + 8);
+        // Fewer than eight bytes left, after eight letters or more.
+        if before & 0x20 != 0 {
+            return ascii_run::<AL>(b, i);
+        }
     }
+    // Fewer than eight bytes left: byte by byte, all letters so far are
+    // uppercase.
     let u = ascii_run::<AU>(b, i);
     ascii_run::<AL>(b, u)
 }
@@ -580,6 +616,79 @@ fn o200k_suffix(b: &[u8], e: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// o200k's one-pass ASCII word equals "uppercase run, then lowercase
+    /// run" byte by byte on words of every length around the eight-byte
+    /// word (0 to 26 letters), with every split between an uppercase part
+    /// and a lowercase one ("HTTPServer" and "helloWorld" shapes too), each
+    /// followed by every kind of byte that can end a word (apostrophe,
+    /// digit, CR, LF, space, punctuation, the first byte of a non-ASCII
+    /// letter, the letters just outside `[A-Za-z]`, or the end of the
+    /// text), starting at offsets 0 to 8 of the buffer.
+    #[test]
+    fn ascii_upper_then_lower_on_every_word_shape() {
+        fn expected(b: &[u8], i: usize) -> usize {
+            let mut e = i;
+            while e < b.len() && b[e].is_ascii_uppercase() {
+                e += 1;
+            }
+            while e < b.len() && b[e].is_ascii_lowercase() {
+                e += 1;
+            }
+            e
+        }
+        let ends: [&[u8]; 12] = [
+            b"",
+            b"'s",
+            b"'S",
+            b"1",
+            b"\r\n",
+            b"\n",
+            b" x",
+            b",",
+            b"@[`{",
+            "é".as_bytes(),
+            "ʰ".as_bytes(),
+            b"_",
+        ];
+        let mut words = Vec::new();
+        for n in 0..=26usize {
+            for k in 0..=n {
+                // `k` uppercase then lowercase, and `k` lowercase then uppercase.
+                let up_low: Vec<u8> = (0..n)
+                    .map(|j| {
+                        if j < k {
+                            b'A' + (j % 26) as u8
+                        } else {
+                            b'a' + (j % 26) as u8
+                        }
+                    })
+                    .collect();
+                let low_up: Vec<u8> = up_low.iter().map(|c| c ^ 0x20).collect();
+                words.push(up_low);
+                words.push(low_up);
+            }
+        }
+        words.push(b"HTTPServer".to_vec());
+        words.push(b"zZaAzZ".to_vec());
+        for word in &words {
+            for end in ends {
+                for offset in 0..=8 {
+                    let mut b = vec![b' '; offset];
+                    b.extend_from_slice(word);
+                    b.extend_from_slice(end);
+                    for i in offset..=b.len() {
+                        assert_eq!(
+                            ascii_upper_then_lower(&b, i),
+                            expected(&b, i),
+                            "{:?} from {i}",
+                            String::from_utf8_lossy(&b)
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     /// The word-at-a-time runs equal a byte-by-byte loop, at every start,
     /// on text mixing letters of both cases, digits, punctuation, the
