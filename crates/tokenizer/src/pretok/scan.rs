@@ -487,7 +487,6 @@ fn cl100k(t: &ClassTable, b: &[u8], p: usize) -> usize {
 /// `B = [\p{Ll}\p{Lm}\p{Lo}\p{M}]`, `S = (?i:'s|'t|'re|'ve|'m|'ll|'d)`.
 #[inline(always)]
 fn o200k(t: &ClassTable, b: &[u8], p: usize) -> usize {
-    let len = b.len();
     // The word alternatives on ASCII: `X?` then uppercase `A*` and
     // lowercase `B+` (alternative 1), or uppercase only `A+` with an empty
     // `B*` (alternative 2; ASCII uppercase is not in `B`, so alternative 1
@@ -498,12 +497,27 @@ fn o200k(t: &ClassTable, b: &[u8], p: usize) -> usize {
         if ascii_or_end(b, l) {
             return o200k_suffix(b, l);
         }
+    } else if b[p] < 0x80 && ascii_or_end(b, p + 1) {
+        // An ASCII character that starts no ASCII word, and no non-ASCII
+        // letter after it: neither word alternative can match (they need a
+        // letter at `p`, or after an `X` character at `p`), so the tries
+        // of `o200k_word` are skipped.
+        return o200k_no_word(t, b, p, t.at(b, p).0, 1);
     }
     let (f, n) = t.at(b, p);
     // `X?A*B+S?` and `X?A+B*S?`
     if let Some(e) = o200k_word(t, b, p, f, n) {
         return o200k_suffix(b, e);
     }
+    o200k_no_word(t, b, p, f, n)
+}
+
+/// o200k's alternatives after the words, at `p`, where neither word
+/// alternative matches: `\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`.
+/// `f` and `n` are the flags and length of the character at `p`.
+#[inline(always)]
+fn o200k_no_word(t: &ClassTable, b: &[u8], p: usize, f: u8, n: usize) -> usize {
+    let len = b.len();
     // `\p{N}{1,3}`
     if f & N != 0 {
         return up_to_three_numbers(t, b, p, n);
