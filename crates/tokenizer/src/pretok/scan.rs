@@ -147,11 +147,12 @@ fn ascii_upper_then_lower(b: &[u8], mut i: usize) -> usize {
     #[inline(always)]
     fn word_end(w: u64, before: u64) -> u32 {
         let y = w | (ONES * 0x20);
-        // High bit set: not in `[a-z]` after folding (see [`in_range`]), or
-        // not ASCII.
+        // High bit set: not in `[a-z]` after folding (see [`in_range`]).
+        // This holds for a non-ASCII byte too (`y` is 0xA0 to 0xFF: adding
+        // 0x7F - 'z' sets the high bit up to 0xFA, adding 0x80 - 'a'
+        // clears it from 0xE1 on), so it needs no test of its own.
         let not_letter = !y.wrapping_add(ONES * (0x80 - b'a') as u64)
-            | y.wrapping_add(ONES * (0x7F - b'z') as u64)
-            | w;
+            | y.wrapping_add(ONES * (0x7F - b'z') as u64);
         // Bit 5: lowercase before, uppercase here.
         let case_up = ((w << 8) | before) & !w;
         ((not_letter | (case_up << 2)) & HIGH).trailing_zeros() / 8
@@ -630,6 +631,25 @@ fn o200k_suffix(b: &[u8], e: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The static ASCII classes agree with the class table (built from
+    /// `regex-syntax`) on every ASCII character, and are empty elsewhere.
+    #[test]
+    fn ascii_classes_equal_the_class_table() {
+        use super::super::unicode::{table, LOWER, UPPER};
+        for c in 0..=255u8 {
+            let a = ASCII[c as usize];
+            if c >= 0x80 {
+                assert_eq!(a, 0, "{c:#x}");
+                continue;
+            }
+            let f = table().of(c as u32);
+            let has = |bit: u8| a & bit != 0;
+            assert_eq!(has(AL), f & L != 0 && f & LOWER != 0, "AL {c:#x}");
+            assert_eq!(has(AU), f & L != 0 && f & UPPER != 0, "AU {c:#x}");
+            assert_eq!(has(AX), f & CLN == 0, "AX {c:#x}");
+        }
+    }
 
     /// o200k's one-pass ASCII word equals "uppercase run, then lowercase
     /// run" byte by byte on words of every length around the eight-byte
