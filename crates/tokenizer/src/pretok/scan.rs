@@ -46,6 +46,52 @@
 //!   characters until one of `B` follows. See [`upper_then_lower`].
 //! - Case-insensitive contractions (`(?i:...)`) use Unicode simple case
 //!   folding like the regex crates: `'ſ` (U+017F, long s) matches `'s`.
+//!
+//! ## o200k at cl100k's cost
+//!
+//! o200k's pattern asks more of each piece than cl100k's: two cases in a
+//! word (`[A-Z]*[a-z]*` on ASCII: "HTTPServer" is "HTTPServer",
+//! "helloWorld" is "hello" + "World"), a contraction suffix after every
+//! word, and four ways of matching a word before the other alternatives
+//! are tried. Counted with callgrind (`bench/profile_encode.sh`; the
+//! scanner alone with `examples/prof_scan.rs`, which walks the pieces and
+//! does no BPE), o200k's scanner cost 22.8M instructions on tiny
+//! shakespeare (1.1 MB) and 121.3M on SciFact (7.8 MB), against 18.2M and
+//! 95.5M for cl100k's. Three changes brought it to 17.1M and 94.8M:
+//!
+//! - the ASCII word in one pass of eight bytes at a time for both cases
+//!   ([`ascii_upper_then_lower`]), where it ran the uppercase run and then
+//!   the lowercase run (19.1M and 105.6M). Computing the start of the
+//!   letters without a branch (`p + 1` after an `X` byte, from the table)
+//!   saved more instructions but ran 15% slower on the scanner alone: the
+//!   next piece's start then waits for two dependent loads instead of a
+//!   predicted branch;
+//! - an ASCII character that starts no ASCII word, with no non-ASCII byte
+//!   after it (punctuation, digits, whitespace), goes straight to the
+//!   alternatives after the words, without `o200k_word`'s four tries
+//!   (17.6M and 97.5M);
+//! - no separate non-ASCII test in the word's mask (17.1M and 94.8M).
+//!
+//! The scanner alone runs 1.14x faster on SciFact and 1.18x on tiny
+//! shakespeare (wall clock, medians of 20 alternating pairs of processes
+//! of the two builds, `bench/ab_encode.py`, quartiles 1.06-1.21 and
+//! 1.01-1.30, load average 1.0); per change, on SciFact, 1.084x (load
+//! average 2.5), 1.050x and 1.046x (1.0).
+//!
+//! In the whole encode (`prof_encode`) o200k_base went from 71.6M to 67.9M
+//! instructions on tiny shakespeare (cost estimate 103.4M to 99.0M) and
+//! from 404.9M to 388.4M on SciFact (608.8M to 590.6M); cl100k_base, whose
+//! code did not change, stayed at 65.0M and 386.2-386.3M. The encode is
+//! bound by the table lookups more than by the scanner, and its wall-clock
+//! gain does not stand out from this shared VM's noise: medians of
+//! alternating processes (on-CPU time) 1.029x on tiny shakespeare (100
+//! pairs of 20 runs, quartiles 0.94-1.12) and 1.024x on SciFact (40 pairs
+//! of 5 runs, quartiles 0.96-1.08), load average 1.0, but cl100k_base,
+//! unchanged, measured 1.027x and 1.008x in the same session.
+//!
+//! Tried and not kept: ASCII bytes of punctuation and whitespace runs by
+//! the static table before the class table: fewer instructions for the
+//! scanner alone (17.2M, 96.2M) but more in the encode (68.3M, 392.0M).
 
 use super::unicode::{ClassTable, CRLF, L, LOWER, N, UPPER, WS};
 use super::Builtin;
