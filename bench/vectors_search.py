@@ -167,6 +167,11 @@ def main():
               "results": rows}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "vectors_search.json").write_text(json.dumps(result, indent=2) + "\n")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from machine import conditions
+
+    print(conditions(["faiss-cpu", "numpy"], "library level: towel_vectors::FlatIndex (the bench_search example) "
+                     "and faiss / numpy from Python on the same .npy files") + "\n")
     print(f"Exact top-{K} of {NQ:,} queries over {N:,} normalized {D}-d vectors (one batch); "
           f"single-core float32 GEMM reference (numpy, 4096²): {peak:.1f} GFLOP/s\n")
     print("| threads | towel s | towel GFLOP/s | faiss IndexFlatIP s | faiss / towel | numpy s | numpy / towel | queries with ids = faiss |")

@@ -88,8 +88,9 @@
 //!   at 64×128 · 128×10; only the small `hᵀ·g` product (128×64 · 64×10) was
 //!   faster with `matrixmultiply` (59 vs 47). An earlier measurement
 //!   without `x86-v4` had gone the other way (151 vs 104 at 256).
-//!   `gemm`'s entry point takes raw pointers, so `src/gemm.rs` is the
-//!   crate's one `unsafe` block, with every index checked before the call.
+//!   `gemm`'s entry point takes raw pointers, so `src/gemm.rs` holds the
+//!   call, with every index checked before it (the crate's other `unsafe`
+//!   is one `set_len` in `fastmath::extend_filled`, see there).
 //! - `pulp`: run-time SIMD dispatch (already under `gemm`). The loops of
 //!   [`fastmath`] are compiled once per instruction set and the best one
 //!   the CPU has is picked; without it a portable build gets 128-bit SSE2
@@ -98,7 +99,8 @@
 //! - `serde`: [`profile::Profile`] serializes (for `--json` output).
 //! - `libm` (tests only): f64 `erfc` to check GELU against.
 
-// One audited call into the GEMM crate (src/gemm.rs) is the only unsafe code.
+// Two audited places are the only unsafe code: the call into the GEMM crate
+// (src/gemm.rs) and one `set_len` over initialised slots (fastmath.rs).
 #![deny(unsafe_code)]
 
 pub mod array;

@@ -101,6 +101,23 @@ fn leading_minus_is_an_expression_not_a_flag() {
 }
 
 #[test]
+fn non_finite_numbers_are_named_in_json() {
+    // PyTorch: log(-1) = nan with gradient 1/x = -1; x/0 = inf with
+    // gradient 1/0 = inf.
+    let v = json_of(towel().args(["grad", "log(x)", "--at", "x=-1", "--json"]));
+    assert_eq!(v["value"], "NaN");
+    assert_eq!(v["grad"]["x"], -1.0);
+    let v = json_of(towel().args(["grad", "x/0", "--at", "x=1", "--json", "--trace"]));
+    assert_eq!(v["value"], "Infinity");
+    assert_eq!(v["grad"]["x"], "Infinity");
+    assert_eq!(v["trace"][0]["value"], "Infinity");
+    let v = json_of(towel().args(["grad", "-x/0", "--at", "x=1", "--json"]));
+    assert_eq!(v["value"], "-Infinity");
+    assert_eq!(v["grad"]["x"], "-Infinity");
+    assert!(stdout_of(&["grad", "x/0", "--at", "x=1"]).contains("value  inf"));
+}
+
+#[test]
 fn errors_name_the_column() {
     let e = error_of(&["grad", "sin(x**3 + 2*x", "--at", "x=2"]);
     assert!(e.contains("column 15") && e.contains("`)`"), "{e}");

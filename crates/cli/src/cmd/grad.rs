@@ -7,6 +7,12 @@
 //! towel grad "x*y + exp(-x)" --at x=2,y=-1.5 --trace
 //! towel grad "tanh(w*x + b)" --at w=0.5,x=2,b=-1 --dot | dot -Tsvg > g.svg
 //! ```
+//!
+//! With `--json`, a value or gradient that is not a finite number (`log(x)`
+//! at x = -1, `x/0`) is written as the string `"NaN"`, `"Infinity"` or
+//! `"-Infinity"`, as the protobuf JSON mapping does (JSON has no such
+//! numbers; serde's default `null` would not tell them apart), which
+//! Python's `float()` reads back.
 
 use std::fmt::Write as _;
 
@@ -53,9 +59,9 @@ pub fn run(args: &GradArgs, out: &Output) -> Result<()> {
         let grad: serde_json::Map<String, serde_json::Value> = result
             .grad
             .iter()
-            .map(|(n, g)| (n.clone(), json!(g)))
+            .map(|(n, g)| (n.clone(), num(*g)))
             .collect();
-        let mut doc = json!({"value": result.value, "grad": grad});
+        let mut doc = json!({"value": num(result.value), "grad": grad});
         if args.trace {
             doc["trace"] = trace_json(&graph, &steps);
         }
@@ -155,17 +161,31 @@ fn trace_json(graph: &Graph<'_>, steps: &[TraceStep]) -> serde_json::Value {
             let inputs: Vec<_> = step
                 .inputs
                 .iter()
-                .map(|i| json!({"node": graph.name(i.input), "local": i.local, "product": i.product}))
+                .map(|i| {
+                    json!({"node": graph.name(i.input), "local": num(i.local), "product": num(i.product)})
+                })
                 .collect();
             json!({
                 "node": graph.name(step.id),
                 "formula": graph.formula(step.id),
-                "value": step.node.data,
-                "grad": step.node.grad,
+                "value": num(step.node.data),
+                "grad": num(step.node.grad),
                 "inputs": inputs,
             })
         })
         .collect()
+}
+
+/// A JSON number, or for a non-finite one the protobuf JSON mapping's
+/// string (see the module docs).
+fn num(v: f64) -> serde_json::Value {
+    if v.is_nan() {
+        json!("NaN")
+    } else if v.is_infinite() {
+        json!(if v > 0.0 { "Infinity" } else { "-Infinity" })
+    } else {
+        json!(v)
+    }
 }
 
 /// Up to 6 significant decimals, without trailing zeros.
