@@ -41,6 +41,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import conditions  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 N, D, NQ, K = 100_000, 384, 1_000, 10
@@ -167,9 +170,6 @@ def main():
               "results": rows}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "vectors_search.json").write_text(json.dumps(result, indent=2) + "\n")
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from machine import conditions
-
     print(conditions(["faiss-cpu", "numpy"], "library level: towel_vectors::FlatIndex (the bench_search example) "
                      "and faiss / numpy from Python on the same .npy files") + "\n")
     print(f"Exact top-{K} of {NQ:,} queries over {N:,} normalized {D}-d vectors (one batch); "
