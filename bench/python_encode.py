@@ -11,8 +11,10 @@ text, five pathological 1 MB inputs):
   how much extra work the second thread costs (1.00 = none).
 
 Both return Python lists, so the times include building them. ids are
-compared (a towel mismatch fails the run); times are medians of RUNS timed
-runs after one warm-up; the load average is printed before and after.
+compared (a towel mismatch fails the run); times are medians of at least
+RUNS timed runs and 0.5 s of runs after one warm-up, the 1- and 2-thread
+batches timed in alternation, round after round; the load average is
+printed before and after.
 
     target/python-venv/bin/python bench/python_encode.py [--runs 5] [--quick]
         [--encodings cl100k_base o200k_base] [--inputs tinyshakespeare scifact]
@@ -39,18 +41,20 @@ ENCODINGS = ["cl100k_base", "o200k_base", "gpt2"]
 
 
 def median_cpu(fn, runs):
-    """Median process CPU time of `fn` (one warm-up): on a loaded machine this
-    counts only the time the call itself ran (for a call on several threads,
-    the sum of their times)."""
+    """Median process CPU time of `fn` (one warm-up; as many runs as
+    tb.median_time would make): on a loaded machine this counts only the
+    time the call itself ran (for a call on several threads, the sum of
+    their times)."""
     import statistics
     import time
 
     fn()
-    times = []
-    for _ in range(runs):
-        t = time.process_time()
+    times, wall = [], 0.0
+    while tb.more_runs(len(times), runs, wall):
+        t, w = time.process_time(), time.perf_counter()
         fn()
         times.append(time.process_time() - t)
+        wall += time.perf_counter() - w
     return statistics.median(times)
 
 
@@ -94,15 +98,27 @@ def main():
                 row["tiktoken_error"] = f"{type(e).__name__}: {str(e)[:100]}"
             if not pathological:
                 chunks = tb.chunks64(text)
-                for th in (1, 2):
-                    s, b = tb.median_time(lambda: ours.encode_ordinary_batch(chunks, num_threads=th), runs)
-                    row[f"towel_batch_{th}"] = s
-                    row[f"towel_batch_{th}_cpu"] = median_cpu(
-                        lambda: ours.encode_ordinary_batch(chunks, num_threads=th), runs)
-                    s, pb = tb.median_time(lambda: peer.encode_ordinary_batch(chunks, num_threads=th), runs)
-                    row[f"tiktoken_batch_{th}"] = s
-                    if b != pb:
-                        raise SystemExit(f"towel batch ids differ from tiktoken: {enc_name} {in_name}")
+                # towel's batches on 1 and 2 threads in rotation with what the
+                # two cores give the same work with no coordination at all:
+                # the whole text counted on one thread, then two copies of it
+                # on two threads (one each; counting builds no list).
+                (b1, b2, alone, together), rounds = tb.rotated_times([
+                    lambda: ours.encode_ordinary_batch(chunks, num_threads=1),
+                    lambda: ours.encode_ordinary_batch(chunks, num_threads=2),
+                    lambda: towel.count_tokens([text], ours, num_threads=1),
+                    lambda: towel.count_tokens([text, text], ours, num_threads=2)], runs)
+                (p1, p2), _ = tb.rotated_times([
+                    lambda: peer.encode_ordinary_batch(chunks, num_threads=1),
+                    lambda: peer.encode_ordinary_batch(chunks, num_threads=2)], runs)
+                row.update({"towel_batch_1": b1["wall"], "towel_batch_1_cpu": b1["cpu"],
+                            "towel_batch_2": b2["wall"], "towel_batch_2_cpu": b2["cpu"],
+                            "towel_batch_rounds": rounds,
+                            "two_cores_alone": alone["wall"], "two_cores_together": together["wall"],
+                            "tiktoken_batch_1": p1["wall"], "tiktoken_batch_2": p2["wall"]})
+                if not (b1["out"] == b2["out"] == p1["out"] == p2["out"]):
+                    raise SystemExit(f"towel batch ids differ from tiktoken: {enc_name} {in_name}")
+                if together["out"] != alone["out"] * 2 or alone["out"] != [len(ids)]:
+                    raise SystemExit(f"towel count_tokens differs from len(encode): {enc_name} {in_name}")
             rows.append(row)
             print(f"done {enc_name} {in_name}", file=sys.stderr)
     load_after = os.getloadavg()
@@ -120,8 +136,8 @@ def main():
               f"{mb(r['bytes'], tk) if tk else 'panics'} | {tb.ratio(tk, r['towel']) if tk else '–'} | {cpu} |")
     print("\n### encode_ordinary_batch from Python, 64 chunks (MB/s)\n")
     print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio "
-          "| towel 2 thr / 1 thr | towel CPU time 2 thr / 1 thr |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| towel 2 thr / 1 thr | towel CPU time 2 thr / 1 thr | ceiling: 2 independent counts / 1 |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         if "towel_batch_1" not in r:
             continue
@@ -129,14 +145,19 @@ def main():
         t1, t2, p1, p2 = r["towel_batch_1"], r["towel_batch_2"], r["tiktoken_batch_1"], r["tiktoken_batch_2"]
         print(f"| {r['encoding']} | {r['input']} | {mb(nb, t1)} | {mb(nb, p1)} | {tb.ratio(p1, t1)} | "
               f"{mb(nb, t2)} | {mb(nb, p2)} | {tb.ratio(p2, t2)} | {t1 / t2:.2f}x | "
-              f"{r['towel_batch_2_cpu'] / r['towel_batch_1_cpu']:.2f} |")
+              f"{r['towel_batch_2_cpu'] / r['towel_batch_1_cpu']:.2f} | "
+              f"{2 * r['two_cores_alone'] / r['two_cores_together']:.2f}x |")
+    print("\nThe last column is timed in the same rotation as towel's batches: `count_tokens` of the whole "
+          "text on one thread, then of two copies on two threads (one each), 2 x the first time / the second; "
+          "what the two cores give this work at that moment with no coordination between the threads.")
 
     partial = bool(args.quick or args.encodings or args.inputs)
     res = HERE / "results"
     res.mkdir(exist_ok=True)
     name = "python_encode.quick.local.json" if partial else "python_encode.json"
     (res / name).write_text(json.dumps({
-        "towel": towel.__version__, "tiktoken": tiktoken.__version__, "runs": args.runs,
+        "towel": towel.__version__, "tiktoken": tiktoken.__version__, "python": sys.version.split()[0],
+        "runs": args.runs, "min_secs": tb.MIN_SECS,
         "loadavg_before": load_before, "loadavg_after": load_after, "rows": rows}, indent=1) + "\n")
     print(f"\nwrote bench/results/{name}", file=sys.stderr)
 

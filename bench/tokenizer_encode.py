@@ -16,7 +16,9 @@ bytes):
 
 Every implementation's ids are compared with tiktoken's (sha256 of the ids
 as little-endian u32); a towel mismatch fails the run. Times are medians of
-RUNS timed runs after one warm-up, loading excluded.
+at least RUNS timed runs and at least 0.5 s of runs after one warm-up,
+loading excluded; the 1- and 2-thread batches are timed in alternation,
+round after round.
 
     ~/.peers-venv/bin/python bench/tokenizer_encode.py [--runs 5] [--quick]
         [--encodings cl100k_base o200k_base] [--inputs tinyshakespeare scifact]
@@ -61,14 +63,47 @@ def sha_ids(ids) -> str:
     return hashlib.sha256(a.tobytes()).hexdigest()
 
 
+# Every measure is a median over at least `runs` timed runs and over at
+# least MIN_SECS of runs (at most MAX_RUNS), as in bench_encode.rs: a 1 MB
+# input encodes in 3-5 ms, and a median of three such runs is mostly noise.
+MIN_SECS = 0.5
+MAX_RUNS = 200
+
+
+def more_runs(done, runs, spent):
+    return done < runs or (spent < MIN_SECS and done < MAX_RUNS)
+
+
 def median_time(fn, runs):
     out = fn()
     times = []
-    for _ in range(runs):
+    while more_runs(len(times), runs, sum(times)):
         t = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times), out
+
+
+def rotated_times(fns, runs):
+    """The functions `fns` timed in rotation (one warm-up each, then rounds
+    of one run of each, round r starting with function r mod n), so that a
+    slow moment of a shared machine falls on all of them alike: for each,
+    the median wall-clock and process CPU seconds and its last result, and
+    the number of rounds."""
+    n = len(fns)
+    outs = [f() for f in fns]
+    wall, cpu = [[] for _ in fns], [[] for _ in fns]
+    rounds = 0
+    while more_runs(rounds, runs, sum(map(sum, wall))):
+        for k in range(n):
+            i = (rounds + k) % n
+            c, t = time.process_time(), time.perf_counter()
+            outs[i] = fns[i]()
+            wall[i].append(time.perf_counter() - t)
+            cpu[i].append(time.process_time() - c)
+        rounds += 1
+    med = statistics.median
+    return [{"wall": med(w), "cpu": med(c), "out": o} for w, c, o in zip(wall, cpu, outs)], rounds
 
 
 def chunks64(text: str):
@@ -159,8 +194,8 @@ def print_tables(rows):
 
     print("\n### encode_ordinary_batch on 64 chunks (MB/s; 1 and 2 threads)\n")
     print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio "
-          "| towel 2 thr / 1 thr | towel CPU time 2 thr / 1 thr |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| towel 2 thr / 1 thr | towel CPU time 2 thr / 1 thr | ceiling: 2 independent encodes / 1 |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         if "tiktoken_batch64_1" not in r:
             continue
@@ -169,8 +204,13 @@ def print_tables(rows):
         p1, p2 = r["tiktoken_batch64_1"], r["tiktoken_batch64_2"]
         c1, c2 = t.get("batch64_1thread_cpu_seconds"), t.get("batch64_2threads_cpu_seconds")
         cpu = f"{c2 / c1:.2f}" if c1 and c2 else "–"
+        alone, together = t.get("two_cores_alone_seconds"), t.get("two_cores_together_seconds")
+        ceiling = f"{2 * alone / together:.2f}x" if alone and together else "–"
         print(f"| {r['encoding']} | {r['input']} | {fmt(mbps(nb, b1))} | {fmt(mbps(nb, p1))} | {ratio(p1, b1)} "
-              f"| {fmt(mbps(nb, b2))} | {fmt(mbps(nb, p2))} | {ratio(p2, b2)} | {b1 / b2:.2f}x | {cpu} |")
+              f"| {fmt(mbps(nb, b2))} | {fmt(mbps(nb, p2))} | {ratio(p2, b2)} | {b1 / b2:.2f}x | {cpu} | {ceiling} |")
+    print("\nThe last column is timed in the same rotation as towel's batches: the whole text encoded on one "
+          "thread, then on each of two threads at once, 2 x the first time / the second; what the two cores "
+          "give this work at that moment with no coordination between the threads.")
 
 
 
@@ -211,6 +251,7 @@ def main():
     hf.decoder = decoders.ByteLevel()
 
     rows = []
+    load_before = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="towel-bench-"))
     texts = inputs(args.quick)
     if args.inputs:
@@ -233,9 +274,9 @@ def main():
                 row["tiktoken"] = {"error": f"{type(e).__name__}: {str(e)[:200]}"}
             if not pathological:
                 chunks = chunks64(text)
-                for th in (1, 2):
-                    s, _ = median_time(lambda: enc.encode_ordinary_batch(chunks, num_threads=th), runs)
-                    row[f"tiktoken_batch64_{th}"] = s
+                (p1, p2), _ = rotated_times([lambda: enc.encode_ordinary_batch(chunks, num_threads=1),
+                                             lambda: enc.encode_ordinary_batch(chunks, num_threads=2)], runs)
+                row["tiktoken_batch64_1"], row["tiktoken_batch64_2"] = p1["wall"], p2["wall"]
             if enc_name == "gpt2":
                 s, ids = median_time(lambda: hf.encode(text, add_special_tokens=False).ids, runs)
                 row["hf"] = {"seconds": s, "n_tokens": len(ids), "sha256": sha_ids(ids)}
@@ -255,7 +296,8 @@ def main():
     res_dir = ROOT / "bench" / "results"
     res_dir.mkdir(parents=True, exist_ok=True)
     out = {"tiktoken": tiktoken.__version__, "tokenizers": tokenizers.__version__,
-           "runs": args.runs, "rows": rows}
+           "python": sys.version.split()[0], "runs": args.runs, "min_secs": MIN_SECS,
+           "loadavg_before": load_before, "loadavg_after": os.getloadavg(), "rows": rows}
     name = "tokenizer_encode.quick.local.json" if partial else "tokenizer_encode.json"
     (res_dir / name).write_text(json.dumps(out, indent=1) + "\n")
     print(f"\nwrote bench/results/{name}", file=sys.stderr)

@@ -6,14 +6,31 @@
 //! cargo run --release -p towel-tokenizer --example bench_encode -- ENCODING FILE [RUNS]
 //! ```
 //!
-//! Times exclude loading. The 2-thread figure is `encode_ordinary_batch` over
-//! 64 chunks cut after the first newline at or past each 1/64 of the bytes
-//! (the Python script cuts the same way), timed as the API returns it (one
-//! vector per chunk, freed in the timed loop); the batches' CPU time (all
-//! threads, from /proc/self/task/*/schedstat) is reported too, so that the
-//! extra work of the second thread shows on a busy machine.
+//! Times exclude loading. Each time is a median over at least RUNS timed
+//! runs after one warm-up, and over at least [`MIN_SECS`] of runs (at most
+//! [`MAX_RUNS`]): a 1 MB input encodes in 3-5 ms, and a median of three such
+//! runs moved by a third between two runs of the script on this 2-core VM.
+//!
+//! The 2-thread figure is `encode_ordinary_batch` over 64 chunks cut after
+//! the first newline at or past each 1/64 of the bytes (the Python script
+//! cuts the same way), timed as the API returns it (one vector per chunk,
+//! freed in the timed loop). The 1- and 2-thread batches are timed in
+//! alternation, round after round, so that a slow moment of the shared
+//! machine falls on both sides alike rather than on one side's whole
+//! series. Their CPU time (all threads, from /proc/self/task/*/schedstat)
+//! is reported too, so that the extra work of the second thread shows on a
+//! busy machine. In the same rotation, the whole text is encoded on one
+//! thread alone and on each of two threads at once: `2 x alone / together`
+//! is what the machine's two cores give this work at that moment without
+//! any coordination between the threads (on this VM it moves between about
+//! 1.6x and 2.1x from one minute to the next), the ceiling the 2-thread
+//! batch is to be read against.
 
 use std::time::Instant;
+
+#[path = "common/mod.rs"]
+mod common;
+use common::{chunks64, cpu_secs};
 
 use towel_data::DataDirs;
 use towel_tokenizer::{Encoding, EncodingName};
@@ -23,54 +40,73 @@ fn median_secs<T>(runs: usize, f: impl FnMut() -> T) -> (f64, T) {
     (s, out)
 }
 
+/// Timed runs of one measure last at least this long in all (unless
+/// [`MAX_RUNS`] come first).
+const MIN_SECS: f64 = 0.5;
+/// At most this many timed runs of one measure.
+const MAX_RUNS: usize = 200;
+
+/// Whether another timed run is due after `done` runs that took `spent`
+/// seconds in all.
+fn more_runs(done: usize, runs: usize, spent: f64) -> bool {
+    done < runs || (spent < MIN_SECS && done < MAX_RUNS)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// One timed run of `f`: its result, wall-clock and CPU seconds.
+fn timed<T>(f: &mut impl FnMut() -> T) -> (T, f64, f64) {
+    let c = cpu_secs();
+    let t = Instant::now();
+    let out = f();
+    (out, t.elapsed().as_secs_f64(), cpu_secs() - c)
+}
+
 /// Median wall-clock and median CPU seconds of `f` (after one warm-up).
 fn median_wall_cpu<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64, T) {
     let mut out = f(); // warm-up
-    let mut times = Vec::new();
-    let mut cpus = Vec::new();
-    for _ in 0..runs {
-        let c = cpu_secs();
-        let t = Instant::now();
-        out = f();
-        times.push(t.elapsed().as_secs_f64());
-        cpus.push(cpu_secs() - c);
+    let (mut times, mut cpus) = (Vec::new(), Vec::new());
+    while more_runs(times.len(), runs, times.iter().sum()) {
+        let (o, s, c) = timed(&mut f);
+        out = o;
+        times.push(s);
+        cpus.push(c);
     }
-    times.sort_by(f64::total_cmp);
-    cpus.sort_by(f64::total_cmp);
-    (times[times.len() / 2], cpus[cpus.len() / 2], out)
+    (median(times), median(cpus), out)
 }
 
-/// CPU time of every live thread of this process, in seconds (Linux; 0
-/// elsewhere). The pools' threads live as long as the pools.
-fn cpu_secs() -> f64 {
-    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
-        return 0.0;
-    };
-    let ns: u64 = dir
-        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .sum();
-    ns as f64 * 1e-9
+/// The functions `fs` timed in rotation (one warm-up each, then rounds of
+/// one run of each, round `r` starting with function `r mod N`, until
+/// [`more_runs`] says enough, counting the time of all of them): the
+/// median wall and CPU seconds of each, the number of rounds, and each
+/// one's last result.
+#[allow(clippy::type_complexity)]
+fn rotated_wall_cpu<T, const N: usize>(
+    runs: usize,
+    mut fs: [&mut dyn FnMut() -> T; N],
+) -> ([(f64, f64); N], usize, [T; N]) {
+    let mut outs = fs.each_mut().map(|f| f());
+    let mut t: [(Vec<f64>, Vec<f64>); N] = std::array::from_fn(|_| Default::default());
+    let mut rounds = 0;
+    while more_runs(rounds, runs, t.iter().flat_map(|s| &s.0).sum()) {
+        for k in 0..N {
+            let i = (rounds + k) % N;
+            let (o, s, c) = timed(&mut fs[i]);
+            outs[i] = o;
+            t[i].0.push(s);
+            t[i].1.push(c);
+        }
+        rounds += 1;
+    }
+    (t.map(|(w, c)| (median(w), median(c))), rounds, outs)
 }
 
 fn sha(ids: &[u32]) -> String {
     let bytes: Vec<u8> = ids.iter().flat_map(|i| i.to_le_bytes()).collect();
     towel_data::sha256_hex(&bytes)
-}
-
-fn chunks64(text: &str) -> Vec<&str> {
-    let b = text.as_bytes();
-    let mut cuts = vec![0];
-    for k in 1..64 {
-        let target = (k * b.len() / 64).max(*cuts.last().unwrap());
-        match b[target..].iter().position(|&c| c == b'\n') {
-            Some(p) => cuts.push(target + p + 1),
-            None => break,
-        }
-    }
-    cuts.push(b.len());
-    cuts.dedup();
-    cuts.windows(2).map(|w| &text[w[0]..w[1]]).collect()
 }
 
 fn main() {
@@ -115,13 +151,23 @@ fn main() {
         .num_threads(2)
         .build()
         .unwrap();
-    let (towel_b1, cpu_b1, b1) = median_wall_cpu(runs, || {
-        pool1.install(|| enc.encode_ordinary_batch(&chunks))
-    });
-    let (towel_b2, cpu_b2, b2) = median_wall_cpu(runs, || {
-        pool2.install(|| enc.encode_ordinary_batch(&chunks))
-    });
+    // The batches on 1 and 2 threads, and beside them what this machine's
+    // two cores give this work with no coordination at all: the whole text
+    // encoded on one thread, then on each of two threads at once
+    // (`2 x alone / together`). All four in rotation, so that each round's
+    // conditions fall on all four alike.
+    let (times, batch_rounds, [b1, b2, c1, c2]) = rotated_wall_cpu(
+        runs,
+        [
+            &mut || pool1.install(|| enc.encode_ordinary_batch(&chunks)),
+            &mut || pool2.install(|| enc.encode_ordinary_batch(&chunks)),
+            &mut || pool1.broadcast(|_| enc.encode_ordinary(&text)),
+            &mut || pool2.broadcast(|_| enc.encode_ordinary(&text)),
+        ],
+    );
+    let [(towel_b1, cpu_b1), (towel_b2, cpu_b2), (alone, _), (together, _)] = times;
     assert_eq!(b1, b2);
+    assert!(c1.iter().chain(&c2).all(|ids| *ids == towel_ids));
     let b1 = b1.concat();
 
     let tk = match name {
@@ -175,6 +221,9 @@ fn main() {
             "batch64_2threads_seconds": towel_b2,
             "batch64_1thread_cpu_seconds": cpu_b1,
             "batch64_2threads_cpu_seconds": cpu_b2,
+            "batch_rounds": batch_rounds,
+            "two_cores_alone_seconds": alone,
+            "two_cores_together_seconds": together,
             "batch_sha256": sha(&b1),
             "n_tokens": towel_ids.len(),
             "sha256": sha(&towel_ids),
