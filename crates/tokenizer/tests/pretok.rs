@@ -496,6 +496,38 @@ proptest! {
     }
 }
 
+/// Long mixed whitespace runs (0 to 60 characters of ' ', '\t', '\n',
+/// '\r', U+000B, U+000C, U+0085, U+00A0, U+3000, U+2028) between words,
+/// numbers and punctuation: the scanners' eight-bytes-at-a-time whitespace
+/// runs, their fallback to the class table on non-ASCII whitespace, and
+/// the last line break of a run (`\s*[\r\n]`), around every eight-byte
+/// border.
+fn whitespace_runs_string() -> impl Strategy<Value = String> {
+    const SPACES: &[char] = &[
+        ' ', ' ', ' ', ' ', '\t', '\n', '\r', '\u{b}', '\u{c}', '\u{85}', '\u{a0}', '\u{3000}',
+        '\u{2028}',
+    ];
+    const BETWEEN: &[&str] = &[
+        "", "a", "Hello", "WORLD", "x", "1", "123456", ",", "...", "'s", "/", "é", "中文", "ʰ",
+        "\u{301}", "😀", "\u{200b}",
+    ];
+    let run = prop::collection::vec(prop::sample::select(SPACES), 0..60)
+        .prop_map(|v| v.into_iter().collect::<String>());
+    prop::collection::vec((run, prop::sample::select(BETWEEN)), 0..8)
+        .prop_map(|v| v.into_iter().map(|(r, w)| r + w).collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn scanners_equal_fancy_regex_on_whitespace_runs(text in whitespace_runs_string()) {
+        for b in Builtin::ALL {
+            prop_assert_eq!(difference(b, &text), None);
+        }
+    }
+}
+
 // ----------------------------------------------------------- corpora ----
 
 #[test]

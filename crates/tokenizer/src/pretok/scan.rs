@@ -103,11 +103,13 @@ const CLN: u8 = CRLF | L | N;
 
 // ------------------------------------------------------- ASCII words ----
 
-/// ASCII classes for the word fast paths: lowercase, uppercase, and
-/// "X" (`[^\r\n\p{L}\p{N}]` restricted to ASCII). Non-ASCII bytes are 0.
+/// ASCII classes for the fast paths: lowercase, uppercase, "X"
+/// (`[^\r\n\p{L}\p{N}]` restricted to ASCII) for the words, and `\s`
+/// for the whitespace runs. Non-ASCII bytes are 0.
 const AL: u8 = 1;
 const AU: u8 = 2;
 const AX: u8 = 4;
+const AS: u8 = 8;
 static ASCII: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut c = 0;
@@ -115,7 +117,9 @@ static ASCII: [u8; 256] = {
         t[c] = match c as u8 {
             b'a'..=b'z' => AL,
             b'A'..=b'Z' => AU,
-            b'0'..=b'9' | b'\r' | b'\n' => 0,
+            b'0'..=b'9' => 0,
+            b'\r' | b'\n' => AS,
+            b'\t' | b'\x0b' | b'\x0c' | b' ' => AX | AS,
             _ => AX,
         };
         c += 1;
@@ -260,6 +264,98 @@ fn ascii_or_end(b: &[u8], e: usize) -> bool {
     b.get(e).is_none_or(|&c| c < 0x80)
 }
 
+// --------------------------------------------------- whitespace runs ----
+
+/// The bytes of `w` that are ASCII `\s` (`\t`, `\n`, `\x0b`, `\x0c`, `\r`,
+/// ` `), and those that are line breaks (`\r`, `\n`), as high bits (SWAR).
+/// A byte from 0x80 on is neither: non-ASCII whitespace (U+0085, U+00A0,
+/// U+3000, ...) is several bytes, left to the class table.
+#[inline(always)]
+fn ascii_space_masks(w: u64) -> (u64, u64) {
+    let x = w & !HIGH;
+    let ascii = !w;
+    let space = (in_range(x, b'\t', b'\r') | in_range(x, b' ', b' ')) & ascii;
+    let line_break = (in_range(x, b'\n', b'\n') | in_range(x, b'\r', b'\r')) & ascii;
+    (space, line_break)
+}
+
+/// The whitespace run `\s+` from `p`, where a whitespace character of `n`
+/// bytes is: its end, and the end of its last line break (`\r` or `\n`)
+/// if it has one.
+///
+/// Most runs in text are that one character, before a word, a number or
+/// punctuation: one test of the next byte settles those, and the rest go
+/// to [`more_whitespace`].
+#[inline(always)]
+fn whitespace_run(t: &ClassTable, b: &[u8], p: usize, n: usize) -> (usize, Option<usize>) {
+    let q = p + n;
+    let after_break = (b[p] == b'\r' || b[p] == b'\n').then_some(q);
+    match b.get(q) {
+        Some(&c) if c >= 0x80 || ASCII[c as usize] & AS != 0 => {
+            more_whitespace(t, b, q, after_break)
+        }
+        _ => (q, after_break),
+    }
+}
+
+/// The rest of a whitespace run from `i` (an empty rest if the character
+/// at `i` is no whitespace): its end, and the end of its last line break
+/// (`after_break`, the one before `i`, if it has none).
+///
+/// ASCII whitespace eight bytes at a time ([`ascii_space_masks`]): the
+/// first byte that is not ends the run, and the last line break before it
+/// is the highest bit of the line-break mask below it. A non-ASCII
+/// character there goes to the class table, and the run goes on after it
+/// if it is whitespace. Fewer than eight bytes before the end of the text
+/// go byte by byte.
+#[inline(always)]
+fn more_whitespace(
+    t: &ClassTable,
+    b: &[u8],
+    mut i: usize,
+    mut after_break: Option<usize>,
+) -> (usize, Option<usize>) {
+    let len = b.len();
+    loop {
+        let stop = loop {
+            if i + 8 > len {
+                while i < len && ASCII[b[i] as usize] & AS != 0 {
+                    if b[i] == b'\r' || b[i] == b'\n' {
+                        after_break = Some(i + 1);
+                    }
+                    i += 1;
+                }
+                break i;
+            }
+            let w = u64::from_le_bytes(b[i..i + 8].try_into().unwrap());
+            if w == ONES * b' ' as u64 {
+                // Eight plain spaces, the commonest whitespace.
+                i += 8;
+                continue;
+            }
+            let (space, line_break) = ascii_space_masks(w);
+            let misses = !space & HIGH;
+            // The line breaks before the first miss (all of them if none).
+            let breaks = line_break & misses.wrapping_sub(1) & !misses;
+            if breaks != 0 {
+                after_break = Some(i + (63 - breaks.leading_zeros() as usize) / 8 + 1);
+            }
+            if misses != 0 {
+                break i + (misses.trailing_zeros() / 8) as usize;
+            }
+            i += 8;
+        };
+        if stop < len && b[stop] >= 0x80 {
+            let (f, n) = t.at(b, stop);
+            if f & WS != 0 {
+                i = stop + n;
+                continue;
+            }
+        }
+        return (stop, after_break);
+    }
+}
+
 /// End of the piece that starts at byte `p` of `b` (valid UTF-8, `p` on a
 /// character boundary, `p < b.len()`). Always `> p`.
 #[inline]
@@ -338,16 +434,6 @@ fn spaces_before_non_space(b: &[u8], p: usize, e: usize) -> usize {
     } else {
         e
     }
-}
-
-/// `\s*[\r\n]` on the whitespace run `[p, e)`: just after its last line
-/// break, if it has one (`\s*` backtracks to it).
-#[inline(always)]
-fn after_last_line_break(b: &[u8], p: usize, e: usize) -> Option<usize> {
-    b[p..e]
-        .iter()
-        .rposition(|&c| c == b'\r' || c == b'\n')
-        .map(|k| p + k + 1)
 }
 
 /// `[^\s\p{L}\p{N}]+` from `q` (see [`other_run_start`]), then the bytes
@@ -458,7 +544,7 @@ fn gpt2(t: &ClassTable, b: &[u8], p: usize) -> usize {
         return run(t, b, q, |g| g & WLN == 0); // ` ?[^\s\p{L}\p{N}]++`
     }
     // Whitespace at `p`.
-    let e = run(t, b, p, |g| g & WS != 0);
+    let (e, _) = whitespace_run(t, b, p, t.at(b, p).1);
     if e == len {
         return e; // `\s++$`
     }
@@ -516,12 +602,12 @@ fn cl100k(t: &ClassTable, b: &[u8], p: usize) -> usize {
         return other_run_then(t, b, q, |c| c == b'\r' || c == b'\n');
     }
     // Whitespace at `p`.
-    let e = run(t, b, p, |g| g & WS != 0);
+    let (e, after_break) = whitespace_run(t, b, p, n);
     if e == len {
         return e; // `\s++$`
     }
-    if let Some(end) = after_last_line_break(b, p, e) {
-        return end; // `\s*[\r\n]`
+    if let Some(end) = after_break {
+        return end; // `\s*[\r\n]`: `\s*` backtracks to the last line break
     }
     spaces_before_non_space(b, p, e) // `\s+(?!\S)|\s`
 }
@@ -574,9 +660,9 @@ fn o200k_no_word(t: &ClassTable, b: &[u8], p: usize, f: u8, n: usize) -> usize {
         return other_run_then(t, b, q, |c| c == b'\r' || c == b'\n' || c == b'/');
     }
     // Whitespace at `p`.
-    let e = run(t, b, p, |g| g & WS != 0);
-    if let Some(end) = after_last_line_break(b, p, e) {
-        return end; // `\s*[\r\n]+`
+    let (e, after_break) = whitespace_run(t, b, p, n);
+    if let Some(end) = after_break {
+        return end; // `\s*[\r\n]+`: `\s*` backtracks to the last line break
     }
     if e == len {
         return e; // `\s+(?!\S)` at the end of the text
@@ -694,7 +780,136 @@ mod tests {
             assert_eq!(has(AL), f & L != 0 && f & LOWER != 0, "AL {c:#x}");
             assert_eq!(has(AU), f & L != 0 && f & UPPER != 0, "AU {c:#x}");
             assert_eq!(has(AX), f & CLN == 0, "AX {c:#x}");
+            assert_eq!(has(AS), f & WS != 0, "AS {c:#x}");
         }
+    }
+
+    /// The whitespace SWAR masks agree with the class table (built from
+    /// `regex-syntax`) on every byte value, in every lane of the word,
+    /// whatever the other lanes hold (no carry crosses lanes): ASCII `\s`
+    /// and `[\r\n]` for bytes below 0x80, neither from 0x80 on (a UTF-8
+    /// byte there is part of a multi-byte character, which the class table
+    /// handles; U+0085 and U+00A0 are whitespace but no single byte).
+    #[test]
+    fn ascii_space_masks_equal_the_class_table() {
+        use super::super::unicode::table;
+        let expected = |c: u8| {
+            let f = if c < 0x80 { table().of(c as u32) } else { 0 };
+            (f & WS != 0, f & CRLF != 0)
+        };
+        let mut spaces = 0;
+        for v in 0..=255u8 {
+            spaces += expected(v).0 as usize;
+            for lane in 0..8 {
+                for filler in [
+                    0x00, b' ', b'\n', b'\r', b'\t', b'a', 0x7F, 0x80, 0xC2, 0xFF,
+                ] {
+                    let mut bytes = [filler; 8];
+                    bytes[lane] = v;
+                    let (space, line_break) = ascii_space_masks(u64::from_le_bytes(bytes));
+                    assert_eq!(space & !HIGH, 0);
+                    assert_eq!(line_break & !HIGH, 0);
+                    for (k, &c) in bytes.iter().enumerate() {
+                        let got = (space >> (8 * k + 7)) & 1 != 0;
+                        let got_break = (line_break >> (8 * k + 7)) & 1 != 0;
+                        assert_eq!(
+                            (got, got_break),
+                            expected(c),
+                            "{v:#x} in lane {lane}, {c:#x} in {k}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(spaces, 6); // \t \n \x0b \x0c \r and the space
+    }
+
+    /// `\s*[\r\n]` on the whitespace run `[p, e)`: just after its last line
+    /// break, if it has one (the reference for [`whitespace_run`]).
+    fn after_last_line_break(b: &[u8], p: usize, e: usize) -> Option<usize> {
+        b[p..e]
+            .iter()
+            .rposition(|&c| c == b'\r' || c == b'\n')
+            .map(|k| p + k + 1)
+    }
+
+    /// The whitespace run (from a whitespace character, and its SWAR rest
+    /// from any character) equals the class table's run, byte by byte, and
+    /// its last line break equals a backward scan, on runs of every
+    /// length from 0 to 40 of mixed ASCII whitespace (all spaces, all
+    /// newlines, CRLFs, and pseudo-random mixes of the six), followed by
+    /// every kind of character that ends or continues a run (letter, digit,
+    /// punctuation, non-ASCII whitespace U+00A0, U+0085 and U+3000 with more
+    /// ASCII whitespace after them, non-ASCII letter, end of text; line
+    /// breaks after the end, which are not the run's), starting at every
+    /// position from offsets 0 to 8 of the buffer.
+    #[test]
+    fn whitespace_run_equals_the_byte_loop() {
+        use super::super::unicode::table;
+        let t = table();
+        let spaces = [b' ', b'\t', b'\r', b'\n', 0x0b, 0x0c];
+        let ends: [&str; 14] = [
+            "",
+            "a",
+            "Z",
+            "7",
+            ",",
+            "a\n",
+            ",\r\n",
+            "\u{a0}b \n\n",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{85}x",
+            "\u{a0}\t \n \u{3000}  \r\n\u{2028}y",
+            "é",
+            "中",
+        ];
+        let mut runs: Vec<Vec<u8>> = Vec::new();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for n in 0..=40usize {
+            runs.push(vec![b' '; n]);
+            runs.push(vec![b'\n'; n]);
+            runs.push(b"\r\n".iter().copied().cycle().take(n).collect());
+            runs.push((0..n).map(|j| spaces[j % spaces.len()]).collect());
+            for _ in 0..6 {
+                runs.push(
+                    (0..n)
+                        .map(|_| {
+                            seed ^= seed << 13;
+                            seed ^= seed >> 7;
+                            seed ^= seed << 17;
+                            // Mostly spaces, so that line breaks are sparse.
+                            match seed % 16 {
+                                k @ 0..=5 => spaces[k as usize],
+                                _ => b' ',
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        let mut checked = 0;
+        for run_bytes in &runs {
+            for end in ends {
+                for offset in 0..=8 {
+                    let mut b = vec![b'x'; offset];
+                    b.extend_from_slice(run_bytes);
+                    b.extend_from_slice(end.as_bytes());
+                    let text = std::str::from_utf8(&b).unwrap();
+                    for i in (offset..=b.len()).filter(|&i| text.is_char_boundary(i)) {
+                        let e = run(t, &b, i, |g| g & WS != 0);
+                        let want = (e, after_last_line_break(&b, i, e));
+                        assert_eq!(more_whitespace(t, &b, i, None), want, "{text:?} from {i}");
+                        if e > i {
+                            let n = t.at(&b, i).1;
+                            assert_eq!(whitespace_run(t, &b, i, n), want, "{text:?} at {i}");
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
     }
 
     /// o200k's one-pass ASCII word equals "uppercase run, then lowercase
