@@ -13,8 +13,8 @@ text, five pathological 1 MB inputs):
 Both return Python lists, so the times include building them. ids are
 compared (a towel mismatch fails the run); times are medians of at least
 RUNS timed runs and 0.5 s of runs after one warm-up, the 1- and 2-thread
-batches timed in alternation, round after round; the load average is
-printed before and after.
+batches timed in rotation, round after round, for at least 3 s in all; the
+load average is printed before and after.
 
     target/python-venv/bin/python bench/python_encode.py [--runs 5] [--quick]
         [--encodings cl100k_base o200k_base] [--inputs tinyshakespeare scifact]
