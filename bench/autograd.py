@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import conditions  # noqa: E402
+from machine import conditions, record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,7 +116,8 @@ def main():
     print(f"| MLP(2,[16,16,1]) fwd+bwd, 100 points | {tape * 1e3:.3f} | micrograd | {mg * 1e3:.1f} | {mg / tape:.0f}x |")
     print(f"| same, Rc translation of micrograd in Rust | {t_scalar['rc_s'] * 1e3:.3f} | (flat tape vs Rc) | | {t_scalar['rc_s'] / tape:.2f}x |")
     out = ROOT / "bench" / "results" / "autograd.json"
-    out.write_text(json.dumps({"torch": torch_version, "runs": args.runs, "rows": rows}, indent=1) + "\n")
+    out.write_text(json.dumps({"torch": torch_version, "runs": args.runs,
+                               "conditions": record(["torch", "micrograd"]), "rows": rows}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

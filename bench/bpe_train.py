@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import conditions  # noqa: E402
+from machine import conditions, record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("TOWEL_DATA_DIR", ROOT.parent / "shared" / "data"))
@@ -246,7 +246,8 @@ def main():
     out = ROOT / "bench" / "results" / ("bpe_train" + ("_quick" if a.quick else "")
                                         + (".local" if partial and not a.quick else "") + ".json")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"name": "bpe_train", "threads": THREADS, "rows": rows}, indent=1))
+    out.write_text(json.dumps({"name": "bpe_train", "threads": THREADS,
+                                "conditions": record(['tokenizers', 'rustbpe']), "rows": rows}, indent=1))
     print(f"\nwritten {out}")
     if not ok:
         print("FAIL: towel's compression is more than 1% worse than HF's", file=sys.stderr)

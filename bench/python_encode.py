@@ -8,13 +8,15 @@ text, five pathological 1 MB inputs):
   (towel on Rust threads, tiktoken on its Python ThreadPoolExecutor), with
   towel's process CPU time for each: on a busy machine the wall-clock ratio
   of 2 threads to 1 depends on what else runs, while CPU(2) / CPU(1) says
-  how much extra work the second thread costs (1.00 = none).
+  how much extra work the second thread costs (1.00 = none);
+* count_tokens and decode_bytes_batch on the same 64 chunks, num_threads 1
+  and 2 (decode against tiktoken's decode_bytes_batch).
 
 Both return Python lists, so the times include building them. ids are
 compared (a towel mismatch fails the run); times are medians of at least
 RUNS timed runs and 0.5 s of runs after one warm-up, the 1- and 2-thread
-batches timed in alternation, round after round; the load average is
-printed before and after.
+batches timed in rotation, round after round, for at least 3 s in all; the
+load average is printed before and after.
 
     target/python-venv/bin/python bench/python_encode.py [--runs 5] [--quick]
         [--encodings cl100k_base o200k_base] [--inputs tinyshakespeare scifact]
@@ -119,6 +121,24 @@ def main():
                     raise SystemExit(f"towel batch ids differ from tiktoken: {enc_name} {in_name}")
                 if together["out"] != alone["out"] * 2 or alone["out"] != [len(ids)]:
                     raise SystemExit(f"towel count_tokens differs from len(encode): {enc_name} {in_name}")
+                # Counting and decoding the same 64 chunks on 1 and 2 threads
+                # (tiktoken has no count: its users take len() of the lists).
+                ids64 = b1["out"]
+                (n1, n2, d1, d2), _ = tb.rotated_times([
+                    lambda: towel.count_tokens(chunks, ours, num_threads=1),
+                    lambda: towel.count_tokens(chunks, ours, num_threads=2),
+                    lambda: ours.decode_bytes_batch(ids64, num_threads=1),
+                    lambda: ours.decode_bytes_batch(ids64, num_threads=2)], runs)
+                (q1, q2), _ = tb.rotated_times([
+                    lambda: peer.decode_bytes_batch(ids64, num_threads=1),
+                    lambda: peer.decode_bytes_batch(ids64, num_threads=2)], runs)
+                row.update({"towel_count_1": n1["wall"], "towel_count_2": n2["wall"],
+                            "towel_decode_1": d1["wall"], "towel_decode_2": d2["wall"],
+                            "tiktoken_decode_1": q1["wall"], "tiktoken_decode_2": q2["wall"]})
+                if not (n1["out"] == n2["out"] == [len(x) for x in ids64]):
+                    raise SystemExit(f"towel count_tokens differs from len(encode): {enc_name} {in_name}")
+                if not (d1["out"] == d2["out"] == q1["out"] == q2["out"]):
+                    raise SystemExit(f"towel decode_bytes_batch differs from tiktoken: {enc_name} {in_name}")
             rows.append(row)
             print(f"done {enc_name} {in_name}", file=sys.stderr)
     load_after = os.getloadavg()
@@ -150,6 +170,19 @@ def main():
     print("\nThe last column is timed in the same rotation as towel's batches: `count_tokens` of the whole "
           "text on one thread, then of two copies on two threads (one each), 2 x the first time / the second; "
           "what the two cores give this work at that moment with no coordination between the threads.")
+
+    print("\n### count_tokens and decode_bytes_batch from Python, the same 64 chunks (MB/s of text)\n")
+    print("| encoding | input | towel count_tokens 1 thr | 2 thr | 2 thr / 1 thr | towel decode_bytes_batch 1 thr "
+          "| tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio | towel 2 thr / 1 thr |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        if "towel_count_1" not in r:
+            continue
+        nb = r["bytes"]
+        n1, n2, d1, d2 = r["towel_count_1"], r["towel_count_2"], r["towel_decode_1"], r["towel_decode_2"]
+        q1, q2 = r["tiktoken_decode_1"], r["tiktoken_decode_2"]
+        print(f"| {r['encoding']} | {r['input']} | {mb(nb, n1)} | {mb(nb, n2)} | {n1 / n2:.2f}x | {mb(nb, d1)} | "
+              f"{mb(nb, q1)} | {tb.ratio(q1, d1)} | {mb(nb, d2)} | {mb(nb, q2)} | {tb.ratio(q2, d2)} | {d1 / d2:.2f}x |")
 
     partial = bool(args.quick or args.encodings or args.inputs)
     res = HERE / "results"

@@ -46,7 +46,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import conditions  # noqa: E402
+from machine import conditions, record  # noqa: E402
 
 import numpy as np
 
@@ -314,6 +314,7 @@ def main():
 
     # ---------------------------------------------------------------- report
     RESULTS.mkdir(parents=True, exist_ok=True)
+    result["conditions"] = record(['bm25s', 'numba', 'scikit-learn', 'rank-bm25'])
     (RESULTS / "retrieval_bm25.json").write_text(json.dumps(result, indent=2) + "\n")
     sp = result["speed"]
     rows = [("towel", tw["bm25_index_s"], tw["bm25_qps_1t"], tw["bm25_qps_2t"])]

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import conditions  # noqa: E402
+from machine import conditions, record  # noqa: E402
 
 import pytrec_eval
 
@@ -169,6 +169,7 @@ def main():
     res_dir = REPO / "bench" / "results"
     res_dir.mkdir(parents=True, exist_ok=True)
     tmp_out = res_dir / ".retrieval_eval.json.tmp"
+    result["conditions"] = record(['pytrec_eval-terrier', 'bm25s'])
     tmp_out.write_text(json.dumps(result, indent=1) + "\n")
     os.replace(tmp_out, res_dir / "retrieval_eval.json")
 

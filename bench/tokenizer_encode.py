@@ -17,8 +17,8 @@ bytes):
 Every implementation's ids are compared with tiktoken's (sha256 of the ids
 as little-endian u32); a towel mismatch fails the run. Times are medians of
 at least RUNS timed runs and at least 0.5 s of runs after one warm-up,
-loading excluded; the 1- and 2-thread batches are timed in alternation,
-round after round.
+loading excluded; the 1- and 2-thread batches are timed in rotation,
+round after round, for at least 3 s in all.
 
     ~/.peers-venv/bin/python bench/tokenizer_encode.py [--runs 5] [--quick]
         [--encodings cl100k_base o200k_base] [--inputs tinyshakespeare scifact]
@@ -68,10 +68,13 @@ def sha_ids(ids) -> str:
 # input encodes in 3-5 ms, and a median of three such runs is mostly noise.
 MIN_SECS = 0.5
 MAX_RUNS = 200
+# For a rotation of several functions (1- and 2-thread batches), all counted:
+# a 2-thread ratio is a quotient of two noisy times.
+ROTATION_MIN_SECS = 3.0
 
 
-def more_runs(done, runs, spent):
-    return done < runs or (spent < MIN_SECS and done < MAX_RUNS)
+def more_runs(done, runs, spent, min_secs=MIN_SECS):
+    return done < runs or (spent < min_secs and done < MAX_RUNS)
 
 
 def median_time(fn, runs):
@@ -94,7 +97,7 @@ def rotated_times(fns, runs):
     outs = [f() for f in fns]
     wall, cpu = [[] for _ in fns], [[] for _ in fns]
     rounds = 0
-    while more_runs(rounds, runs, sum(map(sum, wall))):
+    while more_runs(rounds, runs, sum(map(sum, wall)), ROTATION_MIN_SECS):
         for k in range(n):
             i = (rounds + k) % n
             c, t = time.process_time(), time.perf_counter()

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import conditions  # noqa: E402
+from machine import conditions, record  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -169,6 +169,7 @@ def main():
               "versions": {"faiss-cpu": faiss.__version__, "numpy": np.__version__},
               "results": rows}
     RESULTS.mkdir(exist_ok=True)
+    result["conditions"] = record(["faiss-cpu", "numpy"])
     (RESULTS / "vectors_search.json").write_text(json.dumps(result, indent=2) + "\n")
     print(conditions(["faiss-cpu", "numpy"], "library level: towel_vectors::FlatIndex (the bench_search example) "
                      "and faiss / numpy from Python on the same .npy files") + "\n")

@@ -15,7 +15,8 @@
 //! the first newline at or past each 1/64 of the bytes (the Python script
 //! cuts the same way), timed as the API returns it (one vector per chunk,
 //! freed in the timed loop). The 1- and 2-thread batches are timed in
-//! alternation, round after round, so that a slow moment of the shared
+//! rotation, round after round for at least [`ROTATION_MIN_SECS`] in
+//! all, so that a slow moment of the shared
 //! machine falls on both sides alike rather than on one side's whole
 //! series. Their CPU time (all threads, from /proc/self/task/*/schedstat)
 //! is reported too, so that the extra work of the second thread shows on a
@@ -43,13 +44,17 @@ fn median_secs<T>(runs: usize, f: impl FnMut() -> T) -> (f64, T) {
 /// Timed runs of one measure last at least this long in all (unless
 /// [`MAX_RUNS`] come first).
 const MIN_SECS: f64 = 0.5;
+/// The same for the rotation of the batches and the ceiling, all four
+/// counted: a 2-thread ratio is a quotient of two noisy times, and SciFact's
+/// four take about 0.2 s a round.
+const ROTATION_MIN_SECS: f64 = 3.0;
 /// At most this many timed runs of one measure.
 const MAX_RUNS: usize = 200;
 
 /// Whether another timed run is due after `done` runs that took `spent`
 /// seconds in all.
-fn more_runs(done: usize, runs: usize, spent: f64) -> bool {
-    done < runs || (spent < MIN_SECS && done < MAX_RUNS)
+fn more_runs(done: usize, runs: usize, spent: f64, min_secs: f64) -> bool {
+    done < runs || (spent < min_secs && done < MAX_RUNS)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -69,7 +74,7 @@ fn timed<T>(f: &mut impl FnMut() -> T) -> (T, f64, f64) {
 fn median_wall_cpu<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64, T) {
     let mut out = f(); // warm-up
     let (mut times, mut cpus) = (Vec::new(), Vec::new());
-    while more_runs(times.len(), runs, times.iter().sum()) {
+    while more_runs(times.len(), runs, times.iter().sum(), MIN_SECS) {
         let (o, s, c) = timed(&mut f);
         out = o;
         times.push(s);
@@ -80,7 +85,8 @@ fn median_wall_cpu<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64, T) {
 
 /// The functions `fs` timed in rotation (one warm-up each, then rounds of
 /// one run of each, round `r` starting with function `r mod N`, until
-/// [`more_runs`] says enough, counting the time of all of them): the
+/// [`more_runs`] says enough, counting the time of all of them against
+/// [`ROTATION_MIN_SECS`]): the
 /// median wall and CPU seconds of each, the number of rounds, and each
 /// one's last result.
 #[allow(clippy::type_complexity)]
@@ -91,7 +97,12 @@ fn rotated_wall_cpu<T, const N: usize>(
     let mut outs = fs.each_mut().map(|f| f());
     let mut t: [(Vec<f64>, Vec<f64>); N] = std::array::from_fn(|_| Default::default());
     let mut rounds = 0;
-    while more_runs(rounds, runs, t.iter().flat_map(|s| &s.0).sum()) {
+    while more_runs(
+        rounds,
+        runs,
+        t.iter().flat_map(|s| &s.0).sum(),
+        ROTATION_MIN_SECS,
+    ) {
         for k in 0..N {
             let i = (rounds + k) % N;
             let (o, s, c) = timed(&mut fs[i]);
