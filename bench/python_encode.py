@@ -3,7 +3,8 @@
 inputs of bench/tokenizer_encode.py (tiny shakespeare, the SciFact corpus
 text, five pathological 1 MB inputs):
 
-* encode_ordinary, single thread;
+* encode_ordinary, single thread, towel and tiktoken timed in rotation
+  (round after round, so both sides of a ratio see the same conditions);
 * encode_ordinary_batch on the text cut into 64 chunks, num_threads 1 and 2
   (towel on Rust threads, tiktoken on its Python ThreadPoolExecutor), with
   towel's process CPU time for each: on a busy machine the wall-clock ratio
@@ -42,24 +43,6 @@ from machine import conditions  # noqa: E402
 ENCODINGS = ["cl100k_base", "o200k_base", "gpt2"]
 
 
-def median_cpu(fn, runs):
-    """Median process CPU time of `fn` (one warm-up; as many runs as
-    tb.median_time would make): on a loaded machine this counts only the
-    time the call itself ran (for a call on several threads, the sum of
-    their times)."""
-    import statistics
-    import time
-
-    fn()
-    times, wall = [], 0.0
-    while tb.more_runs(len(times), runs, wall):
-        t, w = time.process_time(), time.perf_counter()
-        fn()
-        times.append(time.process_time() - t)
-        wall += time.perf_counter() - w
-    return statistics.median(times)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -85,19 +68,23 @@ def main():
             pathological = in_name not in ("tinyshakespeare", "scifact")
             runs = 3 if pathological else args.runs
             row = {"encoding": enc_name, "input": in_name, "bytes": nbytes}
-            s, ids = tb.median_time(lambda: ours.encode_ordinary(text), runs)
-            row["towel"] = s
-            row["towel_cpu"] = median_cpu(lambda: ours.encode_ordinary(text), runs)
+            # towel and tiktoken in rotation, round after round, so that both
+            # sides of a ratio are timed under the same conditions.
             try:
-                s, ref = tb.median_time(lambda: peer.encode_ordinary(text), runs)
-                row["tiktoken"] = s
-                row["tiktoken_cpu"] = median_cpu(lambda: peer.encode_ordinary(text), runs)
-                if ids != ref:
-                    raise SystemExit(f"towel ids differ from tiktoken: {enc_name} {in_name}")
+                peer.encode_ordinary(text)
+                fns = [lambda: ours.encode_ordinary(text), lambda: peer.encode_ordinary(text)]
             except BaseException as e:  # tiktoken panics on o200k + 1 MB of spaces
-                if isinstance(e, SystemExit):
+                if isinstance(e, (KeyboardInterrupt, SystemExit)):
                     raise
                 row["tiktoken_error"] = f"{type(e).__name__}: {str(e)[:100]}"
+                fns = [lambda: ours.encode_ordinary(text)]
+            timed, rounds = tb.rotated_times(fns, runs)
+            ids = timed[0]["out"]
+            row.update({"towel": timed[0]["wall"], "towel_cpu": timed[0]["cpu"], "rounds": rounds})
+            if len(timed) > 1:
+                row.update({"tiktoken": timed[1]["wall"], "tiktoken_cpu": timed[1]["cpu"]})
+                if ids != timed[1]["out"]:
+                    raise SystemExit(f"towel ids differ from tiktoken: {enc_name} {in_name}")
             if not pathological:
                 chunks = tb.chunks64(text)
                 # towel's batches on 1 and 2 threads in rotation with what the
