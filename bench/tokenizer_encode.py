@@ -173,8 +173,10 @@ def ratio(peer_s, towel_s):
 def print_tables(rows):
     print("\n" + conditions(['tiktoken', 'tokenizers'], 'library level: towel, tiktoken-rs and bpe-openai from one Rust process, tiktoken and HF tokenizers from Python, same inputs'))
     print("\n### Single thread, encode_ordinary (MB/s; ratio = peer time / towel time)\n")
-    print("bpe-openai's ratio compares times taken in rotation with towel's, round after round, in one "
-          "process; the other peers' compare medians taken one after the other.\n")
+    print("tiktoken-rs and bpe-openai are timed in rotation with towel, round after round, in one Rust "
+          "process, and their ratios compare times from the same rounds; tiktoken (Python) and HF tokenizers "
+          "are timed in the Python process right after it (towel's column is from its rotation with "
+          "tiktoken-rs).\n")
     print("| encoding | input | MB | towel | tiktoken (py) | ratio | tiktoken-rs | ratio | bpe-openai | ratio | HF tokenizers | ratio |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:

@@ -11,6 +11,10 @@
 //! [`MAX_RUNS`]): a 1 MB input encodes in 3-5 ms, and a median of three such
 //! runs moved by a third between two runs of the script on this 2-core VM.
 //!
+//! towel's single-thread time is taken in rotation with tiktoken-rs's
+//! (round after round), and again with bpe-openai's; each peer's ratio
+//! compares times from the same rounds.
+//!
 //! The 2-thread figure is `encode_ordinary_batch` over 64 chunks cut after
 //! the first newline at or past each 1/64 of the bytes (the Python script
 //! cuts the same way), timed as the API returns it (one vector per chunk,
@@ -115,6 +119,16 @@ fn rotated_wall_cpu<T, const N: usize>(
     (t.map(|(w, c)| (median(w), median(c))), rounds, outs)
 }
 
+/// "panic: " and the message of a caught panic.
+fn panic_message(e: Box<dyn std::any::Any + Send>) -> String {
+    let msg = e
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    format!("panic: {msg}")
+}
+
 fn sha(ids: &[u32]) -> String {
     let bytes: Vec<u8> = ids.iter().flat_map(|i| i.to_le_bytes()).collect();
     towel_data::sha256_hex(&bytes)
@@ -133,7 +147,43 @@ fn main() {
     let enc = Encoding::load_named(name, &DataDirs::from_env()).expect("encoding loads");
     let load_s = t.elapsed().as_secs_f64();
 
-    let (towel_s, towel_ids) = median_secs(runs, || enc.encode_ordinary(&text));
+    let tk = match name {
+        EncodingName::Gpt2 | EncodingName::R50kBase => tiktoken_rs::r50k_base(),
+        EncodingName::P50kBase => tiktoken_rs::p50k_base(),
+        EncodingName::P50kEdit => tiktoken_rs::p50k_edit(),
+        EncodingName::Cl100kBase => tiktoken_rs::cl100k_base(),
+        EncodingName::O200kBase | EncodingName::O200kHarmony => tiktoken_rs::o200k_base(),
+    }
+    .expect("tiktoken-rs loads");
+    // towel and tiktoken-rs in rotation, round after round: a slow peer
+    // spreads towel's runs over seconds, so one slow moment of this VM does
+    // not make towel's whole median (a 0.5 s window of 3-60 ms runs once
+    // measured 1.6x slower than the rounds right after it). tiktoken-rs
+    // panics on some pathological inputs (fancy-regex's stack): towel is
+    // then timed alone, and the panic reported.
+    let rotation = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rotated_wall_cpu(
+            runs,
+            [&mut || enc.encode_ordinary(&text), &mut || {
+                tk.encode_ordinary(&text)
+            }],
+        )
+    }));
+    let (towel_s, towel_ids, tk_json) = match rotation {
+        Ok(([(towel_s, _), (s, _)], rounds, [ours, ids])) => {
+            let tk_json = serde_json::json!({"seconds": s, "towel_seconds_same_rounds": towel_s,
+                "rounds": rounds, "n_tokens": ids.len(), "sha256": sha(&ids)});
+            (towel_s, ours, tk_json)
+        }
+        Err(e) => {
+            let (towel_s, ours) = median_secs(runs, || enc.encode_ordinary(&text));
+            (
+                towel_s,
+                ours,
+                serde_json::json!({"error": panic_message(e)}),
+            )
+        }
+    };
     // Pre-tokenization alone (the part of towel's time that is not BPE).
     // The same path `encode_ordinary` takes: the built-in pattern's scanner.
     let scanner = enc
@@ -181,35 +231,15 @@ fn main() {
     assert!(c1.iter().chain(&c2).all(|ids| *ids == towel_ids));
     let b1 = b1.concat();
 
-    let tk = match name {
-        EncodingName::Gpt2 | EncodingName::R50kBase => tiktoken_rs::r50k_base(),
-        EncodingName::P50kBase => tiktoken_rs::p50k_base(),
-        EncodingName::P50kEdit => tiktoken_rs::p50k_edit(),
-        EncodingName::Cl100kBase => tiktoken_rs::cl100k_base(),
-        EncodingName::O200kBase | EncodingName::O200kHarmony => tiktoken_rs::o200k_base(),
-    }
-    .expect("tiktoken-rs loads");
-    // Peers may panic on pathological inputs (fancy-regex stack overflow):
-    // report that instead of dying.
-    let peer = |f: &dyn Fn() -> serde_json::Value| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|e| {
-            let msg = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            serde_json::json!({"error": format!("panic: {msg}")})
-        })
-    };
-    let tk_json = peer(&|| {
-        let (s, ids) = median_secs(runs, || tk.encode_ordinary(&text));
-        serde_json::json!({"seconds": s, "n_tokens": ids.len(), "sha256": sha(&ids)})
-    });
-
     let gh = match name {
         EncodingName::Cl100kBase => Some(bpe_openai::cl100k_base()),
         EncodingName::O200kBase => Some(bpe_openai::o200k_base()),
         _ => None,
+    };
+    // Peers may panic on pathological inputs: report that instead of dying.
+    let peer = |f: &dyn Fn() -> serde_json::Value| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+            .unwrap_or_else(|e| serde_json::json!({"error": panic_message(e)}))
     };
     // bpe-openai and towel in rotation: the ratio the bench's 1.5x goal is
     // about compares times taken in the same rounds, not seconds apart (a
