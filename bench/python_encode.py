@@ -142,9 +142,7 @@ def main():
         print(f"| {r['encoding']} | {r['input']} | {mb(r['bytes'], r['towel'])} | "
               f"{mb(r['bytes'], tk) if tk else 'panics'} | {tb.ratio(tk, r['towel']) if tk else '–'} | {cpu} |")
     print("\n### encode_ordinary_batch from Python, 64 chunks (MB/s)\n")
-    print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio "
-          "| towel 2 thr / 1 thr | towel CPU time 2 thr / 1 thr | ceiling: 2 independent counts / 1 |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    tb.md_header(tb.BATCH_COLUMNS + ["ceiling: 2 independent counts / 1"])
     for r in rows:
         if "towel_batch_1" not in r:
             continue
@@ -159,9 +157,9 @@ def main():
           "what the two cores give this work at that moment with no coordination between the threads.")
 
     print("\n### count_tokens and decode_bytes_batch from Python, the same 64 chunks (MB/s of text)\n")
-    print("| encoding | input | towel count_tokens 1 thr | 2 thr | 2 thr / 1 thr | towel decode_bytes_batch 1 thr "
-          "| tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio | towel 2 thr / 1 thr |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    tb.md_header(["encoding", "input", "towel count_tokens 1 thr", "2 thr", "2 thr / 1 thr",
+                  "towel decode_bytes_batch 1 thr", "tiktoken 1 thr", "ratio", "towel 2 thr", "tiktoken 2 thr",
+                  "ratio", "towel 2 thr / 1 thr"])
     for r in rows:
         if "towel_count_1" not in r:
             continue

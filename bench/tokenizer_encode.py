@@ -53,6 +53,9 @@ sys.path.insert(0, str(ROOT / "crates" / "tokenizer" / "tests" / "fixtures"))
 import gen_tiktoken  # noqa: E402  (builds tiktoken encodings from the local files)
 
 ENCODINGS = ["gpt2", "cl100k_base", "o200k_base"]
+# The columns of the batch tables (this script's and bench/python_encode.py's).
+BATCH_COLUMNS = ["encoding", "input", "towel 1 thr", "tiktoken 1 thr", "ratio", "towel 2 thr", "tiktoken 2 thr",
+                 "ratio", "towel 2 thr / 1 thr", "towel CPU time 2 thr / 1 thr"]
 
 
 def sha_ids(ids) -> str:
@@ -166,6 +169,12 @@ def fmt(x):
     return "–" if x is None else f"{x:.1f}"
 
 
+def md_header(cols):
+    """Print a Markdown table's header row and its separator."""
+    print("| " + " | ".join(cols) + " |")
+    print("|" + " --- |" * len(cols))
+
+
 def ratio(peer_s, towel_s):
     return "–" if peer_s is None else f"{peer_s / towel_s:.2f}x"
 
@@ -202,9 +211,7 @@ def print_tables(rows):
         print("| " + " | ".join(cells) + " |")
 
     print("\n### encode_ordinary_batch on 64 chunks (MB/s; 1 and 2 threads)\n")
-    print("| encoding | input | towel 1 thr | tiktoken 1 thr | ratio | towel 2 thr | tiktoken 2 thr | ratio "
-          "| towel 2 thr / 1 thr | towel CPU time 2 thr / 1 thr | ceiling: 2 independent encodes / 1 |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    md_header(BATCH_COLUMNS + ["ceiling: 2 independent encodes / 1"])
     for r in rows:
         if "tiktoken_batch64_1" not in r:
             continue
