@@ -76,31 +76,28 @@ MAX_RUNS = 200
 ROTATION_MIN_SECS = 3.0
 
 
-def more_runs(done, runs, spent, min_secs=MIN_SECS):
+def more_runs(done, runs, spent, min_secs):
     return done < runs or (spent < min_secs and done < MAX_RUNS)
 
 
 def median_time(fn, runs):
-    out = fn()
-    times = []
-    while more_runs(len(times), runs, sum(times)):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), out
+    """Median wall-clock seconds of `fn` (one warm-up, at least `runs` runs and
+    MIN_SECS of runs) and its last result."""
+    (m,), _ = rotated_times([fn], runs, MIN_SECS)
+    return m["wall"], m["out"]
 
 
-def rotated_times(fns, runs):
+def rotated_times(fns, runs, min_secs=ROTATION_MIN_SECS):
     """The functions `fns` timed in rotation (one warm-up each, then rounds
-    of one run of each, round r starting with function r mod n), so that a
-    slow moment of a shared machine falls on all of them alike: for each,
-    the median wall-clock and process CPU seconds and its last result, and
-    the number of rounds."""
+    of one run of each, round r starting with function r mod n, for at least
+    `runs` rounds and `min_secs` in all), so that a slow moment of a shared
+    machine falls on all of them alike: for each, the median wall-clock and
+    process CPU seconds and its last result, and the number of rounds."""
     n = len(fns)
     outs = [f() for f in fns]
     wall, cpu = [[] for _ in fns], [[] for _ in fns]
     rounds = 0
-    while more_runs(rounds, runs, sum(map(sum, wall)), ROTATION_MIN_SECS):
+    while more_runs(rounds, runs, sum(map(sum, wall)), min_secs):
         for k in range(n):
             i = (rounds + k) % n
             c, t = time.process_time(), time.perf_counter()

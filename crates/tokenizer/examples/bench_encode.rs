@@ -19,10 +19,9 @@
 //! the first newline at or past each 1/64 of the bytes (the Python script
 //! cuts the same way), timed as the API returns it (one vector per chunk,
 //! freed in the timed loop). The 1- and 2-thread batches are timed in
-//! rotation, round after round for at least [`ROTATION_MIN_SECS`] in
-//! all, so that a slow moment of the shared
-//! machine falls on both sides alike rather than on one side's whole
-//! series. Their CPU time (all threads, from /proc/self/task/*/schedstat)
+//! rotation, round after round for at least [`ROTATION_MIN_SECS`] in all,
+//! so that a slow moment of the shared machine falls on both sides alike
+//! rather than on one side's whole series. Their CPU time (all threads, from /proc/self/task/*/schedstat)
 //! is reported too, so that the extra work of the second thread shows on a
 //! busy machine. In the same rotation, the whole text is encoded on one
 //! thread alone and on each of two threads at once: `2 x alone / together`
@@ -40,17 +39,19 @@ use common::{chunks64, cpu_secs};
 use towel_data::DataDirs;
 use towel_tokenizer::{Encoding, EncodingName};
 
-fn median_secs<T>(runs: usize, f: impl FnMut() -> T) -> (f64, T) {
-    let (s, _, out) = median_wall_cpu(runs, f);
+/// Median wall-clock seconds of `f` (after one warm-up), over at least
+/// `runs` runs and [`MIN_SECS`] of runs, and its last result.
+fn median_secs<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let ([(s, _)], _, [out]) = rotated_wall_cpu(runs, MIN_SECS, [&mut f]);
     (s, out)
 }
 
 /// Timed runs of one measure last at least this long in all (unless
 /// [`MAX_RUNS`] come first).
 const MIN_SECS: f64 = 0.5;
-/// The same for the rotation of the batches and the ceiling, all four
-/// counted: a 2-thread ratio is a quotient of two noisy times, and SciFact's
-/// four take about 0.2 s a round.
+/// The same for a rotation of several measures (towel with a peer, the
+/// batches and the ceiling), all counted: a ratio is a quotient of two noisy
+/// times, and SciFact's four batch measures take about 0.2 s a round.
 const ROTATION_MIN_SECS: f64 = 3.0;
 /// At most this many timed runs of one measure.
 const MAX_RUNS: usize = 200;
@@ -74,39 +75,21 @@ fn timed<T>(f: &mut impl FnMut() -> T) -> (T, f64, f64) {
     (out, t.elapsed().as_secs_f64(), cpu_secs() - c)
 }
 
-/// Median wall-clock and median CPU seconds of `f` (after one warm-up).
-fn median_wall_cpu<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64, T) {
-    let mut out = f(); // warm-up
-    let (mut times, mut cpus) = (Vec::new(), Vec::new());
-    while more_runs(times.len(), runs, times.iter().sum(), MIN_SECS) {
-        let (o, s, c) = timed(&mut f);
-        out = o;
-        times.push(s);
-        cpus.push(c);
-    }
-    (median(times), median(cpus), out)
-}
-
-/// The functions `fs` (all of the same output type) timed in rotation (one warm-up each, then rounds of
-/// one run of each, round `r` starting with function `r mod N`, until
-/// [`more_runs`] says enough, counting the time of all of them against
-/// [`ROTATION_MIN_SECS`]): the
-/// median wall and CPU seconds of each, the number of rounds, and each
-/// one's last result.
+/// The functions `fs` (all of the same output type) timed in rotation:
+/// one warm-up each, then rounds of one run of each, round `r` starting
+/// with function `r mod N`, until [`more_runs`] says enough, counting the
+/// time of all of them against `min_secs`. Returns the median wall and CPU
+/// seconds of each, the number of rounds, and each one's last result.
 #[allow(clippy::type_complexity)]
 fn rotated_wall_cpu<T, const N: usize>(
     runs: usize,
+    min_secs: f64,
     mut fs: [&mut dyn FnMut() -> T; N],
 ) -> ([(f64, f64); N], usize, [T; N]) {
     let mut outs = fs.each_mut().map(|f| f());
     let mut t: [(Vec<f64>, Vec<f64>); N] = std::array::from_fn(|_| Default::default());
     let mut rounds = 0;
-    while more_runs(
-        rounds,
-        runs,
-        t.iter().flat_map(|s| &s.0).sum(),
-        ROTATION_MIN_SECS,
-    ) {
+    while more_runs(rounds, runs, t.iter().flat_map(|s| &s.0).sum(), min_secs) {
         for k in 0..N {
             let i = (rounds + k) % N;
             let (o, s, c) = timed(&mut fs[i]);
@@ -164,6 +147,7 @@ fn main() {
     let rotation = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rotated_wall_cpu(
             runs,
+            ROTATION_MIN_SECS,
             [&mut || enc.encode_ordinary(&text), &mut || {
                 tk.encode_ordinary(&text)
             }],
@@ -219,6 +203,7 @@ fn main() {
     // conditions fall on all four alike.
     let (times, batch_rounds, [b1, b2, c1, c2]) = rotated_wall_cpu(
         runs,
+        ROTATION_MIN_SECS,
         [
             &mut || pool1.install(|| enc.encode_ordinary_batch(&chunks)),
             &mut || pool2.install(|| enc.encode_ordinary_batch(&chunks)),
@@ -249,6 +234,7 @@ fn main() {
         peer(&|| {
             let ([(towel_s, _), (s, _)], rounds, [_, ids]) = rotated_wall_cpu(
                 runs,
+                ROTATION_MIN_SECS,
                 [&mut || enc.encode_ordinary(&text), &mut || {
                     tok.encode(text.as_str())
                 }],
