@@ -598,6 +598,9 @@ fn gpt2(t: &ClassTable, b: &[u8], p: usize) -> usize {
         return run(t, b, q, |g| g & WLN == 0); // ` ?[^\s\p{L}\p{N}]++`
     }
     // Whitespace at `p`.
+    // The first character's length from `t.at` again, not kept from the
+    // lookup above: the compiler folds the two, and keeping it live in a
+    // register cost 0.2% more instructions in the whole encode (callgrind).
     let (e, _) = whitespace_run(t, b, p, t.at(b, p).1);
     if e == len {
         return e; // `\s++$`
