@@ -17,8 +17,11 @@ bytes):
 Every implementation's ids are compared with tiktoken's (sha256 of the ids
 as little-endian u32); a towel mismatch fails the run. Times are medians of
 at least RUNS timed runs and at least 0.5 s of runs after one warm-up,
-loading excluded; the 1- and 2-thread batches are timed in rotation,
-round after round, for at least 3 s in all.
+loading excluded. Each ratio of the goals compares times taken in rotation,
+round after round, for at least 3 s in all: towel with tiktoken-rs and with
+bpe-openai in one Rust process (`bench_encode`), towel with tiktoken across
+two processes (bench_encode stays up and encodes on request, timing itself),
+and the 1- and 2-thread batches.
 
     ~/.peers-venv/bin/python bench/tokenizer_encode.py [--runs 5] [--quick]
         [--encodings cl100k_base o200k_base] [--inputs tinyshakespeare scifact]
@@ -92,18 +95,26 @@ def rotated_times(fns, runs, min_secs=ROTATION_MIN_SECS):
     of one run of each, round r starting with function r mod n, for at least
     `runs` rounds and `min_secs` in all), so that a slow moment of a shared
     machine falls on all of them alike: for each, the median wall-clock and
-    process CPU seconds and its last result, and the number of rounds."""
+    process CPU seconds and its last result, and the number of rounds. A
+    function marked `times_itself` returns (result, wall, cpu) as measured
+    where it ran (see TowelServer)."""
     n = len(fns)
     outs = [f() for f in fns]
+    outs = [o[0] if getattr(f, "times_itself", False) else o for f, o in zip(fns, outs)]
     wall, cpu = [[] for _ in fns], [[] for _ in fns]
     rounds = 0
     while more_runs(rounds, runs, sum(map(sum, wall)), min_secs):
         for k in range(n):
             i = (rounds + k) % n
-            c, t = time.process_time(), time.perf_counter()
-            outs[i] = fns[i]()
-            wall[i].append(time.perf_counter() - t)
-            cpu[i].append(time.process_time() - c)
+            if getattr(fns[i], "times_itself", False):
+                # Timed in another process (TowelServer.encode): its own clock.
+                outs[i], w, c = fns[i]()
+            else:
+                c, t = time.process_time(), time.perf_counter()
+                outs[i] = fns[i]()
+                w, c = time.perf_counter() - t, time.process_time() - c
+            wall[i].append(w)
+            cpu[i].append(c)
         rounds += 1
     med = statistics.median
     return [{"wall": med(w), "cpu": med(c), "out": o} for w, c, o in zip(wall, cpu, outs)], rounds
@@ -150,12 +161,38 @@ def build_towel():
     return ROOT / "target" / "release" / "examples" / "bench_encode"
 
 
-def run_towel(exe, enc, path, runs):
-    env = dict(os.environ, TOWEL_DATA_DIR=str(DATA))
-    cp = subprocess.run([str(exe), enc, str(path), str(runs)], capture_output=True, text=True, env=env)
-    if cp.returncode != 0:
-        raise SystemExit(f"bench_encode failed: {cp.stderr.strip()[-2000:]}")
-    return json.loads(cp.stdout.strip().splitlines()[-1])
+class TowelServer:
+    """bench_encode on one file, kept running (`serve`): `result` is its JSON
+    line, and `encode()` has it encode the file once more on one thread,
+    timed in that process, so that Python tiktoken can be timed in rotation
+    with towel although they run in two processes (each waits on the pipe
+    while the other runs)."""
+
+    def __init__(self, exe, enc, path, runs):
+        env = dict(os.environ, TOWEL_DATA_DIR=str(DATA))
+        self.p = subprocess.Popen([str(exe), enc, str(path), str(runs), "serve"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True, env=env)
+        line = self.p.stdout.readline()
+        if not line:
+            raise SystemExit(f"bench_encode failed on {enc} {path} (exit status {self.p.wait()}, message above)")
+        self.result = json.loads(line)
+
+    def encode(self):
+        """(number of ids, wall seconds, CPU seconds) of one encode."""
+        self.p.stdin.write("encode\n")
+        self.p.stdin.flush()
+        answer = self.p.stdout.readline().split()
+        if len(answer) != 3:
+            raise SystemExit(f"bench_encode serve stopped answering (exit status {self.p.wait()}, message above)")
+        wall, cpu, n = answer
+        return int(n), float(wall), float(cpu)
+
+    encode.times_itself = True
+
+    def close(self):
+        self.p.stdin.close()
+        if self.p.wait() != 0:
+            raise SystemExit(f"bench_encode serve exited with status {self.p.returncode}")
 
 
 def mbps(nbytes, s):
@@ -179,10 +216,11 @@ def ratio(peer_s, towel_s):
 def print_tables(rows):
     print("\n" + conditions(['tiktoken', 'tokenizers'], 'library level: towel, tiktoken-rs and bpe-openai from one Rust process, tiktoken and HF tokenizers from Python, same inputs'))
     print("\n### Single thread, encode_ordinary (MB/s; ratio = peer time / towel time)\n")
-    print("tiktoken-rs and bpe-openai are timed in rotation with towel, round after round, in one Rust "
-          "process, and their ratios compare times from the same rounds; tiktoken (Python) and HF tokenizers "
-          "are timed in the Python process right after it (towel's column is from its rotation with "
-          "tiktoken-rs).\n")
+    print("Each ratio compares times from the same rounds: tiktoken-rs and bpe-openai are timed in rotation "
+          "with towel in one Rust process, and tiktoken (Python) in rotation with the same Rust process's "
+          "towel, which encodes on request and reports its own time (each side waits on the pipe while the "
+          "other runs). HF tokenizers is timed alone, right after. towel's column is from its rotation with "
+          "tiktoken-rs.\n")
     print("| encoding | input | MB | towel | tiktoken (py) | ratio | tiktoken-rs | ratio | bpe-openai | ratio | HF tokenizers | ratio |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
@@ -192,7 +230,7 @@ def print_tables(rows):
         cells = [r["encoding"], r["input"], f"{nb / 1e6:.2f}", fmt(mbps(nb, ts))]
         tk = r["tiktoken"]
         if "seconds" in tk:
-            cells += [fmt(mbps(nb, tk["seconds"])), ratio(tk["seconds"], ts)]
+            cells += [fmt(mbps(nb, tk["seconds"])), ratio(tk["seconds"], tk.get("towel_seconds_same_rounds", ts))]
         else:
             cells += ["panics", "–"]
         for peer in (t.get("tiktoken_rs"), t.get("bpe_openai"), r.get("hf")):
@@ -278,13 +316,21 @@ def main():
             nbytes = len(text.encode())
             pathological = in_name not in ("tinyshakespeare", "scifact")
             runs = 3 if pathological else args.runs
-            t = run_towel(exe, enc_name, path, runs)
+            server = TowelServer(exe, enc_name, path, runs)
+            t = server.result
             row = {"encoding": enc_name, "input": in_name, "bytes": nbytes, "towel": t}
             try:
-                s, ids = median_time(lambda: enc.encode_ordinary(text), runs)
-                row["tiktoken"] = {"seconds": s, "n_tokens": len(ids), "sha256": sha_ids(ids)}
+                (tk, ours), rounds = rotated_times([lambda: enc.encode_ordinary(text), server.encode], runs)
+                ids = tk["out"]
+                row["tiktoken"] = {"seconds": tk["wall"], "towel_seconds_same_rounds": ours["wall"],
+                                   "rounds": rounds, "n_tokens": len(ids), "sha256": sha_ids(ids)}
+            except (SystemExit, KeyboardInterrupt):
+                raise
             except BaseException as e:  # tiktoken panics on o200k + 1 MB of spaces
                 row["tiktoken"] = {"error": f"{type(e).__name__}: {str(e)[:200]}"}
+            server.close()
+            if "seconds" in row["tiktoken"] and ours["out"] != t["towel"]["n_tokens"]:
+                raise SystemExit(f"bench_encode serve gave {ours['out']} ids, not {t['towel']['n_tokens']}")
             if not pathological:
                 chunks = chunks64(text)
                 (p1, p2), _ = rotated_times([lambda: enc.encode_ordinary_batch(chunks, num_threads=1),

@@ -3,7 +3,7 @@
 //! one JSON line with median times and a sha256 of each implementation's ids.
 //!
 //! ```sh
-//! cargo run --release -p towel-tokenizer --example bench_encode -- ENCODING FILE [RUNS]
+//! cargo run --release -p towel-tokenizer --example bench_encode -- ENCODING FILE [RUNS [serve]]
 //! ```
 //!
 //! Times exclude loading. Each time is a median over at least RUNS timed
@@ -29,6 +29,12 @@
 //! any coordination between the threads (on this VM it moves between about
 //! 1.6x and 2.1x from one minute to the next), the ceiling the 2-thread
 //! batch is to be read against.
+//!
+//! With `serve`, it then stays up for a peer in another process: for each
+//! line read from its input it encodes the file once more (one thread) and
+//! prints that run's wall and CPU seconds and its number of ids, until the
+//! input ends. `bench/tokenizer_encode.py` uses it to time Python tiktoken
+//! in rotation with towel: each waits on the pipe while the other runs.
 
 use std::time::Instant;
 
@@ -120,7 +126,7 @@ fn sha(ids: &[u32]) -> String {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
-        eprintln!("usage: bench_encode ENCODING FILE [RUNS]");
+        eprintln!("usage: bench_encode ENCODING FILE [RUNS [serve]]");
         std::process::exit(2);
     }
     let name = EncodingName::from_name(&args[1]).unwrap_or_else(|e| panic!("{e}"));
@@ -269,4 +275,22 @@ fn main() {
         "bpe_openai": gh_json,
     });
     println!("{line}");
+    if args.get(4).is_some_and(|a| a == "serve") {
+        serve(&enc, &text);
+    }
+}
+
+/// towel's side of a rotation with a peer in another process (see the
+/// module docs): one timed `encode_ordinary` of `text` per line of input,
+/// answered with `WALL CPU N_IDS`.
+fn serve(enc: &Encoding, text: &str) {
+    use std::io::{BufRead, Write};
+    let mut out = std::io::stdout().lock();
+    for line in std::io::stdin().lock().lines() {
+        line.expect("bench_encode serve: reading its input");
+        let (ids, s, c) = timed(&mut || enc.encode_ordinary(text));
+        writeln!(out, "{s} {c} {}", ids.len())
+            .and_then(|()| out.flush())
+            .expect("bench_encode serve: writing its answer");
+    }
 }
