@@ -20,8 +20,11 @@ at least RUNS timed runs and at least 0.5 s of runs after one warm-up,
 loading excluded. Each ratio of the goals compares times taken in rotation,
 round after round, for at least 3 s in all: towel with tiktoken-rs and with
 bpe-openai in one Rust process (`bench_encode`), towel with tiktoken across
-two processes (bench_encode stays up and encodes on request, timing itself),
-and the 1- and 2-thread batches.
+two processes (bench_encode stays up and encodes on request, timing itself;
+each side runs once untimed before its timed run in a round, because a
+process that has just waited on the other is 20-25% slower at first on a
+10 ms encode: see `serve` in bench_encode.rs), and the 1- and 2-thread
+batches. BENCH_WARM=0 leaves the warm-up runs out.
 
     ~/.peers-venv/bin/python bench/tokenizer_encode.py [--runs 5] [--quick]
         [--encodings cl100k_base o200k_base] [--inputs tinyshakespeare scifact]
@@ -135,6 +138,17 @@ def chunks64(text: str):
     return [b[x:y].decode() for x, y in zip(cuts, cuts[1:])]
 
 
+def rotated_half(text: str) -> str:
+    """Same as rotated_half in bench_encode's common module: `text` from the
+    first newline at or past its middle on, then its start (the second
+    thread's copy in a ceiling measure, so that the threads are never at the
+    same place in the same text)."""
+    b = text.encode()
+    p = b.find(b"\n", len(b) // 2)
+    cut = 0 if p < 0 else p + 1
+    return (b[cut:] + b[:cut]).decode()
+
+
 def inputs(quick: bool):
     out = {"tinyshakespeare": (DATA / "text" / "tinyshakespeare.txt").read_text(encoding="utf-8")}
     if not quick:
@@ -161,6 +175,20 @@ def build_towel():
     return ROOT / "target" / "release" / "examples" / "bench_encode"
 
 
+WARM = os.environ.get("BENCH_WARM", "1") == "1"
+
+
+def warmed(fn):
+    """`fn` run once untimed, then once timed: (result, wall, cpu)."""
+    def run():
+        fn()
+        c, t = time.process_time(), time.perf_counter()
+        out = fn()
+        return out, time.perf_counter() - t, time.process_time() - c
+    run.times_itself = True
+    return run
+
+
 class TowelServer:
     """bench_encode on one file, kept running (`serve`): `result` is its JSON
     line, and `encode()` has it encode the file once more on one thread,
@@ -178,8 +206,9 @@ class TowelServer:
         self.result = json.loads(line)
 
     def encode(self):
-        """(number of ids, wall seconds, CPU seconds) of one encode."""
-        self.p.stdin.write("encode\n")
+        """(number of ids, wall seconds, CPU seconds) of one encode, after an
+        untimed one when WARM."""
+        self.p.stdin.write("warm\n" if WARM else "encode\n")
         self.p.stdin.flush()
         answer = self.p.stdout.readline().split()
         if len(answer) != 3:
@@ -219,8 +248,8 @@ def print_tables(rows):
     print("Each ratio compares times from the same rounds: tiktoken-rs and bpe-openai are timed in rotation "
           "with towel in one Rust process, and tiktoken (Python) in rotation with the same Rust process's "
           "towel, which encodes on request and reports its own time (each side waits on the pipe while the "
-          "other runs). HF tokenizers is timed alone, right after. towel's column is from its rotation with "
-          "tiktoken-rs.\n")
+          "other runs, and runs once untimed before its timed run). HF tokenizers is timed alone, right "
+          "after. towel's column is from its rotation with tiktoken-rs.\n")
     print("| encoding | input | MB | towel | tiktoken (py) | ratio | tiktoken-rs | ratio | bpe-openai | ratio | HF tokenizers | ratio |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
@@ -260,8 +289,9 @@ def print_tables(rows):
         print(f"| {r['encoding']} | {r['input']} | {fmt(mbps(nb, b1))} | {fmt(mbps(nb, p1))} | {ratio(p1, b1)} "
               f"| {fmt(mbps(nb, b2))} | {fmt(mbps(nb, p2))} | {ratio(p2, b2)} | {b1 / b2:.2f}x | {cpu} | {ceiling} |")
     print("\nThe last column is timed in the same rotation as towel's batches: the whole text encoded on one "
-          "thread, then on each of two threads at once, 2 x the first time / the second; what the two cores "
-          "give this work at that moment with no coordination between the threads.")
+          "thread, then on each of two threads at once (the second from the middle of the text on), 2 x the "
+          "first time / the second; what the two cores give this work at that moment with no coordination "
+          "between the threads.")
 
 
 
@@ -320,7 +350,8 @@ def main():
             t = server.result
             row = {"encoding": enc_name, "input": in_name, "bytes": nbytes, "towel": t}
             try:
-                (tk, ours), rounds = rotated_times([lambda: enc.encode_ordinary(text), server.encode], runs)
+                tk_fn = lambda: enc.encode_ordinary(text)  # noqa: E731
+                (tk, ours), rounds = rotated_times([warmed(tk_fn) if WARM else tk_fn, server.encode], runs)
                 ids = tk["out"]
                 row["tiktoken"] = {"seconds": tk["wall"], "towel_seconds_same_rounds": ours["wall"],
                                    "rounds": rounds, "n_tokens": len(ids), "sha256": sha_ids(ids)}

@@ -1,20 +1,22 @@
 //! Profiling harness (not part of the bench):
-//! `prof_batch ENCODING FILE SECS [ceiling]` times `encode_ordinary_batch`
+//! `prof_batch ENCODING FILE SECS [ceiling | ceiling-same]` times `encode_ordinary_batch`
 //! over the file cut into 64 chunks (as `bench_encode` cuts it) on 1 and 2
 //! threads, in alternation, for about SECS seconds, and prints the median
 //! of the per-round ratios of 1-thread to 2-thread wall time, with its
 //! quartiles, and the same for CPU time (2 threads over 1: 1.00 means the
 //! second thread added no work). With `ceiling`, it times instead the
-//! whole file encoded on one thread, then on each of two threads at once,
-//! and prints `2 x alone / together`: what the machine's two cores give
-//! this work with no coordination between the threads.
+//! whole file encoded on one thread, then on each of two threads at once
+//! (the second from the middle of the text on, see `rotated_half`; with
+//! `ceiling-same`, both from the start), and prints `2 x alone /
+//! together`: what the machine's two cores give this work with no
+//! coordination between the threads.
 //! Rounds that alternate make two builds comparable on a noisy machine:
 //! run each build in turn, several times.
 use std::time::Instant;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{chunks64, cpu_secs};
+use common::{chunks64, cpu_secs, rotated_half};
 
 use towel_data::DataDirs;
 use towel_tokenizer::{Encoding, EncodingName};
@@ -37,7 +39,9 @@ fn main() {
             .build()
             .unwrap()
     });
-    let ceiling = a.get(4).is_some_and(|s| s == "ceiling");
+    let ceiling = a.get(4).is_some_and(|s| s.starts_with("ceiling"));
+    let same = a.get(4).is_some_and(|s| s == "ceiling-same");
+    let rotated = rotated_half(&text);
     let run = |p: usize| {
         let c = cpu_secs();
         let t = Instant::now();
@@ -46,7 +50,10 @@ fn main() {
             // coordination at all, so 2 x one-thread time / this is what the
             // machine's 2 cores give this work.
             pools[p]
-                .broadcast(|_| enc.encode_ordinary(&text).len())
+                .broadcast(|c| match (c.index(), same) {
+                    (0, _) | (_, true) => enc.encode_ordinary(&text).len(),
+                    _ => enc.encode_ordinary(&rotated).len(),
+                })
                 .len()
         } else {
             pools[p]
