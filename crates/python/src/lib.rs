@@ -90,6 +90,7 @@ fn _towel(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(core::load_builtin, m)?)?;
     m.add_function(wrap_pyfunction!(core::parse_tiktoken_bpe, m)?)?;
     m.add_function(wrap_pyfunction!(train::train_bpe, m)?)?;
+    m.add_function(wrap_pyfunction!(lists::fast_paths, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

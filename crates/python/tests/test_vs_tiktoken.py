@@ -154,8 +154,22 @@ ID_ARGUMENTS = [
     [], [15339, 1917], (15339, 1917), [True, False, 1], [_Sub(15339), 1917],
     [15339, 2**32 - 1], [15339, 2**32], [2**64], [-5], [15339, -1], [1.0], [None],
     "ab", b"ab", [15339, "x"], [2**31, 15339], [0, 255, 256],
+    # one and two 30-bit digits (lists.rs reads an int's digits directly)
+    [2**30 - 1], [15339, 2**30], [2**30 + 5, 15339], [2**60], [-(2**30)],
     None, 3, 1.5, {1: 2}, {15339}, range(15339, 15341), [[15339]], [(15339,)], [3],
 ]
+
+
+def test_cpython_takes_the_direct_paths():
+    """lists.rs fills and reads lists through their item arrays, and reads
+    ints by their digits, where the layouts it checks once hold: on CPython
+    they do (3.9-3.11 keep an int's digit count, 3.12 on a tagged one), so
+    the tests above ran those paths, not only the fallbacks."""
+    from towel import _towel
+
+    if sys.implementation.name != "cpython":
+        pytest.skip("only CPython's layouts are known")
+    assert _towel.fast_paths() == (True, "sized" if sys.version_info < (3, 12) else "tagged")
 
 
 @pytest.mark.parametrize("name", MAIN)
