@@ -17,7 +17,7 @@ use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use towel_tokenizer::format::Gpt2Vocab;
 
-use crate::lists::{direct_layout, id_batch, ids, ListLayout};
+use crate::lists::{direct_layout, id_batch_on, ids, ListLayout};
 use crate::text::Utf8Str;
 use towel_tokenizer::{
     map_in_order, AllowedSpecial, DisallowedSpecial, Encoding, EncodingName, Pattern, Rank, Ranks,
@@ -619,8 +619,8 @@ impl CoreBpe {
         batch: &Bound<'py, PyAny>,
         num_threads: i64,
     ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
-        let batch = id_batch(batch)?;
         let (helpers, threads) = helper_pool(num_threads)?;
+        let batch = id_batch_on(batch, helpers.as_deref(), threads)?;
         // About 4 bytes a token.
         let sizes: Vec<usize> = batch.iter().map(|t| t.len() * 4).collect();
         let mut out: Vec<Py<PyBytes>> = Vec::with_capacity(batch.len());

@@ -41,7 +41,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use towel_tokenizer::Rank;
+use towel_tokenizer::{map_in_order, Rank};
 
 /// A list object as CPython (3.9 to 3.14, with the GIL) lays it out: the
 /// object header (reference count first), its length, the slots.
@@ -243,18 +243,11 @@ unsafe fn read_ids(p: *mut ffi::PyObject) -> Option<Vec<Rank>> {
     // `__index__`).
     let list = &*(p as *const ListLayout);
     let n = list.ob_size as usize;
-    let mut ids = Vec::with_capacity(n);
-    let items = std::slice::from_raw_parts(list.ob_item, n);
     if let Some(layout) = int_layout() {
-        for &o in items {
-            if ffi::PyLong_CheckExact(o) == 0 {
-                return None;
-            }
-            ids.push(layout.id(o as *const IntHead)?);
-        }
-        return Some(ids);
+        return read_items(layout, (list.ob_item as *const _, n));
     }
-    for &o in items {
+    let mut ids = Vec::with_capacity(n);
+    for &o in std::slice::from_raw_parts(list.ob_item, n) {
         if ffi::PyLong_CheckExact(o) == 0 {
             return None;
         }
@@ -296,6 +289,101 @@ pub(crate) fn ids(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Rank>> {
         return Err(not_a_sequence(obj));
     }
     obj.extract()
+}
+
+/// The item arrays of a list of lists, for threads that do not hold the
+/// GIL to read (see [`id_batch_on`]).
+struct ItemArrays(Vec<(*const *mut ffi::PyObject, usize)>);
+
+// SAFETY: the arrays are only read, and only while the thread that made
+// them holds the GIL and runs no Python code (see `id_batch_on`).
+unsafe impl Sync for ItemArrays {}
+
+impl ItemArrays {
+    fn get(&self, i: usize) -> (*const *mut ffi::PyObject, usize) {
+        self.0[i]
+    }
+}
+
+/// The ids in one item array, if they are all exact ints that are ids.
+///
+/// # Safety
+/// The array and its items are live and cannot change while this runs.
+unsafe fn read_items(
+    layout: IntLayout,
+    (items, n): (*const *mut ffi::PyObject, usize),
+) -> Option<Vec<Rank>> {
+    let items = std::slice::from_raw_parts(items, n);
+    let mut ids = Vec::with_capacity(n);
+    for &o in items {
+        if ffi::PyLong_CheckExact(o) == 0 {
+            return None;
+        }
+        ids.push(layout.id(o as *const IntHead)?);
+    }
+    Some(ids)
+}
+
+/// [`id_batch`], with the lists read on `threads` threads (the calling one
+/// and tasks on `pool`) when `obj` is an exact list of exact lists and ints
+/// are read from their digits: reading the argument was the serial part of
+/// `decode_bytes_batch` (see the module docs).
+///
+/// Why that is sound although the other threads do not hold the GIL: this
+/// thread holds it throughout and runs no Python code until every list is
+/// read, so no Python code runs in the process meanwhile (an abi3 module is
+/// never loaded by a free-threaded interpreter), and no list or int can
+/// change or be freed. The other threads only read memory: the item arrays,
+/// each item's type pointer and its digits; they call no Python API.
+pub(crate) fn id_batch_on(
+    obj: &Bound<'_, PyAny>,
+    pool: Option<&rayon::ThreadPool>,
+    threads: usize,
+) -> PyResult<Vec<Vec<Rank>>> {
+    let p = obj.as_ptr();
+    // SAFETY: `obj` is live and the GIL is held; the outer list's items
+    // are read as in `read_ids`.
+    let arrays = unsafe {
+        match int_layout() {
+            Some(layout) if threads > 1 && ffi::PyList_CheckExact(p) != 0 => {
+                let list = &*(p as *const ListLayout);
+                (0..list.ob_size as usize)
+                    .map(|i| {
+                        let inner = *list.ob_item.add(i);
+                        (ffi::PyList_CheckExact(inner) != 0).then(|| {
+                            let l = &*(inner as *const ListLayout);
+                            (l.ob_item as *const *mut ffi::PyObject, l.ob_size as usize)
+                        })
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .map(|a| (layout, ItemArrays(a)))
+            }
+            _ => None,
+        }
+    };
+    let Some((layout, arrays)) = arrays else {
+        return id_batch(obj);
+    };
+    let sizes: Vec<usize> = arrays.0.iter().map(|a| a.1).collect();
+    let mut batch = Vec::with_capacity(sizes.len());
+    let read = map_in_order(
+        &sizes,
+        pool,
+        threads,
+        // SAFETY: see this function's docs.
+        |i| unsafe { read_items(layout, arrays.get(i)) },
+        |_, block| {
+            for ids in block {
+                batch.push(ids.ok_or(())?);
+            }
+            Ok(())
+        },
+    );
+    match read {
+        Ok(()) => Ok(batch),
+        // Something that is not an id: PyO3's path raises tiktoken's error.
+        Err(()) => id_batch(obj),
+    }
 }
 
 /// The id lists in `obj`, a sequence of sequences of ints, as tiktoken

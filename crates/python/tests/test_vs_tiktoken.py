@@ -8,6 +8,7 @@ import concurrent.futures
 import hashlib
 import os
 import pickle
+import random
 import subprocess
 import sys
 import textwrap
@@ -181,6 +182,23 @@ def test_id_arguments_like_tiktoken(name, ids):
     same(name, lambda e: e.decode_bytes_batch([[15339], ids], num_threads=2))
     same(name, lambda e: e.decode_bytes_batch((ids, ids)))
     same(name, lambda e: e.decode_bytes_batch(ids))
+
+
+@pytest.mark.parametrize("name", MAIN)
+def test_big_batches_read_on_threads_like_tiktoken(name):
+    """A batch big enough to be read on two threads (`id_batch_on` in
+    lists.rs): the same bytes as tiktoken, and the same outcome when one
+    item deep in a late list is something else."""
+    rng = random.Random(0)
+    batch = [[rng.randrange(50000) for _ in range(2000)] for _ in range(40)]
+    same(name, lambda e: e.decode_bytes_batch(batch, num_threads=2))
+    for bad in (-1, 2**32, 2**30 + 5, "x", True, _Sub(7), None):
+        b = [list(ids) for ids in batch]
+        b[37][1500] = bad
+        same(name, lambda e: e.decode_bytes_batch(b, num_threads=2))
+    b = [list(ids) for ids in batch]
+    b[30] = tuple(b[30])
+    same(name, lambda e: e.decode_bytes_batch(b, num_threads=2))
 
 
 @pytest.mark.parametrize("name", MAIN)
