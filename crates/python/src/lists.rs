@@ -126,7 +126,9 @@ impl IntLayout {
     /// The value of the exact int `o` if it is an id (`0..=u32::MAX`).
     ///
     /// # Safety
-    /// `o` is a live exact `int` laid out as `self` says, and the GIL is held.
+    /// `o` is a live exact `int` laid out as `self` says, and cannot change
+    /// while this runs (the GIL is held, by this thread or by one that
+    /// waits for it without running Python code: see [`id_batch_on`]).
     #[inline(always)]
     unsafe fn id(self, o: *const IntHead) -> Option<Rank> {
         let size = (*o).size;
@@ -247,7 +249,7 @@ unsafe fn read_ids(p: *mut ffi::PyObject) -> Option<Vec<Rank>> {
         return read_items(layout, (list.ob_item as *const _, n));
     }
     let mut ids = Vec::with_capacity(n);
-    for &o in std::slice::from_raw_parts(list.ob_item, n) {
+    for &o in item_slice(list.ob_item, n) {
         if ffi::PyLong_CheckExact(o) == 0 {
             return None;
         }
@@ -291,6 +293,19 @@ pub(crate) fn ids(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Rank>> {
     obj.extract()
 }
 
+/// A list's `n` items from its item array `items` (null when the list is
+/// empty, which a slice may not be).
+///
+/// # Safety
+/// `items` points to `n` live items (or `n` is 0).
+unsafe fn item_slice<'a>(items: *const *mut ffi::PyObject, n: usize) -> &'a [*mut ffi::PyObject] {
+    if n == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(items, n)
+    }
+}
+
 /// The item arrays of a list of lists, for threads that do not hold the
 /// GIL to read (see [`id_batch_on`]).
 struct ItemArrays(Vec<(*const *mut ffi::PyObject, usize)>);
@@ -308,14 +323,14 @@ impl ItemArrays {
 /// The ids in one item array, if they are all exact ints that are ids.
 ///
 /// # Safety
-/// The array and its items are live and cannot change while this runs.
+/// The array and its items are live and cannot change while this runs (as
+/// for [`IntLayout::id`]).
 unsafe fn read_items(
     layout: IntLayout,
     (items, n): (*const *mut ffi::PyObject, usize),
 ) -> Option<Vec<Rank>> {
-    let items = std::slice::from_raw_parts(items, n);
     let mut ids = Vec::with_capacity(n);
-    for &o in items {
+    for &o in item_slice(items, n) {
         if ffi::PyLong_CheckExact(o) == 0 {
             return None;
         }
