@@ -642,8 +642,7 @@ impl CoreBpe {
         if piece.is_empty() {
             return;
         }
-        if let Some(ids) = scratch.cache.as_ref().and_then(|c| c.get(key)) {
-            out.extend_from_slice(ids);
+        if scratch.cache.as_ref().is_some_and(|c| c.get_into(key, out)) {
             return;
         }
         let start = out.len();
