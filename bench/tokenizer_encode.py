@@ -35,11 +35,13 @@ Partial runs (--quick, --encodings, --inputs) write a .local.json file.
 from __future__ import annotations
 
 import argparse
+import atexit
 import base64
 import hashlib
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -334,6 +336,7 @@ def main():
     rows = []
     load_before = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="towel-bench-"))
+    atexit.register(shutil.rmtree, tmp, True)  # the inputs, 11 MB
     texts = inputs(args.quick)
     if args.inputs:
         texts = {k: v for k, v in texts.items() if k in args.inputs}

@@ -479,6 +479,17 @@ impl RankTable {
         }
     }
 
+    /// The rank of a piece of up to 15 bytes whose key is `key`; `None`
+    /// for a longer one.
+    #[inline(always)]
+    pub(crate) fn get_short(&self, key: Packed) -> Option<Rank> {
+        match key {
+            Packed::Short(k) => self.short.get(k),
+            Packed::Mid(k) => self.mid.get(k),
+            Packed::Long => None,
+        }
+    }
+
     /// The rank of `bytes`, whose key is `key` (`Packed::of` them).
     #[inline(always)]
     pub(crate) fn get_packed(&self, key: Packed, bytes: &[u8]) -> Option<Rank> {
