@@ -50,7 +50,7 @@
 //! shakespeare 1.11x (o200k_base, 30 pairs), SciFact 1.15x (o200k_base,
 //! 16 pairs).
 //!
-//! **Prefetching each piece's slot** ([`RankTable::prefetch`], called
+//! **Prefetching each piece's slot** ([`RankTable::locate`], called
 //! by `CoreBpe::encode_segment`): the scanner finds pieces well before
 //! their lookup has to answer, so each piece's key is computed when the
 //! scanner finds it, its first slot prefetched, and the piece looked up
@@ -67,7 +67,11 @@
 //! 71.6M, SciFact 335.5M -> 404.9M, base64 134.3M -> 156.0M; cl100k_base
 //! 53.2M -> 65.0M, 321.1M -> 386.3M, 137.2M -> 150.2M), which callgrind
 //! counts, while the misses it hides it does not model (L2 misses
-//! unchanged). Batching 64 pieces from the scanner and prefetching within
+//! unchanged). (Since then the ring carries each piece's slot as well as
+//! its key, and only the one-lookup case is inlined into the scanner's
+//! loop, see `CoreBpe::encode_piece_keyed`: o200k_base now takes 58.1M
+//! instructions on tiny shakespeare, 342.4M on SciFact and 147.9M on
+//! 1 MB of base64, fewer than before the ring.) Batching 64 pieces from the scanner and prefetching within
 //! the batch, out of the scanner's loop, cost more (76-77M on tiny
 //! shakespeare) and was dropped. Measured by alternating the two builds
 //! (`bench/ab_encode.py`, median of the per-pair ratios of on-CPU time,
@@ -254,16 +258,24 @@ impl<K: Key> OpenMap<K> {
         }
     }
 
-    /// Start loading the first slot that [`OpenMap::get`] reads for `key`.
+    /// The first slot that [`OpenMap::get`] reads for `key`, which starts
+    /// loading now.
     #[inline(always)]
-    pub(crate) fn prefetch(&self, key: K) {
-        towel_data::pages::prefetch(&self.slots[self.home(key)]);
+    pub(crate) fn locate(&self, key: K) -> usize {
+        let i = self.home(key);
+        towel_data::pages::prefetch(&self.slots[i]);
+        i
     }
 
     /// The value for `key`.
     #[inline(always)]
     pub(crate) fn get(&self, key: K) -> Option<Rank> {
-        let mut i = self.home(key);
+        self.get_at(self.home(key), key)
+    }
+
+    /// The value for `key`, whose first slot is `i` ([`OpenMap::locate`]).
+    #[inline(always)]
+    pub(crate) fn get_at(&self, mut i: usize, key: K) -> Option<Rank> {
         loop {
             // `i` is always masked into range.
             let slot = self.slots[i];
@@ -469,13 +481,14 @@ impl RankTable {
         self.get_packed(Packed::of(bytes, 0, bytes.len()), bytes)
     }
 
-    /// Start loading the slot that looking `key` up reads first.
+    /// The slot that looking `key` up reads first, which starts loading
+    /// now (see [`RankTable::get_short_at`]; 0 for a long piece).
     #[inline(always)]
-    pub(crate) fn prefetch(&self, key: Packed) {
+    pub(crate) fn locate(&self, key: Packed) -> usize {
         match key {
-            Packed::Short(k) => self.short.prefetch(k),
-            Packed::Mid(k) => self.mid.prefetch(k),
-            Packed::Long => {}
+            Packed::Short(k) => self.short.locate(k),
+            Packed::Mid(k) => self.mid.locate(k),
+            Packed::Long => 0,
         }
     }
 
@@ -486,6 +499,17 @@ impl RankTable {
         match key {
             Packed::Short(k) => self.short.get(k),
             Packed::Mid(k) => self.mid.get(k),
+            Packed::Long => None,
+        }
+    }
+
+    /// [`RankTable::get_short`] from the slot that [`RankTable::locate`]
+    /// gave for `key`.
+    #[inline(always)]
+    pub(crate) fn get_short_at(&self, key: Packed, slot: usize) -> Option<Rank> {
+        match key {
+            Packed::Short(k) => self.short.get_at(slot, k),
+            Packed::Mid(k) => self.mid.get_at(slot, k),
             Packed::Long => None,
         }
     }
