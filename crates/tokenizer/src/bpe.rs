@@ -596,7 +596,7 @@ impl CoreBpe {
                     i = (i + 1) % AHEAD;
                     match self.table.get_short_at(pk, pslot) {
                         Some(rank) => out.push(rank),
-                        None => self.encode_piece_rest(t, ps, pe, pk, out, scratch),
+                        None => self.encode_piece_rest(&t[ps..pe], pk, out, scratch),
                     }
                 },
             );
@@ -656,7 +656,7 @@ impl CoreBpe {
     ) {
         match self.table.get_short(key) {
             Some(rank) => out.push(rank),
-            None => self.encode_piece_rest(text, s, e, key, out, scratch),
+            None => self.encode_piece_rest(&text[s..e], key, out, scratch),
         }
     }
 
@@ -665,14 +665,11 @@ impl CoreBpe {
     #[inline(never)]
     fn encode_piece_rest(
         &self,
-        text: &[u8],
-        s: usize,
-        e: usize,
+        piece: &[u8],
         key: Packed,
         out: &mut Vec<Rank>,
         scratch: &mut Scratch,
     ) {
-        let piece = &text[s..e];
         if key == Packed::Long {
             if let Some(rank) = self.table.get_packed(key, piece) {
                 out.push(rank);
