@@ -69,11 +69,11 @@
 //! counts, while the misses it hides it does not model (L2 misses
 //! unchanged). (Since then the ring carries each piece's slot as well as
 //! its key, and only the one-lookup case is inlined into the scanner's
-//! loop, see `CoreBpe::encode_piece_keyed`: o200k_base now takes 58.1M
-//! instructions on tiny shakespeare, 342.4M on SciFact and 147.9M on
-//! 1 MB of base64, fewer than before the ring.) Batching 64 pieces from the scanner and prefetching within
-//! the batch, out of the scanner's loop, cost more (76-77M on tiny
-//! shakespeare) and was dropped. Measured by alternating the two builds
+//! loop, see `CoreBpe::encode_piece_keyed`: o200k_base now takes about
+//! 58M instructions on tiny shakespeare, 342M on SciFact and 148M on 1 MB
+//! of base64, fewer than before the ring.) Batching 64 pieces from the
+//! scanner and prefetching within the batch, out of the scanner's loop,
+//! cost more (76-77M on tiny shakespeare) and was dropped. Measured by alternating the two builds
 //! (`bench/ab_encode.py`, median of the per-pair ratios of on-CPU time,
 //! 12-20 pairs a run, load average 1.2-3.4): base64 1.39x (o200k_base,
 //! quartiles 1.34-1.49; 1.48x for the same ring with the key computed
