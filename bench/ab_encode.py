@@ -7,8 +7,12 @@ Both binaries are builds of crates/tokenizer/examples/prof_encode (copy
 target/release/examples/prof_encode aside before rebuilding). The two are run
 alternately, A B, B A, A B, ... (`--pairs` processes of each), each process
 timing `--runs` warm encodes of FILE; the figure per process is its on-CPU
-speed (the thread's schedstat time, which waiting for a core on a loaded
-machine does not inflate; `--wall` for the best wall-clock run instead). Prints
+speed (the thread's CPU clock, which waiting for a core on a loaded
+machine does not inflate; `--wall` for the best wall-clock run instead).
+Until December 2026 that figure came from the thread's schedstat, which a
+running thread sees move only at the scheduler's tick (4 ms here): a few
+runs of a 7 ms encode were measured in steps of about 13%, and on-CPU
+comparisons made with this script before then were that coarse. Prints
 the median speed of each build and the median and quartiles of the per-pair
 ratio B/A, with the load average: the load-dependent complement of
 bench/profile_encode.sh, for changes (such as prefetching) whose effect the

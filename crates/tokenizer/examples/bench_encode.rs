@@ -21,8 +21,8 @@
 //! freed in the timed loop). The 1- and 2-thread batches are timed in
 //! rotation, round after round for at least [`ROTATION_MIN_SECS`] in all,
 //! so that a slow moment of the shared machine falls on both sides alike
-//! rather than on one side's whole series. Their CPU time (all threads, from /proc/self/task/*/schedstat)
-//! is reported too, so that the extra work of the second thread shows on a
+//! rather than on one side's whole series. Their CPU time (all threads,
+//! the process's CPU clock) is reported too, so that the extra work of the second thread shows on a
 //! busy machine. In the same rotation, the whole text is encoded on one
 //! thread alone and on each of two threads at once (the second thread's
 //! copy starts from the middle, so that the two are never at the same

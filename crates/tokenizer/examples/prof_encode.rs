@@ -1,9 +1,13 @@
 //! Profiling harness (not part of the bench): `prof_encode ENCODING FILE N`
 //! prints the best of N timed `encode_ordinary` runs after one warm-up run.
 //! Under callgrind, `--toggle-collect=*measured_encode*` counts one warm run.
-//! On Linux it also prints the speed in on-CPU time (the thread's
-//! `/proc/thread-self/schedstat`, summed over the N runs), which time spent
+//! It also prints the speed in on-CPU time (the thread's CPU clock over
+//! the N runs, see `common::thread_cpu_secs`), which time spent
 //! waiting for a core on a loaded machine does not inflate.
+#[path = "common/mod.rs"]
+#[allow(dead_code)] // this harness needs only the CPU clock
+mod common;
+
 use towel_data::DataDirs;
 use towel_tokenizer::{Encoding, EncodingName};
 
@@ -21,7 +25,7 @@ fn main() {
     enc.encode_ordinary(&text);
     let mut best = f64::MAX;
     let mut tot = 0;
-    let cpu0 = on_cpu_ns();
+    let cpu0 = common::thread_cpu_secs();
     for _ in 0..n {
         let t = std::time::Instant::now();
         tot = measured_encode(&enc, &text);
@@ -29,17 +33,9 @@ fn main() {
     }
     let mb = text.len() as f64 / 1e6;
     print!("{} tokens, {:.1} MB/s", tot, mb / best);
-    if let (Some(a), Some(b)) = (cpu0, on_cpu_ns()) {
-        print!(
-            ", on-CPU {:.1} MB/s",
-            mb * n as f64 / ((b - a) as f64 * 1e-9)
-        );
+    let cpu = common::thread_cpu_secs() - cpu0;
+    if cpu > 0.0 {
+        print!(", on-CPU {:.1} MB/s", mb * n as f64 / cpu);
     }
     println!();
-}
-
-/// Nanoseconds this thread has run on a CPU (Linux), else `None`.
-fn on_cpu_ns() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace().next()?.parse().ok()
 }
