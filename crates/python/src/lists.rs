@@ -362,9 +362,9 @@ pub(crate) fn id_batch_on(
         match int_layout() {
             Some(layout) if threads > 1 && ffi::PyList_CheckExact(p) != 0 => {
                 let list = &*(p as *const ListLayout);
-                (0..list.ob_size as usize)
-                    .map(|i| {
-                        let inner = *list.ob_item.add(i);
+                item_slice(list.ob_item, list.ob_size as usize)
+                    .iter()
+                    .map(|&inner| {
                         (ffi::PyList_CheckExact(inner) != 0).then(|| {
                             let l = &*(inner as *const ListLayout);
                             (l.ob_item as *const *mut ffi::PyObject, l.ob_size as usize)

@@ -22,13 +22,13 @@
 //! rotation, round after round for at least [`ROTATION_MIN_SECS`] in all,
 //! so that a slow moment of the shared machine falls on both sides alike
 //! rather than on one side's whole series. Their CPU time (all threads,
-//! the process's CPU clock) is reported too, so that the extra work of the second thread shows on a
-//! busy machine. In the same rotation, the whole text is encoded on one
-//! thread alone and on each of two threads at once (the second thread's
-//! copy starts from the middle, so that the two are never at the same
-//! place): `2 x alone / together`
-//! is what the machine's two cores give this work at that moment without
-//! any coordination between the threads (on this VM it moves between about
+//! the process's CPU clock) is reported too, so that the extra work of the
+//! second thread shows on a busy machine. In the same rotation, the whole
+//! text is encoded on one thread alone and on each of two threads at once
+//! (the second thread's copy starts from the middle, so that the two are
+//! never at the same place): `2 x alone / together` is what the machine's
+//! two cores give this work at that moment without any coordination
+//! between the threads (on this VM it moves between about
 //! 1.6x and 2.1x from one minute to the next), the ceiling the 2-thread
 //! batch is to be read against.
 //!
