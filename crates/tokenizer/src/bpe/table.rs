@@ -164,6 +164,12 @@
 //! less). The scanner has since come down to 94.8M on SciFact (see
 //! `pretok/scan.rs`); still open: the misses, which prefetching (above)
 //! hides only at the price of its instructions.
+//!
+//! The ids' write misses do not cost time either: an encode that wrote its
+//! ids into a 16 KB buffer reused in place (no output traffic at all, the
+//! upper bound of writing them with non-temporal stores) measured 0.983x
+//! the normal one (`bench/ab_encode.py --wall`, tiny shakespeare,
+//! o200k_base, 60 pairs, quartiles 0.86-1.09, load average 1.1).
 
 use rustc_hash::FxHashMap;
 
