@@ -44,6 +44,10 @@
 //!   scanner with Python's `\w`, see [`analyzer`]).
 //! - `crc32fast`: the index checksum (SIMD CRC-32, hundreds of MB/s).
 //! - `serde` / `serde_json`: JSONL corpora, the index's metadata, evaluations as JSON.
+//!   The workspace turns on serde_json's `float_roundtrip`: without it, some
+//!   floats are read back one ulp off (embedded Cranfield's mean document
+//!   length, 108.92571428571429, came back ...28), and an index whose
+//!   metadata no longer matches its arrays bit for bit is refused on load.
 //! - `thiserror`: the typed [`RetrievalError`].
 //! - `towel-data`: atomic file writes, the one UTF-8 byte-order-mark rule.
 
