@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use pyo3::exceptions::{PyKeyError, PyValueError};
+use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
@@ -55,21 +55,43 @@ pub(crate) fn tok_err(py: Python<'_>, e: TokenizerError) -> PyErr {
     }
 }
 
+/// Special-token names as `CoreBPE` takes them: any iterable of `str`
+/// (tiktoken's `CoreBPE` takes a set; the Python layer passes lists), but
+/// not a `str` itself, whose characters would each count as a name.
+struct Names(Vec<String>);
+
+impl<'py> FromPyObject<'_, 'py> for Names {
+    type Error = PyErr;
+
+    fn extract(ob: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        if ob.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(
+                "special tokens must be a set of strings, not a str",
+            ));
+        }
+        let mut names = Vec::new();
+        for item in ob.try_iter()? {
+            names.push(item?.extract::<String>()?);
+        }
+        Ok(Names(names))
+    }
+}
+
 /// `allowed_special`: None means every special token ("all").
-fn allowed(a: Option<Vec<String>>) -> AllowedSpecial {
+fn allowed(a: Option<Names>) -> AllowedSpecial {
     match a {
         None => AllowedSpecial::All,
-        Some(v) if v.is_empty() => AllowedSpecial::None,
-        Some(v) => AllowedSpecial::Only(v.into_iter().collect()),
+        Some(Names(v)) if v.is_empty() => AllowedSpecial::None,
+        Some(Names(v)) => AllowedSpecial::Only(v.into_iter().collect()),
     }
 }
 
 /// `disallowed_special`: None means "all" (every special token not allowed).
-fn disallowed(d: Option<Vec<String>>) -> DisallowedSpecial {
+fn disallowed(d: Option<Names>) -> DisallowedSpecial {
     match d {
         None => DisallowedSpecial::All,
-        Some(v) if v.is_empty() => DisallowedSpecial::None,
-        Some(v) => DisallowedSpecial::Only(v.into_iter().collect::<BTreeSet<String>>()),
+        Some(Names(v)) if v.is_empty() => DisallowedSpecial::None,
+        Some(Names(v)) => DisallowedSpecial::Only(v.into_iter().collect::<BTreeSet<String>>()),
     }
 }
 
@@ -426,13 +448,13 @@ impl CoreBpe {
 
     /// `allowed_special`: a list, or None for all; `disallowed_special`: a
     /// list, or None for every special token not allowed.
-    #[pyo3(signature = (text, allowed_special, disallowed_special=Some(Vec::new())))]
+    #[pyo3(signature = (text, allowed_special, disallowed_special=Some(Names(Vec::new()))))]
     fn encode<'py>(
         &self,
         py: Python<'py>,
         text: Utf8Str,
-        allowed_special: Option<Vec<String>>,
-        disallowed_special: Option<Vec<String>>,
+        allowed_special: Option<Names>,
+        disallowed_special: Option<Names>,
     ) -> PyResult<Bound<'py, PyList>> {
         let (a, d) = (allowed(allowed_special), disallowed(disallowed_special));
         let ids = py
@@ -441,13 +463,13 @@ impl CoreBpe {
         self.to_list(py, &ids)
     }
 
-    #[pyo3(signature = (text, allowed_special, disallowed_special=Some(Vec::new())))]
+    #[pyo3(signature = (text, allowed_special, disallowed_special=Some(Names(Vec::new()))))]
     fn encode_to_tiktoken_buffer<'py>(
         &self,
         py: Python<'py>,
         text: Utf8Str,
-        allowed_special: Option<Vec<String>>,
-        disallowed_special: Option<Vec<String>>,
+        allowed_special: Option<Names>,
+        disallowed_special: Option<Names>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let (a, d) = (allowed(allowed_special), disallowed(disallowed_special));
         let bytes = py
@@ -468,8 +490,8 @@ impl CoreBpe {
         &self,
         py: Python<'_>,
         text: Utf8Str,
-        allowed_special: Option<Vec<String>>,
-        disallowed_special: Option<Vec<String>>,
+        allowed_special: Option<Names>,
+        disallowed_special: Option<Names>,
     ) -> PyResult<usize> {
         let (a, d) = (allowed(allowed_special), disallowed(disallowed_special));
         py.detach(|| self.count_one(&text, &a, &d))
@@ -481,8 +503,8 @@ impl CoreBpe {
         &self,
         py: Python<'_>,
         texts: Vec<Utf8Str>,
-        allowed_special: Option<Vec<String>>,
-        disallowed_special: Option<Vec<String>>,
+        allowed_special: Option<Names>,
+        disallowed_special: Option<Names>,
         num_threads: i64,
     ) -> PyResult<Vec<usize>> {
         let (a, d) = (allowed(allowed_special), disallowed(disallowed_special));
@@ -525,8 +547,8 @@ impl CoreBpe {
         &self,
         py: Python<'py>,
         texts: Vec<Utf8Str>,
-        allowed_special: Option<Vec<String>>,
-        disallowed_special: Option<Vec<String>>,
+        allowed_special: Option<Names>,
+        disallowed_special: Option<Names>,
         num_threads: i64,
     ) -> PyResult<Bound<'py, PyList>> {
         let (a, d) = (allowed(allowed_special), disallowed(disallowed_special));
@@ -537,7 +559,7 @@ impl CoreBpe {
         &self,
         py: Python<'py>,
         text: Utf8Str,
-        allowed_special: Option<Vec<String>>,
+        allowed_special: Option<Names>,
     ) -> PyResult<(Vec<Rank>, Bound<'py, PyList>)> {
         let a = allowed(allowed_special);
         let (tokens, completions) = py

@@ -115,6 +115,26 @@ def test_bm25_on_a_list():
     assert abs(e.score - sum(t.score for t in e.terms)) < 1e-12
 
 
+def test_query_and_document_arguments():
+    """Any iterable of queries; a bare string is refused rather than taken as
+    one query per character; lone surrogates are replaced, as `encode` does."""
+    docs = ["Cats purr when they are happy.", "Dogs bark at cats.", "Birds sing."]
+    index = towel.BM25(iter(docs))
+    want = index.search_batch(["happy cat", "sing"], k=2)
+    got = index.search_batch(iter(["happy cat", "sing"]), k=2)
+    assert got[0].tolist() == want[0].tolist() and got[0].shape == (2, 2)
+    with pytest.raises(TypeError, match="not a single str"):
+        index.search_batch("cat", k=2)
+    with pytest.raises(TypeError, match="queries\\[1\\] is int"):
+        index.search_batch(["cat", 3], k=2)
+    with pytest.raises(TypeError, match="docs\\[0\\] is bytes"):
+        towel.BM25([b"cats"])
+    assert index.search("happy cat\ud800", k=2)[0].tolist() == [0, 1]
+    assert index.search_batch(["happy cat\ud800"], k=2)[0].tolist() == [[0, 1]]
+    assert index.explain("cat\udfff", 1).score > 0
+    assert towel.BM25(["cats \ud800 purr", "dogs"]).search("purr")[0].tolist() == [0]
+
+
 def test_index_errors(tmp_path):
     with pytest.raises(ValueError, match="k1"):
         towel.BM25(["a b"], k1=-1)
@@ -173,6 +193,21 @@ def test_train_bpe_errors(tmp_path):
         towel.train_bpe("a single string", 300)
     with pytest.raises(FileNotFoundError):
         towel.train_bpe([tmp_path / "missing.txt"], 300)
+    # Not texts: refused, not trained on their repr.
+    with pytest.raises(TypeError, match="decode bytes first"):
+        towel.train_bpe([b"the cat sat"], 300)
+    with pytest.raises(TypeError, match=r"data\[1\] is NoneType"):
+        towel.train_bpe(["the cat", None], 300)
+    # A misspelt pattern name is not taken as a regex matching only itself.
+    with pytest.raises(ValueError, match="unknown pattern name 'gpt-2'"):
+        towel.train_bpe(["the cat sat"] * 5, 300, pattern="gpt-2")
+    # The encodings' names stand for their patterns; a real regex still works.
+    a = towel.train_bpe(["the cat sat"] * 5, 260, pattern="cl100k_base")
+    b = towel.train_bpe(["the cat sat"] * 5, 260, pattern="cl100k")
+    assert a._mergeable_ranks == b._mergeable_ranks and a._pat_str == b._pat_str
+    assert towel.train_bpe(["the cat sat"] * 5, 260, pattern=r"\w+| ").encode("the cat")
+    # Lone surrogates are replaced, as `encode` does.
+    assert towel.train_bpe(["cat \ud800 cat"] * 5, 260).n_vocab == 260
 
 
 def test_retrieval_docstring_examples_run():

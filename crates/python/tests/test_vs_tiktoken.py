@@ -144,6 +144,44 @@ def test_errors_like_tiktoken(name):
     assert e.n_vocab == ours(name).n_vocab
 
 
+@pytest.mark.parametrize("name", ["gpt2", "cl100k_base"])
+def test_special_arguments_like_tiktoken(name):
+    """A false `disallowed_special` turns the check off, as in tiktoken; the
+    private CoreBPE takes a set, as tiktoken's does."""
+    text = "a <|endoftext|> b"
+    for d in [None, (), set(), frozenset(), [], ""]:
+        same(name, lambda e: e.encode(text, disallowed_special=d))
+        # completions are a set in both (their order is not part of the API)
+        same(name, lambda e: (lambda r: (r[0], sorted(r[1])))(
+            e.encode_with_unstable(text, disallowed_special=d)))
+    same(name, lambda e: e.encode_to_numpy(text, disallowed_special=None).tolist())
+    same(name, lambda e: e.encode(text, allowed_special=frozenset({"<|endoftext|>"})))
+    same(name, lambda e: e._core_bpe.encode(text, {"<|endoftext|>"}))
+    same(name, lambda e: e._core_bpe.encode(text, frozenset()))
+    # A bare string is not a set of tokens: a TypeError in both (tiktoken's
+    # is `set - str`'s; towel says what to write instead).
+    for f in [ours(name), peer(name)]:
+        with pytest.raises(TypeError):
+            f.encode(text, allowed_special="<|endoftext|>")
+    with pytest.raises(TypeError, match=r"write \{'<\|endoftext\|>'\}"):
+        ours(name).encode(text, allowed_special="<|endoftext|>")
+
+
+@pytest.mark.parametrize("num_threads", [None, 1, 2, 2.0, 1.5, 10**20])
+def test_num_threads_like_tiktoken(num_threads):
+    """tiktoken hands `num_threads` to a ThreadPoolExecutor, which takes None
+    (its default), floats and any size."""
+    texts = ["hello world", "<|endoftext|> x", "日本"] * 5
+    same("cl100k_base", lambda e: e.encode_ordinary_batch(texts, num_threads=num_threads))
+    same("cl100k_base", lambda e: e.encode_batch(texts, num_threads=num_threads, allowed_special="all"))
+    same("cl100k_base", lambda e: e.decode_batch([[15339, 1917]] * 9, num_threads=num_threads))
+    same("cl100k_base", lambda e: e.decode_bytes_batch([[15339]] * 9, num_threads=num_threads))
+    for bad in [0, -1]:
+        for f in [ours("cl100k_base"), peer("cl100k_base")]:
+            with pytest.raises(ValueError):
+                f.encode_ordinary_batch(texts, num_threads=bad)
+
+
 class _Sub(int):
     pass
 
@@ -402,6 +440,8 @@ def test_load_module_like_tiktoken(tmp_path):
     out = tmp_path / "r.tiktoken"
     towel.load.dump_tiktoken_bpe(ranks, str(out))
     assert out.read_bytes() == open(path, "rb").read()
+    towel.load.dump_tiktoken_bpe(ranks, tmp_path / "as-path.tiktoken")  # an os.PathLike too
+    assert (tmp_path / "as-path.tiktoken").read_bytes() == out.read_bytes()
     g = d / "vocab" / "gpt2"
     assert towel.load.data_gym_to_mergeable_bpe_ranks(str(g / "vocab.bpe"), str(g / "encoder.json")) \
         == tiktoken.load.data_gym_to_mergeable_bpe_ranks(str(g / "vocab.bpe"), str(g / "encoder.json"))

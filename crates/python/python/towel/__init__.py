@@ -27,7 +27,7 @@ __version__ = _towel.__version__
 
 
 @overload
-def count_tokens(
+def count_tokens(  # type: ignore[overload-overlap]  # a str is also an Iterable[str]
     text: str,
     encoding: Union[str, Encoding] = ...,
     *,
@@ -59,7 +59,7 @@ def count_tokens(
     >>> towel.count_tokens("hello world", "cl100k_base")
     2
     """
-    from towel.core import _fix_surrogates, _special_args
+    from towel.core import _fix_surrogates, _num_threads, _special_args
 
     enc = get_encoding(encoding) if isinstance(encoding, str) else encoding
     a, d = _special_args(allowed_special, disallowed_special)
@@ -70,10 +70,11 @@ def count_tokens(
         except UnicodeEncodeError:
             return core.count(_fix_surrogates(text), a, d)
     texts = text if isinstance(text, list) else list(text)
+    threads = _num_threads(num_threads)
     try:
-        return core.count_batch(texts, a, d, num_threads)
+        return core.count_batch(texts, a, d, threads)
     except UnicodeEncodeError:
-        return core.count_batch([_fix_surrogates(t) for t in texts], a, d, num_threads)
+        return core.count_batch([_fix_surrogates(t) for t in texts], a, d, threads)
 
 
 __all__ = [

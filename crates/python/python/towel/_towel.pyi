@@ -8,11 +8,11 @@ inline (`py.typed`); these stubs cover what it calls.
 from __future__ import annotations
 
 from os import PathLike
-from typing import Optional, Sequence, Union
+from typing import Iterable, Optional, Sequence, Union
 
 __version__: str
 
-_Specials = Optional[Sequence[str]]  # a list of tokens, or None for "all"
+_Specials = Optional[Iterable[str]]  # tokens (a set or a list, not a str), or None for "all"
 
 class CoreBPE:
     """tiktoken's `_tiktoken.CoreBPE` on towel's encoder."""

@@ -11,6 +11,9 @@ methods run on Rust threads instead of a Python `ThreadPoolExecutor`.
 from __future__ import annotations
 
 import functools
+import math
+import operator
+import os
 from typing import TYPE_CHECKING, AbstractSet, Collection, Literal, NoReturn, Sequence
 
 from towel import _towel
@@ -28,10 +31,38 @@ def _fix_surrogates(text: str) -> str:
 
 def _special_args(allowed_special, disallowed_special):
     """tiktoken's `allowed_special` / `disallowed_special` as CoreBPE takes them:
-    a list, or None for "all" (for disallowed: every special token not allowed)."""
+    a list, or None for "all" (for disallowed: every special token not allowed).
+
+    As in tiktoken, a false `disallowed_special` (None, (), set()) turns the
+    check off, and `allowed_special` is "all" or a collection of tokens: a
+    single token as a bare string is a TypeError (tiktoken's comes from
+    `set - str`), not one token per character."""
+    if isinstance(allowed_special, str) and allowed_special != "all":
+        raise TypeError(
+            f"allowed_special must be 'all' or a set of special tokens, not the str "
+            f"{allowed_special!r} (for one token, write {{{allowed_special!r}}})"
+        )
     a = None if allowed_special == "all" else list(allowed_special)
-    d = None if disallowed_special == "all" else list(disallowed_special)
+    if not disallowed_special:
+        d = []
+    elif disallowed_special == "all":
+        d = None
+    else:
+        d = list(disallowed_special)
     return a, d
+
+
+def _num_threads(num_threads) -> int:
+    """tiktoken hands `num_threads` to a `ThreadPoolExecutor`: None means its
+    default, and a float starts threads while their count is below it. towel
+    runs at most one thread per core whatever the number, so the rest only has
+    to be read the same way: None is every core, a float rounds up, a huge int
+    is capped."""
+    if num_threads is None:
+        return os.cpu_count() or 1
+    if isinstance(num_threads, float):
+        num_threads = math.ceil(num_threads)
+    return min(operator.index(num_threads), 1 << 30)
 
 
 class Encoding:
@@ -196,10 +227,10 @@ class Encoding:
         """
         text = text if isinstance(text, list) else list(text)
         try:
-            return self._core_bpe.encode_ordinary_batch(text, num_threads)
+            return self._core_bpe.encode_ordinary_batch(text, _num_threads(num_threads))
         except UnicodeEncodeError:
             return self._core_bpe.encode_ordinary_batch(
-                [_fix_surrogates(t) for t in text], num_threads
+                [_fix_surrogates(t) for t in text], _num_threads(num_threads)
             )
 
     def encode_batch(
@@ -222,10 +253,10 @@ class Encoding:
         a, d = _special_args(allowed_special, disallowed_special)
         text = text if isinstance(text, list) else list(text)
         try:
-            return self._core_bpe.encode_batch(text, a, d, num_threads)
+            return self._core_bpe.encode_batch(text, a, d, _num_threads(num_threads))
         except UnicodeEncodeError:
             return self._core_bpe.encode_batch(
-                [_fix_surrogates(t) for t in text], a, d, num_threads
+                [_fix_surrogates(t) for t in text], a, d, _num_threads(num_threads)
             )
 
     def encode_with_unstable(
@@ -361,7 +392,7 @@ class Encoding:
     ) -> list[bytes]:
         """Decodes a batch (list of lists of tokens) into a list of bytes."""
         batch = batch if isinstance(batch, list) else list(batch)
-        return self._core_bpe.decode_bytes_batch(batch, num_threads)
+        return self._core_bpe.decode_bytes_batch(batch, _num_threads(num_threads))
 
     # ====================
     # Miscellaneous

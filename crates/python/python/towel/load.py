@@ -154,13 +154,14 @@ def data_gym_to_mergeable_bpe_ranks(
     return bpe_ranks
 
 
-def dump_tiktoken_bpe(bpe_ranks: dict[bytes, int], tiktoken_bpe_file: str) -> None:
+def dump_tiktoken_bpe(bpe_ranks: dict[bytes, int], tiktoken_bpe_file: str | os.PathLike[str]) -> None:
     """Write ranks as a `.tiktoken` file; a local path is written atomically
     (a temp file beside it, renamed when complete)."""
     lines = b"".join(
         base64.b64encode(token) + b" " + str(rank).encode() + b"\n"
         for token, rank in sorted(bpe_ranks.items(), key=lambda x: x[1])
     )
+    tiktoken_bpe_file = os.fspath(tiktoken_bpe_file)
     if "://" in tiktoken_bpe_file:
         try:
             import blobfile

@@ -12,15 +12,40 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Optional, Sequence, TypeVar, Union
 
 from towel import _towel
+from towel.core import _fix_surrogates
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
 PathLike = Union[str, "os.PathLike[str]"]
+_I = TypeVar("_I", bound="_Index")
+
+
+def _retry_fixed(call, texts):
+    """`call(texts)`; if a text has a lone surrogate (it cannot cross into Rust
+    as UTF-8), again with them replaced, as `Encoding.encode` does."""
+    try:
+        return call(texts)
+    except UnicodeEncodeError:
+        if isinstance(texts, str):
+            return call(_fix_surrogates(texts))
+        return call([_fix_surrogates(t) for t in texts])
+
+
+def _texts(items, what: str) -> list[str]:
+    """A list of str from any iterable of them, refusing a single str (one
+    text per character)."""
+    if isinstance(items, str):
+        raise TypeError(f"{what} must be a list of strings, not a single str")
+    texts = list(items)
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"{what}[{i}] is {type(t).__name__}, not str")
+    return texts
 
 
 @dataclass(frozen=True)
@@ -96,24 +121,29 @@ class _Index:
         if isinstance(docs, (str, os.PathLike)):
             self._index = _towel.Index.build(self._method, path=os.fspath(docs), **kw)
         else:
-            self._index = _towel.Index.build(
-                self._method,
-                texts=list(docs),
-                ids=None if ids is None else list(ids),
-                titles=None if titles is None else list(titles),
-                **kw,
+            if isinstance(docs, bytes):
+                raise TypeError("docs must be a list of texts or a path, not bytes")
+            self._index = _retry_fixed(
+                lambda texts: _towel.Index.build(
+                    self._method,
+                    texts=texts,
+                    ids=None if ids is None else list(ids),
+                    titles=None if titles is None else list(titles),
+                    **kw,
+                ),
+                _texts(docs, "docs"),
             )
 
     @classmethod
-    def load(cls, path: PathLike):
+    def load(cls: type[_I], path: PathLike) -> _I:
         """Load an index file (from `save` or `towel index`)."""
         index = _towel.Index.load(os.fspath(path))
-        kind = {"bm25": BM25, "tfidf": TfIdf}[index.method()]
+        kind: type[_Index] = {"bm25": BM25, "tfidf": TfIdf}[index.method()]
         if cls is not _Index and kind is not cls:
             raise ValueError(f"{os.fspath(path)} is a {index.method()} index, not {cls._method}")
-        self = kind.__new__(kind)
+        self = object.__new__(kind)
         self._index = index
-        return self
+        return self  # type: ignore[return-value]  # kind is cls, or cls is _Index
 
     def save(self, path: PathLike) -> None:
         """Write the index file (atomically): `towel search` and `towel eval` read it."""
@@ -124,7 +154,7 @@ class _Index:
         that share a term with the query are returned, so there may be fewer."""
         import numpy as np
 
-        ids, scores = self._index.search(query, k)
+        ids, scores = _retry_fixed(lambda q: self._index.search(q, k), query)
         return np.frombuffer(ids, dtype="<i8"), np.frombuffer(scores, dtype="<f8")
 
     def search_batch(
@@ -134,8 +164,9 @@ class _Index:
         padded with index -1 and score 0 where a query matches fewer documents."""
         import numpy as np
 
-        ids, scores = self._index.search_batch(list(queries), k, num_threads)
-        n = len(queries)
+        qs = _texts(queries, "queries")
+        ids, scores = _retry_fixed(lambda q: self._index.search_batch(q, k, num_threads), qs)
+        n = len(qs)
         return (
             np.frombuffer(ids, dtype="<i8").reshape(n, k),
             np.frombuffer(scores, dtype="<f8").reshape(n, k),
@@ -152,7 +183,7 @@ class _Index:
         >>> [(t.term, t.tf) for t in e.terms]
         [('happi', 1), ('cat', 1)]
         """
-        data, text = self._index.explain(query, doc)
+        data, text = _retry_fixed(lambda q: self._index.explain(q, doc), query)
         d = json.loads(data)
         terms = [TermScore(**t) for t in d.pop("terms")]
         return Explanation(terms=terms, text=text, **d)

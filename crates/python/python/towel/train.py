@@ -4,12 +4,17 @@ behind `towel bpe train`) and get a ready `Encoding`."""
 from __future__ import annotations
 
 import os
+import re
 from typing import Iterable, Sequence, Union
 
 from towel import _towel
-from towel.core import Encoding
+from towel.core import Encoding, _fix_surrogates
 
-_PATTERNS = {"gpt2": "gpt2", "r50k": "gpt2", "cl100k": "cl100k", "o200k": "o200k"}
+_PATTERNS = {
+    "gpt2": "gpt2", "r50k": "gpt2", "cl100k": "cl100k", "o200k": "o200k",
+    # The encodings' names, for their patterns.
+    "r50k_base": "gpt2", "p50k_base": "gpt2", "cl100k_base": "cl100k", "o200k_base": "o200k",
+}
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -64,12 +69,34 @@ def train_bpe(
         )
     outs = [] if out is None else [out] if isinstance(out, (str, os.PathLike)) else list(out)
     outputs = [(os.fspath(p), _format_of(os.fspath(p))) for p in outs]
-    texts = None if files else [str(x) for x in items]
+    if not files:
+        for i, x in enumerate(items):
+            if not isinstance(x, str):
+                hint = " (decode bytes first, e.g. x.decode('utf-8'))" if isinstance(x, bytes) else ""
+                raise TypeError(
+                    f"data[{i}] is {type(x).__name__}, not str: train_bpe takes texts or file "
+                    f"paths{hint}"
+                )
+    if pattern not in _PATTERNS and re.fullmatch(r"[A-Za-z0-9_-]+", pattern):
+        raise ValueError(
+            f"unknown pattern name {pattern!r}: use one of {', '.join(map(repr, _PATTERNS))}, "
+            "or a regex (a bare word would be taken as a regex that matches only itself)"
+        )
+    texts = None if files else list(items)
     paths = [os.fspath(x) for x in items] if files else None
-    core, ranks, specials, pat = _towel.train_bpe(
-        texts, paths, vocab_size, _PATTERNS.get(pattern, pattern), list(special_tokens),
-        min_frequency, outputs,
-    )
+    def train(texts):
+        return _towel.train_bpe(
+            texts, paths, vocab_size, _PATTERNS.get(pattern, pattern), list(special_tokens),
+            min_frequency, outputs,
+        )
+
+    try:
+        core, ranks, specials, pat = train(texts)
+    except UnicodeEncodeError:
+        # Lone surrogates cannot cross into Rust as UTF-8: replaced, as `encode` does.
+        if texts is None:
+            raise
+        core, ranks, specials, pat = train([_fix_surrogates(t) for t in texts])
     enc = Encoding._from_core(name, core, pat, dict(specials))
     enc._mergeable_ranks = {b: i for i, b in enumerate(ranks)}
     return enc
