@@ -122,8 +122,11 @@ impl TokenizerArgs {
             (Some(_), Some(_)) => {
                 bail!("{label}: a {found} tokenizer file has its own pattern; drop --pattern")
             }
-            (None, None) => bail!(
+            (None, None) if found == format::Format::Tiktoken => bail!(
                 "{label} looks like a .tiktoken rank file, which has no pre-tokenization pattern: pass --pattern gpt2|cl100k|o200k|REGEX"
+            ),
+            (None, None) => bail!(
+                "{label}: this {found} tokenizer file names no pre-tokenization pattern towel can use (a ByteLevel pre-tokenizer, or a Split on a Regex): pass --pattern gpt2|cl100k|o200k|REGEX"
             ),
             (None, Some(p)) => file.pattern = Some(parse_pattern(p)?.as_str().to_string()),
             (Some(_), None) => {}

@@ -549,3 +549,34 @@ fn embedded_ranks_equal_the_files() {
         }
     }
 }
+
+/// An HF `tokenizer.json` is read only when towel's merge order (by id)
+/// is HF's (by position in `model.merges`): with no merges HF merges
+/// nothing, and with merges out of id order it merges in another order.
+#[test]
+fn hf_files_whose_merges_towel_cannot_follow_are_errors() {
+    let f = tiny_file(None);
+    let merges = [(97, 98), (256, 99)];
+    let good = format::hf::to_json(&f, &merges).unwrap();
+    let (found, back) = format::parse(good.as_bytes(), "t.json").unwrap();
+    assert_eq!(found, Format::Hf);
+    assert_eq!(back.ranks, f.ranks);
+    let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+    let err = |v: &serde_json::Value| {
+        format::parse(v.to_string().as_bytes(), "t.json")
+            .unwrap_err()
+            .to_string()
+    };
+    v["model"]["merges"] = serde_json::json!([]);
+    let msg = err(&v);
+    assert!(msg.contains("model.merges is missing or empty"), "{msg}");
+    v["model"].as_object_mut().unwrap().remove("merges");
+    assert_eq!(err(&v), msg);
+    // "ab c" (id 257) listed before "a b" (id 256).
+    v["model"]["merges"] = serde_json::json!(["ab c", "a b"]);
+    let msg = err(&v);
+    assert!(
+        msg.contains("merge 1 (\"a b\") makes id 256, after merge 0 made id 257"),
+        "{msg}"
+    );
+}

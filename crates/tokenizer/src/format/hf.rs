@@ -61,7 +61,26 @@ pub fn parse(data: &[u8], origin: &str) -> Result<TokenizerFile, TokenizerError>
     // HF lists merges by priority; the merge that made rank r is the first
     // one whose result is r.
     let mut made: Vec<Option<(Rank, Rank)>> = vec![None; ranks.len().saturating_sub(256)];
-    for m in v["model"]["merges"].as_array().into_iter().flatten() {
+    let listed = v["model"]["merges"].as_array().map_or(0, Vec::len);
+    if listed == 0 && ranks.len() > 256 {
+        // HF would merge nothing and spell every word in single bytes;
+        // towel would merge by id.
+        return Err(bad(format!(
+            "model.merges is missing or empty, but the vocab has {} tokens beyond the 256 bytes: \
+             HF applies merges only from that list",
+            ranks.len() - 256
+        )));
+    }
+    // The latest merge result so far, in list order: HF merges by position in
+    // the list, towel by id, which agree only when the list makes its tokens
+    // in id order (as a trainer writes it).
+    let mut latest: Option<(Rank, usize)> = None;
+    for (at, m) in v["model"]["merges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let (l, r) = match m {
             Value::Array(a) if a.len() == 2 => (a[0].as_str(), a[1].as_str()),
             Value::String(s) => {
@@ -79,6 +98,16 @@ pub fn parse(data: &[u8], origin: &str) -> Result<TokenizerFile, TokenizerError>
         };
         let joined = [lb, rb].concat();
         if let Some(&result) = index.get(joined.as_slice()) {
+            match latest {
+                Some((before, where_)) if result < before => {
+                    return Err(bad(format!(
+                        "merge {at} ({m}) makes id {result}, after merge {where_} made id \
+                         {before}: HF applies merges in list order and towel in id order, so \
+                         towel would tokenize this file differently than HF"
+                    )));
+                }
+                _ => latest = Some((result, at)),
+            }
             if let Some(slot) = (result as usize)
                 .checked_sub(256)
                 .and_then(|i| made.get_mut(i))
