@@ -43,16 +43,32 @@ impl Encoding {
     /// ([`towel_data::embedded`]): `gpt2` and `r50k_base` (the same ranks)
     /// and `cl100k_base`. `None` for an encoding towel does not embed.
     pub fn embedded(name: EncodingName) -> Option<Result<Encoding, TokenizerError>> {
+        Some(Encoding::embedded_ranks(name)?.and_then(|ranks| Encoding::from_ranks(name, &ranks)))
+    }
+
+    /// The ranks of [`Encoding::embedded`].
+    pub fn embedded_ranks(name: EncodingName) -> Option<Result<Ranks, TokenizerError>> {
         let file = match name {
             EncodingName::Gpt2 | EncodingName::R50kBase => "r50k_base",
             EncodingName::Cl100kBase => "cl100k_base",
             _ => return None,
         };
         let bytes = towel_data::embedded::file(file)?;
-        Some(
-            Ranks::parse_tiktoken(bytes, &format!("embedded {file}"))
-                .and_then(|ranks| Encoding::from_ranks(name, &ranks)),
-        )
+        Some(Ranks::parse_tiktoken(bytes, &format!("embedded {file}")))
+    }
+
+    /// [`Encoding::load_ranks`], or the embedded ranks when the data folders
+    /// do not have the files (as [`Encoding::load_or_embedded`]).
+    pub fn load_ranks_or_embedded(
+        name: EncodingName,
+        dirs: &DataDirs,
+    ) -> Result<Ranks, TokenizerError> {
+        match Encoding::load_ranks(name, dirs) {
+            Err(TokenizerError::Data(towel_data::DataError::NotFound { .. })) => {
+                Encoding::embedded_ranks(name).unwrap_or_else(|| Encoding::load_ranks(name, dirs))
+            }
+            other => other,
+        }
     }
 
     /// [`Encoding::load_named`] from the data folders, else the embedded

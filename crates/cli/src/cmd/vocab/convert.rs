@@ -124,7 +124,7 @@ pub fn run(args: ConvertArgs, out: &Output) -> Result<()> {
         TokenizerFile {
             pattern: Some(name.builtin_pattern().regex().to_string()),
             special_tokens: name.special_tokens().into_iter().collect(),
-            ranks: Encoding::load_ranks(name, &DataDirs::from_env())?,
+            ranks: Encoding::load_ranks_or_embedded(name, &DataDirs::from_env())?,
             merges: None,
         }
     } else if let Some(p) = &args.from_tiktoken {
