@@ -6,7 +6,7 @@ use predicates::prelude::*;
 use towel_data::data_or_skip;
 
 mod common;
-use common::towel_with_data;
+use common::{one_line_error, towel, towel_with_data};
 
 fn ids(out: &[u8]) -> Vec<u32> {
     serde_json::from_slice(out).unwrap()
@@ -363,4 +363,87 @@ fn every_tokenizer_format_is_accepted_everywhere() {
         .assert()
         .success()
         .stdout("hello world");
+}
+
+/// `vocab convert -e` reads the embedded ranks when no data folder has the
+/// files, as `encode -e` does; the result encodes as `-e` does.
+#[test]
+fn vocab_convert_uses_the_embedded_ranks() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["gpt2", "cl100k_base"] {
+        let out = tmp.path().join(format!("{name}.towel.json"));
+        towel()
+            .args(["vocab", "convert", "-e", name, "--to-towel"])
+            .arg(&out)
+            .assert()
+            .success();
+        let by_file = towel()
+            .args(["encode", "--tokenizer"])
+            .arg(&out)
+            .write_stdin("hello world, it's me")
+            .output()
+            .unwrap();
+        let by_name = towel()
+            .args(["encode", "-e", name])
+            .write_stdin("hello world, it's me")
+            .output()
+            .unwrap();
+        assert!(by_file.status.success(), "{by_file:?}");
+        assert_eq!(ids(&by_file.stdout), ids(&by_name.stdout), "{name}");
+    }
+    // o200k_base is not embedded: the error says which file is missing.
+    let err = one_line_error(
+        towel()
+            .args(["vocab", "convert", "-e", "o200k_base", "--to-towel"])
+            .arg(tmp.path().join("o.towel.json")),
+    );
+    assert!(err.contains("o200k_base"), "{err}");
+}
+
+/// An HF file without a usable pre-tokenizer is not called a .tiktoken file.
+#[test]
+fn hf_file_without_pattern_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hf = tmp.path().join("tokenizer.json");
+    towel()
+        .args(["vocab", "convert", "-e", "gpt2", "--to-hf"])
+        .arg(&hf)
+        .assert()
+        .success();
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&hf).unwrap()).unwrap();
+    v["pre_tokenizer"] = serde_json::Value::Null;
+    std::fs::write(&hf, v.to_string()).unwrap();
+    let err = one_line_error(
+        towel()
+            .args(["encode", "--tokenizer"])
+            .arg(&hf)
+            .write_stdin("hi"),
+    );
+    assert!(
+        err.contains("this hf tokenizer file names no pre-tokenization pattern"),
+        "{err}"
+    );
+    assert!(!err.contains(".tiktoken"), "{err}");
+}
+
+/// A special-token list that names nothing is an error, not "none".
+#[test]
+fn empty_special_token_lists_are_errors() {
+    for (flag, want) in [
+        (
+            "--allowed-special",
+            "--allowed-special \",\" names no token",
+        ),
+        (
+            "--disallowed-special",
+            "--disallowed-special \",\" names no token",
+        ),
+    ] {
+        let err = one_line_error(
+            towel()
+                .args(["encode", "-e", "gpt2", flag, ","])
+                .write_stdin("hi"),
+        );
+        assert!(err.contains(want), "{err}");
+    }
 }

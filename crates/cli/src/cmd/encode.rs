@@ -33,7 +33,7 @@ pub struct EncodeArgs {
     /// Special tokens to encode as their ids: `all` or a comma-separated list.
     #[arg(long, value_name = "all|TOKEN,...")]
     allowed_special: Option<String>,
-    /// Special tokens that make encoding fail: `all` (default: every one not allowed), `none`, or a list.
+    /// Special tokens that make encoding fail: `all` (default: every one not allowed), `none`, or a list (of any text, as in tiktoken).
     #[arg(long, value_name = "all|none|TOKEN,...")]
     disallowed_special: Option<String>,
     /// UTF-8 text to encode (default: stdin).
@@ -63,6 +63,9 @@ pub fn run(args: EncodeArgs, out: &Output) -> Result<()> {
         Some("all") => AllowedSpecial::All,
         Some(list) => {
             let set: std::collections::BTreeSet<String> = token_list(list).collect();
+            if set.is_empty() {
+                bail!("--allowed-special {list:?} names no token: give `all` or TOKEN,... (or leave the option out for none)");
+            }
             for t in &set {
                 if bpe.special_token_id(t).is_none() {
                     let known: Vec<&str> =
@@ -79,6 +82,10 @@ pub fn run(args: EncodeArgs, out: &Output) -> Result<()> {
     let disallowed = match args.disallowed_special.as_deref() {
         None | Some("all") => DisallowedSpecial::All,
         Some("none") => DisallowedSpecial::None,
+        Some(list) if token_list(list).next().is_none() => {
+            bail!("--disallowed-special {list:?} names no token: give `all`, `none` or TOKEN,...")
+        }
+        // Any text, not only special tokens, as tiktoken's `disallowed_special`.
         Some(list) => DisallowedSpecial::only(token_list(list)),
     };
     let ids = bpe

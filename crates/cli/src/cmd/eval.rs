@@ -129,6 +129,7 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
             "unknown_qrels_docs": ev.unknown_qrels_docs,
             "method": r.method(),
             "search_seconds": secs,
+            "k": args.k.get(),
         }))?;
     } else {
         outln!(
@@ -141,6 +142,15 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
         outln!("  Recall@100  {:.4}", m.recall_at_100)?;
         outln!("  MAP         {:.4}", m.map)?;
         outln!("  MRR@10      {:.4}", m.mrr_at_10)?;
+        if args.k.get() < 100 {
+            // As trec_eval labels a measure by its cutoff whatever the run's depth.
+            outln!(
+                "  (a top-{} run: the measures at cutoffs above {} see only its {} documents a query)",
+                args.k,
+                args.k,
+                args.k
+            )?;
+        }
         outln!("  {:.0} queries/s ({:.3} s)", qps, secs)?;
         if let Some(path) = &args.run {
             outln!("run written to {}", path.display())?;
