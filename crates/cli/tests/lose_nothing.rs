@@ -887,6 +887,36 @@ fn finding_10_tour_writes_only_into_its_own_or_an_empty_folder() {
     sb.run_ok(&tour("empty").iter().map(String::as_str).collect::<Vec<_>>());
     assert!(sb.path().join("empty/.towel-report").is_file());
     assert!(sb.path().join("new/README.md").is_file());
+    // The marker lists what the tour wrote: a report file edited since is
+    // the user's, and is refused, as is a hand-made marker beside files no
+    // tour wrote (a later review's finding).
+    let edited = sb.path().join("new/report.json");
+    fs::write(&edited, "{\"my\": \"notes\"}").unwrap();
+    assert_refused(
+        r,
+        "an edited report",
+        &sb,
+        &tour("new"),
+        "changed since `towel tour` wrote it",
+    );
+    assert_eq!(fs::read_to_string(&edited).unwrap(), "{\"my\": \"notes\"}");
+    let faked = sb.path().join("faked");
+    fs::create_dir(&faked).unwrap();
+    fs::write(faked.join(".towel-report"), "").unwrap();
+    fs::write(faked.join("README.md"), "# mine\n").unwrap();
+    assert_refused(
+        r,
+        "a hand-made marker",
+        &sb,
+        &tour("faked"),
+        "lists no files",
+    );
+    assert_eq!(
+        fs::read_to_string(faked.join("README.md")).unwrap(),
+        "# mine\n"
+    );
+    // An untouched report is replaced again.
+    sb.run_ok(&tour("empty").iter().map(String::as_str).collect::<Vec<_>>());
 }
 
 /// Finding 12: `search -k 0` said no document matched; `decode --json`

@@ -329,6 +329,11 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
         &out_dir.join("report.json"),
         serde_json::to_string_pretty(&report)?.as_bytes(),
     )?;
+    let written: Vec<String> = ["README.md".to_string(), "report.json".to_string()]
+        .into_iter()
+        .chain(pages.iter().flat_map(|p| p.plots.iter().cloned()))
+        .collect();
+    write_marker(&out_dir, &written)?;
     if out.json {
         out.print_json(&report)?;
     } else {
@@ -353,16 +358,65 @@ pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
 /// overwrite.
 pub const REPORT_MARKER: &str = ".towel-report";
 
+/// The marker's first line; the lines after it are `SHA256  NAME`, one for
+/// each file the tour wrote (see [`write_marker`]).
+const MARKER_HEAD: &str =
+    "This folder is a report written by `towel tour`; a later tour replaces its files.";
+
 /// Make `dir` a report folder: create it, or take an empty folder or one an
-/// earlier tour marked; refuse any other folder, whose README.md and
-/// report.json are not towel's to replace.
+/// earlier tour made and nobody changed since; refuse any other folder,
+/// whose README.md and report.json are not towel's to replace.
+///
+/// A folder an earlier tour made has a marker listing each file it wrote
+/// with its SHA-256: a listed file that was edited since is refused (it is
+/// the user's now), and so are a README.md or report.json the marker does
+/// not list. A marker without that list (a tour before it, or one made by
+/// hand) counts only with the report's README.md beside it.
 fn prepare_report_dir(dir: &Path) -> anyhow::Result<()> {
     let marker = dir.join(REPORT_MARKER);
     match std::fs::metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("report folder {}", dir.display())),
         Ok(m) if !m.is_dir() => bail!("--out {} is not a folder", dir.display()),
-        Ok(_) if marker.is_file() => return Ok(()),
+        Ok(_) if marker.is_file() => {
+            let listed = std::fs::read_to_string(&marker)
+                .with_context(|| format!("reading {}", marker.display()))?;
+            let files: Vec<(&str, &str)> = listed
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once("  "))
+                .collect();
+            if files.is_empty() {
+                if !is_old_report(dir) {
+                    bail!(
+                        "refusing to write the report into {}: its {REPORT_MARKER} lists no files and its README.md is not a tour's; give a new or empty folder",
+                        dir.display()
+                    );
+                }
+                return Ok(());
+            }
+            for (sha, name) in &files {
+                let path = dir.join(name);
+                match towel_data::sha256_file(&path) {
+                    Ok(now) if now == *sha => {}
+                    Ok(_) => bail!(
+                        "refusing to replace {}: it changed since `towel tour` wrote it; move it away or give another --out",
+                        path.display()
+                    ),
+                    Err(_) if !path.exists() => {}
+                    Err(e) => return Err(e).with_context(|| path.display().to_string()),
+                }
+            }
+            for name in ["README.md", "report.json"] {
+                if dir.join(name).exists() && !files.iter().any(|f| f.1 == name) {
+                    bail!(
+                        "refusing to replace {}: no earlier tour wrote it; move it away or give another --out",
+                        dir.join(name).display()
+                    );
+                }
+            }
+            return Ok(());
+        }
         // A report of a tour from before the marker: its README says so.
         Ok(_) if is_old_report(dir) => {}
         Ok(_) => {
@@ -376,10 +430,20 @@ fn prepare_report_dir(dir: &Path) -> anyhow::Result<()> {
             }
         }
     }
-    towel_data::write_atomic(
-        &marker,
-        b"This folder is a report written by `towel tour`; a later tour replaces its files.\n",
-    )?;
+    towel_data::write_atomic(&marker, format!("{MARKER_HEAD}\n").as_bytes())?;
+    Ok(())
+}
+
+/// Rewrite the marker with the SHA-256 of each file the tour wrote, so that
+/// the next tour replaces only files nobody changed since.
+fn write_marker(dir: &Path, names: &[String]) -> anyhow::Result<()> {
+    let mut text = format!("{MARKER_HEAD}\n");
+    for name in names.iter().filter(|n| dir.join(n).is_file()) {
+        let sha = towel_data::sha256_file(&dir.join(name))
+            .with_context(|| dir.join(name).display().to_string())?;
+        text.push_str(&format!("{sha}  {name}\n"));
+    }
+    towel_data::write_atomic(&dir.join(REPORT_MARKER), text.as_bytes())?;
     Ok(())
 }
 
