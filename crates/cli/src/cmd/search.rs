@@ -77,7 +77,15 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
         return Ok(());
     }
     if hits.is_empty() {
-        outln!("no document contains a term of this query")?;
+        let terms = r.analyzer().analyze(&args.query);
+        if terms.is_empty() {
+            outln!("the query has no terms once analyzed (the index's analyzer drops stopwords, punctuation and one-letter words)")?;
+        } else {
+            outln!(
+                "no document contains a term of this query (its terms: {})",
+                terms.join(" ")
+            )?;
+        }
         return Ok(());
     }
     let idw = hits
