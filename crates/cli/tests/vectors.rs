@@ -188,3 +188,32 @@ fn random_replaces_only_npy_files_unless_forced() {
         .success();
     assert_eq!(towel_vectors::read_npy(&npy).unwrap().len(), 4);
 }
+
+#[test]
+fn sizes_past_memory_are_one_line_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("z.npy");
+    // n × dim fits in a usize but not its 4 bytes a value: this panicked
+    // with "capacity overflow".
+    let e = common::one_line_error(&mut random_cmd(
+        false,
+        "100000000000",
+        "100000000",
+        "1",
+        &[],
+        &out,
+    ));
+    assert!(
+        e.contains("take 40000000000000000000 bytes (40.0 EB)"),
+        "{e}"
+    );
+    // 4 TB: this aborted out of memory (where the kernel refuses requests
+    // that large, as Linux does unless told to overcommit anything).
+    let overcommit = std::fs::read_to_string("/proc/sys/vm/overcommit_memory");
+    if overcommit.is_ok_and(|s| s.trim() != "1") {
+        let e =
+            common::one_line_error(&mut random_cmd(false, "1000000000", "1000", "1", &[], &out));
+        assert!(e.contains("take 4000000000000 bytes (4.0 TB)"), "{e}");
+    }
+    assert!(!out.exists());
+}
