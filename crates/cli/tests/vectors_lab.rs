@@ -319,3 +319,40 @@ fn tour_chapter_lsa_on_scifact() {
     assert!(md.contains(&format!("fusion with these LSA vectors {verdict}")));
     assert!(md.contains(&format!("{tfidf:.4} for the full TF-IDF matrix")));
 }
+
+#[test]
+fn experiment_sizes_past_memory_are_refused_up_front() {
+    // Each of these aborted out of memory.
+    for args in [
+        ["--dims", "100000000000", "--n", "20", "--queries", "2"],
+        ["--dims", "8", "--n", "1000000000000", "--queries", "2"],
+        [
+            "--dims",
+            "8",
+            "--n",
+            "20",
+            "--queries",
+            "18446744073709551615",
+        ],
+    ] {
+        let e = one_line_error(towel().args(["vectors", "experiment"]).args(args));
+        assert!(
+            e.contains("of memory; the playground keeps to 4.0 GB: lower --n, --queries or --dims"),
+            "{e}"
+        );
+    }
+    let e = one_line_error(towel().args([
+        "vectors",
+        "experiment",
+        "--dims",
+        "2,100000000000",
+        "--n",
+        "20",
+        "--queries",
+        "2",
+    ]));
+    assert!(
+        e.contains("--n 20 and --queries 2 at dimension 100000000000 would take 32800000000000 bytes (32800.0 GB)"),
+        "{e}"
+    );
+}
