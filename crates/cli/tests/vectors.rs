@@ -217,3 +217,17 @@ fn sizes_past_memory_are_one_line_errors() {
     }
     assert!(!out.exists());
 }
+
+#[test]
+fn k_past_the_base_returns_every_vector() {
+    let d = tempfile::tempdir().unwrap();
+    let base = d.path().join("b.npy");
+    random_cmd(false, "30", "4", "1", &[], &base)
+        .assert()
+        .success();
+    // k = 10¹² allocated a heap of 10¹² slots per query and aborted.
+    let huge = search(&base, &base, &["-k", "1000000000000", "--metric", "l2"]);
+    let exact = search(&base, &base, &["-k", "30", "--metric", "l2"]);
+    assert_eq!(huge, exact);
+    assert_eq!(huge[0]["ids"].as_array().unwrap().len(), 30);
+}

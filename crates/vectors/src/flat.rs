@@ -185,7 +185,8 @@ impl FlatIndex {
         Ok(self.search_batch(&q, k)?.pop().unwrap_or_default())
     }
 
-    /// The `k` best vectors for each query, best first.
+    /// The `k` best vectors for each query, best first (`min(k, len())` of
+    /// them).
     pub fn search_batch(&self, queries: &Vectors, k: usize) -> Result<Vec<Vec<Hit>>, VectorError> {
         self.search_batch_with(queries, k, &SearchParams::default())
     }
@@ -218,10 +219,13 @@ impl FlatIndex {
                     allow.iter().copied().filter(|&i| i < self.len()).collect();
                 ids.sort_unstable();
                 ids.dedup();
-                self.scan_ids(&queries, k, &ids)
+                self.scan_ids(&queries, k.min(ids.len()), &ids)
             }
-            None if queries.len() < GEMM_MIN_QUERIES => self.scan_all(&queries, k),
-            None => self.blocked_gemm(&queries, k),
+            // No more than `len()` hits can come back, and each heap holds
+            // `k` slots: a `k` past the index's size would only allocate
+            // (with `k` = 10¹², until the process aborts).
+            None if queries.len() < GEMM_MIN_QUERIES => self.scan_all(&queries, k.min(self.len())),
+            None => self.blocked_gemm(&queries, k.min(self.len())),
         };
         let sign = if self.metric.higher_is_better() {
             1.0

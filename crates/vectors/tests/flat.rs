@@ -401,3 +401,28 @@ fn many_blocks_and_chunks_equal_one_query_at_a_time() {
         }
     }
 }
+
+#[test]
+fn k_past_the_size_allocates_nothing_more() {
+    // k = 10¹⁵ reserved that many heap slots per query and aborted; now
+    // every path gives the same hits as k = n (or the allow-list's size).
+    let base = Vectors::new((0..60).map(|i| (i % 7) as f32).collect(), 3).unwrap();
+    let queries = Vectors::new((0..75).map(|i| (i % 5) as f32).collect(), 3).unwrap();
+    let huge = 1usize << 50;
+    for metric in [Metric::InnerProduct, Metric::L2, Metric::Cosine] {
+        let index = FlatIndex::from_vectors(&base, metric).unwrap();
+        // One query (scanned), 25 (GEMM).
+        assert_eq!(
+            index.search(queries.row(0), huge).unwrap(),
+            index.search(queries.row(0), 20).unwrap()
+        );
+        assert_eq!(
+            index.search_batch(&queries, huge).unwrap(),
+            index.search_batch(&queries, 20).unwrap()
+        );
+        let allow = SearchParams::allow(&[3, 1, 4, 1, 5, 99]);
+        let hits = index.search_batch_with(&queries, huge, &allow).unwrap();
+        assert_eq!(hits, index.search_batch_with(&queries, 4, &allow).unwrap());
+        assert_eq!(hits[0].len(), 4);
+    }
+}
