@@ -231,3 +231,36 @@ fn k_past_the_base_returns_every_vector() {
     assert_eq!(huge, exact);
     assert_eq!(huge[0]["ids"].as_array().unwrap().len(), 30);
 }
+
+#[test]
+fn non_finite_vectors_are_refused_by_every_metric() {
+    let d = tempfile::tempdir().unwrap();
+    let good = d.path().join("good.npy");
+    random_cmd(false, "3", "2", "1", &[], &good)
+        .assert()
+        .success();
+    for (name, bad) in [
+        ("nan", f32::NAN),
+        ("inf", f32::INFINITY),
+        ("-inf", f32::NEG_INFINITY),
+    ] {
+        let path = d.path().join(format!("{name}.npy"));
+        let v = towel_vectors::Vectors::new(vec![1.0, 2.0, 3.0, bad, 5.0, 6.0], 2).unwrap();
+        towel_vectors::npy::write_npy(&path, &v).unwrap();
+        for metric in ["ip", "l2", "cosine"] {
+            // ip and l2 printed empty result lines and exited 0.
+            for (base, queries, origin) in [(&path, &good, "vectors"), (&good, &path, "queries")] {
+                let mut c = towel();
+                c.args(["vectors", "search", "--metric", metric, "--base"])
+                    .arg(base)
+                    .arg("--queries")
+                    .arg(queries);
+                let e = common::one_line_error(&mut c);
+                let want = format!(
+                    "error: {origin}: row 1 has {bad} at column 1; vectors must be finite to be compared"
+                );
+                assert_eq!(e.trim_end(), want, "{metric}");
+            }
+        }
+    }
+}

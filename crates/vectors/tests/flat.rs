@@ -426,3 +426,26 @@ fn k_past_the_size_allocates_nothing_more() {
         assert_eq!(hits[0].len(), 4);
     }
 }
+
+#[test]
+fn non_finite_values_are_refused_by_every_metric() {
+    let good = Vectors::new(vec![1.0, 2.0, 3.0, 4.0], 2).unwrap();
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let v = Vectors::new(vec![1.0, 2.0, bad, 4.0], 2).unwrap();
+        for metric in [Metric::InnerProduct, Metric::L2, Metric::Cosine] {
+            // ip and l2 took them and found nothing for any query.
+            let err = FlatIndex::from_vectors(&v, metric).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "vectors: row 1 has {bad} at column 0; vectors must be finite to be compared"
+                )
+            );
+            let index = FlatIndex::from_vectors(&good, metric).unwrap();
+            let err = index.search_batch(&v, 1).unwrap_err().to_string();
+            assert!(err.starts_with("queries: row 1 has"), "{err}");
+            assert!(index.search(&[bad, 0.0], 1).is_err());
+            assert_eq!(index.len(), 2);
+        }
+    }
+}
