@@ -17,6 +17,19 @@ pub enum AutogradError {
         message: String,
     },
 
+    /// An expression nested deeper than [`crate::expr::MAX_DEPTH`] levels
+    /// (parentheses, calls, signs, operators; a chain of `n` terms counts
+    /// `n`), which would exhaust the stack of the recursive parser and
+    /// evaluator. `column` is where the level over the limit starts; write
+    /// the expression with less nesting or fewer terms.
+    #[error("column {column}: the expression nests more than {limit} levels deep (parentheses, function calls, signs and operators each add one; a sum or product of n terms adds n); write it with less nesting or fewer terms")]
+    TooDeep {
+        /// 1-based character column of the first part over the limit.
+        column: usize,
+        /// The limit, [`crate::expr::MAX_DEPTH`].
+        limit: usize,
+    },
+
     /// A variable that the expression uses but no binding gives a value to;
     /// bind it (`--at name=value`).
     #[error("column {column}: unknown variable `{name}` in `{input}`; give it a value with --at {name}=...")]

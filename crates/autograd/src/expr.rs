@@ -27,9 +27,20 @@
 //! no variable in it becomes a constant power (micrograd's `**k`); one with a
 //! variable, a power with two inputs. Every error names the 1-based
 //! character column where the problem is.
+//!
+//! An expression may nest at most [`MAX_DEPTH`] levels deep, counting
+//! parentheses, calls, signs and operators (a chain `x+x+...+x` of `n` terms
+//! is `n` levels, as it is a tree of that depth): parsing, evaluating and
+//! dropping an expression recurse once per level, and this bound keeps them
+//! far from the end of the stack instead of crashing on hostile input.
 
 use crate::error::{AutogradError, Result};
 use crate::scalar::{Op, Tape, TraceStep, Value};
+
+/// How deep an expression may nest (see the module docs). Python's parser
+/// stops at 200 nested parentheses; 256 levels take well under a megabyte
+/// of stack in the parser's and evaluator's recursion, even unoptimized.
+pub const MAX_DEPTH: usize = 256;
 
 /// A parsed expression with the column where each part starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,7 +100,15 @@ struct Parser<'a> {
     input: &'a str,
     toks: Vec<(Tok, usize)>,
     pos: usize,
+    /// How many `unary` calls are active: every nested construct (a
+    /// parenthesis, a call's argument, a sign, an exponent) passes through
+    /// one, so this bounds the parser's own recursion.
+    nesting: usize,
 }
+
+/// An expression and the depth of its tree, which bounds the recursion of
+/// everything that walks it later (`eval`, `constant`, `Drop`).
+type Parsed = (Expr, usize);
 
 fn lex(input: &str) -> Result<Vec<(Tok, usize)>> {
     let chars: Vec<char> = input.chars().collect();
@@ -184,21 +203,38 @@ impl Parser<'_> {
         )
     }
 
+    /// A node over children whose trees are `depth` deep, or the
+    /// [`AutogradError::TooDeep`] error at column `at` if it would exceed
+    /// [`MAX_DEPTH`] (checked as the tree grows, so a rejected tree is still
+    /// shallow enough to drop).
+    fn node(&self, kind: ExprKind, column: usize, depth: usize, at: usize) -> Result<Parsed> {
+        if depth >= MAX_DEPTH {
+            return Err(AutogradError::TooDeep {
+                column: at,
+                limit: MAX_DEPTH,
+            });
+        }
+        Ok((Expr { kind, column }, depth + 1))
+    }
+
     fn binary_chain(
         &mut self,
         ops: &[(&str, Op)],
-        next: fn(&mut Self) -> Result<Expr>,
-    ) -> Result<Expr> {
+        next: fn(&mut Self) -> Result<Parsed>,
+    ) -> Result<Parsed> {
         let mut lhs = next(self)?;
         'outer: loop {
             for &(sym, op) in ops {
                 if self.eat(sym) {
-                    let rhs = next(self)?;
-                    let column = lhs.column;
-                    lhs = Expr {
-                        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                    let (rhs, rhs_depth) = next(self)?;
+                    let (lhs_expr, lhs_depth) = lhs;
+                    let (column, at) = (lhs_expr.column, rhs.column);
+                    lhs = self.node(
+                        ExprKind::Binary(op, Box::new(lhs_expr), Box::new(rhs)),
                         column,
-                    };
+                        lhs_depth.max(rhs_depth),
+                        at,
+                    )?;
                     continue 'outer;
                 }
             }
@@ -206,22 +242,32 @@ impl Parser<'_> {
         }
     }
 
-    fn sum(&mut self) -> Result<Expr> {
+    fn sum(&mut self) -> Result<Parsed> {
         self.binary_chain(&[("+", Op::Add), ("-", Op::Sub)], Self::product)
     }
 
-    fn product(&mut self) -> Result<Expr> {
+    fn product(&mut self) -> Result<Parsed> {
         self.binary_chain(&[("*", Op::Mul), ("/", Op::Div)], Self::unary)
     }
 
-    fn unary(&mut self) -> Result<Expr> {
+    fn unary(&mut self) -> Result<Parsed> {
         let column = self.peek().1;
-        if self.eat("-") {
-            let inner = self.unary()?;
-            return Ok(Expr {
-                kind: ExprKind::Neg(Box::new(inner)),
+        if self.nesting >= MAX_DEPTH {
+            return Err(AutogradError::TooDeep {
                 column,
+                limit: MAX_DEPTH,
             });
+        }
+        self.nesting += 1;
+        let parsed = self.unary_inner(column);
+        self.nesting -= 1;
+        parsed
+    }
+
+    fn unary_inner(&mut self, column: usize) -> Result<Parsed> {
+        if self.eat("-") {
+            let (inner, depth) = self.unary()?;
+            return self.node(ExprKind::Neg(Box::new(inner)), column, depth, column);
         }
         if self.eat("+") {
             return self.unary();
@@ -229,36 +275,32 @@ impl Parser<'_> {
         self.power()
     }
 
-    fn power(&mut self) -> Result<Expr> {
-        let base = self.atom()?;
+    fn power(&mut self) -> Result<Parsed> {
+        let (base, base_depth) = self.atom()?;
         if self.eat("**") {
-            let exponent = self.unary()?;
-            let column = base.column;
-            return Ok(Expr {
-                kind: ExprKind::Binary(Op::PowV, Box::new(base), Box::new(exponent)),
+            let (exponent, exponent_depth) = self.unary()?;
+            let (column, at) = (base.column, exponent.column);
+            return self.node(
+                ExprKind::Binary(Op::PowV, Box::new(base), Box::new(exponent)),
                 column,
-            });
+                base_depth.max(exponent_depth),
+                at,
+            );
         }
-        Ok(base)
+        Ok((base, base_depth))
     }
 
-    fn atom(&mut self) -> Result<Expr> {
+    fn atom(&mut self) -> Result<Parsed> {
         let (tok, column) = self.peek().clone();
         match tok {
             Tok::Num(v) => {
                 self.pos += 1;
-                Ok(Expr {
-                    kind: ExprKind::Num(v),
-                    column,
-                })
+                self.node(ExprKind::Num(v), column, 0, column)
             }
             Tok::Name(name) => {
                 self.pos += 1;
                 if !self.eat("(") {
-                    return Ok(Expr {
-                        kind: ExprKind::Var(name),
-                        column,
-                    });
+                    return self.node(ExprKind::Var(name), column, 0, column);
                 }
                 let Some(&(_, op)) = FUNCTIONS.iter().find(|(f, _)| *f == name) else {
                     let names: Vec<&str> = FUNCTIONS.iter().map(|(f, _)| *f).collect();
@@ -271,12 +313,9 @@ impl Parser<'_> {
                         ),
                     ));
                 };
-                let arg = self.sum()?;
+                let (arg, depth) = self.sum()?;
                 self.close(column)?;
-                Ok(Expr {
-                    kind: ExprKind::Call(op, Box::new(arg)),
-                    column,
-                })
+                self.node(ExprKind::Call(op, Box::new(arg)), column, depth, column)
             }
             Tok::Sym("(") => {
                 self.pos += 1;
@@ -305,8 +344,9 @@ pub fn parse(input: &str) -> Result<Expr> {
         input,
         toks: lex(input)?,
         pos: 0,
+        nesting: 0,
     };
-    let e = p.sum()?;
+    let (e, _) = p.sum()?;
     if p.peek().0 != Tok::End {
         return Err(p.error_here("an operator or the end"));
     }
@@ -596,6 +636,56 @@ mod tests {
         let e = gradient("x + zz", &[("x", 1.0)]).unwrap_err();
         assert_eq!(column(e.clone()), 5);
         assert!(e.to_string().contains("--at zz="), "{e}");
+    }
+
+    /// `x` nested `n` levels deep in each way an expression can nest.
+    fn nested(n: usize) -> Vec<String> {
+        vec![
+            format!("{}x{}", "(".repeat(n), ")".repeat(n)),
+            format!("{}x{}", "sin(".repeat(n), ")".repeat(n)),
+            format!("{}x", "-".repeat(n)),
+            format!("{}x", "+".repeat(n)),
+            vec!["x"; n].join("+"),
+            vec!["x"; n].join("*"),
+            vec!["x"; n].join("**"),
+        ]
+    }
+
+    #[test]
+    fn nesting_is_capped_before_the_stack_overflows() {
+        // Just under the cap: parsed, evaluated, differentiated and dropped
+        // on a test thread's 2 MiB stack, unoptimized.
+        for input in nested(MAX_DEPTH - 1) {
+            let g = gradient(&input, &[("x", 1.0)]);
+            assert!(g.is_ok(), "{}...: {g:?}", &input[..20]);
+        }
+        // Over it, and far over it (this overflowed the stack): a clear
+        // error that does not repeat the input.
+        for n in [MAX_DEPTH + 1, 100_000] {
+            for input in nested(n) {
+                let e = parse(&input).unwrap_err();
+                assert!(
+                    matches!(
+                        e,
+                        AutogradError::TooDeep {
+                            limit: MAX_DEPTH,
+                            ..
+                        }
+                    ),
+                    "{}...: {e:?}",
+                    &input[..20]
+                );
+                if input.starts_with("x+") {
+                    // The term that goes over the limit: the 257th.
+                    assert!(matches!(e, AutogradError::TooDeep { column: 513, .. }));
+                }
+                let msg = e.to_string();
+                assert!(
+                    msg.contains("more than 256 levels") && msg.len() < 300,
+                    "{msg}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -159,3 +159,27 @@ fn tour_chapter_checks_the_curriculum_facts() {
     let md = std::fs::read_to_string(out.join("README.md")).unwrap();
     assert!(md.contains("digraph grad {") && md.contains("### Views and copies"));
 }
+
+#[test]
+fn deeply_nested_expressions_are_one_line_errors() {
+    // Each of these overflowed the stack (exit 134) before the nesting cap.
+    for expr in [
+        format!("{}x{}", "(".repeat(10_000), ")".repeat(10_000)),
+        format!("{}x{}", "sin(".repeat(10_000), ")".repeat(10_000)),
+        vec!["x"; 40_000].join("+"),
+        vec!["x"; 40_000].join("*"),
+        "-".repeat(100_000) + "x",
+    ] {
+        for extra in [&[][..], &["--trace"], &["--dot"]] {
+            let mut args = vec!["grad", expr.as_str(), "--at", "x=1"];
+            args.extend_from_slice(extra);
+            let e = error_of(&args);
+            assert!(e.contains("nests more than 256 levels deep"), "{e}");
+        }
+    }
+    // At the cap the trace and the graph are drawn.
+    let sum = vec!["x"; 256].join("+");
+    let v = json_of(towel().args(["grad", &sum, "--at", "x=1", "--trace", "--dot", "--json"]));
+    assert_eq!(v["value"].as_f64(), Some(256.0));
+    assert_eq!(v["grad"]["x"].as_f64(), Some(256.0));
+}

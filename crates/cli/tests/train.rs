@@ -292,3 +292,88 @@ fn the_training_chapter_holds_its_numbers_together() {
         assert_eq!(&png[..4], b"\x89PNG");
     }
 }
+
+#[test]
+fn sample_refuses_huge_lengths_and_bad_checkpoints_in_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "to be or not to be\n".repeat(20);
+    fs::write(tmp.path().join("t.txt"), &text).unwrap();
+    towel()
+        .current_dir(tmp.path())
+        .args([
+            "train", "charlm", "--data", "t.txt", "--steps", "2", "--hidden", "8",
+        ])
+        .args(["--out", "m.safetensors"])
+        .assert()
+        .success();
+    // These panicked ("capacity overflow") or aborted out of memory.
+    for n in ["18446744073709551615", "4000000000", "1000001"] {
+        let out = towel()
+            .current_dir(tmp.path())
+            .args(["sample", "m.safetensors", "--tokens", n])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.starts_with(&format!("error: --tokens {n} is more than 1000000"))
+                && err.lines().count() == 1,
+            "{err}"
+        );
+    }
+    // The checkpoint's metadata is compared with its tensors before the
+    // model is built (a context of 10¹² was allocated first), and NaN or
+    // infinite weights are refused (sampling printed empty lines, exit 0).
+    let bytes = fs::read(tmp.path().join("m.safetensors")).unwrap();
+    let ck = towel_train::checkpoint::from_bytes(&bytes).unwrap();
+    let save =
+        |name: &str, tensors: &[(String, towel_autograd::array::Array)], meta: &[(&str, &str)]| {
+            let mut m: Vec<(String, String)> = ck.metadata.clone().into_iter().collect();
+            for (k, v) in meta {
+                m.retain(|(key, _)| key != k);
+                m.push((k.to_string(), v.to_string()));
+            }
+            let b = towel_train::checkpoint::to_bytes(tensors, &m).unwrap();
+            fs::write(tmp.path().join(name), b).unwrap();
+        };
+    save(
+        "huge.safetensors",
+        &ck.tensors,
+        &[("towel.context", "1000000000000")],
+    );
+    for bad in [f32::NAN, f32::INFINITY] {
+        let mut tensors = ck.tensors.clone();
+        let (_, w) = &tensors[2];
+        let mut values = w.to_vec();
+        values[3] = bad;
+        tensors[2].1 = towel_autograd::array::Array::from_vec(values, w.shape()).unwrap();
+        save(&format!("{bad}.safetensors"), &tensors, &[]);
+    }
+    let name2 = ck.tensors[2].0.clone();
+    for (file, want) in [
+        (
+            "huge.safetensors",
+            "in the checkpoint but [8, 24000000000000] in the model".to_string(),
+        ),
+        (
+            "NaN.safetensors",
+            format!("tensor {name2} holds NaN at element 3; a checkpoint's weights must be finite"),
+        ),
+        (
+            "inf.safetensors",
+            format!("tensor {name2} holds inf at element 3;"),
+        ),
+    ] {
+        let out = towel()
+            .current_dir(tmp.path())
+            .args(["sample", file])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{file}: {err}");
+        assert!(
+            err.contains(&want) && err.contains(file) && err.lines().count() == 1,
+            "{file}: {err}"
+        );
+    }
+}

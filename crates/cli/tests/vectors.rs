@@ -188,3 +188,79 @@ fn random_replaces_only_npy_files_unless_forced() {
         .success();
     assert_eq!(towel_vectors::read_npy(&npy).unwrap().len(), 4);
 }
+
+#[test]
+fn sizes_past_memory_are_one_line_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("z.npy");
+    // n × dim fits in a usize but not its 4 bytes a value: this panicked
+    // with "capacity overflow".
+    let e = common::one_line_error(&mut random_cmd(
+        false,
+        "100000000000",
+        "100000000",
+        "1",
+        &[],
+        &out,
+    ));
+    assert!(
+        e.contains("take 40000000000000000000 bytes (40.0 EB)"),
+        "{e}"
+    );
+    // 4 TB: this aborted out of memory (where the kernel refuses requests
+    // that large, as Linux does unless told to overcommit anything).
+    let overcommit = std::fs::read_to_string("/proc/sys/vm/overcommit_memory");
+    if overcommit.is_ok_and(|s| s.trim() != "1") {
+        let e =
+            common::one_line_error(&mut random_cmd(false, "1000000000", "1000", "1", &[], &out));
+        assert!(e.contains("take 4000000000000 bytes (4.0 TB)"), "{e}");
+    }
+    assert!(!out.exists());
+}
+
+#[test]
+fn k_past_the_base_returns_every_vector() {
+    let d = tempfile::tempdir().unwrap();
+    let base = d.path().join("b.npy");
+    random_cmd(false, "30", "4", "1", &[], &base)
+        .assert()
+        .success();
+    // k = 10¹² allocated a heap of 10¹² slots per query and aborted.
+    let huge = search(&base, &base, &["-k", "1000000000000", "--metric", "l2"]);
+    let exact = search(&base, &base, &["-k", "30", "--metric", "l2"]);
+    assert_eq!(huge, exact);
+    assert_eq!(huge[0]["ids"].as_array().unwrap().len(), 30);
+}
+
+#[test]
+fn non_finite_vectors_are_refused_by_every_metric() {
+    let d = tempfile::tempdir().unwrap();
+    let good = d.path().join("good.npy");
+    random_cmd(false, "3", "2", "1", &[], &good)
+        .assert()
+        .success();
+    for (name, bad) in [
+        ("nan", f32::NAN),
+        ("inf", f32::INFINITY),
+        ("-inf", f32::NEG_INFINITY),
+    ] {
+        let path = d.path().join(format!("{name}.npy"));
+        let v = towel_vectors::Vectors::new(vec![1.0, 2.0, 3.0, bad, 5.0, 6.0], 2).unwrap();
+        towel_vectors::npy::write_npy(&path, &v).unwrap();
+        for metric in ["ip", "l2", "cosine"] {
+            // ip and l2 printed empty result lines and exited 0.
+            for (base, queries, origin) in [(&path, &good, "vectors"), (&good, &path, "queries")] {
+                let mut c = towel();
+                c.args(["vectors", "search", "--metric", metric, "--base"])
+                    .arg(base)
+                    .arg("--queries")
+                    .arg(queries);
+                let e = common::one_line_error(&mut c);
+                let want = format!(
+                    "error: {origin}: row 1 has {bad} at column 1; vectors must be finite to be compared"
+                );
+                assert_eq!(e.trim_end(), want, "{metric}");
+            }
+        }
+    }
+}

@@ -319,3 +319,76 @@ fn tour_chapter_lsa_on_scifact() {
     assert!(md.contains(&format!("fusion with these LSA vectors {verdict}")));
     assert!(md.contains(&format!("{tfidf:.4} for the full TF-IDF matrix")));
 }
+
+#[test]
+fn experiment_sizes_past_memory_are_refused_up_front() {
+    // Each of these aborted out of memory.
+    for args in [
+        ["--dims", "100000000000", "--n", "20", "--queries", "2"],
+        ["--dims", "8", "--n", "1000000000000", "--queries", "2"],
+        [
+            "--dims",
+            "8",
+            "--n",
+            "20",
+            "--queries",
+            "18446744073709551615",
+        ],
+    ] {
+        let e = one_line_error(towel().args(["vectors", "experiment"]).args(args));
+        assert!(
+            e.contains("of memory; the playground keeps to 4.0 GB: lower --n, --queries or --dims"),
+            "{e}"
+        );
+    }
+    let e = one_line_error(towel().args([
+        "vectors",
+        "experiment",
+        "--dims",
+        "2,100000000000",
+        "--n",
+        "20",
+        "--queries",
+        "2",
+    ]));
+    assert!(
+        e.contains("--n 20 and --queries 2 at dimension 100000000000 would take 32800000000000 bytes (32800.0 GB)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn fuse_refuses_non_finite_scores_like_nan() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, out) = (d.path().join("a.run"), d.path().join("f.run"));
+    fs::write(&a, "1 Q0 a 1 3.0 a\n1 Q0 b 2 1.0 a\n").unwrap();
+    let nan = d.path().join("nan.run");
+    fs::write(&nan, "1 Q0 a 1 NaN x\n").unwrap();
+    let e = one_line_error(towel().arg("fuse").arg(&a).arg(&nan).arg("--out").arg(&out));
+    assert!(e.contains("nan.run:1: score `NaN` is not a number"), "{e}");
+    // These were fused (exit 0).
+    for (name, text, score) in [
+        ("inf.run", "1 Q0 a 1 inf x\n1 Q0 b 2 1 x\n", "inf"),
+        ("huge.run", "1 Q0 a 1 1e309 x\n1 Q0 b 2 -1e309 x\n", "inf"),
+    ] {
+        let bad = d.path().join(name);
+        fs::write(&bad, text).unwrap();
+        for method in ["rrf", "convex"] {
+            let e = one_line_error(
+                towel()
+                    .arg("fuse")
+                    .arg(&a)
+                    .arg(&bad)
+                    .args(["--method", method, "--out"])
+                    .arg(&out),
+            );
+            assert!(
+                e.contains(&format!(
+                    "{name}: query `1`, doc `a`: score {score} is not finite"
+                )),
+                "{e}"
+            );
+        }
+    }
+    assert!(!out.exists());
+}

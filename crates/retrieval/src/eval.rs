@@ -64,7 +64,7 @@ mod metrics;
 mod qrels;
 mod run;
 
-pub use fusion::{fuse, Fusion};
+pub use fusion::{check_finite_scores, fuse, Fusion};
 
 pub use metrics::{
     evaluate, evaluate_with_corpus, trec_order, Evaluation, Metrics, MRR_CUTOFF, NDCG_CUTOFF,

@@ -2,6 +2,7 @@
 //! order, depth, and bad parameters.
 
 use towel_retrieval::eval::{fuse, parse_trec_run, Fusion, Run};
+use towel_retrieval::RetrievalError;
 
 fn run(text: &str) -> Run {
     parse_trec_run(text, "test").unwrap()
@@ -123,5 +124,26 @@ fn bad_parameters_are_clear_errors() {
     for (res, msg) in cases {
         let e = res.unwrap_err().to_string();
         assert!(e.contains(msg), "{e} should contain {msg}");
+    }
+}
+
+#[test]
+fn non_finite_scores_are_refused() {
+    let good = parse_trec_run("q1 Q0 a 1 2 t\nq1 Q0 b 2 1 t\n", "good").unwrap();
+    // `1e309` reads as inf; these fused (convex gave every doc the same part).
+    for score in ["inf", "-inf", "1e309", "-1e309"] {
+        let bad = parse_trec_run(&format!("q1 Q0 a 1 {score} t\nq1 Q0 b 2 1 t\n"), "bad").unwrap();
+        for method in [Fusion::Convex, Fusion::Rrf { k: 60.0 }] {
+            let e = fuse(&[good.clone(), bad.clone()], &method, None, None).unwrap_err();
+            assert!(
+                matches!(e, RetrievalError::Format { line: None, .. }),
+                "{e}"
+            );
+            let e = e.to_string();
+            assert!(
+                e.starts_with("run 2: query `q1`, doc `a`: score ") && e.contains("is not finite"),
+                "{e}"
+            );
+        }
     }
 }

@@ -74,7 +74,9 @@ pub fn to_bytes(tensors: &[(String, Array)], metadata: &[(String, String)]) -> R
         .map_err(|e| TrainError::Format(e.to_string()))
 }
 
-/// Parse safetensors bytes (float32 tensors only).
+/// Parse safetensors bytes (float32 tensors only). A NaN or infinite
+/// value is an error ([`TrainError::NonFiniteWeight`]): a model loaded from
+/// it would run without complaint and compute nothing but NaN.
 pub fn from_bytes(bytes: &[u8]) -> Result<Checkpoint> {
     let st = SafeTensors::deserialize(bytes).map_err(|e| TrainError::Format(e.to_string()))?;
     let (_, header) =
@@ -95,6 +97,13 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Checkpoint> {
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
+        if let Some(index) = values.iter().position(|v| !v.is_finite()) {
+            return Err(TrainError::NonFiniteWeight {
+                tensor: name,
+                index,
+                value: values[index],
+            });
+        }
         let a = Array::from_vec(values, view.shape())
             .map_err(|e| TrainError::Format(format!("tensor {name}: {e}")))?;
         tensors.push((name, a));

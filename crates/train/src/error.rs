@@ -34,6 +34,21 @@ pub enum TrainError {
     #[error("not a usable safetensors checkpoint: {0}")]
     Format(String),
 
+    /// A checkpoint whose weights hold NaN or an infinite value: no model
+    /// computes anything with them (sampling would draw from NaN
+    /// probabilities). towel's training stops before such an update is
+    /// applied; load the checkpoint saved before the run diverged, or
+    /// retrain with a lower learning rate.
+    #[error("tensor {tensor} holds {value} at element {index}; a checkpoint's weights must be finite (the run that saved it had diverged: load an earlier checkpoint or retrain with a lower learning rate)")]
+    NonFiniteWeight {
+        /// The tensor's name.
+        tensor: String,
+        /// The first bad element's position, row-major.
+        index: usize,
+        /// Its value (NaN or ±inf).
+        value: f32,
+    },
+
     /// The loss (or the gradient norm) became NaN or infinite: training
     /// stopped before the bad update reached the parameters. Lower the learning rate, clip
     /// gradients, or check the data.

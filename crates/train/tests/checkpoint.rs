@@ -4,6 +4,7 @@
 //! clear errors.
 
 use serde_json::Value;
+use towel_autograd::array::Array;
 use towel_autograd::rng::Rng;
 use towel_autograd::tensor::Tensor;
 use towel_train::checkpoint;
@@ -185,4 +186,24 @@ fn malformed_files_are_format_errors() {
     let good = checkpoint::to_bytes(&lm_model(1).state_dict(), &[]).unwrap();
     let err = checkpoint::from_bytes(&good[..good.len() - 3]).unwrap_err();
     assert!(matches!(err, TrainError::Format(_)), "{err}");
+}
+
+#[test]
+fn non_finite_weights_are_refused_on_load() {
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let mut values = vec![0.5f32; 6];
+        values[4] = bad;
+        let a = Array::from_vec(values, &[2, 3]).unwrap();
+        let bytes = checkpoint::to_bytes(&[("w".into(), a)], &[]).unwrap();
+        let err = checkpoint::from_bytes(&bytes).unwrap_err();
+        assert!(
+            matches!(&err, TrainError::NonFiniteWeight { tensor, index: 4, .. } if tensor == "w"),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with(&format!("tensor w holds {bad} at element 4;")),
+            "{err}"
+        );
+    }
 }

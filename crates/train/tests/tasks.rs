@@ -221,3 +221,52 @@ fn characters_report_bits_per_byte_too() {
     // ASCII text: one byte per character.
     assert!((r.val_bits_per_byte - r.val_bits_per_char).abs() < 1e-9);
 }
+
+#[test]
+fn checkpoint_metadata_is_checked_against_the_tensors_before_allocating() {
+    let vocab = Vocab::of_text("abc ").unwrap();
+    let m = CharLm::new(vocab, 3, 2, 4, 1).unwrap();
+    // (`CharLm` is not `Debug`: `.err().expect(..)`, not `unwrap_err`.)
+    let load = |key: &str, value: &str| {
+        let bytes = m.to_bytes(&[(key.into(), value.into())]).unwrap();
+        CharLm::from_checkpoint(&checkpoint::from_bytes(&bytes).unwrap())
+    };
+    assert!(load("towel.steps", "1").is_ok());
+    // This allocated a [4, 2·10¹²] weight before comparing shapes.
+    let err = load("towel.context", "1000000000000")
+        .err()
+        .expect("the load should fail");
+    assert!(
+        matches!(err, TrainError::CheckpointMismatch { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains(
+            "2.weight has shape [4, 6] in the checkpoint but [4, 2000000000000] in the model"
+        ),
+        "{err}"
+    );
+    let err = load("towel.hidden", "5")
+        .err()
+        .expect("the load should fail")
+        .to_string();
+    assert!(
+        err.contains("2.bias has shape [4] in the checkpoint but [5]"),
+        "{err}"
+    );
+    let err = load("towel.context", &usize::MAX.to_string())
+        .err()
+        .expect("the load should fail")
+        .to_string();
+    assert!(err.contains("overflows"), "{err}");
+}
+
+#[test]
+fn sampling_does_not_reserve_the_requested_length() {
+    let vocab = Vocab::of_text("abc ").unwrap();
+    let m = CharLm::new(vocab, 3, 2, 4, 1).unwrap();
+    // `usize::MAX` tokens panicked with "capacity overflow" before drawing
+    // one; an error on the first step shows nothing was reserved.
+    let err = m.sample("a", usize::MAX, 0.0, None, &mut Rng::new(0));
+    assert!(err.unwrap_err().to_string().contains("temperature"));
+}

@@ -56,6 +56,22 @@ pub enum VectorError {
         norm: f32,
     },
 
+    /// A vector holding NaN or an infinite value, given to an index or as a
+    /// query (any metric): no score of it can be ranked (every comparison
+    /// with NaN is false, so it would silently match nothing, or everything
+    /// at the same score). `row` is its position in its batch, `column` the
+    /// first bad value's. Fix or drop such rows (`np.isfinite(x).all(axis=1)`
+    /// finds the good ones).
+    #[error(
+        "{origin}: row {row} has {value} at column {column}; vectors must be finite to be compared"
+    )]
+    NonFinite {
+        origin: String,
+        row: usize,
+        column: usize,
+        value: f32,
+    },
+
     /// Writing a file was refused before anything was written (a read-only
     /// file or folder, a path through a file, ...); the message says which
     /// and what to do.

@@ -107,6 +107,21 @@ pub struct FlatIndex {
     norms_sq: Vec<f32>,
 }
 
+/// The first NaN or infinite value of `vectors`, as a
+/// [`VectorError::NonFinite`] naming its row and column: every metric
+/// refuses them alike, before anything is stored or scored.
+fn check_finite(vectors: &Vectors, origin: &str) -> Result<(), VectorError> {
+    match vectors.as_slice().iter().position(|x| !x.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(VectorError::NonFinite {
+            origin: origin.into(),
+            row: i / vectors.dim(),
+            column: i % vectors.dim(),
+            value: vectors.as_slice()[i],
+        }),
+    }
+}
+
 impl FlatIndex {
     /// An empty index for vectors of dimension `dim` (≥ 1).
     pub fn new(dim: usize, metric: Metric) -> Result<Self, VectorError> {
@@ -125,10 +140,12 @@ impl FlatIndex {
     }
 
     /// Add vectors; they get the next ids. With [`Metric::Cosine`] they are
-    /// stored normalized, and a zero vector is an error naming its row
-    /// (nothing is added then).
+    /// stored normalized, and a zero vector is an error naming its row; with
+    /// any metric, so is a vector holding NaN or an infinite value (nothing
+    /// is added then).
     pub fn add(&mut self, vectors: &Vectors) -> Result<(), VectorError> {
         self.check_dim(vectors.dim(), "vectors to add")?;
+        check_finite(vectors, "vectors")?;
         if self.metric == Metric::Cosine {
             let mut unit = vectors.clone();
             crate::similarity::normalize_rows(&mut unit)?;
@@ -185,7 +202,8 @@ impl FlatIndex {
         Ok(self.search_batch(&q, k)?.pop().unwrap_or_default())
     }
 
-    /// The `k` best vectors for each query, best first.
+    /// The `k` best vectors for each query, best first (`min(k, len())` of
+    /// them). A query holding NaN or an infinite value is an error.
     pub fn search_batch(&self, queries: &Vectors, k: usize) -> Result<Vec<Vec<Hit>>, VectorError> {
         self.search_batch_with(queries, k, &SearchParams::default())
     }
@@ -198,6 +216,7 @@ impl FlatIndex {
         params: &SearchParams,
     ) -> Result<Vec<Vec<Hit>>, VectorError> {
         self.check_dim(queries.dim(), "queries")?;
+        check_finite(queries, "queries")?;
         let queries = if self.metric == Metric::Cosine {
             let mut q = queries.clone();
             crate::similarity::normalize_rows(&mut q).map_err(|e| match e {
@@ -218,10 +237,13 @@ impl FlatIndex {
                     allow.iter().copied().filter(|&i| i < self.len()).collect();
                 ids.sort_unstable();
                 ids.dedup();
-                self.scan_ids(&queries, k, &ids)
+                self.scan_ids(&queries, k.min(ids.len()), &ids)
             }
-            None if queries.len() < GEMM_MIN_QUERIES => self.scan_all(&queries, k),
-            None => self.blocked_gemm(&queries, k),
+            // No more than `len()` hits can come back, and each heap holds
+            // `k` slots: a `k` past the index's size would only allocate
+            // (with `k` = 10¹², until the process aborts).
+            None if queries.len() < GEMM_MIN_QUERIES => self.scan_all(&queries, k.min(self.len())),
+            None => self.blocked_gemm(&queries, k.min(self.len())),
         };
         let sign = if self.metric.higher_is_better() {
             1.0

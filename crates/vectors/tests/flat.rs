@@ -401,3 +401,51 @@ fn many_blocks_and_chunks_equal_one_query_at_a_time() {
         }
     }
 }
+
+#[test]
+fn k_past_the_size_allocates_nothing_more() {
+    // k = 10¹⁵ reserved that many heap slots per query and aborted; now
+    // every path gives the same hits as k = n (or the allow-list's size).
+    let base = Vectors::new((0..60).map(|i| (i % 7) as f32).collect(), 3).unwrap();
+    let queries = Vectors::new((0..75).map(|i| (i % 5) as f32).collect(), 3).unwrap();
+    let huge = 1usize << 50;
+    for metric in [Metric::InnerProduct, Metric::L2, Metric::Cosine] {
+        let index = FlatIndex::from_vectors(&base, metric).unwrap();
+        // One query (scanned), 25 (GEMM).
+        assert_eq!(
+            index.search(queries.row(0), huge).unwrap(),
+            index.search(queries.row(0), 20).unwrap()
+        );
+        assert_eq!(
+            index.search_batch(&queries, huge).unwrap(),
+            index.search_batch(&queries, 20).unwrap()
+        );
+        let allow = SearchParams::allow(&[3, 1, 4, 1, 5, 99]);
+        let hits = index.search_batch_with(&queries, huge, &allow).unwrap();
+        assert_eq!(hits, index.search_batch_with(&queries, 4, &allow).unwrap());
+        assert_eq!(hits[0].len(), 4);
+    }
+}
+
+#[test]
+fn non_finite_values_are_refused_by_every_metric() {
+    let good = Vectors::new(vec![1.0, 2.0, 3.0, 4.0], 2).unwrap();
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let v = Vectors::new(vec![1.0, 2.0, bad, 4.0], 2).unwrap();
+        for metric in [Metric::InnerProduct, Metric::L2, Metric::Cosine] {
+            // ip and l2 took them and found nothing for any query.
+            let err = FlatIndex::from_vectors(&v, metric).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "vectors: row 1 has {bad} at column 0; vectors must be finite to be compared"
+                )
+            );
+            let index = FlatIndex::from_vectors(&good, metric).unwrap();
+            let err = index.search_batch(&v, 1).unwrap_err().to_string();
+            assert!(err.starts_with("queries: row 1 has"), "{err}");
+            assert!(index.search(&[bad, 0.0], 1).is_err());
+            assert_eq!(index.len(), 2);
+        }
+    }
+}

@@ -12,7 +12,7 @@ use anyhow::bail;
 use clap::Args;
 use serde_json::json;
 use towel_data::WritePlan;
-use towel_retrieval::eval::{fuse, read_trec_run, write_trec_run, Fusion};
+use towel_retrieval::eval::{check_finite_scores, fuse, read_trec_run, write_trec_run, Fusion};
 
 use crate::files::{ForceArg, RUN};
 use crate::output::{outln, Output};
@@ -66,11 +66,17 @@ pub fn run(args: &FuseArgs, out: &Output) -> anyhow::Result<()> {
         .output(&args.out, RUN)
         .force(args.force.force);
     plan.check()?;
+    // Fusion refuses infinite scores, which the reader accepts (as
+    // trec_eval does); checked here too, to name the file, not `run 2`.
     let runs = args
         .runs
         .iter()
-        .map(|p| read_trec_run(p))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|p| {
+            let run = read_trec_run(p)?;
+            check_finite_scores(&run, &p.display().to_string())?;
+            Ok(run)
+        })
+        .collect::<Result<Vec<_>, towel_retrieval::RetrievalError>>()?;
     let method = match args.method {
         MethodArg::Rrf => Fusion::Rrf { k: args.k },
         MethodArg::Convex => Fusion::Convex,

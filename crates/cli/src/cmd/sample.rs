@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use serde_json::json;
 use towel_autograd::rng::Rng;
 use towel_train::checkpoint;
@@ -17,11 +17,18 @@ use towel_train::tasks::charlm::CharLm;
 use crate::cmd::train::json_line;
 use crate::output::{outln, Output};
 
+/// The most tokens one run generates. The text is built in memory and
+/// printed (or put in the JSON) at the end, so `--tokens` bounds the
+/// memory; a million characters take a few seconds with the default model
+/// and a few megabytes.
+pub const MAX_TOKENS: usize = 1_000_000;
+
 #[derive(clap::Args, Debug)]
 pub struct SampleArgs {
     /// A model written by `towel train charlm --out`.
     model: PathBuf,
-    /// Characters (or tokens, for a model over a tokenizer) to generate.
+    /// Characters (or tokens, for a model over a tokenizer) to generate,
+    /// at most 1000000.
     #[arg(long, default_value_t = 300)]
     tokens: usize,
     /// Temperature: below 1 sharpens the distribution, above 1 flattens it.
@@ -39,6 +46,12 @@ pub struct SampleArgs {
 }
 
 pub fn run(args: &SampleArgs, out: &Output) -> anyhow::Result<()> {
+    if args.tokens > MAX_TOKENS {
+        bail!(
+            "--tokens {} is more than {MAX_TOKENS}, the most one run generates; sample in several runs (with different --seed values)",
+            args.tokens
+        );
+    }
     let bytes = std::fs::read(&args.model)
         .with_context(|| format!("cannot read {}", args.model.display()))?;
     let ck = checkpoint::from_bytes(&bytes).with_context(|| args.model.display().to_string())?;

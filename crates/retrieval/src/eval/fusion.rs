@@ -17,6 +17,11 @@
 //!   any run is in the result.
 //! - The fused ranking is sorted in trec_eval's order and cut to `depth`
 //!   docs per query, if given.
+//! - Every score must be finite ([`check_finite_scores`]): min-max cannot
+//!   scale an infinite score (it would give every doc of the query the same
+//!   part), and a run that scores a doc `inf` (or `1e309`, which reads as
+//!   `inf`) is broken rather than sure. [`super::parse_trec_run`] accepts
+//!   them, as trec_eval does, so fusion checks.
 //!
 //! ```
 //! use towel_retrieval::eval::{fuse, parse_trec_run, Fusion};
@@ -44,9 +49,36 @@ pub enum Fusion {
     Convex,
 }
 
+/// Check that every score of `run` is finite, as [`fuse`] needs (see the
+/// module docs); `origin` names the run in the error, as the reader's
+/// errors do.
+///
+/// ```
+/// use towel_retrieval::eval::{check_finite_scores, parse_trec_run};
+/// let run = parse_trec_run("q1 Q0 a 1 inf bm25\nq1 Q0 b 2 1.5 bm25\n", "bm25.run")?;
+/// let e = check_finite_scores(&run, "bm25.run").unwrap_err();
+/// assert!(e.to_string().starts_with("bm25.run: query `q1`, doc `a`: score inf is not finite"), "{e}");
+/// # Ok::<(), towel_retrieval::RetrievalError>(())
+/// ```
+pub fn check_finite_scores(run: &Run, origin: &str) -> Result<(), RetrievalError> {
+    for (qid, ranking) in run {
+        if let Some((docid, score)) = ranking.iter().find(|(_, s)| !s.is_finite()) {
+            return Err(RetrievalError::Format {
+                origin: origin.to_string(),
+                line: None,
+                reason: format!(
+                    "query `{qid}`, doc `{docid}`: score {score} is not finite; runs to fuse need a finite number in the 5th column of every line"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Combine `runs` (at least one) into one run. `weights` (one per run,
 /// finite, ≥ 0, not all 0) default to 1 each; for [`Fusion::Convex`] they
-/// are divided by their sum. `depth` cuts each fused ranking.
+/// are divided by their sum. `depth` cuts each fused ranking. A NaN or
+/// infinite score is an error naming the run (`run 2`, counting from 1).
 pub fn fuse(
     runs: &[Run],
     method: &Fusion,
@@ -58,6 +90,9 @@ pub fn fuse(
             "runs",
             "give at least one run to fuse",
         ));
+    }
+    for (i, run) in runs.iter().enumerate() {
+        check_finite_scores(run, &format!("run {}", i + 1))?;
     }
     let mut w = match weights {
         Some(w) if w.len() != runs.len() => {

@@ -16,6 +16,7 @@
 use std::time::Instant;
 
 use serde::Serialize;
+use towel_autograd::array::Array;
 use towel_autograd::rng::Rng;
 use towel_autograd::tensor::{no_grad, Tensor};
 
@@ -23,7 +24,7 @@ use towel_tokenizer::format;
 use towel_tokenizer::CoreBpe;
 
 use crate::checkpoint::{self, Checkpoint};
-use crate::error::{invalid, Result};
+use crate::error::{invalid, Result, TrainError};
 use crate::info;
 use crate::layers::{Activation, Embedding, Flatten, Linear, Sequential};
 use crate::module::Module;
@@ -466,7 +467,9 @@ impl CharLm {
             ctx.push(id);
         }
         let _g = no_grad();
-        let mut out = Vec::with_capacity(n);
+        // Grown as tokens come, not reserved: `n` is the caller's number,
+        // and reserving `usize::MAX` ids panics before the first one.
+        let mut out = Vec::new();
         for _ in 0..n {
             let logits = self.logits(&ctx)?.to_vec();
             let id = next_token(&logits, temperature, top_k, rng)?;
@@ -562,14 +565,73 @@ impl CharLm {
                 .parse()
                 .map_err(|_| invalid(format!("bad {k} metadata: not a number")))
         };
-        let m = CharLm::new(
-            vocab,
+        let (context, embed, hidden) = (
             num("towel.context")?,
             num("towel.embed")?,
             num("towel.hidden")?,
-            0,
-        )?;
+        );
+        // The metadata says how big a model to allocate; the tensors, which
+        // are already in memory, say how big it really is. Compare first, so
+        // that `towel.context=1e12` is a mismatch, not a terabyte allocation.
+        let shapes = parameter_shapes(vocab.len(), context, embed, hidden)?;
+        check_shapes(&shapes, &ck.tensors)?;
+        let m = CharLm::new(vocab, context, embed, hidden, 0)?;
         m.net.load_state_dict(&ck.tensors)?;
         Ok(m)
     }
+}
+
+/// The name and shape of each parameter of a model over `vocab` symbols
+/// with these sizes, as [`CharLm::new`] builds it (`Sequential` numbers
+/// the layers: embedding 0, first linear 2, output linear 4), or an error
+/// if the sizes overflow.
+fn parameter_shapes(
+    vocab: usize,
+    context: usize,
+    embed: usize,
+    hidden: usize,
+) -> Result<Vec<(String, Vec<usize>)>> {
+    let inputs = context.checked_mul(embed).ok_or_else(|| {
+        invalid(format!(
+            "bad metadata: towel.context {context} × towel.embed {embed} overflows"
+        ))
+    })?;
+    Ok(vec![
+        ("0.weight".into(), vec![vocab, embed]),
+        ("2.weight".into(), vec![hidden, inputs]),
+        ("2.bias".into(), vec![hidden]),
+        ("4.weight".into(), vec![vocab, hidden]),
+        ("4.bias".into(), vec![vocab]),
+    ])
+}
+
+/// [`TrainError::CheckpointMismatch`] naming every parameter of `shapes`
+/// that `tensors` lacks or shapes otherwise, and every tensor it has no
+/// parameter for: what `load_state_dict` reports, without building the
+/// model first.
+fn check_shapes(shapes: &[(String, Vec<usize>)], tensors: &[(String, Array)]) -> Result<()> {
+    let mut missing = Vec::new();
+    let mut mismatched = Vec::new();
+    for (name, shape) in shapes {
+        match tensors.iter().find(|(n, _)| n == name) {
+            None => missing.push(name.clone()),
+            Some((_, a)) if a.shape() != shape.as_slice() => {
+                mismatched.push((name.clone(), shape.clone(), a.shape().to_vec()))
+            }
+            Some(_) => {}
+        }
+    }
+    let unexpected: Vec<String> = tensors
+        .iter()
+        .filter(|(n, _)| !shapes.iter().any(|(m, _)| m == n))
+        .map(|(n, _)| n.clone())
+        .collect();
+    if missing.is_empty() && unexpected.is_empty() && mismatched.is_empty() {
+        return Ok(());
+    }
+    Err(TrainError::CheckpointMismatch {
+        missing,
+        unexpected,
+        mismatched,
+    })
 }

@@ -86,6 +86,19 @@ pub struct DimStats {
 const BINS: usize = 100;
 /// Vectors whose pairs give the cosine distribution.
 const PAIR_VECTORS: usize = 400;
+/// The most memory one dimension's measurements may take, checked before
+/// anything is drawn so that no argument makes the command abort out of
+/// memory halfway: the defaults' largest dimension (2048) takes 102 MB.
+const MAX_BYTES: u128 = 4_000_000_000;
+
+/// The bytes [`measure`] holds at once at dimension `dim`: the base
+/// vectors three times (as drawn, rescaled, normalized), the queries and
+/// the normalized pair sample, float32. Exact arithmetic: any `usize`
+/// arguments fit.
+fn working_set(dim: usize, n: usize, queries: usize) -> u128 {
+    let vectors = 3 * n as u128 + queries as u128 + n.min(PAIR_VECTORS) as u128;
+    vectors * dim as u128 * std::mem::size_of::<f32>() as u128
+}
 
 fn mean_std(xs: &[f64]) -> (f64, f64) {
     let n = xs.len().max(1) as f64;
@@ -294,6 +307,17 @@ pub fn run(args: &ExperimentArgs, out: &Output) -> anyhow::Result<()> {
     }
     if args.n < 11 || args.queries == 0 {
         bail!("--n must be at least 11 (top 10 of the rest) and --queries at least 1");
+    }
+    let largest = args.dims.iter().copied().max().unwrap_or(1);
+    let bytes = working_set(largest, args.n, args.queries);
+    if bytes > MAX_BYTES {
+        bail!(
+            "--n {} and --queries {} at dimension {largest} would take {bytes} bytes ({:.1} GB) of memory; the playground keeps to {:.1} GB: lower --n, --queries or --dims",
+            args.n,
+            args.queries,
+            bytes as f64 / 1e9,
+            MAX_BYTES as f64 / 1e9
+        );
     }
     let plan = args.out.as_ref().map(|dir| {
         PLOTS
