@@ -377,3 +377,81 @@ fn sample_refuses_huge_lengths_and_bad_checkpoints_in_one_line() {
         );
     }
 }
+
+/// Settings that would train nothing or diverge are refused before any
+/// work: zero steps, batches or epochs, and a learning rate that is not a
+/// positive finite number (NaN used to run until the loss became NaN).
+#[test]
+fn hopeless_settings_are_refused_up_front() {
+    for (args, want) in [
+        (
+            &["train", "charlm", "--steps", "0"][..],
+            "must be at least 1",
+        ),
+        (
+            &["train", "charlm", "--batch", "0"][..],
+            "must be at least 1",
+        ),
+        (
+            &["train", "digits", "--epochs", "0"][..],
+            "must be at least 1",
+        ),
+        (
+            &["train", "digits", "--batch", "0"][..],
+            "must be at least 1",
+        ),
+        (&["train", "charlm", "--lr", "NaN"][..], "not NaN"),
+        (&["train", "digits", "--lr", "inf"][..], "not inf"),
+        (&["train", "digits", "--lr", "0"][..], "not 0"),
+        (
+            &["train", "digits", "--lr=-1e-3"][..],
+            "must be a positive finite number",
+        ),
+    ] {
+        let out = towel().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+/// A digits file too small to split says so (it said "the data set is
+/// empty" for a file of one image).
+#[test]
+fn too_few_digits_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let one = tmp.path().join("one.csv");
+    let row: Vec<String> = (0..64)
+        .map(|_| "0".to_string())
+        .chain(["3".into()])
+        .collect();
+    fs::write(&one, row.join(",") + "\n").unwrap();
+    let out = towel()
+        .args(["train", "digits", "--data"])
+        .arg(&one)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines().count() == 1 && err.contains("1 images are too few"),
+        "{err}"
+    );
+}
+
+/// A damaged tiny shakespeare in the data folder is an error, not a silent
+/// fall back to the embedded copy "because no data folder was found".
+#[test]
+fn a_damaged_data_file_is_not_replaced_by_the_embedded_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir_all(tmp.path().join("text")).unwrap();
+    fs::write(
+        tmp.path().join("text/tinyshakespeare.txt"),
+        "not the real text",
+    )
+    .unwrap();
+    let err = common::one_line_error(
+        common::towel_with_data(tmp.path()).args(["train", "charlm", "--steps", "1"]),
+    );
+    assert!(err.contains("tinyshakespeare"), "{err}");
+}

@@ -250,6 +250,14 @@ pub fn train(
     on_step: &mut dyn FnMut(usize, usize, f32),
 ) -> Result<DigitsReport> {
     let (train_idx, test_idx, split) = data.split(cfg.split_seed);
+    if train_idx.is_empty() || test_idx.is_empty() {
+        return Err(invalid(format!(
+            "{}: {} images are too few for a stratified 80/20 split into a training and a test \
+             set (each needs at least one image)",
+            data.source.name,
+            data.len()
+        )));
+    }
     let mut loader = Loader::new(train_idx.len(), cfg.batch, true, false, cfg.seed ^ 0x5EED)?;
     let mut opt = Adam::adamw(model.parameters(), cfg.lr).weight_decay(cfg.weight_decay);
     let total = loader.batches_per_epoch() * cfg.epochs;

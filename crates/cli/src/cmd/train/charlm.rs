@@ -30,10 +30,10 @@ pub struct CharlmArgs {
     #[arg(long)]
     data: Option<PathBuf>,
     /// Training steps.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, value_parser = super::at_least_one)]
     steps: usize,
     /// Random windows per step.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = super::at_least_one)]
     batch: usize,
     /// Train over the ids of this BPE tokenizer (towel's JSON or HF tokenizer.json, e.g. from
     /// `towel bpe train`) instead of characters; compare runs by bits per byte.
@@ -49,7 +49,7 @@ pub struct CharlmArgs {
     #[arg(long, default_value_t = 256)]
     hidden: usize,
     /// AdamW learning rate.
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 1e-3, value_parser = super::positive_finite)]
     lr: f64,
     /// Seed of the initialization, the batches and the sample.
     #[arg(long, default_value_t = 0)]
@@ -78,14 +78,20 @@ pub fn load_text(path: Option<&std::path::Path>) -> anyhow::Result<(String, Stri
     }
     let dirs = towel_data::DataDirs::from_env();
     let file = towel_data::registry::by_name("tinyshakespeare").expect("registered");
-    if let Ok(bytes) = dirs.read(file) {
-        if let Ok(text) = String::from_utf8(bytes) {
+    // Only a missing file falls back to the embedded copy: a damaged one is
+    // an error, as for `towel encode -e`.
+    match dirs.read(file) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes)
+                .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", file.path))?;
             let detail = format!(
                 "tiny shakespeare from the data folder ({} characters)",
                 text.chars().count()
             );
             return Ok((text, detail));
         }
+        Err(towel_data::DataError::NotFound { .. }) => {}
+        Err(e) => return Err(e.into()),
     }
     // The same text, shipped in the binary (towel_data::embedded).
     let text = towel_data::embedded::book().to_string();
