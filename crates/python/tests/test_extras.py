@@ -133,6 +133,9 @@ def test_query_and_document_arguments():
     assert index.search_batch(["happy cat\ud800"], k=2)[0].tolist() == [[0, 1]]
     assert index.explain("cat\udfff", 1).score > 0
     assert towel.BM25(["cats \ud800 purr", "dogs"]).search("purr")[0].tolist() == [0]
+    # ids and titles given as iterators survive the second try
+    b = towel.BM25(["cats \ud800 purr", "dogs"], ids=iter(["a", "b"]), titles=iter(["T\udfff", "U"]))
+    assert b.doc_ids == ["a", "b"]
 
 
 def test_index_errors(tmp_path):

@@ -123,16 +123,24 @@ class _Index:
         else:
             if isinstance(docs, bytes):
                 raise TypeError("docs must be a list of texts or a path, not bytes")
-            self._index = _retry_fixed(
-                lambda texts: _towel.Index.build(
-                    self._method,
-                    texts=texts,
-                    ids=None if ids is None else list(ids),
-                    titles=None if titles is None else list(titles),
-                    **kw,
-                ),
-                _texts(docs, "docs"),
-            )
+            texts = _texts(docs, "docs")
+            id_list = None if ids is None else list(ids)
+            title_list = None if titles is None else list(titles)
+            try:
+                self._index = _towel.Index.build(
+                    self._method, texts=texts, ids=id_list, titles=title_list, **kw
+                )
+            except UnicodeEncodeError:
+                # Lone surrogates cannot cross into Rust as UTF-8: replaced,
+                # as `Encoding.encode` replaces them.
+                def fix(xs):
+                    if xs is None:
+                        return None
+                    return [_fix_surrogates(x) if isinstance(x, str) else x for x in xs]
+
+                self._index = _towel.Index.build(
+                    self._method, texts=fix(texts), ids=fix(id_list), titles=fix(title_list), **kw
+                )
 
     @classmethod
     def load(cls: type[_I], path: PathLike) -> _I:
