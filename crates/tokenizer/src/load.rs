@@ -58,7 +58,7 @@ impl Encoding {
     }
 
     /// [`Encoding::load_ranks`], or the embedded ranks when the data folders
-    /// do not have the files (as [`Encoding::load_or_embedded`]).
+    /// do not have the files; a damaged file is still an error.
     pub fn load_ranks_or_embedded(
         name: EncodingName,
         dirs: &DataDirs,
@@ -78,11 +78,6 @@ impl Encoding {
         name: EncodingName,
         dirs: &DataDirs,
     ) -> Result<Encoding, TokenizerError> {
-        match Encoding::load_named(name, dirs) {
-            Err(TokenizerError::Data(towel_data::DataError::NotFound { .. })) => {
-                Encoding::embedded(name).unwrap_or_else(|| Encoding::load_named(name, dirs))
-            }
-            other => other,
-        }
+        Encoding::from_ranks(name, &Encoding::load_ranks_or_embedded(name, dirs)?)
     }
 }
