@@ -118,9 +118,16 @@ impl Output {
 /// exit code 2; `--help` and `--version` print as usual with exit code 0.
 pub fn report_usage_error(err: clap::Error) -> std::process::ExitCode {
     if !err.use_stderr() {
-        // --help, --version: not errors.
-        let _ = err.print();
-        return std::process::ExitCode::SUCCESS;
+        // --help, --version: not errors, but a help that could not be
+        // written (`towel --help > /dev/full`) is one.
+        return match err.print().and_then(|()| std::io::stdout().flush()) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: writing to stdout: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
     }
     let text = err.render().to_string();
     let line = text

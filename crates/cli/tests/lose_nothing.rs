@@ -780,6 +780,38 @@ fn finding_3_head_and_dev_full_through_a_shell() {
     }
 }
 
+/// `towel --help > /dev/full` (and `--version`, and a subcommand's help)
+/// exited 0 with nothing written; `| head -1` must stay quiet and 0.
+#[test]
+fn help_that_cannot_be_written_is_an_error() {
+    let bin = assert_cmd::cargo::cargo_bin("towel");
+    let towel = bin.display();
+    for args in ["--help", "--version", "encode --help", "vectors search -h"] {
+        let bash = |script: String| {
+            std::process::Command::new("bash")
+                .args(["-c", &script])
+                .output()
+                .unwrap()
+        };
+        let out = bash(format!("'{towel}' {args} > /dev/full"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args}: {err}");
+        assert!(
+            err.starts_with("error: writing to stdout: ")
+                && err.contains("No space left on device")
+                && err.lines().count() == 1,
+            "{args}: {err:?}"
+        );
+        let out = bash(format!(
+            "set -o pipefail; '{towel}' {args} | head -1 >/dev/null"
+        ));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && err.is_empty(), "{args}: {err}");
+        let out = bash(format!("'{towel}' {args}"));
+        assert!(out.status.success() && !out.stdout.is_empty(), "{args}");
+    }
+}
+
 /// Finding 6: outputs were 0600 whatever the umask, and replacing a 0644
 /// file made it 0600.
 #[test]

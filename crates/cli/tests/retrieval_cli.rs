@@ -301,6 +301,19 @@ fn eval_inputs_with_a_bom_or_duplicates() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("dup_qrels.tsv:2"));
+    // Empty files are named as empty, not as "no query is judged".
+    let empty = d.path().join("empty.tsv");
+    fs::write(&empty, "").unwrap();
+    eval(&empty, &qrels)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("empty.tsv has no queries"));
+    eval(&queries, &empty)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "empty.tsv: no judgments in the file",
+        ));
     let txt = d.path().join("notes.txt");
     fs::write(&txt, "some text\n").unwrap();
     index_cmd(&txt, &d.path().join("y.idx"))

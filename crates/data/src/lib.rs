@@ -427,6 +427,11 @@ pub fn fetch(
 }
 
 /// Like `fetch`, from another URL (a mirror, or a local server in tests).
+///
+/// The file is staged in the cache folder before the first byte is asked
+/// for, so a cache that cannot be written fails at once, not after the
+/// download; the bytes stream into the staged file, which is renamed into
+/// place only once their sha256 is the registry's.
 #[cfg(feature = "download")]
 pub fn fetch_from(
     dirs: &DataDirs,
@@ -436,6 +441,31 @@ pub fn fetch_from(
 ) -> Result<PathBuf, DataError> {
     let cache = dirs.cache_dir.as_ref().ok_or(DataError::NoCacheDir)?;
     let dest = cache.join(file.path);
+    // The typed error of the download, carried out of the writer callback
+    // (which can only return an io::Error).
+    let mut failed = None;
+    let written = write::write_atomic_with(&dest, |w| {
+        download_into(file, url, &dest, w, progress).map_err(|e| {
+            failed = Some(e);
+            std::io::Error::other("download failed")
+        })
+    });
+    match (failed, written) {
+        (Some(e), _) => Err(e),
+        (None, r) => r.map(|()| dest),
+    }
+}
+
+/// Download `url` into `w` (the staged `dest`), checking that its sha256
+/// is `file`'s.
+#[cfg(feature = "download")]
+fn download_into(
+    file: &DataFile,
+    url: &str,
+    dest: &Path,
+    w: &mut dyn std::io::Write,
+    progress: &mut dyn FnMut(u64, Option<u64>),
+) -> Result<(), DataError> {
     let download = |reason: String| DataError::Download {
         url: url.into(),
         reason,
@@ -458,14 +488,13 @@ pub fn fetch_from(
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut done = 0u64;
-    let mut data = Vec::with_capacity(total.unwrap_or(0) as usize);
     loop {
         let n = body.read(&mut buf).map_err(|e| download(e.to_string()))?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
-        data.extend_from_slice(&buf[..n]);
+        w.write_all(&buf[..n]).map_err(|e| DataError::io(dest, e))?;
         done += n as u64;
         progress(done, total);
     }
@@ -478,6 +507,5 @@ pub fn fetch_from(
             actual,
         });
     }
-    write_atomic(&dest, &data)?;
-    Ok(dest)
+    Ok(())
 }

@@ -207,6 +207,27 @@ fn fetch_unreachable_says_how_to_work_offline() {
     assert!(err.to_string().contains("TOWEL_DATA_DIR"), "{err}");
 }
 
+/// A cache folder that cannot be written fails before the download starts
+/// (the unreachable URL would otherwise be the error), naming the path.
+#[cfg(feature = "download")]
+#[test]
+fn fetch_into_an_unwritable_cache_fails_before_downloading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let not_a_dir = tmp.path().join("cache");
+    fs::write(&not_a_dir, "a file where the cache folder should be").unwrap();
+    let dirs = DataDirs {
+        data_dir: None,
+        cache_dir: Some(not_a_dir.clone()),
+    };
+    let f = registry::by_name("tinyshakespeare").unwrap();
+    let mut called = false;
+    let err = towel_data::fetch_from(&dirs, f, "http://127.0.0.1:9/x", &mut |_, _| called = true)
+        .unwrap_err();
+    assert!(!matches!(err, DataError::Download { .. }), "{err}");
+    assert!(err.to_string().contains("cache is not a folder"), "{err}");
+    assert!(!called);
+}
+
 /// Issue #10, item 7: what is at a data path but cannot be read is not
 /// "missing", and reading it never blocks (a FIFO is not opened).
 #[test]

@@ -78,6 +78,9 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
     threads.warm_up();
     let r = Retriever::load(&args.index)?;
     let queries = read_queries(&qpath)?;
+    if queries.is_empty() {
+        bail!("{} has no queries", qpath.display());
+    }
     let mut qrels = read_qrels(&rpath)?;
     // Evaluate the judged queries that have a text, as the BEIR peers do.
     let (judged, without_text) = judged_queries(&queries, &mut qrels);
