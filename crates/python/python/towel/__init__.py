@@ -45,13 +45,13 @@ def count_tokens(
     num_threads: int = ...,
 ) -> list[int]: ...
 def count_tokens(
-    text,
-    encoding="cl100k_base",
+    text: Union[str, Iterable[str]],
+    encoding: Union[str, Encoding] = "cl100k_base",
     *,
-    allowed_special=frozenset(),
-    disallowed_special="all",
-    num_threads=8,
-):
+    allowed_special: Union[Literal["all"], AbstractSet[str]] = frozenset(),
+    disallowed_special: Union[Literal["all"], Collection[str]] = "all",
+    num_threads: int = 8,
+) -> Union[int, list[int]]:
     """The number of tokens `encoding.encode(text, ...)` gives, without building
     the list: same special-token rules and errors as `encode`. `text` may be a
     list of strings (counted on `num_threads` Rust threads; a list comes back).

@@ -65,7 +65,7 @@ def _download(name: str, rel_path: str, url: str, sha256: str) -> bytes:
 
     try:
         with urllib.request.urlopen(url, timeout=60) as resp:
-            data = resp.read()
+            data: bytes = resp.read()
     except OSError as e:
         raise OSError(
             f"vocabulary file `{name}` was not found locally and downloading {url} failed ({e}). "

@@ -8,18 +8,31 @@ inline (`py.typed`); these stubs cover what it calls.
 from __future__ import annotations
 
 from os import PathLike
-from typing import Iterable, Optional, Sequence, Union
+from typing import Iterable, Optional, Sequence, Union, final
 
+__all__ = [
+    "CoreBPE",
+    "Index",
+    "data_file_info",
+    "read_data",
+    "cache_dir",
+    "load_builtin",
+    "parse_tiktoken_bpe",
+    "train_bpe",
+    "fast_paths",
+    "__version__",
+]
 __version__: str
 
 _Specials = Optional[Iterable[str]]  # tokens (a set or a list, not a str), or None for "all"
 
+@final
 class CoreBPE:
     """tiktoken's `_tiktoken.CoreBPE` on towel's encoder."""
 
-    def __init__(
-        self, encoder: dict[bytes, int], special_tokens_encoder: dict[str, int], pattern: str
-    ) -> None: ...
+    def __new__(
+        cls, encoder: dict[bytes, int], special_tokens_encoder: dict[str, int], pattern: str
+    ) -> CoreBPE: ...
     def encode_ordinary(self, text: str) -> list[int]: ...
     def encode(
         self, text: str, allowed_special: _Specials, disallowed_special: _Specials = ...
@@ -59,6 +72,7 @@ class CoreBPE:
     def pattern(self) -> str: ...
     def uses_scanner(self) -> bool: ...
 
+@final
 class Index:
     """A towel-retrieval BM25 or TF-IDF index."""
 

@@ -14,7 +14,19 @@ import functools
 import math
 import operator
 import os
-from typing import TYPE_CHECKING, AbstractSet, Collection, Literal, NoReturn, Sequence
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Any,
+    Collection,
+    Iterable,
+    Literal,
+    NoReturn,
+    Optional,
+    Sequence,
+    Union,
+    cast,
+)
 
 from towel import _towel
 
@@ -29,7 +41,10 @@ def _fix_surrogates(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def _special_args(allowed_special, disallowed_special):
+def _special_args(
+    allowed_special: Union[str, Iterable[str]],
+    disallowed_special: Union[str, Iterable[str], None],
+) -> tuple[Optional[list[str]], Optional[list[str]]]:
     """tiktoken's `allowed_special` / `disallowed_special` as CoreBPE takes them:
     a list, or None for "all" (for disallowed: every special token not allowed).
 
@@ -43,6 +58,7 @@ def _special_args(allowed_special, disallowed_special):
             f"{allowed_special!r} (for one token, write {{{allowed_special!r}}})"
         )
     a = None if allowed_special == "all" else list(allowed_special)
+    d: Optional[list[str]]
     if not disallowed_special:
         d = []
     elif disallowed_special == "all":
@@ -52,7 +68,7 @@ def _special_args(allowed_special, disallowed_special):
     return a, d
 
 
-def _num_threads(num_threads) -> int:
+def _num_threads(num_threads: Union[int, float, None]) -> int:
     """tiktoken hands `num_threads` to a `ThreadPoolExecutor`: None means its
     default, and a float starts threads while their count is below it. towel
     runs at most one thread per core whatever the number, so the rest only has
@@ -458,7 +474,7 @@ class Encoding:
     def _encode_only_native_bpe(self, text: str) -> list[int]:
         """Encodes a string into tokens, but do regex splitting in Python."""
         # We need specifically `regex` in order to compile pat_str due to e.g. \p
-        import regex
+        import regex  # type: ignore[import-untyped,unused-ignore]
 
         _unused_pat = regex.compile(self._pat_str)
         ret = []
@@ -488,7 +504,7 @@ class Encoding:
         if isinstance(value, str):
             self.__dict__ = registry.get_encoding(value).__dict__
             return
-        self.__init__(**value)
+        Encoding.__init__(self, **cast("dict[str, Any]", value))
 
 
 def raise_disallowed_special_token(token: str) -> NoReturn:

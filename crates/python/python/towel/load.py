@@ -26,15 +26,17 @@ def read_file(blobpath: str) -> bytes:
         import urllib.request
 
         with urllib.request.urlopen(blobpath, timeout=60) as resp:
-            return resp.read()
+            data: bytes = resp.read()
+            return data
 
     try:
-        import blobfile
+        import blobfile  # type: ignore[import-not-found,unused-ignore]
     except ImportError as e:
         raise ImportError(
             "blobfile is not installed. Please install it by running `pip install blobfile`."
         ) from e
-    return blobfile.read_bytes(blobpath)
+    blob: bytes = blobfile.read_bytes(blobpath)
+    return blob
 
 
 def check_hash(data: bytes, expected_hash: str) -> bool:
@@ -164,7 +166,7 @@ def dump_tiktoken_bpe(bpe_ranks: dict[bytes, int], tiktoken_bpe_file: str | os.P
     tiktoken_bpe_file = os.fspath(tiktoken_bpe_file)
     if "://" in tiktoken_bpe_file:
         try:
-            import blobfile
+            import blobfile  # type: ignore[import-not-found,unused-ignore]
         except ImportError as e:
             raise ImportError(
                 "blobfile is not installed. Please install it by running `pip install blobfile`."

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional, Sequence, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence, TypeVar, Union
 
 from towel import _towel
 from towel.core import _fix_surrogates
@@ -25,7 +25,10 @@ PathLike = Union[str, "os.PathLike[str]"]
 _I = TypeVar("_I", bound="_Index")
 
 
-def _retry_fixed(call, texts):
+_T = TypeVar("_T")
+
+
+def _retry_fixed(call: Callable[[Any], _T], texts: Union[str, list[str]]) -> _T:
     """`call(texts)`; if a text has a lone surrogate (it cannot cross into Rust
     as UTF-8), again with them replaced, as `Encoding.encode` does."""
     try:
@@ -36,7 +39,7 @@ def _retry_fixed(call, texts):
         return call([_fix_surrogates(t) for t in texts])
 
 
-def _texts(items, what: str) -> list[str]:
+def _texts(items: Iterable[str], what: str) -> list[str]:
     """A list of str from any iterable of them, refusing a single str (one
     text per character)."""
     if isinstance(items, str):
@@ -113,7 +116,7 @@ class _Index:
         titles: Sequence[str] | None = None,
         stemmer: str | None = None,
         stopwords: str | None = None,
-        **params,
+        **params: Any,
     ) -> None:
         if docs is None:
             raise TypeError("give a list of document texts or a corpus path")
@@ -133,7 +136,7 @@ class _Index:
             except UnicodeEncodeError:
                 # Lone surrogates cannot cross into Rust as UTF-8: replaced,
                 # as `Encoding.encode` replaces them.
-                def fix(xs):
+                def fix(xs: Optional[list[str]]) -> Optional[list[str]]:
                     if xs is None:
                         return None
                     return [_fix_surrogates(x) if isinstance(x, str) else x for x in xs]

@@ -82,9 +82,12 @@ def train_bpe(
             f"unknown pattern name {pattern!r}: use one of {', '.join(map(repr, _PATTERNS))}, "
             "or a regex (a bare word would be taken as a regex that matches only itself)"
         )
-    texts = None if files else list(items)
+    # (Every item is a str here: checked above.)
+    texts = None if files else [x for x in items if isinstance(x, str)]
     paths = [os.fspath(x) for x in items] if files else None
-    def train(texts):
+    def train(
+        texts: Union[list[str], None],
+    ) -> tuple[_towel.CoreBPE, list[bytes], list[tuple[str, int]], str]:
         return _towel.train_bpe(
             texts, paths, vocab_size, _PATTERNS.get(pattern, pattern), list(special_tokens),
             min_frequency, outputs,
