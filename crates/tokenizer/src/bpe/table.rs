@@ -165,6 +165,12 @@
 //! `pretok/scan.rs`); still open: the misses, which prefetching (above)
 //! hides only at the price of its instructions.
 //!
+//! Nor a whole-program build (`lto = "fat"`, `codegen-units = 1` in the
+//! release profile): 57.8M -> 57.2M instructions and L2 misses unchanged
+//! (118,000) on tiny shakespeare, o200k_base (`bench/profile_encode.sh`),
+//! for a release build of the encoder that took 2 min 50 s instead of
+//! about 1 min. Everything hot is in this crate, inlined already.
+//!
 //! The ids' write misses do not cost time either: an encode that wrote its
 //! ids into a 16 KB buffer reused in place (no output traffic at all, the
 //! upper bound of writing them with non-temporal stores) measured 0.983x
