@@ -191,6 +191,12 @@ fn fetch_of_wrong_bytes_writes_nothing() {
         .unwrap_err();
     assert!(matches!(err, DataError::Mismatch { .. }), "{err}");
     assert!(!tmp.path().join(f.path).exists());
+    // Nor a temp file: the bytes were staged in the cache, then removed.
+    let folder = tmp.path().join(f.path).parent().unwrap().to_path_buf();
+    let left: Vec<_> = fs::read_dir(&folder)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[cfg(feature = "download")]
