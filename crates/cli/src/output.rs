@@ -120,11 +120,16 @@ pub fn report_usage_error(err: clap::Error) -> std::process::ExitCode {
     if !err.use_stderr() {
         // --help, --version: not errors, but a help that could not be
         // written (`towel --help > /dev/full`) is one.
-        return match err.print().and_then(|()| std::io::stdout().flush()) {
+        // Reported as any command's failed write is (see `main`).
+        return match err
+            .print()
+            .and_then(|()| std::io::stdout().flush())
+            .context("writing to stdout")
+        {
             Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::ExitCode::SUCCESS,
+            Err(e) if is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("error: writing to stdout: {e}");
+                report_error(&e);
                 std::process::ExitCode::FAILURE
             }
         };

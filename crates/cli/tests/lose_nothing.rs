@@ -749,6 +749,15 @@ fn finding_2_gpt2_pairs_are_written_together_or_not_at_all() {
     fs::set_permissions(sb.path().join("ro"), fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// Run `script` with bash in `dir`.
+fn bash_in(dir: &Path, script: &str) -> Output {
+    std::process::Command::new("bash")
+        .args(["-c", script])
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
 /// Finding 3: `search X.idx cancer -k 1000 | head -1`, `bpe show | head -1`
 /// panicked; `> /dev/full` too. (Every command: the table tests above.)
 #[test]
@@ -760,13 +769,7 @@ fn finding_3_head_and_dev_full_through_a_shell() {
         "bpe show tok.json -n 100",
         "encode -e bytes text.txt --pieces",
     ] {
-        let bash = |script: String| {
-            std::process::Command::new("bash")
-                .args(["-c", &script])
-                .current_dir(sb.path())
-                .output()
-                .unwrap()
-        };
+        let bash = |script: String| bash_in(sb.path(), &script);
         let towel = bin.display();
         let out = bash(format!(
             "set -o pipefail; '{towel}' {cmd} | head -1 >/dev/null"
@@ -787,12 +790,7 @@ fn help_that_cannot_be_written_is_an_error() {
     let bin = assert_cmd::cargo::cargo_bin("towel");
     let towel = bin.display();
     for args in ["--help", "--version", "encode --help", "vectors search -h"] {
-        let bash = |script: String| {
-            std::process::Command::new("bash")
-                .args(["-c", &script])
-                .output()
-                .unwrap()
-        };
+        let bash = |script: String| bash_in(Path::new("."), &script);
         let out = bash(format!("'{towel}' {args} > /dev/full"));
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args}: {err}");
