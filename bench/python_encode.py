@@ -24,7 +24,9 @@ load average is printed before and after.
 
 Needs towel installed in that Python (`.ci/run` builds it into
 target/python-venv) and tiktoken==0.14.0. Full runs write
-bench/results/python_encode.json; partial runs a .local.json file.
+bench/results/python_encode.json and append their goal figures to
+bench/results/encode_goals.jsonl (see encode_goals.py); partial runs write a
+.local.json file.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+import encode_goals  # noqa: E402
 import tokenizer_encode as tb  # noqa: E402  (inputs, chunks, timing, tiktoken from local files)
 from machine import conditions  # noqa: E402
 
@@ -173,6 +176,9 @@ def main():
         print(f"| {r['encoding']} | {r['input']} | {mb(nb, n1)} | {mb(nb, n2)} | {n1 / n2:.2f}x | {mb(nb, d1)} | "
               f"{mb(nb, q1)} | {tb.ratio(q1, d1)} | {mb(nb, d2)} | {mb(nb, q2)} | {tb.ratio(q2, d2)} | {d1 / d2:.2f}x |")
 
+    goals = encode_goals.python_goals(rows)
+    encode_goals.print_goals(goals, python=True)
+
     partial = bool(args.quick or args.encodings or args.inputs)
     res = HERE / "results"
     res.mkdir(exist_ok=True)
@@ -182,6 +188,9 @@ def main():
         "runs": args.runs, "min_secs": tb.MIN_SECS,
         "loadavg_before": load_before, "loadavg_after": load_after, "rows": rows}, indent=1) + "\n")
     print(f"\nwrote bench/results/{name}", file=sys.stderr)
+    if not partial:
+        encode_goals.record("python_encode.py", goals, load_before, load_after)
+        print("appended its goals to bench/results/encode_goals.jsonl", file=sys.stderr)
 
 
 if __name__ == "__main__":

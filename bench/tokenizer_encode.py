@@ -29,7 +29,9 @@ batches. BENCH_WARM=0 leaves the warm-up runs out.
     ~/.peers-venv/bin/python bench/tokenizer_encode.py [--runs 5] [--quick]
         [--encodings cl100k_base o200k_base] [--inputs tinyshakespeare scifact]
 
-Partial runs (--quick, --encodings, --inputs) write a .local.json file.
+Partial runs (--quick, --encodings, --inputs) write a .local.json file; a
+full run writes bench/results/tokenizer_encode.json and appends its goal
+figures to bench/results/encode_goals.jsonl (see encode_goals.py).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import encode_goals  # noqa: E402
 from machine import conditions  # noqa: E402
 
 os.environ["TIKTOKEN_CACHE_DIR"] = ""
@@ -322,6 +325,7 @@ def main():
         rows = json.loads(Path(args.render).read_text())["rows"]
         print_tables(rows)
         print_breakdown(rows)
+        encode_goals.print_goals(encode_goals.rust_goals(rows), python=False)
         return
     import tiktoken
     import tokenizers
@@ -385,14 +389,20 @@ def main():
 
     print_tables(rows)
     print_breakdown(rows)
+    goals = encode_goals.rust_goals(rows)
+    encode_goals.print_goals(goals, python=False)
+    load_after = os.getloadavg()
 
     res_dir = ROOT / "bench" / "results"
     res_dir.mkdir(parents=True, exist_ok=True)
     out = {"tiktoken": tiktoken.__version__, "tokenizers": tokenizers.__version__,
            "python": sys.version.split()[0], "runs": args.runs, "min_secs": MIN_SECS,
-           "loadavg_before": load_before, "loadavg_after": os.getloadavg(), "rows": rows}
+           "loadavg_before": load_before, "loadavg_after": load_after, "rows": rows}
     name = "tokenizer_encode.quick.local.json" if partial else "tokenizer_encode.json"
     (res_dir / name).write_text(json.dumps(out, indent=1) + "\n")
+    if not partial:
+        encode_goals.record("tokenizer_encode.py", goals, load_before, load_after)
+        print("appended its goals to bench/results/encode_goals.jsonl", file=sys.stderr)
     print(f"\nwrote bench/results/{name}", file=sys.stderr)
 
 
