@@ -287,6 +287,22 @@ fn eval_inputs_with_a_bom_or_duplicates() {
     let v = json_of(&mut eval(&queries, &qrels));
     assert_eq!(v["queries"], 2);
     assert_eq!(v["mrr@10"], 1.0);
+    // More threads than cores: the same figures on at most one thread a
+    // core, and a warning (100,000 threads used to start, and spin).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let many = eval(&queries, &qrels)
+        .args(["--threads", "100000"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stderr(format!(
+            "warning: --threads 100000 is more than the {cores} cores here; searching on {cores}\n"
+        ));
+    let w: serde_json::Value = serde_json::from_slice(&many.get_output().stdout).unwrap();
+    assert_eq!(
+        (w["queries"].clone(), w["mrr@10"].clone()),
+        (2.into(), 1.0.into())
+    );
     let dup = d.path().join("dup.tsv");
     fs::write(&dup, "q1\tpurring cats\nq2\tbarking dogs\nq1\tfish\n").unwrap();
     eval(&dup, &qrels)

@@ -35,6 +35,27 @@ use std::time::{Duration, Instant};
 /// threads [`keep_awake`] holds wait for.
 static BATCHES: AtomicU64 = AtomicU64::new(0);
 
+/// The CPUs this process may run on (1 when that is unknown).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `threads`, but at most one per core ([`cores`]): every batch is
+/// CPU-bound, so threads beyond the cores only add switching, and the
+/// helpers [`keep_awake`] holds spinning would take the cores of the
+/// threads doing the work (`towel eval --threads 100000` started 100,000
+/// spinning threads on 2 cores, a load average of 1,000, before this).
+/// tiktoken's default of 8 threads becomes the number of cores.
+///
+/// ```
+/// use towel_data::threads::{at_most_cores, cores};
+/// assert_eq!(at_most_cores(100_000), cores());
+/// assert_eq!(at_most_cores(1), 1);
+/// ```
+pub fn at_most_cores(threads: usize) -> usize {
+    threads.min(cores())
+}
+
 /// A pool of `n` threads (named `towel-0`, `towel-1`, ...), made on the
 /// first call for this `n` and shared by every later one.
 ///

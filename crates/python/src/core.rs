@@ -95,19 +95,12 @@ fn disallowed(d: Option<Names>) -> DisallowedSpecial {
     }
 }
 
-/// The number of cores (at least 1).
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
 /// The threads a batch runs on: the calling thread plus, for more than
 /// one, a pool of the others (at most one thread per core in all). The
 /// calling thread works too, instead of waiting for the pool: it hands
 /// the results over in order (see `towel_tokenizer::map_in_order`).
 fn helper_pool(num_threads: i64) -> PyResult<(Option<Arc<rayon::ThreadPool>>, usize)> {
-    // More threads than cores only adds switching; tiktoken's default of 8
-    // becomes the number of cores.
-    let threads = check_threads(num_threads)?.min(cores());
+    let threads = towel_data::threads::at_most_cores(check_threads(num_threads)?);
     let helpers = if threads > 1 {
         let n = threads - 1;
         Some(

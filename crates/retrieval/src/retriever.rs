@@ -637,12 +637,14 @@ enum Pool {
 
 impl SearchThreads {
     /// `Some(1)`: the calling thread; `Some(n)`: n threads, the calling one
-    /// and `n - 1` helpers; `None` (or `Some(0)`): as many as rayon's
-    /// global pool has (the number of cores unless configured otherwise).
+    /// and `n - 1` helpers, but at most one per core
+    /// ([`towel_data::threads::at_most_cores`]); `None` (or `Some(0)`): as
+    /// many as rayon's global pool has (the number of cores unless
+    /// configured otherwise).
     pub fn new(threads: Option<usize>) -> Self {
         let n = match threads {
             Some(0) | None => rayon::current_num_threads(),
-            Some(n) => n,
+            Some(n) => towel_data::threads::at_most_cores(n),
         };
         SearchThreads(match n {
             0 | 1 => Pool::Caller,

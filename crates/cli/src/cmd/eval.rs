@@ -51,7 +51,7 @@ pub struct EvalArgs {
     /// Run depth: documents retrieved per query.
     #[arg(short, long, default_value_t = NonZeroUsize::new(100).expect("100 > 0"))]
     pub k: NonZeroUsize,
-    /// Search threads (default: all cores).
+    /// Search threads (default: all cores; at most one per core).
     #[arg(long)]
     pub threads: Option<NonZeroUsize>,
 }
@@ -74,6 +74,12 @@ pub fn run(args: &EvalArgs, out: &Output) -> anyhow::Result<()> {
     // The search threads start, and wake, while the index loads (`warm_up`
     // holds them awake until the batch), as the peers are timed with warm
     // pools; waking them again before the clock covers a slow load.
+    if let Some(t) = args.threads {
+        let n = towel_data::threads::at_most_cores(t.get());
+        if n < t.get() {
+            eprintln!("warning: --threads {t} is more than the {n} cores here; searching on {n}");
+        }
+    }
     let threads = SearchThreads::new(args.threads.map(NonZeroUsize::get));
     threads.warm_up();
     let r = Retriever::load(&args.index)?;
