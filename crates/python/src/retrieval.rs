@@ -4,7 +4,7 @@
 //! Search results cross into Python as raw little-endian bytes that the
 //! Python layer views with `numpy.frombuffer` (no numpy build dependency).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -156,6 +156,21 @@ impl Index {
     /// Write the index file (atomically), as `towel index` does.
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         py.detach(|| index::save(&self.r, &path)).map_err(ret_err)
+    }
+
+    /// The index file's bytes (what `save` writes), for pickling.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let bytes = py.detach(|| index::to_bytes(&self.r));
+        PyBytes::new(py, &bytes)
+    }
+
+    /// An index from the bytes `to_bytes` gives (validated as a file is).
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Index> {
+        let r = py
+            .detach(|| index::from_bytes(data, Path::new("<pickled index>")))
+            .map_err(ret_err)?;
+        Ok(Index { r })
     }
 
     /// `(ids as int64 LE bytes, scores as float64 LE bytes)` of the top `k`.

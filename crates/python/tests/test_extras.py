@@ -138,6 +138,47 @@ def test_query_and_document_arguments():
     assert b.doc_ids == ["a", "b"]
 
 
+def test_counts_threads_and_pickling(tmp_path):
+    """k beyond the corpus, bad k / num_threads / doc named in the error, and
+    an index that pickles (to a spawned pool's workers and back)."""
+    import pickle
+
+    docs = ["Cats purr when they are happy.", "Dogs bark at cats.", "Birds sing."]
+    index = towel.BM25(docs)
+    # A batch is as wide as the corpus at most: k = 10**12 used to allocate
+    # 10**12 slots a query (the process was killed).
+    ids, scores = index.search_batch(["happy cat", "sing"], k=10**12)
+    assert ids.shape == scores.shape == (2, 3)
+    assert ids.tolist() == [[0, 1, -1], [2, -1, -1]]
+    assert index.search("happy cat", k=10**12)[0].tolist() == [0, 1]
+    assert index.search_batch(["sing"], k=np.int64(1))[0].tolist() == [[2]]
+    assert index.search_batch(["sing"], k=0)[0].shape == (1, 0)
+    for call in (lambda k: index.search("cat", k=k), lambda k: index.search_batch(["cat"], k=k)):
+        with pytest.raises(ValueError, match="k must be at least 0, got -1"):
+            call(-1)
+        with pytest.raises(TypeError, match="k must be an int, not float"):
+            call(1.5)
+    with pytest.raises(ValueError, match="num_threads must be at least 1, got 0"):
+        index.search_batch(["cat"], num_threads=0)
+    assert index.search_batch(["cat"], k=2, num_threads=10**6)[0].tolist() == [[1, 0]]
+    with pytest.raises(ValueError, match="doc must be at least 0, got -1"):
+        index.explain("cat", -1)
+    for ix in (index, towel.TfIdf(docs)):
+        back = pickle.loads(pickle.dumps(ix))
+        assert type(back) is type(ix) and back.doc_ids == ix.doc_ids
+        for a, b in zip(back.search_batch(["happy cat", "sing"], k=3), ix.search_batch(["happy cat", "sing"], k=3)):
+            assert a.tolist() == b.tolist()
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        got = pool.starmap(towel.BM25.search, [(index, "happy cat", 2), (index, "sing", 2)])
+    assert [g[0].tolist() for g in got] == [[0, 1], [2]]
+    # A damaged pickle is refused as a damaged file is.
+    method, data = index.__reduce__()[1]
+    with pytest.raises(ValueError):
+        pickle.loads(pickle.dumps(index).replace(data[-16:], bytes(16)))
+
+
 def test_index_errors(tmp_path):
     with pytest.raises(ValueError, match="k1"):
         towel.BM25(["a b"], k1=-1)
@@ -211,6 +252,52 @@ def test_train_bpe_errors(tmp_path):
     assert towel.train_bpe(["the cat sat"] * 5, 260, pattern=r"\w+| ").encode("the cat")
     # Lone surrogates are replaced, as `encode` does.
     assert towel.train_bpe(["cat \ud800 cat"] * 5, 260).n_vocab == 260
+    # A misspelt path is an error, not text to train on (its merges used to
+    # be the path's own letters): beside real files, or alone when every
+    # item looks like a path. files=False trains on the strings themselves.
+    real = tmp_path / "real.txt"
+    real.write_text("the cat sat on the mat\n" * 5)
+    with pytest.raises(FileNotFoundError, match=r"data\[1\] = '.*typo.txt' is not a file, while other items are"):
+        towel.train_bpe([str(real), str(tmp_path / "typo.txt")], 300)
+    with pytest.raises(FileNotFoundError, match="every item looks like a file path"):
+        towel.train_bpe(["corp/nope.txt"], 300)
+    assert towel.train_bpe(["corp/nope.txt"], 260, files=False).n_vocab == 260
+    assert towel.train_bpe([str(real)], 260).decode(towel.train_bpe([str(real)], 260).encode("the cat")) == "the cat"
+    assert towel.train_bpe(["hello", "e.g.", "world"], 260).n_vocab == 260
+    # Numbers and special tokens: errors that name the argument.
+    for size in (-5, 10**12):
+        with pytest.raises(ValueError, match=f"vocab_size must be between 0 and 4294967295, got {size}"):
+            towel.train_bpe(["the cat sat"] * 5, size)
+    with pytest.raises(ValueError, match="min_frequency must be between 0 and"):
+        towel.train_bpe(["the cat sat"] * 5, 260, min_frequency=-1)
+    with pytest.raises(TypeError, match="vocab_size must be an int, not str"):
+        towel.train_bpe(["the cat sat"] * 5, "300")
+    with pytest.raises(TypeError, match="special_tokens must be a list of strings, not a single string"):
+        towel.train_bpe(["the cat sat"] * 5, 260, special_tokens="<|x|>")
+
+
+def test_count_tokens_arguments_and_tiktoken_modules():
+    """count_tokens names what it takes; `towel.load` and
+    `towel.registry.ENCODING_CONSTRUCTORS` are there as tiktoken's are."""
+    with pytest.raises(TypeError, match="not bytes"):
+        towel.count_tokens(b"hi")
+    with pytest.raises(TypeError, match="pass its name"):
+        towel.count_tokens("hi", object())  # type: ignore[arg-type]
+    assert callable(towel.load.load_tiktoken_bpe)
+    ctors = towel.registry.ENCODING_CONSTRUCTORS
+    assert sorted(ctors) == sorted(towel.list_encoding_names())
+    kw = ctors["gpt2"]()
+    assert kw["explicit_n_vocab"] == 50257 and "explicit_n_vocab" not in ctors["cl100k_base"]()
+    # OpenAI's cookbook builds an extended encoding from these arguments.
+    base = ctors["cl100k_base"]()
+    ext = towel.Encoding(
+        name="cl100k_im",
+        pat_str=base["pat_str"],
+        mergeable_ranks=base["mergeable_ranks"],
+        special_tokens={**base["special_tokens"], "<|im_start|>": 100264},
+    )
+    text = "<|im_start|>hello world"
+    assert ext.encode(text, allowed_special="all") == [100264] + towel.get_encoding("cl100k_base").encode("hello world")
 
 
 def test_retrieval_docstring_examples_run():

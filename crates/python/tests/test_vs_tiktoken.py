@@ -282,6 +282,19 @@ def test_registry():
     with pytest.raises(ValueError, match="Expected a string in get_encoding"):
         towel.get_encoding(5)
     assert isinstance(towel.__version__, str)
+    # The constructors' names and explicit vocabulary sizes are tiktoken_ext's
+    # (its functions download the files, so only their source is compared).
+    import inspect
+
+    import tiktoken_ext.openai_public as public
+
+    assert sorted(towel.registry.ENCODING_CONSTRUCTORS) == sorted(public.ENCODING_CONSTRUCTORS)
+    for name, ctor in public.ENCODING_CONSTRUCTORS.items():
+        src = inspect.getsource(ctor)
+        ours = towel.registry.ENCODING_CONSTRUCTORS[name]()
+        assert ("explicit_n_vocab" in src) == ("explicit_n_vocab" in ours), name
+        if "explicit_n_vocab" in ours:
+            assert f'"explicit_n_vocab": {ours["explicit_n_vocab"]}' in src
 
 
 def test_get_encoding_is_thread_safe():

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import AbstractSet, Collection, Iterable, Literal, Union, overload
 
 from towel import _towel
+from towel import load as load  # as `tiktoken.load` after get_encoding
+from towel import registry as registry
 from towel.core import Encoding as Encoding
 from towel.model import encoding_for_model as encoding_for_model
 from towel.model import encoding_name_for_model as encoding_name_for_model
@@ -62,8 +64,15 @@ def count_tokens(
     from towel.core import _fix_surrogates, _num_threads, _special_args
 
     enc = get_encoding(encoding) if isinstance(encoding, str) else encoding
+    if not isinstance(enc, Encoding):
+        raise TypeError(
+            f"encoding must be an encoding's name or a towel.Encoding, not {type(enc).__module__}."
+            f"{type(enc).__name__} (for a tiktoken Encoding, pass its name: towel.count_tokens(text, enc.name))"
+        )
     a, d = _special_args(allowed_special, disallowed_special)
     core = enc._core_bpe
+    if isinstance(text, (bytes, bytearray)):
+        raise TypeError("text must be a str or a list of str, not bytes (decode it first)")
     if isinstance(text, str):
         try:
             return core.count(text, a, d)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any, Callable
 
 from towel import _data, _towel
 from towel.core import Encoding
@@ -68,3 +69,32 @@ def get_encoding(encoding_name: str) -> Encoding:
 
 def list_encoding_names() -> list[str]:
     return list(_PATTERNS)
+
+
+# tiktoken_ext's explicit vocabulary sizes, where it gives one.
+_EXPLICIT_N_VOCAB = {"gpt2": 50257, "r50k_base": 50257, "p50k_base": 50281}
+
+
+def _constructor(name: str) -> Callable[[], dict[str, Any]]:
+    def construct() -> dict[str, Any]:
+        enc = get_encoding(name)
+        kwargs: dict[str, Any] = {
+            "name": name,
+            "pat_str": enc._pat_str,
+            "mergeable_ranks": enc._mergeable_ranks,
+            "special_tokens": dict(enc._special_tokens),
+        }
+        if name in _EXPLICIT_N_VOCAB:
+            kwargs["explicit_n_vocab"] = _EXPLICIT_N_VOCAB[name]
+        return kwargs
+
+    construct.__name__ = construct.__qualname__ = name
+    return construct
+
+
+# As tiktoken's: for each name, a function that returns the keyword
+# arguments of `Encoding(...)` for that encoding (code that builds an
+# extended encoding from them, as OpenAI's cookbook does, runs unchanged).
+ENCODING_CONSTRUCTORS: dict[str, Callable[[], dict[str, Any]]] = {
+    name: _constructor(name) for name in _PATTERNS
+}

@@ -10,6 +10,7 @@ array([0, 1])
 from __future__ import annotations
 
 import json
+import operator
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence, TypeVar, Union
@@ -37,6 +38,36 @@ def _retry_fixed(call: Callable[[Any], _T], texts: Union[str, list[str]]) -> _T:
         if isinstance(texts, str):
             return call(_fix_surrogates(texts))
         return call([_fix_surrogates(t) for t in texts])
+
+
+def _count(value: Any, name: str) -> int:
+    """`value` as a count (an int of at least 0, numpy's ints too), or an
+    error that names it."""
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
+    if n < 0:
+        raise ValueError(f"{name} must be at least 0, got {n}")
+    return n
+
+
+def _threads(num_threads: Any) -> Optional[int]:
+    """None (all cores) or an int of at least 1, as the encode batches take it."""
+    if num_threads is None:
+        return None
+    n = _count(num_threads, "num_threads")
+    if n < 1:
+        raise ValueError(f"num_threads must be at least 1, got {n}")
+    return n
+
+
+def _unpickle(method: str, data: bytes) -> _Index:
+    """An index from its pickled bytes (see `_Index.__reduce__`)."""
+    kind: type[_Index] = {"bm25": BM25, "tfidf": TfIdf}[method]
+    self: _Index = object.__new__(kind)
+    self._index = _towel.Index.from_bytes(data)
+    return self
 
 
 def _texts(items: Iterable[str], what: str) -> list[str]:
@@ -160,27 +191,37 @@ class _Index:
         """Write the index file (atomically): `towel search` and `towel eval` read it."""
         self._index.save(os.fspath(path))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as the bytes of its index file, so an index can go to
+        # the workers of a multiprocessing pool, and is validated on the way
+        # back as a file is.
+        return (_unpickle, (self._index.method(), self._index.to_bytes()))
+
     def search(self, query: str, k: int = 10) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """The top `k` documents: (indices, scores), best first. Only documents
         that share a term with the query are returned, so there may be fewer."""
         import numpy as np
 
+        k = _count(k, "k")
         ids, scores = _retry_fixed(lambda q: self._index.search(q, k), query)
         return np.frombuffer(ids, dtype="<i8"), np.frombuffer(scores, dtype="<f8")
 
     def search_batch(
         self, queries: Sequence[str], k: int = 10, *, num_threads: int | None = None
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """Top `k` of each query on Rust threads: arrays of shape (len(queries), k),
+        """Top `k` of each query on Rust threads (`num_threads`, at most one per
+        core; None: all cores): arrays of shape (len(queries), min(k, len(self))),
         padded with index -1 and score 0 where a query matches fewer documents."""
         import numpy as np
 
+        width = min(_count(k, "k"), len(self))
+        threads = _threads(num_threads)
         qs = _texts(queries, "queries")
-        ids, scores = _retry_fixed(lambda q: self._index.search_batch(q, k, num_threads), qs)
+        ids, scores = _retry_fixed(lambda q: self._index.search_batch(q, width, threads), qs)
         n = len(qs)
         return (
-            np.frombuffer(ids, dtype="<i8").reshape(n, k),
-            np.frombuffer(scores, dtype="<f8").reshape(n, k),
+            np.frombuffer(ids, dtype="<i8").reshape(n, width),
+            np.frombuffer(scores, dtype="<f8").reshape(n, width),
         )
 
     def explain(self, query: str, doc: int) -> Explanation:
@@ -194,6 +235,8 @@ class _Index:
         >>> [(t.term, t.tf) for t in e.terms]
         [('happi', 1), ('cat', 1)]
         """
+        if _count(doc, "doc") >= len(self):
+            raise ValueError(f"document {doc} out of range (the index has {len(self)})")
         data, text = _retry_fixed(lambda q: self._index.explain(q, doc), query)
         d = json.loads(data)
         terms = [TermScore(**t) for t in d.pop("terms")]

@@ -3,9 +3,10 @@ behind `towel bpe train`) and get a ready `Encoding`."""
 
 from __future__ import annotations
 
+import operator
 import os
 import re
-from typing import Iterable, Sequence, Union
+from typing import Any, Iterable, Sequence, Union
 
 from towel import _towel
 from towel.core import Encoding, _fix_surrogates
@@ -31,6 +32,49 @@ def _format_of(path: str) -> str:
         f"cannot tell the format of {path!r} from its name: use a name ending in .tiktoken "
         "(tiktoken ranks), .json (HF tokenizer.json) or .towel.json (towel's tokenizer file)"
     )
+
+
+def _bounded(value: Any, name: str, most: int) -> int:
+    """`value` as an int in 0..=most, or an error that names the argument."""
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
+    if not 0 <= n <= most:
+        raise ValueError(f"{name} must be between 0 and {most}, got {n}")
+    return n
+
+
+_PATH_SHAPE = re.compile(r"\S*[/\\]\S*|\S+\.[A-Za-z0-9]{1,5}")
+
+
+def _are_paths(items: list[Any]) -> bool:
+    """Whether `data` (with `files=None`) is a list of file paths: yes when
+    every item is an existing file (or an `os.PathLike`). A list where some
+    items are files and others are not, or where none exists but every item
+    is shaped like a path (one word with a slash or a file extension), is
+    an error rather than text: trained on as text, a misspelt path would
+    quietly become merges of its own letters."""
+    if not items:
+        return False
+
+    def is_file(x: Any) -> bool:
+        return isinstance(x, os.PathLike) or (isinstance(x, str) and "\n" not in x and os.path.isfile(x))
+
+    found = [is_file(x) for x in items]
+    if all(found):
+        return True
+    strs = [x for x in items if isinstance(x, str)]
+    shaped = len(strs) == len(items) and all(len(x) < 4096 and _PATH_SHAPE.fullmatch(x) for x in strs)
+    if any(found) or shaped:
+        i = found.index(False)
+        raise FileNotFoundError(
+            f"data[{i}] = {items[i]!r} is not a file, while "
+            + ("other items are" if any(found) else "every item looks like a file path")
+            + ": pass files=True to read files (and fix that path), or files=False to train "
+            "on the strings themselves"
+        )
+    return False
 
 
 def train_bpe(
@@ -61,12 +105,13 @@ def train_bpe(
     """
     if isinstance(data, (str, bytes)):
         raise TypeError("data must be a list of texts or of file paths, not a single string")
+    if isinstance(special_tokens, (str, bytes)):
+        raise TypeError("special_tokens must be a list of strings, not a single string")
+    vocab_size = _bounded(vocab_size, "vocab_size", 2**32 - 1)
+    min_frequency = _bounded(min_frequency, "min_frequency", 2**64 - 1)
     items = list(data)
     if files is None:
-        files = bool(items) and all(
-            isinstance(x, os.PathLike) or (isinstance(x, str) and "\n" not in x and os.path.isfile(x))
-            for x in items
-        )
+        files = _are_paths(items)
     outs = [] if out is None else [out] if isinstance(out, (str, os.PathLike)) else list(out)
     outputs = [(os.fspath(p), _format_of(os.fspath(p))) for p in outs]
     if not files:
