@@ -121,6 +121,45 @@ fn a_nan_loss_stops_with_one_line_and_keeps_the_last_good_checkpoint() {
     for (name, a) in &ck.tensors {
         assert!(a.to_vec().iter().all(|v| v.is_finite()), "{name}");
     }
+    // A model already at --out (from a good run, say) is not replaced by
+    // a run that diverges: its last finite parameters go beside it.
+    towel()
+        .current_dir(tmp.path())
+        .args([
+            "train",
+            "digits",
+            "--epochs",
+            "1",
+            "--out",
+            "good.safetensors",
+        ])
+        .assert()
+        .success();
+    let good = fs::read(tmp.path().join("good.safetensors")).unwrap();
+    let out = towel()
+        .current_dir(tmp.path())
+        .args([
+            "train",
+            "digits",
+            "--lr",
+            "1e32",
+            "--out",
+            "good.safetensors",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(
+            "kept good.safetensors as it was; wrote the last parameters whose loss was finite to good.nonfinite.safetensors"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(fs::read(tmp.path().join("good.safetensors")).unwrap(), good);
+    let last = fs::read(tmp.path().join("good.nonfinite.safetensors")).unwrap();
+    assert!(towel_train::checkpoint::from_bytes(&last).is_ok());
 }
 
 #[test]
@@ -412,6 +451,36 @@ fn hopeless_settings_are_refused_up_front() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+/// A model or batch too big for the machine's free memory is refused up
+/// front with one line (the allocation used to abort the process with a
+/// trace: `--batch 100000000` asked for 77 GB).
+#[test]
+fn sizes_beyond_the_free_memory_are_refused_up_front() {
+    for (flag, value) in [
+        ("--batch", "100000000"),
+        ("--hidden", "1000000000"),
+        ("--context", "1000000000"),
+        ("--embed", "1000000000"),
+    ] {
+        let out = towel()
+            .args([
+                "train", "charlm", "--steps", "1", "--sample", "0", flag, value,
+            ])
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{flag}: {err}");
+        assert!(
+            err.starts_with("error: ")
+                && err.lines().count() == 1
+                && err.contains(&format!("{flag} {value}"))
+                && err.contains("GB of memory to train, more than the"),
+            "{flag}: {err}"
+        );
     }
 }
 

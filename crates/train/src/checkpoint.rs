@@ -70,8 +70,35 @@ pub fn to_bytes(tensors: &[(String, Array)], metadata: &[(String, String)]) -> R
         })
         .collect::<Result<Vec<_>>>()?;
     let meta: HashMap<String, String> = metadata.iter().cloned().collect();
-    safetensors::serialize(views, (!meta.is_empty()).then_some(meta))
-        .map_err(|e| TrainError::Format(e.to_string()))
+    let bytes = safetensors::serialize(views, (!meta.is_empty()).then_some(meta))
+        .map_err(|e| TrainError::Format(e.to_string()))?;
+    Ok(sorted_header(bytes))
+}
+
+/// The same safetensors bytes with the metadata's keys in sorted order.
+/// `safetensors::serialize` writes the metadata first, in a `HashMap`'s
+/// order, which changes from one map to the next, so two identical runs
+/// wrote different files; sorted, the same model is the same bytes. Only
+/// the metadata object is rewritten: the same entries reordered are the
+/// same length, so the rest of the header and the tensors' offsets stay as
+/// they are (anything unexpected keeps the bytes as they were).
+fn sorted_header(mut bytes: Vec<u8>) -> Vec<u8> {
+    const PREFIX: &[u8] = b"{\"__metadata__\":";
+    let start = 8 + PREFIX.len();
+    if bytes.get(8..start) != Some(PREFIX) {
+        return bytes;
+    }
+    let mut values = serde_json::Deserializer::from_slice(&bytes[start..])
+        .into_iter::<std::collections::BTreeMap<String, String>>();
+    let Some(Ok(meta)) = values.next() else {
+        return bytes;
+    };
+    let end = start + values.byte_offset();
+    match serde_json::to_vec(&meta) {
+        Ok(json) if json.len() == end - start => bytes[start..end].copy_from_slice(&json),
+        _ => {}
+    }
+    bytes
 }
 
 /// Parse safetensors bytes (float32 tensors only). A NaN or infinite

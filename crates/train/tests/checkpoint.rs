@@ -146,6 +146,28 @@ fn round_trip_keeps_values_and_metadata() {
     }
 }
 
+/// The same model and metadata are the same bytes: the metadata used to be
+/// written in a `HashMap`'s order, which changes with every map.
+#[test]
+fn the_same_checkpoint_is_the_same_bytes() {
+    let a = lm_model(1);
+    let meta: Vec<(String, String)> = (0..12)
+        .map(|i| (format!("towel.key{i}"), format!("value {i}")))
+        .collect();
+    let first = checkpoint::to_bytes(&a.state_dict(), &meta).unwrap();
+    for _ in 0..8 {
+        let mut shuffled = meta.clone();
+        shuffled.reverse();
+        assert_eq!(
+            checkpoint::to_bytes(&a.state_dict(), &shuffled).unwrap(),
+            first
+        );
+    }
+    let ck = checkpoint::from_bytes(&first).unwrap();
+    assert_eq!(ck.meta("towel.key7"), Some("value 7"));
+    assert_eq!(ck.tensors.len(), a.state_dict().len());
+}
+
 #[test]
 fn mismatched_checkpoints_name_every_problem_and_change_nothing() {
     let a = lm_model(1);

@@ -102,6 +102,25 @@ pub fn load_text(path: Option<&std::path::Path>) -> anyhow::Result<(String, Stri
     Ok((text, detail))
 }
 
+/// About the memory a training run of this model takes (float32, in f64
+/// so no size overflows): the parameters four times (values, gradients and
+/// AdamW's two moments), and a step's activations with their gradients,
+/// about three copies of each layer's output a window: the embedded
+/// context, the hidden layer (before and after tanh), the logits and the
+/// softmax.
+fn training_bytes(vocab: usize, cfg: &CharLmConfig) -> f64 {
+    let (v, c, e, h, b) = (
+        vocab as f64,
+        cfg.context as f64,
+        cfg.embed as f64,
+        cfg.hidden as f64,
+        cfg.batch as f64,
+    );
+    let params = v * e + c * e * h + h + h * v + v;
+    let activations = b * (c * e + 2.0 * h + 2.0 * v);
+    4.0 * (4.0 * params + 3.0 * activations)
+}
+
 pub fn run(args: &CharlmArgs, out: &Output) -> anyhow::Result<()> {
     let inputs: Vec<&std::path::Path> = args
         .data
@@ -130,6 +149,17 @@ pub fn run(args: &CharlmArgs, out: &Output) -> anyhow::Result<()> {
         seed: args.seed,
         ..CharLmConfig::default()
     };
+    super::check_memory(
+        training_bytes(vocab.len(), &cfg),
+        &format!(
+            "--context {} --embed {} --hidden {} --batch {} (a vocabulary of {})",
+            cfg.context,
+            cfg.embed,
+            cfg.hidden,
+            cfg.batch,
+            vocab.len()
+        ),
+    )?;
     let model = CharLm::new(vocab, cfg.context, cfg.embed, cfg.hidden, cfg.seed)?;
     let unit = model.vocab.unit();
     if !out.json {
@@ -146,9 +176,9 @@ pub fn run(args: &CharlmArgs, out: &Output) -> anyhow::Result<()> {
     let bar = step_bar(out, cfg.steps);
     let result = model.train(&corpus, &cfg, &mut |s, _, l| tick(&bar, s, l));
     bar.finish_and_clear();
-    let report = report_or_save_last(result, |what| {
+    let report = report_or_save_last(result, || {
         args.files
-            .save_model(|| Ok(model.to_bytes(&[])?), what, out)
+            .save_last_finite(|| Ok(model.to_bytes(&[])?), out)
     })?;
     let meta = [
         ("towel.steps".into(), cfg.steps.to_string()),

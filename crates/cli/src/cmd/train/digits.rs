@@ -91,20 +91,14 @@ pub fn run(args: &DigitsArgs, out: &Output) -> anyhow::Result<()> {
         ("towel.task".to_string(), "digits".to_string()),
         ("towel.hidden".to_string(), cfg.hidden.to_string()),
     ];
-    let save = |what: &str| {
-        args.files.save_model(
-            || {
-                Ok(towel_train::checkpoint::to_bytes(
-                    &model.state_dict(),
-                    &meta,
-                )?)
-            },
-            what,
-            out,
-        )
+    let bytes = || {
+        Ok(towel_train::checkpoint::to_bytes(
+            &model.state_dict(),
+            &meta,
+        )?)
     };
-    let report = report_or_save_last(result, save)?;
-    save("safetensors")?;
+    let report = report_or_save_last(result, || args.files.save_last_finite(bytes, out))?;
+    args.files.save_model(bytes, "safetensors", out)?;
     if let Some(p) = &args.files.plot {
         plot_losses(p, "digits MLP: training loss", &report.losses)?;
     }

@@ -83,19 +83,88 @@ impl OutputArgs {
 }
 
 /// The report of a training run. When the loss stopped being finite, the
-/// last parameters whose loss was finite are saved first (`save`), and the
-/// error is returned after them.
+/// last parameters whose loss was finite are saved first (`save`, with
+/// [`OutputArgs::save_last_finite`]), and the error is returned after them.
 pub fn report_or_save_last<R>(
     result: Result<R, towel_train::TrainError>,
-    save: impl FnOnce(&str) -> anyhow::Result<()>,
+    save: impl FnOnce() -> anyhow::Result<()>,
 ) -> anyhow::Result<R> {
     match result {
         Ok(r) => Ok(r),
         Err(e @ towel_train::TrainError::NonFinite { .. }) => {
-            save("the last parameters whose loss was finite")?;
+            save()?;
             Err(e.into())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Where a run whose loss stopped being finite writes its last finite
+/// parameters: `out`, unless a file is there already, and then beside it,
+/// `NAME.nonfinite.safetensors`: a model from an earlier run (a good one,
+/// likely) is not replaced by one that diverged.
+pub fn last_finite_path(out: &Path) -> PathBuf {
+    if !out.exists() {
+        return out.to_path_buf();
+    }
+    let stem = out
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let stem = stem.strip_suffix(".safetensors").unwrap_or(&stem);
+    out.with_file_name(format!("{stem}.nonfinite.safetensors"))
+}
+
+impl OutputArgs {
+    /// Writes the last parameters whose loss was finite (`bytes`) to
+    /// [`last_finite_path`] of `--out`, if it was given, and says where
+    /// (the error line follows on stderr).
+    pub fn save_last_finite(
+        &self,
+        bytes: impl FnOnce() -> anyhow::Result<Vec<u8>>,
+        out: &Output,
+    ) -> anyhow::Result<()> {
+        if let Some(p) = &self.out {
+            let dest = last_finite_path(p);
+            towel_data::write_atomic(&dest, &bytes()?)?;
+            if !out.json && dest == *p {
+                outln!(
+                    "wrote {} (the last parameters whose loss was finite)",
+                    p.display()
+                )?;
+            } else if !out.json {
+                outln!(
+                    "kept {} as it was; wrote the last parameters whose loss was finite to {}",
+                    p.display(),
+                    dest.display()
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The memory this machine has free for a run (`MemAvailable` on Linux;
+/// `None` where it cannot be read).
+fn available_memory() -> Option<f64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024.0)
+}
+
+/// Refuses, before anything is allocated, a model and batch whose
+/// training would need more memory than the machine has free: `bytes` is
+/// the estimate, `what` the options that set it. (An allocation that fails
+/// aborts the process with a trace, and `--batch 100000000` asked for 77 GB.)
+pub fn check_memory(bytes: f64, what: &str) -> anyhow::Result<()> {
+    match available_memory() {
+        Some(free) if bytes > free => anyhow::bail!(
+            "{what} needs about {:.1} GB of memory to train, more than the {:.1} GB free here; make them smaller",
+            bytes / 1e9,
+            free / 1e9
+        ),
+        _ => Ok(()),
     }
 }
 
