@@ -749,6 +749,61 @@ fn finding_2_gpt2_pairs_are_written_together_or_not_at_all() {
     fs::set_permissions(sb.path().join("ro"), fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// An input a command reads without naming it: `--from encoder.json`
+/// reads the vocab.bpe beside it, which `--to-tiktoken vocab.bpe --force`
+/// replaced (a stranger's review); `train charlm --tokenizer` likewise.
+#[test]
+fn the_vocab_bpe_beside_an_encoder_json_is_an_input() {
+    if towel_data::testing::data_dir().is_none() {
+        eprintln!("skipped: needs the reference data (set TOWEL_DATA_DIR)");
+        return;
+    }
+    let sb = Sandbox::new();
+    let data_row = Row {
+        needs_data: true,
+        ..row("vocab convert", &[], &[])
+    };
+    let args = |a: &[&str]| -> Vec<String> { a.iter().map(|s| s.to_string()).collect() };
+    fs::create_dir(sb.path().join("g")).unwrap();
+    let ok = sb
+        .command(
+            &args(&[
+                "vocab",
+                "convert",
+                "-e",
+                "gpt2",
+                "--to-gpt2",
+                "g/encoder.json",
+                "g/vocab.bpe",
+            ]),
+            true,
+        )
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    for to in ["--to-tiktoken", "--to-towel"] {
+        assert_refused(
+            &data_row,
+            to,
+            &sb,
+            &args(&[
+                "vocab",
+                "convert",
+                "--from",
+                "g/encoder.json",
+                to,
+                "g/vocab.bpe",
+                "--force",
+            ]),
+            "it is the input",
+        );
+    }
+}
+
 /// Run `script` with bash in `dir`.
 fn bash_in(dir: &Path, script: &str) -> Output {
     std::process::Command::new("bash")

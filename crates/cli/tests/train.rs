@@ -275,6 +275,42 @@ fn charlm_over_a_bpe_tokenizer_reports_bits_per_byte() {
         .output()
         .unwrap();
     assert!(!last_json(&out)["text"].as_str().unwrap().is_empty());
+    // Refused before any training, with one line: a special token's id of
+    // 4,000,000,000 (tables of billions of rows used to abort the process),
+    // and sampling settings that would only fail after the training.
+    let mut tok: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("tok.json")).unwrap()).unwrap();
+    tok["special_tokens"] = serde_json::json!({"<s>": 4_000_000_000u64});
+    fs::write(tmp.path().join("huge.json"), tok.to_string()).unwrap();
+    for (extra, want) in [
+        (
+            &["--tokenizer", "huge.json"][..],
+            "its ids go up to 4000000000",
+        ),
+        (
+            &["--temperature", "0"][..],
+            "temperature 0 must be a positive number",
+        ),
+        (&["--top-k", "0"][..], "top-k must be at least 1"),
+        (
+            &["--sample", "100000000000"][..],
+            "--sample 100000000000 is more than 1000000",
+        ),
+    ] {
+        let out = towel()
+            .current_dir(tmp.path())
+            .args(["train", "charlm", "--data", "t.txt", "--steps", "100000000"])
+            .args(extra)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {err}");
+        assert!(
+            err.lines().count() == 1 && err.contains(want),
+            "{extra:?}: {err}"
+        );
+    }
 }
 
 #[test]

@@ -18,19 +18,27 @@ use towel_autograd::rng::Rng;
 
 use crate::error::{invalid, Result};
 
-/// The sampling distribution of `logits` at `temperature`, keeping only
-/// the `top_k` largest (ties at the k-th value are kept).
-pub fn probabilities(logits: &[f32], temperature: f64, top_k: Option<usize>) -> Result<Vec<f64>> {
+/// Whether `temperature` and `top_k` can sample: a positive finite
+/// temperature, a top-k of at least 1. A caller that trains before it
+/// samples checks them first, so a bad setting costs no training.
+pub fn check_settings(temperature: f64, top_k: Option<usize>) -> Result<()> {
     if !(temperature > 0.0 && temperature.is_finite()) {
         return Err(invalid(format!(
             "temperature {temperature} must be a positive number"
         )));
     }
-    if logits.is_empty() {
-        return Err(invalid("no logits to sample from"));
-    }
     if top_k == Some(0) {
         return Err(invalid("top-k must be at least 1"));
+    }
+    Ok(())
+}
+
+/// The sampling distribution of `logits` at `temperature`, keeping only
+/// the `top_k` largest (ties at the k-th value are kept).
+pub fn probabilities(logits: &[f32], temperature: f64, top_k: Option<usize>) -> Result<Vec<f64>> {
+    check_settings(temperature, top_k)?;
+    if logits.is_empty() {
+        return Err(invalid("no logits to sample from"));
     }
     let z: Vec<f64> = logits.iter().map(|&l| l as f64 / temperature).collect();
     let cutoff = match top_k {

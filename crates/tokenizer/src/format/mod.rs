@@ -223,6 +223,24 @@ pub fn parse(data: &[u8], origin: &str) -> Result<(Format, TokenizerFile), Token
     Ok((format, file))
 }
 
+/// The files [`read`] reads for `path`: `path`, and for GPT-2's
+/// `encoder.json` the `vocab.bpe` beside it, so that a command that also
+/// writes files can refuse to overwrite either (`towel vocab convert --from
+/// g/encoder.json --to-tiktoken g/vocab.bpe --force` replaced the merges
+/// it had just read).
+pub fn files_read(path: &Path) -> Vec<PathBuf> {
+    let mut files = vec![path.to_path_buf()];
+    let bpe = path.with_file_name("vocab.bpe");
+    if bpe != path
+        && path.is_file()
+        && bpe.is_file()
+        && std::fs::read(path).ok().and_then(|d| detect(&d)) == Some(Format::Gpt2)
+    {
+        files.push(bpe);
+    }
+    files
+}
+
 /// Read a tokenizer file of any format, detected from its contents. GPT-2's
 /// `encoder.json` is read with the `vocab.bpe` beside it.
 pub fn read(path: &Path) -> Result<(Format, TokenizerFile), TokenizerError> {

@@ -13,6 +13,7 @@
 //! validation window (nats per character); bits per character is that
 //! divided by ln 2, perplexity is its exponential.
 
+use super::PREALLOCATED_STEPS;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -72,6 +73,10 @@ impl PartialEq for Vocab {
     }
 }
 
+/// Most ids a vocabulary may have (2^24, 80 times o200k_base's): the
+/// model's embedding and output layer have a row per id.
+pub const MAX_VOCAB: usize = 1 << 24;
+
 impl Vocab {
     /// The sorted distinct characters of `text`.
     pub fn of_text(text: &str) -> Result<Vocab> {
@@ -114,6 +119,15 @@ impl Vocab {
         }
         let bpe = tf.to_bpe().map_err(|e| invalid(format!("{origin}: {e}")))?;
         let n = bpe.n_vocab() as usize;
+        if n > MAX_VOCAB {
+            // The model has a row per id (embedding and output layer), so
+            // the id 4,000,000,000 of one special token meant tables of
+            // billions of rows (an allocation of 32 GB that aborted).
+            return Err(invalid(format!(
+                "{origin}: its ids go up to {}, and a language model has a row per id; at most {MAX_VOCAB} ids are supported",
+                n - 1
+            )));
+        }
         let token_bytes = (0..n as u32)
             .map(|id| bpe.decode_bytes(&[id]).map(|b| b.len()).unwrap_or(0))
             .collect();
@@ -403,8 +417,8 @@ impl CharLm {
         let mut opt = Adam::adamw(self.net.parameters(), cfg.lr).weight_decay(cfg.weight_decay);
         let mut times = PhaseTimes::default();
         let mut last_good = LastGood::default();
-        let mut losses = Vec::with_capacity(cfg.steps);
-        let mut step_ms = Vec::with_capacity(cfg.steps);
+        let mut losses = Vec::with_capacity(cfg.steps.min(PREALLOCATED_STEPS));
+        let mut step_ms = Vec::with_capacity(cfg.steps.min(PREALLOCATED_STEPS));
         self.net.train();
         for step in 1..=cfg.steps {
             let t0 = Instant::now();

@@ -14,6 +14,7 @@
 //! Recognition of Handwritten Digits" test set as shipped by scikit-learn,
 //! CC BY 4.0), so the training runs with no data folder.
 
+use super::PREALLOCATED_STEPS;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -263,8 +264,8 @@ pub fn train(
     let total = loader.batches_per_epoch() * cfg.epochs;
     let mut times = PhaseTimes::default();
     let mut last_good = LastGood::default();
-    let mut losses = Vec::with_capacity(total);
-    let mut step_ms = Vec::with_capacity(total);
+    let mut losses = Vec::with_capacity(total.min(PREALLOCATED_STEPS));
+    let mut step_ms = Vec::with_capacity(total.min(PREALLOCATED_STEPS));
     model.train();
     let mut step = 0;
     for _ in 0..cfg.epochs {

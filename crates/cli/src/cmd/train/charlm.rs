@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use serde_json::json;
 use towel_autograd::rng::Rng;
+use towel_tokenizer::format;
 use towel_train::tasks::charlm::{CharLm, CharLmConfig, Corpus, Vocab};
 
 use super::{
@@ -122,14 +123,27 @@ fn training_bytes(vocab: usize, cfg: &CharLmConfig) -> f64 {
 }
 
 pub fn run(args: &CharlmArgs, out: &Output) -> anyhow::Result<()> {
-    let inputs: Vec<&std::path::Path> = args
+    // (An encoder.json --tokenizer is read with the vocab.bpe beside it.)
+    let read: Vec<PathBuf> = args
         .data
         .iter()
-        .chain(&args.tokenizer)
-        .map(|p| p.as_path())
+        .cloned()
+        .chain(args.tokenizer.iter().flat_map(|p| format::files_read(p)))
         .collect();
+    let inputs: Vec<&std::path::Path> = read.iter().map(|p| p.as_path()).collect();
     let plan = args.files.plan(&inputs);
     plan.check()?;
+    // The sample comes after training: its settings are checked before.
+    if args.sample > crate::cmd::sample::MAX_TOKENS {
+        anyhow::bail!(
+            "--sample {} is more than {}, the most one run generates; sample more with `towel sample`",
+            args.sample,
+            crate::cmd::sample::MAX_TOKENS
+        );
+    }
+    if args.sample > 0 {
+        towel_train::sample::check_settings(args.temperature, args.top_k)?;
+    }
     let (text, source) = load_text(args.data.as_deref())?;
     let vocab = match &args.tokenizer {
         Some(p) => {

@@ -77,7 +77,7 @@ fn plan(args: &ConvertArgs) -> WritePlan {
         .inputs(&args.from_tiktoken)
         .inputs(args.from_gpt2.iter().flatten())
         .inputs(&args.from_towel)
-        .inputs(&args.from);
+        .inputs(args.from.iter().flat_map(|p| format::files_read(p)));
     if let Some(EncodingChoice::Bpe(name)) = args.encoding {
         // The registry files a named encoding is read from, where found.
         let dirs = DataDirs::from_env();
