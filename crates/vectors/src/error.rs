@@ -72,6 +72,18 @@ pub enum VectorError {
         value: f32,
     },
 
+    /// A vector so long that its scores would overflow float32 (inner
+    /// product and L2; see [`crate::flat::MAX_NORM_SQ`]): infinite scores
+    /// cannot be ranked. Scale the vectors down (or normalize them and use
+    /// the cosine metric).
+    #[error("{origin}: row {row} has norm {norm:.3e}, and scores of vectors longer than {max:.3e} overflow float32; scale the vectors down")]
+    TooLong {
+        origin: String,
+        row: usize,
+        norm: f64,
+        max: f64,
+    },
+
     /// Writing a file was refused before anything was written (a read-only
     /// file or folder, a path through a file, ...); the message says which
     /// and what to do.

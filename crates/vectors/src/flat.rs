@@ -122,6 +122,32 @@ fn check_finite(vectors: &Vectors, origin: &str) -> Result<(), VectorError> {
     }
 }
 
+/// The largest squared norm a vector may have under the inner-product and
+/// L2 metrics: with every vector within it, every score and every term of
+/// the L2 expansion `‖x‖² − 2q·x + ‖q‖²` stays below `f32::MAX`
+/// (Cauchy–Schwarz: |q·x| ≤ ‖q‖‖x‖), so no score overflows to infinity.
+/// Longer vectors used to give infinite scores in no particular order, and
+/// under L2 no hits at all, with no error.
+pub const MAX_NORM_SQ: f64 = f32::MAX as f64 / 8.0;
+
+/// The first vector of `vectors` longer than [`MAX_NORM_SQ`] allows, as a
+/// [`VectorError::TooLong`] (norms in f64, which cannot overflow here).
+fn check_magnitude(vectors: &Vectors, origin: &str) -> Result<(), VectorError> {
+    let long = vectors.rows().enumerate().find_map(|(row, v)| {
+        let n2: f64 = v.iter().map(|&x| x as f64 * x as f64).sum();
+        (n2 > MAX_NORM_SQ).then_some((row, n2.sqrt()))
+    });
+    match long {
+        None => Ok(()),
+        Some((row, norm)) => Err(VectorError::TooLong {
+            origin: origin.into(),
+            row,
+            norm,
+            max: MAX_NORM_SQ.sqrt(),
+        }),
+    }
+}
+
 impl FlatIndex {
     /// An empty index for vectors of dimension `dim` (≥ 1).
     pub fn new(dim: usize, metric: Metric) -> Result<Self, VectorError> {
@@ -141,11 +167,15 @@ impl FlatIndex {
 
     /// Add vectors; they get the next ids. With [`Metric::Cosine`] they are
     /// stored normalized, and a zero vector is an error naming its row; with
-    /// any metric, so is a vector holding NaN or an infinite value (nothing
-    /// is added then).
+    /// any metric, so is a vector holding NaN or an infinite value, and with
+    /// the others one longer than [`MAX_NORM_SQ`] allows (nothing is added
+    /// then).
     pub fn add(&mut self, vectors: &Vectors) -> Result<(), VectorError> {
         self.check_dim(vectors.dim(), "vectors to add")?;
         check_finite(vectors, "vectors")?;
+        if self.metric != Metric::Cosine {
+            check_magnitude(vectors, "vectors")?;
+        }
         if self.metric == Metric::Cosine {
             let mut unit = vectors.clone();
             crate::similarity::normalize_rows(&mut unit)?;
@@ -217,6 +247,9 @@ impl FlatIndex {
     ) -> Result<Vec<Vec<Hit>>, VectorError> {
         self.check_dim(queries.dim(), "queries")?;
         check_finite(queries, "queries")?;
+        if self.metric != Metric::Cosine {
+            check_magnitude(queries, "queries")?;
+        }
         let queries = if self.metric == Metric::Cosine {
             let mut q = queries.clone();
             crate::similarity::normalize_rows(&mut q).map_err(|e| match e {

@@ -449,3 +449,34 @@ fn non_finite_values_are_refused_by_every_metric() {
         }
     }
 }
+
+/// Finite vectors whose scores overflow float32 are refused too: 3e38 in
+/// every column gave infinite inner products in no order, and under L2 no
+/// hits at all. Just within the limit, every score is finite.
+#[test]
+fn vectors_whose_scores_would_overflow_are_refused() {
+    let good = Vectors::new(vec![1.0, 2.0, 3.0, 4.0], 2).unwrap();
+    let big = Vectors::new(vec![1.0, 2.0, 3e38, 3e38], 2).unwrap();
+    for metric in [Metric::InnerProduct, Metric::L2] {
+        let err = FlatIndex::from_vectors(&big, metric)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("vectors: row 1 has norm 4.243e38"), "{err}");
+        let index = FlatIndex::from_vectors(&good, metric).unwrap();
+        let err = index.search_batch(&big, 1).unwrap_err().to_string();
+        assert!(
+            err.contains("overflow float32; scale the vectors down"),
+            "{err}"
+        );
+        // At the limit: every score of every pair is finite.
+        let m = (towel_vectors::flat::MAX_NORM_SQ / 2.0).sqrt() as f32 * 0.999;
+        let edge = Vectors::new(vec![m, m, -m, -m], 2).unwrap();
+        let index = FlatIndex::from_vectors(&edge, metric).unwrap();
+        let hits = index.search_batch(&edge, 2).unwrap();
+        assert!(
+            hits.iter().flatten().all(|h| h.score.is_finite()),
+            "{hits:?}"
+        );
+        assert_eq!(hits[0].len(), 2);
+    }
+}
