@@ -184,6 +184,23 @@ fn tour_unknown_chapter_is_an_error() {
         .stderr(predicate::str::starts_with("error: no tour chapter `nope`"));
 }
 
+/// `tour --list`: the chapters' ids and titles, as JSON with `--json` (it
+/// printed the text table).
+#[test]
+fn tour_list_text_and_json() {
+    let text = towel().args(["tour", "--list"]).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    let json = towel().args(["--json", "tour", "--list"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let chapters = v["chapters"].as_array().unwrap();
+    assert_eq!(chapters.len(), text.lines().count());
+    for (c, line) in chapters.iter().zip(text.lines()) {
+        let (id, title) = (c["id"].as_str().unwrap(), c["title"].as_str().unwrap());
+        assert!(line.starts_with(id) && line.ends_with(title), "{line}");
+    }
+    assert!(chapters.iter().any(|c| c["id"] == "retrieval"));
+}
+
 #[test]
 fn help_explains_the_commands() {
     towel()

@@ -267,6 +267,13 @@ struct Report<'a> {
 pub fn run(args: &TourArgs, out: &Output) -> anyhow::Result<()> {
     let all = chapters();
     if args.list {
+        if out.json {
+            let list: Vec<_> = all
+                .iter()
+                .map(|c| serde_json::json!({"id": c.id(), "title": c.title()}))
+                .collect();
+            return out.print_json(&serde_json::json!({ "chapters": list }));
+        }
         for c in &all {
             outln!("{:<12} {}", c.id(), c.title())?;
         }
