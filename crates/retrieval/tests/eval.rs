@@ -386,6 +386,12 @@ fn run_files_round_trip_and_bad_runs_write_nothing() {
         text.starts_with("q1 Q0 d1 1 0.30000000000000004 towel\n"),
         "{text}"
     );
+    // Very large and very small scores in exponent form (RRF with k = 1e308
+    // wrote a number of 300 digits), still exactly the same when read back.
+    assert!(
+        text.contains(" 1e-300 towel\n") && text.contains(" 12345678.901234567 towel\n"),
+        "{text}"
+    );
 
     let before = text.clone();
     let bad = |run: &Run, tag: &str| {

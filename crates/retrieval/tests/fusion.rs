@@ -120,6 +120,15 @@ fn bad_parameters_are_clear_errors() {
             fuse(&r, &Fusion::Rrf { k: -1.0 }, None, None),
             "RRF constant",
         ),
+        // Finite weights whose sum is not: the fused scores would be inf.
+        (
+            fuse(&r, &Fusion::Rrf { k: 0.0 }, Some(&[1.7e308, 1.7e308]), None),
+            "they add up to inf; scale them down",
+        ),
+        (
+            fuse(&r, &Fusion::Convex, Some(&[1.7e308, 1.7e308]), None),
+            "they add up to inf",
+        ),
     ];
     for (res, msg) in cases {
         let e = res.unwrap_err().to_string();

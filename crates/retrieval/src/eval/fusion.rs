@@ -118,6 +118,16 @@ pub fn fuse(
     if total == 0.0 {
         return Err(RetrievalError::param("weights", "all weights are 0"));
     }
+    if !total.is_finite() {
+        // A fused score is at most the sum of the weights (RRF's 1/(k + r)
+        // and the normalized scores are at most 1), so with a finite sum
+        // every score is finite: 1.7e308 twice wrote `inf` scores, which
+        // fuse itself then refused to read back.
+        return Err(RetrievalError::param(
+            "weights",
+            format!("they add up to {total}; scale them down (only their ratios matter)"),
+        ));
+    }
     if let Fusion::Rrf { k } = method {
         if !k.is_finite() || *k < 0.0 {
             return Err(RetrievalError::param(

@@ -134,12 +134,28 @@ pub fn write_trec_run(path: &Path, run: &Run, tag: &str) -> Result<(), Retrieval
     towel_data::write_atomic_with(path, |w| {
         for (qid, ranking) in run {
             for (rank, (docid, score)) in ranking.iter().enumerate() {
-                writeln!(w, "{qid} Q0 {docid} {} {score} {tag}", rank + 1)?;
+                writeln!(w, "{qid} Q0 {docid} {} {} {tag}", rank + 1, Score(*score))?;
             }
         }
         Ok(())
     })
     .map_err(RetrievalError::from)
+}
+
+/// A run's score as written: Rust's shortest round-trip form, in exponent
+/// form from 10^16 on and below 10^-5 (RRF with k = 1e308 wrote scores of
+/// 300 digits).
+struct Score(f64);
+
+impl std::fmt::Display for Score {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let a = self.0.abs();
+        if a >= 1e16 || (a != 0.0 && a < 1e-5) {
+            write!(f, "{:e}", self.0)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
 }
 
 fn check_token(what: &'static str, value: &str) -> Result<(), RetrievalError> {
