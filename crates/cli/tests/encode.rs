@@ -447,3 +447,67 @@ fn empty_special_token_lists_are_errors() {
         assert!(err.contains(want), "{err}");
     }
 }
+
+/// A pattern that does not match every character leaves the rest out of
+/// the ids (as tiktoken does), and now says so on stderr (`--pattern ''`
+/// encoded any text to `[]` without a word).
+#[test]
+fn a_pattern_that_leaves_text_out_is_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 256 single bytes, ranks 0..=255, in .tiktoken form (base64 by hand).
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let ranks: String = (0..=255u8)
+        .map(|b| {
+            let (c0, c1) = (
+                B64[(b >> 2) as usize] as char,
+                B64[((b & 3) << 4) as usize] as char,
+            );
+            format!("{c0}{c1}== {b}\n")
+        })
+        .collect();
+    fs::write(tmp.path().join("bytes.tiktoken"), ranks).unwrap();
+    fs::write(tmp.path().join("in.txt"), "hello world").unwrap();
+    let run = |pattern: &str| {
+        towel()
+            .current_dir(tmp.path())
+            .args([
+                "encode",
+                "--tokenizer",
+                "bytes.tiktoken",
+                "--pattern",
+                pattern,
+                "in.txt",
+            ])
+            .output()
+            .unwrap()
+    };
+    for (pattern, ids, warning) in [
+        ("", "[]", Some("the ids spell 0 of the input's 11 bytes")),
+        (
+            r"\S+",
+            "[104,101,108,108,111,119,111,114,108,100]",
+            Some("spell 10 of the input's 11"),
+        ),
+        (
+            r"\S+|\s+",
+            "[104,101,108,108,111,32,119,111,114,108,100]",
+            None,
+        ),
+    ] {
+        let out = run(pattern);
+        assert!(out.status.success(), "{pattern:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            ids,
+            "{pattern:?}"
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        match warning {
+            Some(w) => assert!(
+                err.starts_with("warning: ") && err.contains(w),
+                "{pattern:?}: {err}"
+            ),
+            None => assert!(err.is_empty(), "{pattern:?}: {err}"),
+        }
+    }
+}

@@ -91,7 +91,24 @@ pub fn run(args: EncodeArgs, out: &Output) -> Result<()> {
     let ids = bpe
         .encode(text, &allowed, &disallowed)
         .with_context(|| input_name(args.file.as_deref()))?;
+    warn_uncovered(&ids, text.len(), |id| bpe.token_bytes(id));
     print_ids(&args, &ids, text.len(), |id| bpe.token_bytes(id), out)
+}
+
+/// Warn when the ids spell fewer bytes than the text has: a
+/// pre-tokenization pattern that does not match every character (an empty
+/// one, say) leaves the rest out of the ids, silently, as in tiktoken
+/// (`--pattern ''` encoded any text to `[]`). The ids stay tiktoken's.
+fn warn_uncovered<'a>(ids: &[u32], n_bytes: usize, token_bytes: impl Fn(u32) -> Option<&'a [u8]>) {
+    let covered: usize = ids
+        .iter()
+        .map(|&id| token_bytes(id).map_or(0, <[u8]>::len))
+        .sum();
+    if covered < n_bytes {
+        eprintln!(
+            "warning: the ids spell {covered} of the input's {n_bytes} bytes: the tokenizer's pattern does not match the rest, which is left out (as tiktoken does)"
+        );
+    }
 }
 
 /// `towel encode -e bytes`: one id per input byte; any bytes are accepted
