@@ -201,6 +201,36 @@ fn tour_list_text_and_json() {
     assert!(chapters.iter().any(|c| c["id"] == "retrieval"));
 }
 
+/// Binary inputs must be regular files: a device was read whole before its
+/// header was checked (`towel search /dev/zero q` used up the memory).
+#[test]
+fn a_device_is_not_read_as_an_index_a_checkpoint_or_vectors() {
+    for args in [
+        &["search", "/dev/zero", "hello"][..],
+        &["sample", "/dev/zero"][..],
+        &[
+            "vectors",
+            "search",
+            "--base",
+            "/dev/zero",
+            "--queries",
+            "/dev/zero",
+        ][..],
+    ] {
+        let out = towel()
+            .args(args)
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.lines().count() == 1 && err.contains("/dev/zero: not a regular file"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 #[test]
 fn help_explains_the_commands() {
     towel()

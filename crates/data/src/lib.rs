@@ -62,6 +62,38 @@ pub mod write;
 
 pub use write::{write_all_atomic, write_atomic, write_atomic_with, Kind, WritePlan};
 
+/// The bytes of the regular file at `path`; anything else (a device such as
+/// `/dev/zero`, a pipe, a folder) is an `InvalidInput` error that says so.
+/// For the binary formats (index, checkpoint, `.npy`), read whole before
+/// their header is checked: `towel search /dev/zero q` read until the
+/// machine ran out of memory.
+///
+/// ```
+/// let err = towel_data::read_regular_file("/dev/zero".as_ref()).unwrap_err();
+/// assert!(err.to_string().contains("not a regular file"), "{err}");
+/// ```
+pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    check_regular(&meta)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// `InvalidInput` unless `meta` is a regular file's (see [`read_regular_file`]).
+pub fn check_regular(meta: &std::fs::Metadata) -> std::io::Result<()> {
+    if meta.is_file() {
+        Ok(())
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a device, a pipe or a folder); give a file",
+        ))
+    }
+}
+
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read};

@@ -189,7 +189,7 @@ pub fn save(r: &Retriever, path: &Path) -> Result<(), RetrievalError> {
 
 /// Read an index file.
 pub fn load(path: &Path) -> Result<Retriever, RetrievalError> {
-    let bytes = std::fs::read(path).map_err(|e| RetrievalError::io(path, e))?;
+    let bytes = towel_data::read_regular_file(path).map_err(|e| RetrievalError::io(path, e))?;
     from_bytes(&bytes, path)
 }
 

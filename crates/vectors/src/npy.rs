@@ -388,7 +388,9 @@ fn read_file<T>(
     let origin = path.display().to_string();
     let io = |e| VectorError::io("read", path, e);
     let mut file = File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
+    let meta = file.metadata().map_err(io)?;
+    towel_data::check_regular(&meta).map_err(io)?;
+    let len = meta.len();
     if len >= MMAP_MIN_BYTES {
         let map = map_file(&file).map_err(io)?;
         decode(&map, &origin)

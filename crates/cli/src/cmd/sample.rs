@@ -52,7 +52,7 @@ pub fn run(args: &SampleArgs, out: &Output) -> anyhow::Result<()> {
             args.tokens
         );
     }
-    let bytes = std::fs::read(&args.model)
+    let bytes = towel_data::read_regular_file(&args.model)
         .with_context(|| format!("cannot read {}", args.model.display()))?;
     let ck = checkpoint::from_bytes(&bytes).with_context(|| args.model.display().to_string())?;
     let model = CharLm::from_checkpoint(&ck).with_context(|| args.model.display().to_string())?;
