@@ -8,6 +8,13 @@
 //! across training steps; [`live_nodes`] counts the nodes alive on this
 //! thread. Inside a [`no_grad`] scope no node is made at all.
 //!
+//! A second `backward` that reaches a freed node is
+//! [`AutogradError::GraphFreed`], checked before any gradient is added
+//! (PyTorch raises it for ops that saved tensors, such as `exp` or `mul`;
+//! for those that saved none, such as `add`, PyTorch runs the second pass,
+//! towel refuses it as well). A graph that reads a leaf replaced since
+//! ([`Tensor::mark_replaced`]) is [`AutogradError::LeafReplaced`].
+//!
 //! ```
 //! use towel_autograd::tensor::{Tensor, no_grad, live_nodes};
 //! let w = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]).unwrap().requires_grad();
@@ -121,6 +128,8 @@ struct Inner {
     data: Array,
     requires_grad: bool,
     leaf: bool,
+    /// Set by [`Tensor::mark_replaced`]: a graph reading this leaf is stale.
+    replaced: Cell<bool>,
     grad: RefCell<Option<Array>>,
     node: RefCell<Option<Node>>,
 }
@@ -145,6 +154,7 @@ fn leaf(data: Array, requires_grad: bool) -> Tensor {
         data,
         requires_grad,
         leaf: true,
+        replaced: Cell::new(false),
         grad: RefCell::new(None),
         node: RefCell::new(None),
     }))
@@ -166,6 +176,7 @@ fn from_op(
         data,
         requires_grad: true,
         leaf: false,
+        replaced: Cell::new(false),
         grad: RefCell::new(None),
         node: RefCell::new(Some(Node::new(name, inputs, Box::new(backward)))),
     }))
@@ -232,6 +243,15 @@ impl Tensor {
         *self.0.grad.borrow_mut() = None;
     }
 
+    /// Mark this leaf as replaced by new values (what PyTorch's in-place
+    /// update of a parameter is): a later `backward` through a graph that
+    /// reads it is [`AutogradError::LeafReplaced`], not a gradient added to
+    /// values that are no longer in use. `towel_train`'s `Parameter::set`
+    /// calls it on the leaf it replaces.
+    pub fn mark_replaced(&self) {
+        self.0.replaced.set(true);
+    }
+
     /// The name of the operation that made this tensor, while its graph lives.
     pub fn op_name(&self) -> Option<&'static str> {
         self.0.node.borrow().as_ref().map(|n| n.name)
@@ -266,11 +286,9 @@ impl Tensor {
         if !self.0.requires_grad {
             return Err(invalid("backward", "this tensor does not require gradients: no input was made with requires_grad(), or it was computed under no_grad"));
         }
-        if !self.0.leaf && self.0.node.borrow().is_none() {
-            return Err(invalid("backward", "the graph behind this tensor was already freed by an earlier backward; recompute the forward pass"));
-        }
         let _engine = profile::engine_scope();
         let order = self.topological_order();
+        check_graph(&order)?;
         let key = |t: &Tensor| Rc::as_ptr(&t.0);
         let mut grads: HashMap<*const Inner, Array> = HashMap::new();
         grads.insert(key(self), upstream);
@@ -305,7 +323,8 @@ impl Tensor {
                         None => g.contiguous(),
                     });
                 }
-                None => {}
+                // Ruled out by check_graph; never drop a gradient silently.
+                None => return Err(AutogradError::GraphFreed),
             }
         }
         Ok(())
@@ -1060,6 +1079,23 @@ impl Tensor {
             Ok(vec![Some(g.permute(&inv)?)])
         }))
     }
+}
+
+/// Whether `backward` can run through `order` (every tensor that gradients
+/// flow to), checked before any gradient is added: each non-leaf still has
+/// its node (an earlier backward frees them; PyTorch's "backward through
+/// the graph a second time"), and no leaf was replaced since the graph read
+/// it (PyTorch's in-place modification error).
+fn check_graph(order: &[Tensor]) -> Result<()> {
+    for t in order {
+        if t.0.leaf && t.0.replaced.get() {
+            return Err(AutogradError::LeafReplaced);
+        }
+        if !t.0.leaf && t.0.node.borrow().is_none() {
+            return Err(AutogradError::GraphFreed);
+        }
+    }
+    Ok(())
 }
 
 /// `shape` with each of `dims` set to 1.

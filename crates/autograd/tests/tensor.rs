@@ -398,3 +398,36 @@ fn cat_and_stack_errors_name_both_shapes() {
     let e = Tensor::stack(&[&a, &b], 0).unwrap_err().to_string();
     assert!(e.contains("[2, 3]") && e.contains("[2, 4]"), "{e}");
 }
+
+#[test]
+fn a_second_backward_through_a_freed_node_is_an_error_not_a_lost_gradient() {
+    let x = Tensor::from_vec(vec![0.5, -1.0, 2.0], &[3])
+        .unwrap()
+        .requires_grad();
+    // y's node is freed by the first backward; PyTorch raises "Trying to
+    // backward through the graph a second time" for exp (and, for add,
+    // runs again to [2, 2, 2]); towel refuses both and keeps the first
+    // pass's gradient, where it used to leave [1, 1, 1] without a word.
+    for y in [x.add(&Tensor::scalar(1.0)).unwrap(), x.exp()] {
+        x.zero_grad();
+        y.sum().backward().unwrap();
+        let first = x.grad().unwrap().to_vec();
+        let e = y.sum().backward().unwrap_err();
+        assert_eq!(e, AutogradError::GraphFreed);
+        assert!(e.to_string().contains("already freed"), "{e}");
+        let e = y.mul(&Tensor::scalar(3.0)).unwrap().sum().backward();
+        assert_eq!(e.unwrap_err(), AutogradError::GraphFreed);
+        assert_eq!(x.grad().unwrap().to_vec(), first, "nothing added");
+    }
+}
+
+#[test]
+fn backward_through_a_replaced_leaf_is_an_error() {
+    let p = Tensor::from_vec(vec![1.0, 2.0], &[2])
+        .unwrap()
+        .requires_grad();
+    let loss = p.mul(&p).unwrap().sum();
+    p.mark_replaced();
+    assert_eq!(loss.backward().unwrap_err(), AutogradError::LeafReplaced);
+    assert!(p.grad().is_none());
+}

@@ -131,6 +131,27 @@ fn clip_grad_norm_leaves_small_gradients_and_scales_large_ones() {
 }
 
 #[test]
+fn backward_after_set_is_an_error_not_a_missing_gradient() {
+    // PyTorch: "one of the variables needed for gradient computation has
+    // been modified by an inplace operation"; towel left p.grad() at None.
+    let p = Parameter::new(Array::from_vec(vec![1.0, 2.0, 3.0], &[3]).unwrap());
+    let loss = p.tensor().mul(&p.tensor()).unwrap().sum();
+    p.set(Array::from_vec(vec![0.0, 1.0, 2.0], &[3]).unwrap())
+        .unwrap();
+    let e = loss.backward().unwrap_err();
+    assert_eq!(e, towel_autograd::AutogradError::LeafReplaced);
+    assert!(p.grad().is_none());
+    // The graph built after the step is the one to differentiate.
+    p.tensor()
+        .mul(&p.tensor())
+        .unwrap()
+        .sum()
+        .backward()
+        .unwrap();
+    assert_eq!(p.grad().unwrap().to_vec(), [0.0, 2.0, 4.0]);
+}
+
+#[test]
 fn gradients_accumulate_until_zero_grad_like_pytorch() {
     let p = Parameter::new(Array::from_vec(vec![1.0, 2.0], &[2]).unwrap());
     for _ in 0..2 {
