@@ -119,8 +119,20 @@ impl Node {
 }
 
 impl Drop for Node {
+    /// Frees the graph behind this node with a work list instead of a
+    /// recursion through `Rc<Inner>`, node and inputs (a chain of a million
+    /// ops, dropped without `backward`, overflowed the stack): an input of
+    /// which this is the last handle gives its own inputs to the list.
     fn drop(&mut self) {
         LIVE_NODES.with(|n| n.set(n.get() - 1));
+        let mut pending = std::mem::take(&mut self.inputs);
+        while let Some(t) = pending.pop() {
+            if let Ok(inner) = Rc::try_unwrap(t.0) {
+                if let Some(mut node) = inner.node.into_inner() {
+                    pending.append(&mut node.inputs);
+                }
+            }
+        }
     }
 }
 

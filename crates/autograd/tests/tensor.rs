@@ -431,3 +431,28 @@ fn backward_through_a_replaced_leaf_is_an_error() {
     assert_eq!(loss.backward().unwrap_err(), AutogradError::LeafReplaced);
     assert!(p.grad().is_none());
 }
+
+#[test]
+fn a_long_graph_dropped_without_backward_does_not_overflow_the_stack() {
+    // Dropping used to recurse once per op; on a 256 KiB stack a chain of
+    // 100,000 ops overflowed (the process aborted).
+    let before = live_nodes();
+    let chain = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            let x = Tensor::from_vec(vec![0.5; 4], &[4])
+                .unwrap()
+                .requires_grad();
+            let one = Tensor::scalar(1e-6);
+            let mut y = x.clone();
+            for _ in 0..100_000 {
+                y = y.add(&one).unwrap();
+            }
+            assert_eq!(live_nodes(), 100_000);
+            drop(y);
+            live_nodes()
+        })
+        .unwrap();
+    assert_eq!(chain.join().unwrap(), 0);
+    assert_eq!(live_nodes(), before);
+}
