@@ -56,7 +56,9 @@
 //! - Tensors: every op's output and input gradients equal PyTorch 2.15's
 //!   at relative tolerance 1e-5, on random shapes with broadcast operands,
 //!   transposed (non-contiguous) views and an explicit upstream gradient
-//!   (`tests/torch_ops.rs`, 109 cases from `tests/fixtures/gen_torch.py`);
+//!   (`tests/torch_ops.rs`, 122 cases from `tests/fixtures/gen_torch.py`),
+//!   and so do 18 edge cases (`tests/fixtures/gen_torch_edge.py`: empty
+//!   and 0-dimensional tensors);
 //!   views and broadcasting are property-tested against naive index
 //!   arithmetic, and compositions are checked by finite differences
 //!   (`tests/tensor.rs`).

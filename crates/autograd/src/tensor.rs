@@ -820,6 +820,12 @@ impl Tensor {
         let first = tensors
             .first()
             .ok_or_else(|| invalid("cat", "needs at least one tensor"))?;
+        if let Some(k) = tensors.iter().position(|t| t.shape().is_empty()) {
+            return Err(invalid(
+                "cat",
+                format!("zero-dimensional tensor (at position {k}) cannot be concatenated; give it a dimension with reshape(&[1]), or use stack"),
+            ));
+        }
         let nd = first.shape().len();
         let d = dim_index("cat", dim, nd)?;
         for t in &tensors[1..] {
@@ -902,6 +908,19 @@ impl Tensor {
         let _prof = profile::scope("index_select", Phase::Forward);
         let shape = self.shape().to_vec();
         let d = dim_index("index_select", dim, shape.len())?;
+        if shape.is_empty() {
+            // PyTorch's rule for a 0-d tensor: one index, 0, and a 0-d result.
+            if ids.len() != 1 {
+                return Err(invalid(
+                    "index_select",
+                    format!(
+                        "a 0-dimensional tensor takes exactly one index, got {}",
+                        ids.len()
+                    ),
+                ));
+            }
+            return self.reshape(&[1])?.index_select(0, ids)?.reshape(&[]);
+        }
         let n = shape[d];
         if let Some(&bad) = ids.iter().find(|&&i| i >= n) {
             return Err(invalid(
@@ -964,6 +983,10 @@ impl Tensor {
                 rhs: index_shape.to_vec(),
                 detail: format!("do not fit: the index needs the same rank and no larger sizes outside dimension {d} (and {} values)", index.len()),
             });
+        }
+        if shape.is_empty() {
+            // A 0-d tensor and a 0-d index: the one element, when the index is 0.
+            return self.reshape(&[1])?.gather(0, index, &[1])?.reshape(&[]);
         }
         if let Some(&bad) = index.iter().find(|&&i| i >= shape[d]) {
             return Err(invalid(

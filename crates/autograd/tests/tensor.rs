@@ -456,3 +456,22 @@ fn a_long_graph_dropped_without_backward_does_not_overflow_the_stack() {
     assert_eq!(chain.join().unwrap(), 0);
     assert_eq!(live_nodes(), before);
 }
+
+#[test]
+fn zero_dimensional_tensors_are_errors_where_pytorch_refuses_them() {
+    let (a, b) = (Tensor::scalar(1.0), Tensor::scalar(2.0));
+    // PyTorch: "zero-dimensional tensor (at position 0) cannot be concatenated".
+    let e = Tensor::cat(&[&a, &b], 0).unwrap_err().to_string();
+    assert!(e.contains("zero-dimensional tensor (at position 0)"), "{e}");
+    let v = Tensor::from_vec(vec![1.0], &[1]).unwrap();
+    let e = Tensor::cat(&[&v, &b], 0).unwrap_err().to_string();
+    assert!(e.contains("(at position 1)"), "{e}");
+    assert_eq!(Tensor::stack(&[&a, &b], 0).unwrap().to_vec(), [1.0, 2.0]);
+    // PyTorch: "Index to scalar can have only 1 value, got 2 value(s)".
+    for ids in [&[0, 0][..], &[]] {
+        let e = a.index_select(0, ids).unwrap_err().to_string();
+        assert!(e.contains("exactly one index"), "{e}");
+    }
+    assert!(a.index_select(0, &[1]).is_err());
+    assert!(a.gather(0, &[1], &[]).is_err());
+}
