@@ -84,8 +84,13 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Ve
 }
 
 /// Resolve a dimension index that may be negative (`-1` = last).
+/// A 0-dimensional array takes 0 and -1, as in PyTorch.
 pub fn dim_index(op: &'static str, dim: isize, ndim: usize) -> Result<usize> {
-    let d = if dim < 0 { dim + ndim as isize } else { dim };
+    let d = if dim < 0 {
+        dim + ndim.max(1) as isize
+    } else {
+        dim
+    };
     if d < 0 || d as usize >= ndim.max(1) {
         return Err(invalid(
             op,

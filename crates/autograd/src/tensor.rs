@@ -585,10 +585,7 @@ impl Tensor {
     pub fn sum_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor> {
         let _prof = profile::scope("sum", Phase::Forward);
         let nd = self.shape().len();
-        let dims: Vec<usize> = dims
-            .iter()
-            .map(|&d| dim_index("sum", d, nd))
-            .collect::<Result<_>>()?;
+        let dims = reduced_dims("sum", dims, nd)?;
         let dims: Vec<usize> = if nd == 0 { vec![] } else { dims };
         let out = if nd == 0 {
             self.0.data.clone()
@@ -612,10 +609,10 @@ impl Tensor {
                 .sum_dims(dims, keepdim)?
                 .mul(&Tensor::scalar(1.0 / n as f32));
         }
-        let count: usize = dims
+        let count: usize = reduced_dims("mean", dims, nd)?
             .iter()
-            .map(|&d| dim_index("mean", d, nd).map(|d| if nd == 0 { 1 } else { self.shape()[d] }))
-            .product::<Result<usize>>()?;
+            .map(|&d| if nd == 0 { 1 } else { self.shape()[d] })
+            .product();
         let s = self.sum_dims(dims, keepdim)?;
         s.mul(&Tensor::scalar(1.0 / count as f32))
     }
@@ -1131,6 +1128,24 @@ fn check_graph(order: &[Tensor]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The dimensions a reduction over `dims` (negative ones from the end) of
+/// an `nd`-dimensional tensor covers, each at most once (PyTorch: "dim 1
+/// appears multiple times in the list of dims").
+fn reduced_dims(op: &'static str, dims: &[isize], nd: usize) -> Result<Vec<usize>> {
+    let mut out: Vec<usize> = Vec::with_capacity(dims.len());
+    for &dim in dims {
+        let d = dim_index(op, dim, nd)?;
+        if out.contains(&d) {
+            return Err(invalid(
+                op,
+                format!("dim {d} appears multiple times in the list of dims {dims:?}; give each dimension once"),
+            ));
+        }
+        out.push(d);
+    }
+    Ok(out)
 }
 
 /// `shape` with each of `dims` set to 1.

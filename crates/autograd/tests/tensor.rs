@@ -475,3 +475,20 @@ fn zero_dimensional_tensors_are_errors_where_pytorch_refuses_them() {
     assert!(a.index_select(0, &[1]).is_err());
     assert!(a.gather(0, &[1], &[]).is_err());
 }
+
+#[test]
+fn a_dimension_repeated_in_a_reduction_is_an_error() {
+    // PyTorch: "dim 1 appears multiple times in the list of dims"; towel
+    // divided mean_dims(&[1, 1]) of a [2, 3] tensor by 9.
+    let x = Tensor::new(arange(&[2, 3]));
+    let e = x.mean_dims(&[1, 1], false).unwrap_err().to_string();
+    assert!(e.contains("dim 1 appears multiple times"), "{e}");
+    let e = x.sum_dims(&[0, -2], false).unwrap_err().to_string();
+    assert!(e.contains("dim 0 appears multiple times"), "{e}");
+    let e = Tensor::scalar(1.0).sum_dims(&[0, -1], false).unwrap_err();
+    assert!(
+        e.to_string().contains("dim 0 appears multiple times"),
+        "{e}"
+    );
+    assert_eq!(x.mean_dims(&[1, 0], false).unwrap().to_vec(), [2.5]);
+}
