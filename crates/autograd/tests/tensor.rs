@@ -492,3 +492,49 @@ fn a_dimension_repeated_in_a_reduction_is_an_error() {
     );
     assert_eq!(x.mean_dims(&[1, 0], false).unwrap().to_vec(), [2.5]);
 }
+
+#[test]
+fn einsum_letter_repeated_in_one_operand_needs_equal_sizes() {
+    use towel_autograd::einsum::einsum;
+    // PyTorch: "subscript i is repeated for operand 0 but the sizes don't
+    // match, 3 != 1"; towel broadcast the 1 (a value, or a panic for ii->i).
+    let t = |shape: &[usize]| Tensor::new(arange(shape));
+    for (spec, shapes, want) in [
+        (
+            "ii",
+            vec![vec![1, 3]],
+            "operand 0 but the sizes don't match, 3 != 1",
+        ),
+        (
+            "ii->i",
+            vec![vec![3, 1]],
+            "operand 0 but the sizes don't match, 1 != 3",
+        ),
+        (
+            "iij->j",
+            vec![vec![1, 3, 2]],
+            "operand 0 but the sizes don't match, 3 != 1",
+        ),
+        (
+            "ij,ii->j",
+            vec![vec![3, 2], vec![1, 3]],
+            "operand 1 but the sizes don't match, 3 != 1",
+        ),
+    ] {
+        let ops: Vec<Tensor> = shapes.iter().map(|s| t(s)).collect();
+        let refs: Vec<&Tensor> = ops.iter().collect();
+        let e = einsum(spec, &refs).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("subscript i is repeated for {want}")),
+            "{spec}: {e}"
+        );
+    }
+    // Equal sizes are a diagonal, and a size 1 still broadcasts across operands.
+    assert_eq!(einsum("ii", &[&t(&[1, 1])]).unwrap().to_vec(), [0.0]);
+    assert_eq!(
+        einsum("ij,ij->ij", &[&t(&[1, 2]), &t(&[3, 2])])
+            .unwrap()
+            .shape(),
+        &[3, 2]
+    );
+}
