@@ -40,7 +40,7 @@
 //! | `a + b`, `a - b` | g | g, −g |
 //! | `a * b` | g·b | g·a |
 //! | `a / b` | g/b | −g·a/b² |
-//! | `a.powf(p)` | g·p·aᵖ⁻¹ | |
+//! | `a.powf(p)` | g·p·aᵖ⁻¹ (0 if p = 0, as PyTorch: not 0·∞ at a = 0) | |
 //! | `exp`, `log`, `sqrt` | g·out, g/a, g/(2·out) | |
 //! | `tanh`, `sigmoid` | g·(1−out²), g·out·(1−out) | |
 //! | `relu` | g·𝟙(a > 0) | |
@@ -483,6 +483,10 @@ impl Tensor {
         let out = self.0.data.map(|v| v.powf(p));
         let a = self.0.data.clone();
         from_op(out, "pow", vec![self.clone()], move |g| {
+            if p == 0.0 {
+                // PyTorch's pow_backward: a constant 1 has gradient 0.
+                return Ok(vec![Some(Array::full(a.shape(), 0.0))]);
+            }
             Ok(vec![Some(
                 g.zip_map(&a, "pow", |g, a| g * p * a.powf(p - 1.0))?,
             )])
