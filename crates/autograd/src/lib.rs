@@ -58,8 +58,8 @@
 //!   at relative tolerance 1e-5, on random shapes with broadcast operands,
 //!   transposed (non-contiguous) views and an explicit upstream gradient
 //!   (`tests/torch_ops.rs`, 122 cases from `tests/fixtures/gen_torch.py`),
-//!   and so do 24 edge cases (`tests/fixtures/gen_torch_edge.py`: empty
-//!   and 0-dimensional tensors, powers at base 0);
+//!   and so do 28 edge cases (`tests/fixtures/gen_torch_edge.py`: empty
+//!   and 0-dimensional tensors, powers at base 0, non-finite inputs);
 //!   views and broadcasting are property-tested against naive index
 //!   arithmetic, and compositions are checked by finite differences
 //!   (`tests/tensor.rs`).

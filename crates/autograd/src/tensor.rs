@@ -43,7 +43,7 @@
 //! | `a.powf(p)` | g·p·aᵖ⁻¹ (0 if p = 0, as PyTorch: not 0·∞ at a = 0) | |
 //! | `exp`, `log`, `sqrt` | g·out, g/a, g/(2·out) | |
 //! | `tanh`, `sigmoid` | g·(1−out²), g·out·(1−out) | |
-//! | `relu` | g·𝟙(a > 0) | |
+//! | `relu` | g where out is not ≤ 0 (NaN passes g), else 0 | |
 //! | `gelu` (erf form) | g·(Φ(a) + a·φ(a)) | |
 //! | `a @ b` | g @ bᵀ | aᵀ @ g |
 //! | `sum`, `mean` over dims | g broadcast back (÷ n for mean) | |
@@ -518,12 +518,14 @@ impl Tensor {
         self.unary("sigmoid", fastmath::sigmoid, |g, _, o| g * o * (1.0 - o))
     }
 
-    /// `max(self, 0)`.
+    /// `max(self, 0)`, with NaN kept NaN and its gradient passed through,
+    /// as PyTorch's (`clamp_min` and `threshold_backward`: 0 where the
+    /// output is ≤ 0).
     pub fn relu(&self) -> Tensor {
         self.unary(
             "relu",
-            |v| v.max(0.0),
-            |g, a, _| if a > 0.0 { g } else { 0.0 },
+            |v| if v < 0.0 { 0.0 } else { v },
+            |g, _, o| if o <= 0.0 { 0.0 } else { g },
         )
     }
 
