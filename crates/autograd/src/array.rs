@@ -84,8 +84,13 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Ve
 }
 
 /// Resolve a dimension index that may be negative (`-1` = last).
+/// A 0-dimensional array takes 0 and -1, as in PyTorch.
 pub fn dim_index(op: &'static str, dim: isize, ndim: usize) -> Result<usize> {
-    let d = if dim < 0 { dim + ndim as isize } else { dim };
+    let d = if dim < 0 {
+        dim + ndim.max(1) as isize
+    } else {
+        dim
+    };
     if d < 0 || d as usize >= ndim.max(1) {
         return Err(invalid(
             op,
@@ -191,6 +196,14 @@ impl Array {
         self.shape.iter().product()
     }
 
+    /// Number of elements with dimension `d` left out.
+    fn numel_without(&self, d: usize) -> usize {
+        (0..self.ndim())
+            .filter(|&i| i != d)
+            .map(|i| self.shape[i])
+            .product()
+    }
+
     /// Number of dimensions.
     pub fn ndim(&self) -> usize {
         self.shape.len()
@@ -201,8 +214,12 @@ impl Array {
         Rc::ptr_eq(&self.storage, &other.storage)
     }
 
-    /// Whether the elements are laid out row-major with no gaps.
+    /// Whether the elements are laid out row-major with no gaps (an empty
+    /// array always is, as in PyTorch).
     pub fn is_contiguous(&self) -> bool {
+        if self.numel() == 0 {
+            return true;
+        }
         let mut expected = 1;
         for (&s, &st) in self.shape.iter().zip(&self.strides).rev() {
             if s != 1 && st != expected {
@@ -215,6 +232,9 @@ impl Array {
 
     /// The elements as a contiguous slice, when the layout is contiguous.
     pub fn as_slice(&self) -> Option<&[f32]> {
+        if self.numel() == 0 {
+            return Some(&[]);
+        }
         self.is_contiguous()
             .then(|| &self.storage[self.offset..self.offset + self.numel()])
     }
@@ -561,7 +581,9 @@ impl Array {
         let moved = self.permute(&perm)?.contiguous();
         let len = self.shape[d];
         let data: Vec<f32> = if len == 0 {
-            vec![f(&[]); moved.numel()]
+            // Every output element reduces an empty row (a sum is 0).
+            let rows = self.numel_without(d);
+            vec![f(&[]); rows]
         } else {
             let rows = moved.as_slice().expect("contiguous");
             crate::profile::kernel(|| rows.chunks(len).map(&f).collect())
@@ -585,7 +607,9 @@ impl Array {
         };
         dims.sort_unstable();
         for &d in dims.iter().rev() {
-            out = out.reduce_dim(d as isize, true, |r| r.iter().sum())?;
+            // From +0, as PyTorch: Rust's f32 `sum` starts at -0, so an
+            // empty sum (or one of -0s) would be -0.
+            out = out.reduce_dim(d as isize, true, |r| r.iter().fold(0.0, |a, &v| a + v))?;
         }
         if !keepdim {
             let shape: Vec<usize> = out
@@ -704,7 +728,12 @@ impl Array {
         for_each_offset(&batch, &b.strides[..nd], b.offset, |o| b_offs.push(o));
         let (ars, acs) = (a.strides[nd], a.strides[nd + 1]);
         let (brs, bcs) = (b.strides[nd], b.strides[nd + 1]);
+        // An empty result ([0, n], [m, 0] or a batch of 0) has nothing to
+        // compute (and chunks of m·n = 0 elements do not exist).
         crate::profile::kernel(|| {
+            if out.is_empty() {
+                return;
+            }
             for (i, c) in out.chunks_mut(m * n).enumerate() {
                 crate::gemm::sgemm(
                     (m, k, n),

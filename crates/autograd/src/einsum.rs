@@ -19,7 +19,8 @@
 //! The steps, for a spec such as `bhid,bhjd->bhij`:
 //!
 //! 1. a letter repeated inside one operand (`ii`) takes the diagonal, a
-//!    view whose stride is the sum of the two strides;
+//!    view whose stride is the sum of the two strides (the sizes must be
+//!    equal: a 1 does not broadcast there, as in PyTorch);
 //! 2. a size-1 dimension whose letter has a larger size elsewhere is
 //!    squeezed out (broadcasting); a letter that is in neither the output
 //!    nor another operand is summed out;
@@ -189,6 +190,20 @@ pub fn einsum(spec: &str, operands: &[&Tensor]) -> Result<Tensor> {
             ));
         }
     }
+    // A letter repeated inside one operand takes a diagonal: equal sizes
+    // only (a size 1 does not broadcast there, as in PyTorch).
+    for (k, (term, t)) in terms.iter().zip(operands).enumerate() {
+        for (i, j) in repeats(term) {
+            let (n, m) = (t.shape()[i], t.shape()[j]);
+            if n != m {
+                return Err(spec_error(
+                    spec,
+                    // PyTorch's wording and order (the later size first).
+                    format!("subscript {} is repeated for operand {k} but the sizes don't match, {m} != {n} (shape {:?})", term[i], t.shape()),
+                ));
+            }
+        }
+    }
     // Sizes: each letter one size, or 1 where it broadcasts.
     let mut sizes: Vec<(char, usize, usize)> = Vec::new(); // (letter, size, operand)
     for (k, (term, t)) in terms.iter().zip(operands).enumerate() {
@@ -344,6 +359,15 @@ fn contract(
     let c_order: Vec<char> = [&batch[..], &left, &right].concat();
     let c_shape: Vec<usize> = c_order.iter().map(|&c| size(c)).collect();
     Ok((c3.reshape(&c_shape)?, c_order))
+}
+
+/// Every pair of positions `i < j` holding the same letter.
+fn repeats(letters: &[char]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    (0..letters.len()).flat_map(move |i| {
+        (i + 1..letters.len())
+            .filter(move |&j| letters[j] == letters[i])
+            .map(move |j| (i, j))
+    })
 }
 
 /// The first pair of positions holding the same letter.

@@ -78,6 +78,24 @@ pub enum AutogradError {
         requested: Vec<usize>,
     },
 
+    /// `backward` through a graph that an earlier `backward` already freed
+    /// (PyTorch's "Trying to backward through the graph a second time").
+    /// `backward` frees each node it passes (PyTorch's default
+    /// `retain_graph=False`); run the forward pass again to build a new
+    /// graph, and call `backward` once on it (or on one sum of the losses).
+    #[error("backward: part of the graph behind this tensor was already freed by an earlier backward (a tensor used by both backward passes); recompute the forward pass and call backward once on the new graph")]
+    GraphFreed,
+
+    /// `backward` through a graph that reads a leaf which was replaced
+    /// after the graph was built (by `Tensor::mark_replaced`, which
+    /// `towel_train`'s `Parameter::set` and optimizer steps call): its
+    /// gradient would land on values that are no longer the parameter's.
+    /// PyTorch raises "one of the variables needed for gradient computation
+    /// has been modified by an inplace operation" here. Call `backward`
+    /// before the optimizer step, or recompute the forward pass after it.
+    #[error("backward: a leaf of this graph was replaced (a parameter updated by set or an optimizer step) after the graph was built; call backward before the step, or recompute the forward pass with the new values")]
+    LeafReplaced,
+
     /// An argument out of its range (a dimension, an index, a length);
     /// the message names the valid range.
     #[error("{op}: {message}")]

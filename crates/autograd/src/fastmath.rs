@@ -221,7 +221,7 @@ pub fn normal_cdf_pdf(x: f32) -> (f32, f32) {
 
 /// |x| is clamped here in [`gelu`]: from |x| = 13.2 on, e^(−x²/2)/2 is
 /// below f32's normal range (and flushed to 0), and GELU is +0 (x < 0;
-/// PyTorch's is −0) or x (x > 0).
+/// NaN at −∞, as PyTorch's) or x (x > 0).
 const GELU_CLAMP: f32 = 13.2;
 /// U₀ of erfc's variable t = U₀/(a + U₀) = 1/(1 + p·z), z = a/√2, with
 /// p = √2/U₀ ≈ 0.45 (U₀ is 1/0.318198 rounded to f32).
@@ -285,7 +285,9 @@ pub fn gelu(x: f32) -> f32 {
     // eʳ·q = (1 + r₂·W(r₂))·q.
     let eq = (v * r2).mul_add(q, q);
     // GELU = max(0, x) − a·½·erfc(z), and a·½·erfc(z) = eʳ·q·2ⁿ⁻¹·u.
-    let m = if 0.0 > x { 0.0 } else { x };
+    // max(0, x) as x − min(x, 0): −∞ − (−∞) makes GELU(−∞) NaN, as
+    // PyTorch's −∞·Φ(−∞) = −∞·0 (a plain max would give 0).
+    let m = x - if x < 0.0 { x } else { 0.0 };
     (-(eq * f32::from_bits(t2.to_bits() << 23))).mul_add(u, m)
 }
 
@@ -356,8 +358,9 @@ fn gelu16(simd: pulp::x86::V4, x: std::arch::x86_64::__m512) -> std::arch::x86_6
     }
     let eq = fma!(f._mm512_mul_ps(v, r2), q, q);
     let pow = f._mm512_castsi512_ps(f._mm512_slli_epi32::<23>(f._mm512_castps_si512(t2)));
-    // max(0, x) is x when x is NaN or either zero (the second operand).
-    let m = f._mm512_max_ps(c!(0.0), x);
+    // x − min(x, 0), as in gelu: min is 0 when x is NaN or either zero
+    // (the second operand), so NaN stays NaN, −0 stays −0 and −∞ gives NaN.
+    let m = f._mm512_sub_ps(x, f._mm512_min_ps(x, c!(0.0)));
     f._mm512_fnmadd_ps(f._mm512_mul_ps(eq, pow), u, m)
 }
 
@@ -674,7 +677,10 @@ fn softmax_rows_body<S: Simd>(simd: S, src: &[f32], len: usize, log: bool) -> Ve
     }
     for row in src.chunks(len) {
         let m = row_max(simd, row);
-        let m = if m.is_finite() { m } else { 0.0 };
+        // A row of −∞ only is shifted by 0 (and ends NaN, 0/0, as in
+        // PyTorch); a +∞ shifts itself to ∞ − ∞ = NaN, which the sum
+        // spreads over the row, as PyTorch's x − max does.
+        let m = if m == f32::NEG_INFINITY { 0.0 } else { m };
         if log {
             let ls = map_sum(simd, row, |v| exp_flush(v - m), None).ln();
             extend_filled(&mut out, row.len(), |o| map_into(o, row, |v| v - m - ls));
@@ -855,7 +861,9 @@ mod tests {
             }
         }
         assert!(super::gelu(-1e-40).is_sign_negative());
-        assert_eq!(super::gelu(f32::NEG_INFINITY), 0.0);
+        // PyTorch's −∞·Φ(−∞) = −∞·0.
+        assert!(super::gelu(f32::NEG_INFINITY).is_nan());
+        assert_eq!(super::gelu(f32::INFINITY), f32::INFINITY);
     }
 
     /// The maximum relative errors the module docs state, on the sweep

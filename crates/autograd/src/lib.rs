@@ -52,11 +52,14 @@
 //!   `tests/fixtures/gen_micrograd.py`); random expressions give the same
 //!   values and gradients as a literal `Rc` translation of micrograd
 //!   (`tests/naive_scalar.rs`); `towel grad` equals PyTorch on 40 generated
-//!   expressions (`crates/cli/tests/grad.rs`, `gen_torch_expr.py`).
+//!   expressions and 4 powers at base 0 (`crates/cli/tests/grad.rs`,
+//!   `gen_torch_expr.py`).
 //! - Tensors: every op's output and input gradients equal PyTorch 2.15's
 //!   at relative tolerance 1e-5, on random shapes with broadcast operands,
 //!   transposed (non-contiguous) views and an explicit upstream gradient
-//!   (`tests/torch_ops.rs`, 109 cases from `tests/fixtures/gen_torch.py`);
+//!   (`tests/torch_ops.rs`, 122 cases from `tests/fixtures/gen_torch.py`),
+//!   and so do 28 edge cases (`tests/fixtures/gen_torch_edge.py`: empty
+//!   and 0-dimensional tensors, powers at base 0, non-finite inputs);
 //!   views and broadcasting are property-tested against naive index
 //!   arithmetic, and compositions are checked by finite differences
 //!   (`tests/tensor.rs`).

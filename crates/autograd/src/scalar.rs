@@ -40,8 +40,8 @@
 //! | `a - b` | a − b | 1 | −1 |
 //! | `a * b` | a·b | b | a |
 //! | `a / b` | a / b | 1/b | −a/b² |
-//! | `a.pow(k)` | aᵏ | k·aᵏ⁻¹ | |
-//! | `a.powv(b)` | aᵇ | b·aᵇ⁻¹ | aᵇ·ln a |
+//! | `a.pow(k)` | aᵏ | k·aᵏ⁻¹ (0 if k = 0) | |
+//! | `a.powv(b)` | aᵇ | b·aᵇ⁻¹ (0 if b = 0) | aᵇ·ln a (0 if a = 0, b ≥ 0) |
 //! | `-a` | −a | −1 | |
 //! | `exp` | eᵃ | eᵃ (the output) | |
 //! | `log` | ln a | 1/a | |
@@ -181,8 +181,11 @@ pub fn local_derivatives(op: Op, a: f64, b: f64, out: f64) -> (f64, f64) {
         Op::Sub => (1.0, -1.0),
         Op::Mul => (b, a),
         Op::Div => (1.0 / b, -a / (b * b)),
-        Op::Pow(k) => (k * a.powf(k - 1.0), 0.0),
-        Op::PowV => (b * a.powf(b - 1.0), out * a.ln()),
+        Op::Pow(k) => (pow_base_derivative(a, k), 0.0),
+        Op::PowV => (
+            pow_base_derivative(a, b),
+            pow_exponent_derivative(a, b, out),
+        ),
         Op::Neg => (-1.0, 0.0),
         Op::Exp => (out, 0.0),
         Op::Log => (1.0 / a, 0.0),
@@ -191,6 +194,26 @@ pub fn local_derivatives(op: Op, a: f64, b: f64, out: f64) -> (f64, f64) {
         Op::Tanh => (1.0 - out * out, 0.0),
         Op::Sigmoid => (out * (1.0 - out), 0.0),
         Op::Relu => (if out > 0.0 { 1.0 } else { 0.0 }, 0.0),
+    }
+}
+
+/// ∂aᵇ/∂a = b·aᵇ⁻¹, and 0 where b = 0 (PyTorch's `pow_backward`: aᵇ is
+/// then the constant 1, even at a = 0 where the formula gives 0·∞).
+fn pow_base_derivative(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        0.0
+    } else {
+        b * a.powf(b - 1.0)
+    }
+}
+
+/// ∂aᵇ/∂b = aᵇ·ln a, and 0 where a = 0 and b ≥ 0 (PyTorch's
+/// `pow_backward_exponent`, where the formula gives 0·(−∞)).
+fn pow_exponent_derivative(a: f64, b: f64, out: f64) -> f64 {
+    if a == 0.0 && b >= 0.0 {
+        0.0
+    } else {
+        out * a.ln()
     }
 }
 

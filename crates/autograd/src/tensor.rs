@@ -8,6 +8,13 @@
 //! across training steps; [`live_nodes`] counts the nodes alive on this
 //! thread. Inside a [`no_grad`] scope no node is made at all.
 //!
+//! A second `backward` that reaches a freed node is
+//! [`AutogradError::GraphFreed`], checked before any gradient is added
+//! (PyTorch raises it for ops that saved tensors, such as `exp` or `mul`;
+//! for those that saved none, such as `add`, PyTorch runs the second pass,
+//! towel refuses it as well). A graph that reads a leaf replaced since
+//! ([`Tensor::mark_replaced`]) is [`AutogradError::LeafReplaced`].
+//!
 //! ```
 //! use towel_autograd::tensor::{Tensor, no_grad, live_nodes};
 //! let w = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]).unwrap().requires_grad();
@@ -33,10 +40,10 @@
 //! | `a + b`, `a - b` | g | g, −g |
 //! | `a * b` | g·b | g·a |
 //! | `a / b` | g/b | −g·a/b² |
-//! | `a.powf(p)` | g·p·aᵖ⁻¹ | |
+//! | `a.powf(p)` | g·p·aᵖ⁻¹ (0 if p = 0, as PyTorch: not 0·∞ at a = 0) | |
 //! | `exp`, `log`, `sqrt` | g·out, g/a, g/(2·out) | |
 //! | `tanh`, `sigmoid` | g·(1−out²), g·out·(1−out) | |
-//! | `relu` | g·𝟙(a > 0) | |
+//! | `relu` | g where out is not ≤ 0 (NaN passes g), else 0 | |
 //! | `gelu` (erf form) | g·(Φ(a) + a·φ(a)) | |
 //! | `a @ b` | g @ bᵀ | aᵀ @ g |
 //! | `sum`, `mean` over dims | g broadcast back (÷ n for mean) | |
@@ -112,8 +119,20 @@ impl Node {
 }
 
 impl Drop for Node {
+    /// Frees the graph behind this node with a work list instead of a
+    /// recursion through `Rc<Inner>`, node and inputs (a chain of a million
+    /// ops, dropped without `backward`, overflowed the stack): an input of
+    /// which this is the last handle gives its own inputs to the list.
     fn drop(&mut self) {
         LIVE_NODES.with(|n| n.set(n.get() - 1));
+        let mut pending = std::mem::take(&mut self.inputs);
+        while let Some(t) = pending.pop() {
+            if let Ok(inner) = Rc::try_unwrap(t.0) {
+                if let Some(mut node) = inner.node.into_inner() {
+                    pending.append(&mut node.inputs);
+                }
+            }
+        }
     }
 }
 
@@ -121,6 +140,8 @@ struct Inner {
     data: Array,
     requires_grad: bool,
     leaf: bool,
+    /// Set by [`Tensor::mark_replaced`]: a graph reading this leaf is stale.
+    replaced: Cell<bool>,
     grad: RefCell<Option<Array>>,
     node: RefCell<Option<Node>>,
 }
@@ -145,6 +166,7 @@ fn leaf(data: Array, requires_grad: bool) -> Tensor {
         data,
         requires_grad,
         leaf: true,
+        replaced: Cell::new(false),
         grad: RefCell::new(None),
         node: RefCell::new(None),
     }))
@@ -166,6 +188,7 @@ fn from_op(
         data,
         requires_grad: true,
         leaf: false,
+        replaced: Cell::new(false),
         grad: RefCell::new(None),
         node: RefCell::new(Some(Node::new(name, inputs, Box::new(backward)))),
     }))
@@ -232,6 +255,15 @@ impl Tensor {
         *self.0.grad.borrow_mut() = None;
     }
 
+    /// Mark this leaf as replaced by new values (what PyTorch's in-place
+    /// update of a parameter is): a later `backward` through a graph that
+    /// reads it is [`AutogradError::LeafReplaced`], not a gradient added to
+    /// values that are no longer in use. `towel_train`'s `Parameter::set`
+    /// calls it on the leaf it replaces.
+    pub fn mark_replaced(&self) {
+        self.0.replaced.set(true);
+    }
+
     /// The name of the operation that made this tensor, while its graph lives.
     pub fn op_name(&self) -> Option<&'static str> {
         self.0.node.borrow().as_ref().map(|n| n.name)
@@ -266,11 +298,9 @@ impl Tensor {
         if !self.0.requires_grad {
             return Err(invalid("backward", "this tensor does not require gradients: no input was made with requires_grad(), or it was computed under no_grad"));
         }
-        if !self.0.leaf && self.0.node.borrow().is_none() {
-            return Err(invalid("backward", "the graph behind this tensor was already freed by an earlier backward; recompute the forward pass"));
-        }
         let _engine = profile::engine_scope();
         let order = self.topological_order();
+        check_graph(&order)?;
         let key = |t: &Tensor| Rc::as_ptr(&t.0);
         let mut grads: HashMap<*const Inner, Array> = HashMap::new();
         grads.insert(key(self), upstream);
@@ -305,7 +335,8 @@ impl Tensor {
                         None => g.contiguous(),
                     });
                 }
-                None => {}
+                // Ruled out by check_graph; never drop a gradient silently.
+                None => return Err(AutogradError::GraphFreed),
             }
         }
         Ok(())
@@ -452,6 +483,10 @@ impl Tensor {
         let out = self.0.data.map(|v| v.powf(p));
         let a = self.0.data.clone();
         from_op(out, "pow", vec![self.clone()], move |g| {
+            if p == 0.0 {
+                // PyTorch's pow_backward: a constant 1 has gradient 0.
+                return Ok(vec![Some(Array::full(a.shape(), 0.0))]);
+            }
             Ok(vec![Some(
                 g.zip_map(&a, "pow", |g, a| g * p * a.powf(p - 1.0))?,
             )])
@@ -483,12 +518,14 @@ impl Tensor {
         self.unary("sigmoid", fastmath::sigmoid, |g, _, o| g * o * (1.0 - o))
     }
 
-    /// `max(self, 0)`.
+    /// `max(self, 0)`, with NaN kept NaN and its gradient passed through,
+    /// as PyTorch's (`clamp_min` and `threshold_backward`: 0 where the
+    /// output is ≤ 0).
     pub fn relu(&self) -> Tensor {
         self.unary(
             "relu",
-            |v| v.max(0.0),
-            |g, a, _| if a > 0.0 { g } else { 0.0 },
+            |v| if v < 0.0 { 0.0 } else { v },
+            |g, _, o| if o <= 0.0 { 0.0 } else { g },
         )
     }
 
@@ -554,10 +591,7 @@ impl Tensor {
     pub fn sum_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor> {
         let _prof = profile::scope("sum", Phase::Forward);
         let nd = self.shape().len();
-        let dims: Vec<usize> = dims
-            .iter()
-            .map(|&d| dim_index("sum", d, nd))
-            .collect::<Result<_>>()?;
+        let dims = reduced_dims("sum", dims, nd)?;
         let dims: Vec<usize> = if nd == 0 { vec![] } else { dims };
         let out = if nd == 0 {
             self.0.data.clone()
@@ -581,10 +615,10 @@ impl Tensor {
                 .sum_dims(dims, keepdim)?
                 .mul(&Tensor::scalar(1.0 / n as f32));
         }
-        let count: usize = dims
+        let count: usize = reduced_dims("mean", dims, nd)?
             .iter()
-            .map(|&d| dim_index("mean", d, nd).map(|d| if nd == 0 { 1 } else { self.shape()[d] }))
-            .product::<Result<usize>>()?;
+            .map(|&d| if nd == 0 { 1 } else { self.shape()[d] })
+            .product();
         let s = self.sum_dims(dims, keepdim)?;
         s.mul(&Tensor::scalar(1.0 / count as f32))
     }
@@ -789,6 +823,12 @@ impl Tensor {
         let first = tensors
             .first()
             .ok_or_else(|| invalid("cat", "needs at least one tensor"))?;
+        if let Some(k) = tensors.iter().position(|t| t.shape().is_empty()) {
+            return Err(invalid(
+                "cat",
+                format!("zero-dimensional tensor (at position {k}) cannot be concatenated; give it a dimension with reshape(&[1]), or use stack"),
+            ));
+        }
         let nd = first.shape().len();
         let d = dim_index("cat", dim, nd)?;
         for t in &tensors[1..] {
@@ -871,6 +911,19 @@ impl Tensor {
         let _prof = profile::scope("index_select", Phase::Forward);
         let shape = self.shape().to_vec();
         let d = dim_index("index_select", dim, shape.len())?;
+        if shape.is_empty() {
+            // PyTorch's rule for a 0-d tensor: one index, 0, and a 0-d result.
+            if ids.len() != 1 {
+                return Err(invalid(
+                    "index_select",
+                    format!(
+                        "a 0-dimensional tensor takes exactly one index, got {}",
+                        ids.len()
+                    ),
+                ));
+            }
+            return self.reshape(&[1])?.index_select(0, ids)?.reshape(&[]);
+        }
         let n = shape[d];
         if let Some(&bad) = ids.iter().find(|&&i| i >= n) {
             return Err(invalid(
@@ -933,6 +986,10 @@ impl Tensor {
                 rhs: index_shape.to_vec(),
                 detail: format!("do not fit: the index needs the same rank and no larger sizes outside dimension {d} (and {} values)", index.len()),
             });
+        }
+        if shape.is_empty() {
+            // A 0-d tensor and a 0-d index: the one element, when the index is 0.
+            return self.reshape(&[1])?.gather(0, index, &[1])?.reshape(&[]);
         }
         if let Some(&bad) = index.iter().find(|&&i| i >= shape[d]) {
             return Err(invalid(
@@ -1060,6 +1117,41 @@ impl Tensor {
             Ok(vec![Some(g.permute(&inv)?)])
         }))
     }
+}
+
+/// Whether `backward` can run through `order` (every tensor that gradients
+/// flow to), checked before any gradient is added: each non-leaf still has
+/// its node (an earlier backward frees them; PyTorch's "backward through
+/// the graph a second time"), and no leaf was replaced since the graph read
+/// it (PyTorch's in-place modification error).
+fn check_graph(order: &[Tensor]) -> Result<()> {
+    for t in order {
+        if t.0.leaf && t.0.replaced.get() {
+            return Err(AutogradError::LeafReplaced);
+        }
+        if !t.0.leaf && t.0.node.borrow().is_none() {
+            return Err(AutogradError::GraphFreed);
+        }
+    }
+    Ok(())
+}
+
+/// The dimensions a reduction over `dims` (negative ones from the end) of
+/// an `nd`-dimensional tensor covers, each at most once (PyTorch: "dim 1
+/// appears multiple times in the list of dims").
+fn reduced_dims(op: &'static str, dims: &[isize], nd: usize) -> Result<Vec<usize>> {
+    let mut out: Vec<usize> = Vec::with_capacity(dims.len());
+    for &dim in dims {
+        let d = dim_index(op, dim, nd)?;
+        if out.contains(&d) {
+            return Err(invalid(
+                op,
+                format!("dim {d} appears multiple times in the list of dims {dims:?}; give each dimension once"),
+            ));
+        }
+        out.push(d);
+    }
+    Ok(out)
 }
 
 /// `shape` with each of `dims` set to 1.

@@ -83,3 +83,20 @@ fn mlp_learns_two_moons_like_the_demo() {
     assert!(last_loss < first_loss / 10.0, "{first_loss} -> {last_loss}");
     assert_eq!(last_acc, 1.0, "{history:?}");
 }
+
+#[test]
+fn powers_at_base_zero_have_pytorchs_gradients() {
+    // PyTorch (float64): d(x**0)/dx = 0 at x = 0 (not 0·0⁻¹ = NaN), and
+    // d(x**y)/dy = 0 at x = 0, y ≥ 0 (not 0·ln 0 = NaN); the same cases
+    // are in gen_torch_expr.py's fixtures for `towel grad`.
+    let tape = Tape::new();
+    let x = tape.var(0.0);
+    x.pow(0.0).backward();
+    assert_eq!(x.grad(), 0.0);
+    for (yv, gx) in [(3.0, 0.0), (0.0, 0.0), (1.0, 1.0)] {
+        let tape = Tape::new();
+        let (x, y) = (tape.var(0.0), tape.var(yv));
+        x.powv(y).backward();
+        assert_eq!((x.grad(), y.grad()), (gx, 0.0), "y = {yv}");
+    }
+}

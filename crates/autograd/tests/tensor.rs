@@ -398,3 +398,143 @@ fn cat_and_stack_errors_name_both_shapes() {
     let e = Tensor::stack(&[&a, &b], 0).unwrap_err().to_string();
     assert!(e.contains("[2, 3]") && e.contains("[2, 4]"), "{e}");
 }
+
+#[test]
+fn a_second_backward_through_a_freed_node_is_an_error_not_a_lost_gradient() {
+    let x = Tensor::from_vec(vec![0.5, -1.0, 2.0], &[3])
+        .unwrap()
+        .requires_grad();
+    // y's node is freed by the first backward; PyTorch raises "Trying to
+    // backward through the graph a second time" for exp (and, for add,
+    // runs again to [2, 2, 2]); towel refuses both and keeps the first
+    // pass's gradient, where it used to leave [1, 1, 1] without a word.
+    for y in [x.add(&Tensor::scalar(1.0)).unwrap(), x.exp()] {
+        x.zero_grad();
+        y.sum().backward().unwrap();
+        let first = x.grad().unwrap().to_vec();
+        let e = y.sum().backward().unwrap_err();
+        assert_eq!(e, AutogradError::GraphFreed);
+        assert!(e.to_string().contains("already freed"), "{e}");
+        let e = y.mul(&Tensor::scalar(3.0)).unwrap().sum().backward();
+        assert_eq!(e.unwrap_err(), AutogradError::GraphFreed);
+        assert_eq!(x.grad().unwrap().to_vec(), first, "nothing added");
+    }
+}
+
+#[test]
+fn backward_through_a_replaced_leaf_is_an_error() {
+    let p = Tensor::from_vec(vec![1.0, 2.0], &[2])
+        .unwrap()
+        .requires_grad();
+    let loss = p.mul(&p).unwrap().sum();
+    p.mark_replaced();
+    assert_eq!(loss.backward().unwrap_err(), AutogradError::LeafReplaced);
+    assert!(p.grad().is_none());
+}
+
+#[test]
+fn a_long_graph_dropped_without_backward_does_not_overflow_the_stack() {
+    // Dropping used to recurse once per op; on a 256 KiB stack a chain of
+    // 100,000 ops overflowed (the process aborted).
+    let before = live_nodes();
+    let chain = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            let x = Tensor::from_vec(vec![0.5; 4], &[4])
+                .unwrap()
+                .requires_grad();
+            let one = Tensor::scalar(1e-6);
+            let mut y = x.clone();
+            for _ in 0..100_000 {
+                y = y.add(&one).unwrap();
+            }
+            assert_eq!(live_nodes(), 100_000);
+            drop(y);
+            live_nodes()
+        })
+        .unwrap();
+    assert_eq!(chain.join().unwrap(), 0);
+    assert_eq!(live_nodes(), before);
+}
+
+#[test]
+fn zero_dimensional_tensors_are_errors_where_pytorch_refuses_them() {
+    let (a, b) = (Tensor::scalar(1.0), Tensor::scalar(2.0));
+    // PyTorch: "zero-dimensional tensor (at position 0) cannot be concatenated".
+    let e = Tensor::cat(&[&a, &b], 0).unwrap_err().to_string();
+    assert!(e.contains("zero-dimensional tensor (at position 0)"), "{e}");
+    let v = Tensor::from_vec(vec![1.0], &[1]).unwrap();
+    let e = Tensor::cat(&[&v, &b], 0).unwrap_err().to_string();
+    assert!(e.contains("(at position 1)"), "{e}");
+    assert_eq!(Tensor::stack(&[&a, &b], 0).unwrap().to_vec(), [1.0, 2.0]);
+    // PyTorch: "Index to scalar can have only 1 value, got 2 value(s)".
+    for ids in [&[0, 0][..], &[]] {
+        let e = a.index_select(0, ids).unwrap_err().to_string();
+        assert!(e.contains("exactly one index"), "{e}");
+    }
+    assert!(a.index_select(0, &[1]).is_err());
+    assert!(a.gather(0, &[1], &[]).is_err());
+}
+
+#[test]
+fn a_dimension_repeated_in_a_reduction_is_an_error() {
+    // PyTorch: "dim 1 appears multiple times in the list of dims"; towel
+    // divided mean_dims(&[1, 1]) of a [2, 3] tensor by 9.
+    let x = Tensor::new(arange(&[2, 3]));
+    let e = x.mean_dims(&[1, 1], false).unwrap_err().to_string();
+    assert!(e.contains("dim 1 appears multiple times"), "{e}");
+    let e = x.sum_dims(&[0, -2], false).unwrap_err().to_string();
+    assert!(e.contains("dim 0 appears multiple times"), "{e}");
+    let e = Tensor::scalar(1.0).sum_dims(&[0, -1], false).unwrap_err();
+    assert!(
+        e.to_string().contains("dim 0 appears multiple times"),
+        "{e}"
+    );
+    assert_eq!(x.mean_dims(&[1, 0], false).unwrap().to_vec(), [2.5]);
+}
+
+#[test]
+fn einsum_letter_repeated_in_one_operand_needs_equal_sizes() {
+    use towel_autograd::einsum::einsum;
+    // PyTorch: "subscript i is repeated for operand 0 but the sizes don't
+    // match, 3 != 1"; towel broadcast the 1 (a value, or a panic for ii->i).
+    let t = |shape: &[usize]| Tensor::new(arange(shape));
+    for (spec, shapes, want) in [
+        (
+            "ii",
+            vec![vec![1, 3]],
+            "operand 0 but the sizes don't match, 3 != 1",
+        ),
+        (
+            "ii->i",
+            vec![vec![3, 1]],
+            "operand 0 but the sizes don't match, 1 != 3",
+        ),
+        (
+            "iij->j",
+            vec![vec![1, 3, 2]],
+            "operand 0 but the sizes don't match, 3 != 1",
+        ),
+        (
+            "ij,ii->j",
+            vec![vec![3, 2], vec![1, 3]],
+            "operand 1 but the sizes don't match, 3 != 1",
+        ),
+    ] {
+        let ops: Vec<Tensor> = shapes.iter().map(|s| t(s)).collect();
+        let refs: Vec<&Tensor> = ops.iter().collect();
+        let e = einsum(spec, &refs).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("subscript i is repeated for {want}")),
+            "{spec}: {e}"
+        );
+    }
+    // Equal sizes are a diagonal, and a size 1 still broadcasts across operands.
+    assert_eq!(einsum("ii", &[&t(&[1, 1])]).unwrap().to_vec(), [0.0]);
+    assert_eq!(
+        einsum("ij,ij->ij", &[&t(&[1, 2]), &t(&[3, 2])])
+            .unwrap()
+            .shape(),
+        &[3, 2]
+    );
+}

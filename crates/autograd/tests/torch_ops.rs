@@ -1,7 +1,9 @@
 //! Every tensor operation's output and gradients against PyTorch 2.15
 //! (fixtures written by `tests/fixtures/gen_torch.py`: random shapes,
 //! broadcast operands, transposed non-contiguous views, an explicit
-//! upstream gradient), at relative tolerance 1e-5.
+//! upstream gradient), at relative tolerance 1e-5; and the edge cases of
+//! `tests/fixtures/gen_torch_edge.py` (empty and 0-dimensional tensors,
+//! non-finite inputs) the same way.
 
 use serde_json::Value;
 use towel_autograd::array::Array;
@@ -16,8 +18,15 @@ fn nums<T>(v: &Value, f: impl Fn(&Value) -> Option<T>) -> Vec<T> {
         .collect()
 }
 
+/// Numbers, with the non-finite ones written as protobuf's JSON mapping
+/// does ("NaN", "Infinity", "-Infinity").
 fn floats(v: &Value) -> Vec<f32> {
-    nums(v, |x| x.as_f64().map(|f| f as f32))
+    nums(v, |x| match x.as_str() {
+        Some("NaN") => Some(f32::NAN),
+        Some("Infinity") => Some(f32::INFINITY),
+        Some("-Infinity") => Some(f32::NEG_INFINITY),
+        _ => x.as_f64().map(|f| f as f32),
+    })
 }
 
 fn usizes(v: &Value) -> Vec<usize> {
@@ -133,8 +142,44 @@ fn assert_close(what: &str, got: &[f32], want: &[f32]) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     let scale = want.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-30);
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        let ok = (g - w).abs() <= 1e-5 * w.abs() + 1e-5 * scale || (g.is_nan() && w.is_nan());
+        let ok =
+            g == w || (g - w).abs() <= 1e-5 * w.abs() + 1e-5 * scale || (g.is_nan() && w.is_nan());
         assert!(ok, "{what}[{i}]: towel {g} vs PyTorch {w}");
+    }
+}
+
+/// Replay one fixture case: the output's shape and values, then the
+/// gradients after `backward_with` the case's upstream gradient.
+fn check_case(n: usize, case: &Value) {
+    let op = case["op"].as_str().unwrap();
+    let inputs: Vec<Tensor> = case["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| Tensor::new(input(v)).requires_grad())
+        .collect();
+    let what = format!("case {n} ({op} {})", case["args"]);
+    let out = apply(op, &case["args"], &inputs);
+    assert_eq!(
+        out.shape(),
+        &usizes(&case["out"]["shape"])[..],
+        "{what}: shape"
+    );
+    assert_close(
+        &format!("{what} output"),
+        &out.to_vec(),
+        &floats(&case["out"]["data"]),
+    );
+    let up = Array::from_vec(floats(&case["upstream"]), out.shape()).unwrap();
+    out.backward_with(up).unwrap();
+    for (k, (t, want)) in inputs
+        .iter()
+        .zip(case["grads"].as_array().unwrap())
+        .enumerate()
+    {
+        let g = t.grad().expect("a gradient");
+        assert_eq!(g.shape(), t.shape(), "{what}: grad {k} shape");
+        assert_close(&format!("{what} grad {k}"), &g.to_vec(), &floats(want));
     }
 }
 
@@ -144,37 +189,16 @@ fn every_op_equals_pytorch() {
     let cases = fx["cases"].as_array().unwrap();
     let mut ops = std::collections::BTreeSet::new();
     for (n, case) in cases.iter().enumerate() {
-        let op = case["op"].as_str().unwrap();
-        ops.insert(op);
-        let inputs: Vec<Tensor> = case["inputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| Tensor::new(input(v)).requires_grad())
-            .collect();
-        let what = format!("case {n} ({op} {})", case["args"]);
-        let out = apply(op, &case["args"], &inputs);
-        assert_eq!(
-            out.shape(),
-            &usizes(&case["out"]["shape"])[..],
-            "{what}: shape"
-        );
-        assert_close(
-            &format!("{what} output"),
-            &out.to_vec(),
-            &floats(&case["out"]["data"]),
-        );
-        let up = Array::from_vec(floats(&case["upstream"]), out.shape()).unwrap();
-        out.backward_with(up).unwrap();
-        for (k, (t, want)) in inputs
-            .iter()
-            .zip(case["grads"].as_array().unwrap())
-            .enumerate()
-        {
-            let g = t.grad().expect("a gradient");
-            assert_eq!(g.shape(), t.shape(), "{what}: grad {k} shape");
-            assert_close(&format!("{what} grad {k}"), &g.to_vec(), &floats(want));
-        }
+        ops.insert(case["op"].as_str().unwrap());
+        check_case(n, case);
     }
     assert_eq!(ops.len(), 30, "{ops:?}");
+}
+
+#[test]
+fn edge_cases_equal_pytorch() {
+    let fx: Value = serde_json::from_str(include_str!("fixtures/torch_edge.json")).unwrap();
+    for (n, case) in fx["cases"].as_array().unwrap().iter().enumerate() {
+        check_case(n, case);
+    }
 }

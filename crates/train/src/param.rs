@@ -11,7 +11,10 @@
 //! [`Parameter::zero_grad`]; replacing the leaf keeps the accumulated
 //! gradient ([`Parameter::grad`] is the gradient kept across replacements
 //! plus what the current leaf has gathered), and [`Parameter::set_grad`]
-//! overwrites it (what `clip_grad_norm` does).
+//! overwrites it (what `clip_grad_norm` does). A graph built before
+//! [`Parameter::set`] reads the old leaf, so its `backward` is an error
+//! ([`towel_autograd::AutogradError::LeafReplaced`], PyTorch's in-place
+//! modification error): call `backward` before the optimizer step.
 //!
 //! ```
 //! use towel_autograd::{array::Array, tensor::Tensor};
@@ -100,6 +103,9 @@ impl Parameter {
         }
         let grad = Self::combined(&slot);
         slot.kept = grad;
+        // A graph built on the old values can no longer add to this
+        // parameter's gradient: its backward is an error, not a loss.
+        slot.leaf.mark_replaced();
         slot.leaf = Tensor::new(data).requires_grad();
         Ok(())
     }

@@ -131,6 +131,53 @@ fn clip_grad_norm_leaves_small_gradients_and_scales_large_ones() {
 }
 
 #[test]
+fn clip_grad_norm_with_a_non_finite_gradient_scales_all_as_pytorch() {
+    // PyTorch multiplies every gradient by clamp(max_norm / (norm + 1e-6),
+    // max=1): NaN for a NaN norm, 0 for an infinite one (and ∞·0 = NaN).
+    // towel left the finite gradients unscaled.
+    let clip = |vals: [f32; 4]| {
+        let p = Parameter::new(Array::full(&[2], 0.0));
+        let q = Parameter::new(Array::full(&[2], 0.0));
+        p.set_grad(Array::from_vec(vals[..2].to_vec(), &[2]).unwrap())
+            .unwrap();
+        q.set_grad(Array::from_vec(vals[2..].to_vec(), &[2]).unwrap())
+            .unwrap();
+        let n = clip_grad_norm(&[p.clone(), q.clone()], 1.0).unwrap();
+        let mut g = p.grad().unwrap().to_vec();
+        g.extend(q.grad().unwrap().to_vec());
+        (n, g)
+    };
+    let (n, g) = clip([f32::NAN, 1.0, 2.0, 3.0]);
+    assert!(n.is_nan());
+    assert!(g.iter().all(|v| v.is_nan()), "{g:?}");
+    let (n, g) = clip([f32::INFINITY, 1.0, 2.0, 3.0]);
+    assert_eq!(n, f32::INFINITY);
+    assert!(g[0].is_nan());
+    assert_eq!(g[1..], [0.0, 0.0, 0.0]);
+}
+
+#[test]
+fn backward_after_set_is_an_error_not_a_missing_gradient() {
+    // PyTorch: "one of the variables needed for gradient computation has
+    // been modified by an inplace operation"; towel left p.grad() at None.
+    let p = Parameter::new(Array::from_vec(vec![1.0, 2.0, 3.0], &[3]).unwrap());
+    let loss = p.tensor().mul(&p.tensor()).unwrap().sum();
+    p.set(Array::from_vec(vec![0.0, 1.0, 2.0], &[3]).unwrap())
+        .unwrap();
+    let e = loss.backward().unwrap_err();
+    assert_eq!(e, towel_autograd::AutogradError::LeafReplaced);
+    assert!(p.grad().is_none());
+    // The graph built after the step is the one to differentiate.
+    p.tensor()
+        .mul(&p.tensor())
+        .unwrap()
+        .sum()
+        .backward()
+        .unwrap();
+    assert_eq!(p.grad().unwrap().to_vec(), [0.0, 2.0, 4.0]);
+}
+
+#[test]
 fn gradients_accumulate_until_zero_grad_like_pytorch() {
     let p = Parameter::new(Array::from_vec(vec![1.0, 2.0], &[2]).unwrap());
     for _ in 0..2 {

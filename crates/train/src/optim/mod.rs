@@ -70,10 +70,24 @@ pub(crate) fn install(p: &Parameter, values: Vec<f32>) -> Result<()> {
     p.set(Array::from_vec(values, &shape)?)
 }
 
+/// `min(1, max_norm / (norm + 1e-6))` with NaN kept (PyTorch's
+/// `clamp(max=1.0)`; `f32::min` would make it 1): a NaN or infinite norm
+/// turns every gradient into NaN (or 0 and NaN), as in PyTorch, instead of
+/// leaving the others unscaled.
+fn clip_coefficient(max_norm: f32, total: f32) -> f32 {
+    let coef = max_norm / (total + 1e-6);
+    if coef > 1.0 {
+        1.0
+    } else {
+        coef
+    }
+}
+
 /// Scale the gradients so that their joint L2 norm is at most `max_norm`
 /// and return the norm before clipping (PyTorch's
 /// `torch.nn.utils.clip_grad_norm_`: the factor is
-/// `min(1, max_norm / (norm + 1e-6))`, applied always).
+/// `min(1, max_norm / (norm + 1e-6))`, applied always; a NaN norm makes
+/// every gradient NaN, as there).
 pub fn clip_grad_norm(params: &[Parameter], max_norm: f32) -> Result<f32> {
     let _scope = profile::scope("clip_grad_norm", Phase::Forward);
     let grads: Vec<(&Parameter, Array)> = params
@@ -95,7 +109,7 @@ pub fn clip_grad_norm(params: &[Parameter], max_norm: f32) -> Result<f32> {
             .sum::<f64>()
             .sqrt() as f32
     });
-    let coef = (max_norm / (total + 1e-6)).min(1.0);
+    let coef = clip_coefficient(max_norm, total);
     for (p, g) in grads {
         let v: Vec<f32> = profile::kernel(|| {
             g.as_slice()
