@@ -84,6 +84,20 @@ fn text_folder_and_custom_fields() {
     fs::write(folder.join("two.txt"), "gamma delta").unwrap();
     let idx = d.path().join("t.idx");
     index_cmd(&folder, &idx).assert().success();
+    // An index named .txt inside the folder it indexes would be read as a
+    // document by the next `towel index` of that folder: refused, nothing
+    // written. Elsewhere, or named .idx in the folder, it is fine.
+    index_cmd(&folder, &folder.join("c.txt"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "into the folder of .txt documents it indexes",
+        ));
+    assert!(!folder.join("c.txt").exists());
+    index_cmd(&folder, &folder.join("c.idx")).assert().success();
+    index_cmd(&folder, &d.path().join("c.txt"))
+        .assert()
+        .success();
     towel()
         .arg("search")
         .arg(&idx)

@@ -244,8 +244,38 @@ fn corpus_files(path: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Refuses an index written as a `.txt` file into the folder of `.txt`
+/// files it indexes: the next `towel index` of that folder would read the
+/// binary index as a document (and stop on its bytes).
+fn check_not_a_document(corpus: &Path, out: &Path) -> anyhow::Result<()> {
+    let txt = out.extension().is_some_and(|x| x == "txt");
+    let folder = out.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        }
+    });
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if txt
+        && corpus.is_dir()
+        && !corpus.join("corpus.jsonl").is_file()
+        && folder.is_some_and(|f| same(f, corpus))
+    {
+        anyhow::bail!(
+            "refusing to write the index {} into the folder of .txt documents it indexes: it would be read as a document next time; name it .idx or write it elsewhere",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
     let (method, analyzer) = method_from(args)?;
+    check_not_a_document(&args.corpus, &args.out)?;
     let plan = WritePlan::new()
         .inputs(corpus_files(&args.corpus))
         .output(&args.out, INDEX)
