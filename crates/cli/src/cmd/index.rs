@@ -275,12 +275,13 @@ fn check_not_a_document(corpus: &Path, out: &Path) -> anyhow::Result<()> {
 
 pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
     let (method, analyzer) = method_from(args)?;
-    check_not_a_document(&args.corpus, &args.out)?;
     let plan = WritePlan::new()
         .inputs(corpus_files(&args.corpus))
         .output(&args.out, INDEX)
         .force(args.force.force);
     plan.check()?;
+    // (After the plan: an output that is one of the documents is named as such.)
+    check_not_a_document(&args.corpus, &args.out)?;
     let fields = Fields {
         id: args.id_field.clone(),
         text: args.text_field.clone(),
