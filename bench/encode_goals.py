@@ -171,7 +171,10 @@ def main() -> None:
         sys.exit(f"no history yet: {os.path.relpath(HISTORY)} is written by full runs of "
                  "bench/tokenizer_encode.py and bench/python_encode.py")
     entries = [json.loads(line) for line in HISTORY.read_text().splitlines() if line.strip()]
-    print("\n".join(history_table(entries)))
+    try:
+        print("\n".join(history_table(entries)))
+    except BrokenPipeError:  # `| head`
+        sys.stderr.close()
 
 
 if __name__ == "__main__":
