@@ -10,13 +10,12 @@ array([0, 1])
 from __future__ import annotations
 
 import json
-import operator
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence, TypeVar, Union
 
 from towel import _towel
-from towel.core import _fix_surrogates
+from towel.core import _count_arg, _fix_surrogates
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,23 +39,11 @@ def _retry_fixed(call: Callable[[Any], _T], texts: Union[str, list[str]]) -> _T:
         return call([_fix_surrogates(t) for t in texts])
 
 
-def _count(value: Any, name: str) -> int:
-    """`value` as a count (an int of at least 0, numpy's ints too), or an
-    error that names it."""
-    try:
-        n = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
-    if n < 0:
-        raise ValueError(f"{name} must be at least 0, got {n}")
-    return n
-
-
 def _threads(num_threads: Any) -> Optional[int]:
     """None (all cores) or an int of at least 1, as the encode batches take it."""
     if num_threads is None:
         return None
-    n = _count(num_threads, "num_threads")
+    n = _count_arg(num_threads, "num_threads")
     if n < 1:
         raise ValueError(f"num_threads must be at least 1, got {n}")
     return n
@@ -202,7 +189,7 @@ class _Index:
         that share a term with the query are returned, so there may be fewer."""
         import numpy as np
 
-        k = _count(k, "k")
+        k = _count_arg(k, "k")
         ids, scores = _retry_fixed(lambda q: self._index.search(q, k), query)
         return np.frombuffer(ids, dtype="<i8"), np.frombuffer(scores, dtype="<f8")
 
@@ -214,7 +201,7 @@ class _Index:
         padded with index -1 and score 0 where a query matches fewer documents."""
         import numpy as np
 
-        width = min(_count(k, "k"), len(self))
+        width = min(_count_arg(k, "k"), len(self))
         threads = _threads(num_threads)
         qs = _texts(queries, "queries")
         ids, scores = _retry_fixed(lambda q: self._index.search_batch(q, width, threads), qs)
@@ -235,7 +222,7 @@ class _Index:
         >>> [(t.term, t.tf) for t in e.terms]
         [('happi', 1), ('cat', 1)]
         """
-        if _count(doc, "doc") >= len(self):
+        if _count_arg(doc, "doc") >= len(self):
             raise ValueError(f"document {doc} out of range (the index has {len(self)})")
         data, text = _retry_fixed(lambda q: self._index.explain(q, doc), query)
         d = json.loads(data)

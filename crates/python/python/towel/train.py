@@ -3,13 +3,12 @@ behind `towel bpe train`) and get a ready `Encoding`."""
 
 from __future__ import annotations
 
-import operator
 import os
 import re
 from typing import Any, Iterable, Sequence, Union
 
 from towel import _towel
-from towel.core import Encoding, _fix_surrogates
+from towel.core import Encoding, _count_arg, _fix_surrogates
 
 _PATTERNS = {
     "gpt2": "gpt2", "r50k": "gpt2", "cl100k": "cl100k", "o200k": "o200k",
@@ -32,17 +31,6 @@ def _format_of(path: str) -> str:
         f"cannot tell the format of {path!r} from its name: use a name ending in .tiktoken "
         "(tiktoken ranks), .json (HF tokenizer.json) or .towel.json (towel's tokenizer file)"
     )
-
-
-def _bounded(value: Any, name: str, most: int) -> int:
-    """`value` as an int in 0..=most, or an error that names the argument."""
-    try:
-        n = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
-    if not 0 <= n <= most:
-        raise ValueError(f"{name} must be between 0 and {most}, got {n}")
-    return n
 
 
 _PATH_SHAPE = re.compile(r"\S*[/\\]\S*|\S+\.[A-Za-z0-9]{1,5}")
@@ -107,8 +95,8 @@ def train_bpe(
         raise TypeError("data must be a list of texts or of file paths, not a single string")
     if isinstance(special_tokens, (str, bytes)):
         raise TypeError("special_tokens must be a list of strings, not a single string")
-    vocab_size = _bounded(vocab_size, "vocab_size", 2**32 - 1)
-    min_frequency = _bounded(min_frequency, "min_frequency", 2**64 - 1)
+    vocab_size = _count_arg(vocab_size, "vocab_size", 2**32 - 1)
+    min_frequency = _count_arg(min_frequency, "min_frequency", 2**64 - 1)
     items = list(data)
     if files is None:
         files = _are_paths(items)
