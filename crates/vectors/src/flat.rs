@@ -107,21 +107,6 @@ pub struct FlatIndex {
     norms_sq: Vec<f32>,
 }
 
-/// The first NaN or infinite value of `vectors`, as a
-/// [`VectorError::NonFinite`] naming its row and column: every metric
-/// refuses them alike, before anything is stored or scored.
-fn check_finite(vectors: &Vectors, origin: &str) -> Result<(), VectorError> {
-    match vectors.as_slice().iter().position(|x| !x.is_finite()) {
-        None => Ok(()),
-        Some(i) => Err(VectorError::NonFinite {
-            origin: origin.into(),
-            row: i / vectors.dim(),
-            column: i % vectors.dim(),
-            value: vectors.as_slice()[i],
-        }),
-    }
-}
-
 /// The largest squared norm a vector may have under the inner-product and
 /// L2 metrics: with every vector within it, every score and every term of
 /// the L2 expansion `‖x‖² − 2q·x + ‖q‖²` stays below `f32::MAX`
@@ -130,13 +115,31 @@ fn check_finite(vectors: &Vectors, origin: &str) -> Result<(), VectorError> {
 /// under L2 no hits at all, with no error.
 pub const MAX_NORM_SQ: f64 = f32::MAX as f64 / 8.0;
 
-/// The first vector of `vectors` longer than [`MAX_NORM_SQ`] allows, as a
-/// [`VectorError::TooLong`] (norms in f64, which cannot overflow here).
-fn check_magnitude(vectors: &Vectors, origin: &str) -> Result<(), VectorError> {
-    let long = vectors.rows().enumerate().find_map(|(row, v)| {
-        let n2: f64 = v.iter().map(|&x| x as f64 * x as f64).sum();
-        (n2 > MAX_NORM_SQ).then_some((row, n2.sqrt()))
-    });
+/// Checks `vectors` in one pass before anything is stored or scored: the
+/// first NaN or infinite value is a [`VectorError::NonFinite`] naming its
+/// row and column (every metric refuses them alike), and, when
+/// `bound_norms` (inner product and L2), the first vector longer than
+/// [`MAX_NORM_SQ`] allows is a [`VectorError::TooLong`] (norms in f64,
+/// which cannot overflow here). A non-finite value anywhere is reported
+/// before a long vector.
+fn check_values(vectors: &Vectors, origin: &str, bound_norms: bool) -> Result<(), VectorError> {
+    let mut long = None;
+    for (row, v) in vectors.rows().enumerate() {
+        if let Some(column) = v.iter().position(|x| !x.is_finite()) {
+            return Err(VectorError::NonFinite {
+                origin: origin.into(),
+                row,
+                column,
+                value: v[column],
+            });
+        }
+        if bound_norms && long.is_none() {
+            let n2: f64 = v.iter().map(|&x| x as f64 * x as f64).sum();
+            if n2 > MAX_NORM_SQ {
+                long = Some((row, n2.sqrt()));
+            }
+        }
+    }
     match long {
         None => Ok(()),
         Some((row, norm)) => Err(VectorError::TooLong {
@@ -172,10 +175,7 @@ impl FlatIndex {
     /// then).
     pub fn add(&mut self, vectors: &Vectors) -> Result<(), VectorError> {
         self.check_dim(vectors.dim(), "vectors to add")?;
-        check_finite(vectors, "vectors")?;
-        if self.metric != Metric::Cosine {
-            check_magnitude(vectors, "vectors")?;
-        }
+        check_values(vectors, "vectors", self.metric != Metric::Cosine)?;
         if self.metric == Metric::Cosine {
             let mut unit = vectors.clone();
             crate::similarity::normalize_rows(&mut unit)?;
@@ -246,10 +246,7 @@ impl FlatIndex {
         params: &SearchParams,
     ) -> Result<Vec<Vec<Hit>>, VectorError> {
         self.check_dim(queries.dim(), "queries")?;
-        check_finite(queries, "queries")?;
-        if self.metric != Metric::Cosine {
-            check_magnitude(queries, "queries")?;
-        }
+        check_values(queries, "queries", self.metric != Metric::Cosine)?;
         let queries = if self.metric == Metric::Cosine {
             let mut q = queries.clone();
             crate::similarity::normalize_rows(&mut q).map_err(|e| match e {
