@@ -127,12 +127,15 @@ impl OutputArgs {
         if let Some(p) = &self.out {
             let dest = last_finite_path(p);
             towel_data::write_atomic(&dest, &bytes()?)?;
-            if !out.json && dest == *p {
+            if out.json {
+                return Ok(());
+            }
+            if dest == *p {
                 outln!(
                     "wrote {} (the last parameters whose loss was finite)",
                     p.display()
                 )?;
-            } else if !out.json {
+            } else {
                 outln!(
                     "kept {} as it was; wrote the last parameters whose loss was finite to {}",
                     p.display(),
