@@ -131,7 +131,10 @@ impl Chapter for VectorsChapter {
                 .collect::<Vec<_>>(),
         );
         for (chart, name) in charts(&stats).iter().zip(PLOTS) {
-            page.line_plot(name.trim_end_matches(".png"), chart)?;
+            // The page prefixes its chapter id ("vectors-"), which the
+            // experiment's file names already carry.
+            let stem = name.trim_end_matches(".png");
+            page.line_plot(stem.strip_prefix("vectors-").unwrap_or(stem), chart)?;
         }
         page.para(format!(
             "Cosine vs dot product: on vectors whose norms vary (here by a factor \
