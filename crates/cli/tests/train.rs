@@ -162,6 +162,54 @@ fn a_nan_loss_stops_with_one_line_and_keeps_the_last_good_checkpoint() {
     assert!(towel_train::checkpoint::from_bytes(&last).is_ok());
 }
 
+/// The file a diverged run would write beside an existing `--out`
+/// (`NAME.nonfinite.safetensors`) is checked before training like `--out`
+/// itself: it may not be an input, nor a file of another kind unless
+/// forced. (It used to be checked by nobody: a `--data` text of that name
+/// would have been replaced by a checkpoint if the run diverged.)
+#[test]
+fn the_diverged_runs_file_beside_out_is_checked_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "to be or not to be, that is the question.\n".repeat(40);
+    fs::write(tmp.path().join("m.nonfinite.safetensors"), &text).unwrap();
+    fs::write(tmp.path().join("t.txt"), &text).unwrap();
+    let train = |data: &str| {
+        towel()
+            .current_dir(tmp.path())
+            .args(["train", "charlm", "--data", data, "--steps", "2"])
+            .args(["--hidden", "8", "--out", "m.safetensors"])
+            .output()
+            .unwrap()
+    };
+    // No model at --out yet: a diverged run would write --out itself, so
+    // the sibling plays no part.
+    assert!(train("m.nonfinite.safetensors").status.success());
+    // Now a model is there: the sibling is the input, refused before training.
+    let model = fs::read(tmp.path().join("m.safetensors")).unwrap();
+    let out = train("m.nonfinite.safetensors");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("m.nonfinite.safetensors"), "{err}");
+    assert_eq!(
+        fs::read(tmp.path().join("m.nonfinite.safetensors")).unwrap(),
+        text.as_bytes()
+    );
+    assert_eq!(fs::read(tmp.path().join("m.safetensors")).unwrap(), model);
+    // Not an input but a text file: refused as any output of another kind.
+    let out = train("t.txt");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("m.nonfinite.safetensors"), "{err}");
+    // An earlier diverged run's checkpoint there is fine.
+    fs::copy(
+        tmp.path().join("m.safetensors"),
+        tmp.path().join("m.nonfinite.safetensors"),
+    )
+    .unwrap();
+    assert!(train("t.txt").status.success());
+}
+
 #[test]
 fn sample_refuses_what_is_not_a_character_model() {
     let tmp = tempfile::tempdir().unwrap();

@@ -266,11 +266,7 @@ fn tour_chapter_holds_its_claims_without_data() {
     }
     assert!(f_["lsa"].is_null());
     assert!(md.contains("SciFact is not available here"));
-    assert_eq!(
-        md.matches("](vectors-").count(),
-        4,
-        "the four plots"
-    );
+    assert_eq!(md.matches("](vectors-").count(), 4, "the four plots");
     assert!(!md.contains("vectors-vectors-"), "one chapter prefix");
 }
 

@@ -39,7 +39,7 @@ pub fn run(cmd: TrainCommand, out: &Output) -> anyhow::Result<()> {
 /// The files a training run may write.
 #[derive(clap::Args, Debug, Clone)]
 pub struct OutputArgs {
-    /// Write the trained model here (safetensors; PyTorch's `safetensors.torch.load_file` reads it).
+    /// Write the trained model here (safetensors; PyTorch's `safetensors.torch.load_file` reads it). If a run diverges while a file is already here, that file is kept and the last finite parameters go to NAME.nonfinite.safetensors beside it.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Draw the loss curve (batch loss and its moving average) into this PNG.
@@ -57,6 +57,13 @@ impl OutputArgs {
             .force(self.force.force);
         if let Some(p) = &self.out {
             plan = plan.output(p, crate::files::SAFETENSORS);
+            // A run that diverges writes beside an existing model
+            // (`last_finite_path`): that file is checked like `--out`, so
+            // that it is never one of the inputs or a file of another kind.
+            let sibling = last_finite_path(p);
+            if sibling != *p {
+                plan = plan.output(sibling, crate::files::SAFETENSORS);
+            }
         }
         if let Some(p) = &self.plot {
             plan = plan.output(p, crate::files::PNG);
