@@ -356,6 +356,9 @@ impl Bm25Index {
         if !nonoccurrence.is_empty() && nonoccurrence.len() != n_terms {
             return Err(c.corrupt("non-occurrence array has the wrong length"));
         }
+        if !nonoccurrence.iter().all(|v| v.is_finite()) {
+            return Err(c.corrupt("a non-occurrence score is not a finite number"));
+        }
         let doc_len: Vec<u32> = c.array("document lengths")?;
         if doc_len.len() != n_docs {
             return Err(c.corrupt("document lengths do not match the number of documents"));
@@ -374,6 +377,12 @@ impl Bm25Index {
             )));
         }
         let postings = c.postings::<f32>(n_terms, n_docs)?;
+        // Scores add up: one NaN or inf would score every document that
+        // has the term NaN or inf (negative scores are fine: Robertson's
+        // idf can be).
+        if !postings.data.iter().all(|v| v.is_finite()) {
+            return Err(c.corrupt("a BM25 posting score is not a finite number"));
+        }
         // A document holds at least as many terms as it has postings.
         let mut distinct = vec![0u32; n_docs];
         for &d in &postings.indices {

@@ -37,7 +37,8 @@
 //! The loader checks the per-document array as it checks everything: one
 //! entry per document, BM25's lengths averaging to the metadata's mean bit
 //! for bit and no document shorter than its number of distinct terms,
-//! TF-IDF's norms positive and finite.
+//! TF-IDF's norms positive and finite; every score or weight finite
+//! (TF-IDF's also positive).
 //!
 //! Files are written atomically with [`towel_data::write_atomic_with`] and read
 //! with one `read` of the whole file; arrays are decoded straight from that

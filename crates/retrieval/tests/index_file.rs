@@ -276,3 +276,120 @@ fn an_old_version_index_says_to_rebuild() {
     );
     assert_eq!(msg.lines().count(), 1);
 }
+
+/// A hostile file (any bytes changed, with the header's length and checksum
+/// made to match, so that only validation stands in the way) loads with a
+/// typed error or as an index whose every query answers: no panic, no
+/// out-of-range document, whatever the method and the bytes. (Finite
+/// values that are merely absurd load; non-finite ones are refused, see
+/// `non_finite_values_are_refused`.)
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fix_header(b: &mut [u8]) {
+        let payload_len = (b.len() - 32) as u64;
+        b[16..24].copy_from_slice(&payload_len.to_le_bytes());
+        let crc = crc32fast::hash(&b[32..]);
+        b[24..28].copy_from_slice(&crc.to_le_bytes());
+    }
+
+    fn originals() -> Vec<Vec<u8>> {
+        common::all_methods()
+            .iter()
+            .map(|m| to_bytes(&common::tour_retriever(m)))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+        #[test]
+        fn changed_bytes_are_an_error_or_a_usable_index(
+            which in 0usize..16,
+            section in prop::option::of(any::<prop::sample::Index>()),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..6),
+            cut in prop::option::of(any::<prop::sample::Index>()),
+        ) {
+            let all = originals();
+            let mut b = all[which % all.len()].clone();
+            // Anywhere in the payload, or inside one section's bytes (so
+            // that the lengths stay right and the values themselves are
+            // what validation must judge).
+            let span = match section {
+                None => 32..b.len(),
+                Some(s) => {
+                    let all = sections(&b);
+                    let r = all[s.index(all.len())].clone();
+                    if r.is_empty() { 32..b.len() } else { r }
+                }
+            };
+            for (at, x) in flips {
+                let i = span.start + at.index(span.len());
+                b[i] ^= x;
+            }
+            if let Some(c) = cut {
+                let keep = 32 + c.index(b.len() - 32);
+                b.truncate(keep);
+            }
+            fix_header(&mut b);
+            match from_bytes(&b, Path::new("h.idx")) {
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+                Ok(r) => {
+                    let n = r.n_docs();
+                    let queries = ["the tour", "tokens and retrieval", "zzz", ""];
+                    for q in queries {
+                        for h in r.search(q, 10) {
+                            prop_assert!((h.doc as usize) < n, "{q}: doc {} of {n}", h.doc);
+                        }
+                    }
+                    let batch = r.search_batch(&queries, 10, Some(2));
+                    prop_assert_eq!(batch.len(), queries.len());
+                    if n > 0 {
+                        let _ = r.explain("the tour", 0);
+                        let _ = (r.doc_id(0), r.title(0));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Non-finite numbers in the value sections of a hostile file (checksum
+/// fixed) are refused on load, never searched with: BM25's posting scores
+/// and non-occurrence scores (float32), TF-IDF's idf and weights (float64).
+/// (BM25's used to load, and a query then scored documents NaN or inf.)
+#[test]
+fn non_finite_values_are_refused() {
+    let bm25l = Method::Bm25(towel_retrieval::bm25::Bm25Params {
+        variant: towel_retrieval::bm25::Bm25Variant::Bm25L,
+        ..towel_retrieval::bm25::Bm25Params::default()
+    });
+    for (method, section, width) in [
+        (bm25l.clone(), 4, 4),
+        (Method::bm25(), 8, 4),
+        (bm25l, 8, 4),
+        (Method::tfidf(), 4, 8),
+        (Method::tfidf(), 8, 8),
+    ] {
+        let b = to_bytes(&common::tour_retriever(&method));
+        let r = sections(&b)[section].clone();
+        assert!(
+            !r.is_empty() && r.len() % width == 0,
+            "{method:?} {section}"
+        );
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            // Every value poisoned, so that any query meets one.
+            let one = match width {
+                4 => (bad as f32).to_le_bytes().to_vec(),
+                _ => bad.to_le_bytes().to_vec(),
+            };
+            let s = one.repeat(r.len() / width);
+            let e = err(&with_section(&b, section, &s));
+            assert!(
+                matches!(e, RetrievalError::IndexCorrupt { .. }),
+                "{method:?} section {section} {bad}: {e}"
+            );
+            assert!(e.to_string().contains("finite"), "{e}");
+        }
+    }
+}
