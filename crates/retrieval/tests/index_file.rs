@@ -374,7 +374,7 @@ fn non_finite_values_are_refused() {
         let b = to_bytes(&common::tour_retriever(&method));
         let r = sections(&b)[section].clone();
         assert!(
-            !r.is_empty() && r.len() % width == 0,
+            !r.is_empty() && r.len().is_multiple_of(width),
             "{method:?} {section}"
         );
         for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
