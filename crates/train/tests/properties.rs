@@ -69,3 +69,117 @@ proptest! {
         prop_assert!(logits[i] >= cutoff);
     }
 }
+
+/// A hostile checkpoint (any bytes changed, the safetensors header's
+/// JSON and metadata included) loads with a typed error or as a model that
+/// samples: never a panic, an abort or a huge allocation.
+mod hostile_checkpoint {
+    use super::*;
+    use towel_train::checkpoint;
+    use towel_train::tasks::charlm::{CharLm, Vocab};
+
+    fn original() -> Vec<u8> {
+        let vocab = Vocab::from_chars("\n abcdehlorst".chars().collect()).unwrap();
+        CharLm::new(vocab, 3, 4, 5, 7)
+            .unwrap()
+            .to_bytes(&[])
+            .unwrap()
+    }
+
+    /// Load and, if that works, sample: the result is not the point, the
+    /// absence of a panic is.
+    fn load_and_sample(bytes: &[u8]) -> Result<String, String> {
+        let ck = checkpoint::from_bytes(bytes).map_err(|e| e.to_string())?;
+        let m = CharLm::from_checkpoint(&ck).map_err(|e| e.to_string())?;
+        let mut rng = Rng::new(1);
+        m.sample("the rest", 12, 1.0, Some(5), &mut rng)
+            .map_err(|e| e.to_string())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        #[test]
+        fn changed_bytes_are_an_error_or_a_model_that_samples(
+            in_header in any::<bool>(),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 1..5),
+            cut in prop::option::of(any::<prop::sample::Index>()),
+        ) {
+            let mut b = original();
+            let header_end = 8 + u64::from_le_bytes(b[..8].try_into().unwrap()) as usize;
+            // The header (JSON: names, shapes, offsets, metadata) or the data.
+            let span = if in_header { 8..header_end } else { header_end..b.len() };
+            for (at, x) in flips {
+                let i = span.start + at.index(span.len());
+                b[i] ^= x;
+            }
+            if let Some(c) = cut {
+                b.truncate(c.index(b.len()));
+            }
+            if let Err(e) = load_and_sample(&b) {
+                prop_assert!(!e.is_empty() && !e.contains('\n'), "{e}");
+            }
+        }
+
+        /// Metadata values replaced by arbitrary text (sizes, the
+        /// vocabulary, the task) are errors that name the problem.
+        #[test]
+        fn any_metadata_value_is_an_error_or_a_model_that_samples(
+            key in prop::sample::select(vec!["towel.context", "towel.embed", "towel.hidden", "towel.vocab", "towel.task", "towel.tokenizer"]),
+            value in prop_oneof![
+                "[0-9]{1,25}".prop_map(|s| s),
+                ".{0,12}".prop_map(|s| s),
+                Just("\"ab\"".to_string()),
+                Just("two\nlines".to_string()),
+                Just("\"\\u0000\\n\"".to_string()),
+            ],
+        ) {
+            let ck = checkpoint::from_bytes(&original()).unwrap();
+            // Replaced, or added (`towel.tokenizer`, which a character
+            // model does not have, makes it a token model).
+            let mut meta: Vec<(String, String)> = ck
+                .metadata
+                .iter()
+                .filter(|(k, _)| k.as_str() != key)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            meta.push((key.to_string(), value.clone()));
+            let bytes = checkpoint::to_bytes(&ck.tensors, &meta).unwrap();
+            if let Err(e) = load_and_sample(&bytes) {
+                prop_assert!(!e.is_empty() && !e.contains('\n'), "{e}");
+            }
+        }
+    }
+
+    /// Finite weights too large for float32 arithmetic (logits overflow to
+    /// inf, softmax to NaN) make sampling an error, not a panic or a
+    /// garbage id.
+    #[test]
+    fn huge_weights_sample_to_an_error_or_text() {
+        let ck = checkpoint::from_bytes(&original()).unwrap();
+        for scale in [1e30f32, -1e30, f32::MAX] {
+            let tensors: Vec<(String, towel_autograd::array::Array)> = ck
+                .tensors
+                .iter()
+                .map(|(n, a)| {
+                    let v: Vec<f32> = a.to_vec().iter().map(|x| x.signum() * scale).collect();
+                    (
+                        n.clone(),
+                        towel_autograd::array::Array::from_vec(v, a.shape()).unwrap(),
+                    )
+                })
+                .collect();
+            let bytes = checkpoint::to_bytes(
+                &tensors,
+                &ck.metadata
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap();
+            match load_and_sample(&bytes) {
+                Ok(text) => assert_eq!(text.chars().count(), 12),
+                Err(e) => assert!(!e.contains('\n'), "{e}"),
+            }
+        }
+    }
+}

@@ -563,7 +563,8 @@ impl CharLm {
         if get("towel.task")? != "charlm" {
             return Err(invalid(format!(
                 "the checkpoint is a `{}` model, not a character language model",
-                get("towel.task")?
+                // Escaped: the value is the file's, and may hold a line break.
+                get("towel.task")?.escape_debug()
             )));
         }
         let vocab = match ck.meta("towel.tokenizer") {
