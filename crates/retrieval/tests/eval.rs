@@ -631,3 +631,83 @@ proptest! {
         prop_assert_eq!(got.duplicate_run_docs, dups);
     }
 }
+
+/// A file of `good` lines with, now and then, a line of the fields that
+/// qrels, runs and query files are made of (ids, numbers of every kind,
+/// headers, JSON), 1-6 to a line with tabs or spaces between them: what a
+/// damaged or hand-edited file looks like.
+fn arb_messy_file(good: BoxedStrategy<String>) -> impl Strategy<Value = String> {
+    let field = prop_oneof![
+        4 => prop::sample::select(vec!["q1", "q2", "d1", "d2", "Q0", "0", "1", "2"]).prop_map(str::to_string),
+        1 => prop::sample::select(vec![
+            "query-id", "NaN", "inf", "-inf", "-0", "1e309", "-1", "2.5",
+            "18446744073709551616", "-9223372036854775809", "\u{feff}q1", "",
+            "{\"_id\": \"q1\", \"text\": \"x\"}", "{\"_id\": 1}",
+        ]).prop_map(str::to_string),
+        1 => "\\PC{1,4}",
+    ];
+    let messy = (
+        prop::collection::vec(field, 1..7),
+        prop::sample::select(vec!["\t", " ", "  "]),
+    )
+        .prop_map(|(f, sep)| f.join(sep));
+    let line = prop_oneof![12 => good, 1 => messy];
+    (
+        prop::collection::vec(line, 0..12),
+        prop::sample::select(vec!["\n", "\r\n"]),
+    )
+        .prop_map(|(lines, nl)| lines.join(nl))
+}
+
+fn good_qrels_line() -> BoxedStrategy<String> {
+    (1..4u8, 1..6u8, -1..3i8)
+        .prop_map(|(q, d, g)| format!("q{q}\td{d}\t{g}"))
+        .boxed()
+}
+
+fn good_run_line() -> BoxedStrategy<String> {
+    let score = prop_oneof![
+        (-10.0f64..10.0).prop_map(|x| x.to_string()),
+        prop::sample::select(vec!["NaN", "inf", "-inf", "1e309", "-0"]).prop_map(str::to_string),
+    ];
+    (1..4u8, 1..6u8, 0..20u32, score)
+        .prop_map(|(q, d, r, s)| format!("q{q} Q0 d{d} {r} {s} t"))
+        .boxed()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Any such text parses or is a one-line error naming the file; what
+    /// parses evaluates to metrics in [0, 1].
+    #[test]
+    fn messy_files_parse_or_say_where_and_evaluate_in_unit(
+        qrels_text in arb_messy_file(good_qrels_line()),
+        run_text in arb_messy_file(good_run_line()),
+    ) {
+        let qrels = parse_qrels(&qrels_text, "qrels.tsv");
+        let run = parse_trec_run(&run_text, "run.txt");
+        for (e, origin) in [
+            (qrels.as_ref().err(), "qrels.tsv"),
+            (run.as_ref().err(), "run.txt"),
+        ] {
+            if let Some(e) = e {
+                let msg = e.to_string();
+                prop_assert!(msg.contains(origin) && !msg.contains('\n'), "{msg}");
+            }
+        }
+        if let (Ok(q), Ok(r)) = (qrels, run) {
+            let ev = evaluate(&q, &r);
+            prop_assert!(in_unit(&ev.mean));
+        }
+        for parse in [
+            towel_retrieval::corpus::parse_jsonl_queries,
+            towel_retrieval::corpus::parse_tsv_queries,
+        ] {
+            if let Err(e) = parse(qrels_text.as_bytes(), Path::new("queries")) {
+                let msg = e.to_string();
+                prop_assert!(msg.contains("queries") && !msg.contains('\n'), "{msg}");
+            }
+        }
+    }
+}
