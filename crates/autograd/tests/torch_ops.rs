@@ -104,7 +104,7 @@ fn apply(op: &str, args: &Value, x: &[Tensor]) -> Tensor {
             if op == "cat" {
                 Tensor::cat(&refs, dim as isize).unwrap()
             } else {
-                Tensor::stack(&refs, dim as usize).unwrap()
+                Tensor::stack(&refs, dim as isize).unwrap()
             }
         }
         "index_select" => x[0]
