@@ -84,20 +84,34 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Ve
 }
 
 /// Resolve a dimension index that may be negative (`-1` = last).
-/// A 0-dimensional array takes 0 and -1, as in PyTorch.
+///
+/// PyTorch's rule (`maybe_wrap_dim`): a 0-dimensional tensor takes 0 and
+/// -1, both naming its one element as if it were a dimension of size 1;
+/// so `max`, `softmax`, `sum` and the other ops over a dim treat a 0-d
+/// tensor as a `[1]` tensor whose result is 0-d again. Any other dim is
+/// out of range, e.g. 1 or -2 for a 0-d tensor.
 pub fn dim_index(op: &'static str, dim: isize, ndim: usize) -> Result<usize> {
-    let d = if dim < 0 {
-        dim + ndim.max(1) as isize
-    } else {
-        dim
-    };
-    if d < 0 || d as usize >= ndim.max(1) {
+    wrap_dim(op, dim, ndim.max(1), ndim, "")
+}
+
+/// Resolve the position of a dimension to insert into an `ndim`-dimensional
+/// tensor (`unsqueeze`, `stack`), which may be negative (`-1` = after the
+/// last): PyTorch wraps it against `ndim + 1`, so 0-d takes 0 and -1.
+pub fn insert_dim_index(op: &'static str, dim: isize, ndim: usize) -> Result<usize> {
+    wrap_dim(op, dim, ndim + 1, ndim, " to insert a dimension")
+}
+
+/// `dim`, or `dim + n` when negative, if that is in `0..n`; else an error
+/// naming the valid range.
+fn wrap_dim(op: &'static str, dim: isize, n: usize, ndim: usize, what: &str) -> Result<usize> {
+    let d = if dim < 0 { dim + n as isize } else { dim };
+    if d < 0 || d as usize >= n {
         return Err(invalid(
             op,
             format!(
-                "dimension {dim} is out of range for {ndim} dimensions (valid: {} to {})",
-                -(ndim.max(1) as isize),
-                ndim.max(1) - 1
+                "dimension {dim} is out of range{what} for {ndim} dimensions (valid: {} to {})",
+                -(n as isize),
+                n - 1
             ),
         ));
     }
@@ -321,7 +335,14 @@ impl Array {
     /// Elements `start..start + len` of dimension `dim` (a view).
     pub fn narrow(&self, dim: isize, start: usize, len: usize) -> Result<Array> {
         let d = dim_index("narrow", dim, self.ndim())?;
-        if self.ndim() == 0 || start + len > self.shape[d] {
+        if self.ndim() == 0 {
+            // PyTorch: "narrow() cannot be applied to a 0-dim tensor".
+            return Err(invalid(
+                "narrow",
+                "cannot be applied to a 0-dimensional array; give it a dimension with reshape(&[1]) first",
+            ));
+        }
+        if start + len > self.shape[d] {
             return Err(invalid(
                 "narrow",
                 format!(
@@ -411,14 +432,10 @@ impl Array {
         Array::from_vec(data, shape)
     }
 
-    /// Insert a dimension of size 1 at `dim` (a view).
-    pub fn unsqueeze(&self, dim: usize) -> Result<Array> {
-        if dim > self.ndim() {
-            return Err(invalid(
-                "unsqueeze",
-                format!("dimension {dim} is out of range for shape {:?}", self.shape),
-            ));
-        }
+    /// Insert a dimension of size 1 at `dim` (a view); `dim` may be
+    /// negative (`-1` appends), as PyTorch's `unsqueeze`.
+    pub fn unsqueeze(&self, dim: isize) -> Result<Array> {
+        let dim = insert_dim_index("unsqueeze", dim, self.ndim())?;
         let (mut shape, mut strides) = (self.shape.clone(), self.strides.clone());
         let stride = if dim < self.ndim() {
             self.strides[dim] * self.shape[dim]

@@ -58,8 +58,11 @@
 //!   at relative tolerance 1e-5, on random shapes with broadcast operands,
 //!   transposed (non-contiguous) views and an explicit upstream gradient
 //!   (`tests/torch_ops.rs`, 122 cases from `tests/fixtures/gen_torch.py`),
-//!   and so do 28 edge cases (`tests/fixtures/gen_torch_edge.py`: empty
-//!   and 0-dimensional tensors, powers at base 0, non-finite inputs);
+//!   and so do 54 edge cases (`tests/fixtures/gen_torch_edge.py`: empty
+//!   and 0-dimensional tensors, powers at base 0, non-finite inputs); every
+//!   op that takes a dim accepts on a 0-d tensor exactly the dims PyTorch
+//!   accepts (0 and -1, as a dimension of size 1) and refuses the others
+//!   with an error;
 //!   views and broadcasting are property-tested against naive index
 //!   arithmetic, and compositions are checked by finite differences
 //!   (`tests/tensor.rs`).

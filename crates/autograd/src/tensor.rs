@@ -61,7 +61,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::array::{dim_index, Array};
+use crate::array::{dim_index, insert_dim_index, Array};
 use crate::error::{invalid, AutogradError, Result};
 use crate::fastmath;
 use crate::profile::{self, Phase};
@@ -654,13 +654,15 @@ impl Tensor {
         });
         let vals: Vec<f32> = rows.chunks(len).zip(&arg).map(|(r, &i)| r[i]).collect();
         let shape = self.shape().to_vec();
+        // A 0-d input gives a 0-d result, with or without keepdim (PyTorch).
         let mut out_shape = shape.clone();
-        out_shape[d] = 1;
-        let mut out = Array::from_vec(vals, &out_shape)?;
-        if !keepdim {
-            out_shape.remove(d);
-            out = out.reshape(&out_shape)?;
+        if !shape.is_empty() {
+            out_shape[d] = 1;
+            if !keepdim {
+                out_shape.remove(d);
+            }
         }
+        let out = Array::from_vec(vals, &out_shape)?;
         let moved_shape = moved.shape().to_vec();
         Ok(from_op(out, "max", vec![self.clone()], move |g| {
             let g = g.to_vec();
@@ -669,21 +671,23 @@ impl Tensor {
                 full[r * len + i] = gv;
             }
             let moved = Array::from_vec(full, &moved_shape)?;
-            Ok(vec![Some(moved.permute(&inverse(&perm))?.contiguous())])
+            let gx = moved.permute(&inverse(&perm))?.contiguous();
+            Ok(vec![Some(gx.reshape(&shape)?)])
         }))
     }
 
     /// The data with `dim` moved last and made contiguous; the permutation;
-    /// the resolved dim.
+    /// the resolved dim. A 0-d tensor is taken as a `[1]` (its dims 0 and
+    /// -1 name that one element, [`dim_index`]'s rule), so the result has
+    /// one dimension and the permutation is `[0]`; the caller gives its
+    /// result the 0-d shape back.
     fn move_last(&self, op: &'static str, dim: isize) -> Result<(Array, Vec<usize>, usize)> {
         let nd = self.shape().len();
-        if nd == 0 {
-            return Err(invalid(op, "needs at least one dimension"));
-        }
         let d = dim_index(op, dim, nd)?;
-        let mut perm: Vec<usize> = (0..nd).filter(|&i| i != d).collect();
+        let data = at_least_1d(&self.0.data)?;
+        let mut perm: Vec<usize> = (0..nd.max(1)).filter(|&i| i != d).collect();
         perm.push(d);
-        Ok((contiguous(self.0.data.permute(&perm)?), perm, d))
+        Ok((contiguous(data.permute(&perm)?), perm, d))
     }
 
     /// Softmax over `dim`, computed as `exp(x − max) / Σ exp(x − max)` so
@@ -706,13 +710,14 @@ impl Tensor {
         let inv = inverse(&perm);
         let moved_shape = moved.shape().to_vec();
         let out_moved = Array::from_vec(data, &moved_shape)?;
-        let out = contiguous(out_moved.permute(&inv)?);
+        let shape = self.shape().to_vec();
+        let out = contiguous(out_moved.permute(&inv)?).reshape(&shape)?;
         Ok(from_op(out, name, vec![self.clone()], move |g| {
-            let gm = dense(&g.permute(&perm)?);
+            let gm = dense(&at_least_1d(g)?.permute(&perm)?);
             let o = slice(&out_moved);
             let gi = profile::kernel(|| fastmath::softmax_backward_rows(slice(&gm), o, len, log));
             let gi = Array::from_vec(gi, &moved_shape)?;
-            Ok(vec![Some(contiguous(gi.permute(&inv)?))])
+            Ok(vec![Some(contiguous(gi.permute(&inv)?).reshape(&shape)?)])
         }))
     }
 
@@ -874,20 +879,13 @@ impl Tensor {
         ))
     }
 
-    /// Stack equal-shaped tensors along a new dimension `dim` (PyTorch's `stack`).
-    pub fn stack(tensors: &[&Tensor], dim: usize) -> Result<Tensor> {
+    /// Stack equal-shaped tensors along a new dimension `dim` (PyTorch's
+    /// `stack`); `dim` may be negative (`-1` appends the new dimension).
+    pub fn stack(tensors: &[&Tensor], dim: isize) -> Result<Tensor> {
         let first = tensors
             .first()
             .ok_or_else(|| invalid("stack", "needs at least one tensor"))?;
-        if dim > first.shape().len() {
-            return Err(invalid(
-                "stack",
-                format!(
-                    "dimension {dim} is out of range for shape {:?}",
-                    first.shape()
-                ),
-            ));
-        }
+        let dim = insert_dim_index("stack", dim, first.shape().len())?;
         let mut expanded = Vec::with_capacity(tensors.len());
         for t in tensors {
             if t.shape() != first.shape() {
@@ -1152,6 +1150,15 @@ fn reduced_dims(op: &'static str, dims: &[isize], nd: usize) -> Result<Vec<usize
         out.push(d);
     }
     Ok(out)
+}
+
+/// `a` seen as a `[1]` when 0-dimensional (a view), else `a` itself.
+fn at_least_1d(a: &Array) -> Result<Array> {
+    if a.ndim() == 0 {
+        a.reshape(&[1])
+    } else {
+        Ok(a.clone())
+    }
 }
 
 /// `shape` with each of `dims` set to 1.

@@ -3,11 +3,13 @@
 //! broadcast operands, transposed non-contiguous views, an explicit
 //! upstream gradient), at relative tolerance 1e-5; and the edge cases of
 //! `tests/fixtures/gen_torch_edge.py` (empty and 0-dimensional tensors,
-//! non-finite inputs) the same way.
+//! non-finite inputs) the same way, and every dimension-taking op on a
+//! 0-dimensional tensor accepting exactly the dims PyTorch accepts.
 
 use serde_json::Value;
 use towel_autograd::array::Array;
 use towel_autograd::tensor::Tensor;
+use towel_autograd::AutogradError;
 
 /// A JSON array of numbers, each converted by `f`.
 fn nums<T>(v: &Value, f: impl Fn(&Value) -> Option<T>) -> Vec<T> {
@@ -104,7 +106,7 @@ fn apply(op: &str, args: &Value, x: &[Tensor]) -> Tensor {
             if op == "cat" {
                 Tensor::cat(&refs, dim as isize).unwrap()
             } else {
-                Tensor::stack(&refs, dim as usize).unwrap()
+                Tensor::stack(&refs, dim as isize).unwrap()
             }
         }
         "index_select" => x[0]
@@ -200,5 +202,103 @@ fn edge_cases_equal_pytorch() {
     let fx: Value = serde_json::from_str(include_str!("fixtures/torch_edge.json")).unwrap();
     for (n, case) in fx["cases"].as_array().unwrap().iter().enumerate() {
         check_case(n, case);
+    }
+}
+
+/// Each dimension-taking op on a 0-d tensor, as a function of the dim
+/// (`None` when the dim cannot be written in towel's signature: an
+/// unsigned dim given a negative one). The names are the keys of
+/// `zero_d_dims` in `torch_edge.json`, where `gen_torch_edge.py` wrote
+/// the dims PyTorch accepts for the same call.
+type DimOp = fn(isize) -> Option<towel_autograd::Result<Vec<usize>>>;
+
+fn zero_d_ops() -> Vec<(&'static str, DimOp)> {
+    fn z() -> Tensor {
+        Tensor::scalar(3.0)
+    }
+    fn shape(t: towel_autograd::Result<Tensor>) -> towel_autograd::Result<Vec<usize>> {
+        t.map(|t| t.shape().to_vec())
+    }
+    fn unsigned(d: isize) -> Option<usize> {
+        usize::try_from(d).ok()
+    }
+    vec![
+        ("sum_dims", |d| Some(shape(z().sum_dims(&[d], false)))),
+        ("sum_dims_keepdim", |d| {
+            Some(shape(z().sum_dims(&[d], true)))
+        }),
+        ("mean_dims", |d| Some(shape(z().mean_dims(&[d], false)))),
+        ("mean_dims_keepdim", |d| {
+            Some(shape(z().mean_dims(&[d], true)))
+        }),
+        ("max_dim", |d| Some(shape(z().max_dim(d, false)))),
+        ("max_dim_keepdim", |d| Some(shape(z().max_dim(d, true)))),
+        ("softmax", |d| Some(shape(z().softmax(d)))),
+        ("log_softmax", |d| Some(shape(z().log_softmax(d)))),
+        ("cat", |d| Some(shape(Tensor::cat(&[&z(), &z()], d)))),
+        ("stack", |d| Some(shape(Tensor::stack(&[&z(), &z()], d)))),
+        ("index_select", |d| Some(shape(z().index_select(d, &[0])))),
+        ("gather", |d| Some(shape(z().gather(d, &[0], &[])))),
+        ("transpose_d_0", |d| Some(shape(z().transpose(d, 0)))),
+        ("transpose_0_d", |d| Some(shape(z().transpose(0, d)))),
+        ("transpose_d_d", |d| Some(shape(z().transpose(d, d)))),
+        ("narrow", |d| {
+            Some(z().data().narrow(d, 0, 1).map(|a| a.shape().to_vec()))
+        }),
+        ("unsqueeze", |d| {
+            Some(z().data().unsqueeze(d).map(|a| a.shape().to_vec()))
+        }),
+        ("permute", |d| Some(shape(z().permute(&[unsigned(d)?])))),
+        ("diagonal_d_0", |d| {
+            Some(shape(z().diagonal(unsigned(d)?, 0)))
+        }),
+        ("diagonal_0_d", |d| {
+            Some(shape(z().diagonal(0, unsigned(d)?)))
+        }),
+    ]
+}
+
+#[test]
+fn every_dim_taking_op_accepts_the_dims_pytorch_accepts_on_a_0d_tensor() {
+    let fx: Value = serde_json::from_str(include_str!("fixtures/torch_edge.json")).unwrap();
+    let table = fx["zero_d_dims"].as_object().unwrap();
+    let ops = zero_d_ops();
+    let names: std::collections::BTreeSet<&str> = ops.iter().map(|(n, _)| *n).collect();
+    let keys: std::collections::BTreeSet<&str> = table.keys().map(String::as_str).collect();
+    assert_eq!(
+        names, keys,
+        "towel's list and the fixture's must name the same ops"
+    );
+    for (name, op) in ops {
+        let accepted = isizes(&table[name]);
+        for d in -2..=1isize {
+            let what = format!("{name} with dim {d} on a 0-d tensor");
+            let got =
+                std::panic::catch_unwind(|| op(d)).unwrap_or_else(|_| panic!("{what}: panicked"));
+            match got {
+                // Not expressible in towel (unsigned dim): PyTorch must refuse it too.
+                None => assert!(!accepted.contains(&d), "{what}: PyTorch accepts it"),
+                Some(Ok(shape)) => {
+                    assert!(
+                        accepted.contains(&d),
+                        "{what}: PyTorch refuses it, towel gives {shape:?}"
+                    );
+                    // Ops over a dim give 0-d back; stack and unsqueeze add one.
+                    let want: &[usize] = match name {
+                        "stack" => &[2],
+                        "unsqueeze" => &[1],
+                        _ => &[],
+                    };
+                    assert_eq!(shape, want, "{what}: shape");
+                }
+                Some(Err(e)) => {
+                    assert!(
+                        !accepted.contains(&d),
+                        "{what}: PyTorch accepts it, towel says {e}"
+                    );
+                    assert!(matches!(e, AutogradError::Invalid { .. }), "{what}: {e:?}");
+                }
+            }
+        }
     }
 }
