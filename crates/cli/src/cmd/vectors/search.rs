@@ -19,7 +19,7 @@ use crate::output::{outln, Output};
 pub enum MetricArg {
     /// Inner product, highest first (faiss IndexFlatIP).
     Ip,
-    /// Cosine similarity, highest first (IndexFlatIP on normalized vectors).
+    /// Cosine similarity, highest first (IndexFlatIP on vectors divided by their norms, as numpy rounds x / norm(x)).
     Cosine,
     /// Squared L2 distance, lowest first (faiss IndexFlatL2).
     L2,
