@@ -26,6 +26,7 @@ mod files;
 mod input;
 mod output;
 mod plot;
+mod values;
 
 use std::process::ExitCode;
 
@@ -113,13 +114,25 @@ fn leaf_commands(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
+/// The command line, parsed with negative numbers taken as values in every
+/// subcommand: `--k1 -1` then reaches the option's own check ("must be a
+/// finite number >= 0") instead of clap's "unexpected argument '-1'".
+fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    fn negatives(c: clap::Command) -> clap::Command {
+        c.allow_negative_numbers(true).mut_subcommands(negatives)
+    }
+    let mut matches = negatives(Cli::command()).try_get_matches()?;
+    Cli::from_arg_matches_mut(&mut matches)
+}
+
 fn main() -> ExitCode {
     // Ctrl-C, SIGTERM, SIGHUP: remove the temp files of writes in progress,
     // exit with 130, 143, 129.
     if let Err(e) = towel_data::write::remove_temps_on_signal() {
         eprintln!("warning: cannot watch for Ctrl-C ({e}); an interrupted write may leave a temp file, which the next write to its folder removes");
     }
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(err) => return output::report_usage_error(err),
     };

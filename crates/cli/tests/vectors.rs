@@ -250,6 +250,8 @@ fn non_finite_vectors_are_refused_by_every_metric() {
         for metric in ["ip", "l2", "cosine"] {
             // ip and l2 printed empty result lines and exited 0.
             for (base, queries, origin) in [(&path, &good, "vectors"), (&good, &path, "queries")] {
+                // The file is named, before the library's name for it.
+                let file = path.display();
                 let mut c = towel();
                 c.args(["vectors", "search", "--metric", metric, "--base"])
                     .arg(base)
@@ -257,10 +259,121 @@ fn non_finite_vectors_are_refused_by_every_metric() {
                     .arg(queries);
                 let e = common::one_line_error(&mut c);
                 let want = format!(
-                    "error: {origin}: row 1 has {bad} at column 1; vectors must be finite to be compared"
+                    "error: in {file}: {origin}: row 1 has {bad} at column 1; vectors must be finite to be compared"
                 );
                 assert_eq!(e.trim_end(), want, "{metric}");
             }
         }
     }
+}
+
+/// What a reviewer found unclear: an empty base searched silently, a
+/// structured dtype called a malformed header, an overflowing norm called
+/// "inf", `-k 0` worded by clap's integer parser, and a negative number
+/// taken for an unknown option.
+#[test]
+fn unclear_inputs_get_messages_that_say_what_to_do() {
+    let d = tempfile::tempdir().unwrap();
+    let q = d.path().join("q.npy");
+    random_cmd(false, "2", "3", "1", &[], &q).assert().success();
+    let write = |name: &str, bytes: Vec<u8>| {
+        let p = d.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let npy = |descr: &str, shape: &str, data: &[u8]| {
+        let mut h = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': {shape}, }}");
+        while (10 + h.len() + 1) % 64 != 0 {
+            h.push(' ');
+        }
+        h.push('\n');
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        b.extend_from_slice(h.as_bytes());
+        b.extend_from_slice(data);
+        b
+    };
+    let empty = write("empty.npy", npy("'<f4'", "(0, 3)", &[]));
+    let structured = write(
+        "rec.npy",
+        npy("[('a', '<f4'), ('b', '<f4')]", "(1,)", &[0; 8]),
+    );
+    let big: Vec<u8> = [3e38f32, 1.0, 0.0]
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .collect();
+    let big = write("big.npy", npy("'<f4'", "(1, 3)", &big));
+    let search = |base: &Path, queries: &Path, extra: &[&str]| {
+        let mut c = towel();
+        c.args(["vectors", "search"])
+            .args(extra)
+            .arg("--base")
+            .arg(base)
+            .arg("--queries")
+            .arg(queries);
+        common::one_line_error(&mut c)
+    };
+    let e = search(&empty, &q, &[]);
+    assert!(e.contains("empty.npy holds no vectors"), "{e}");
+    let e = search(&structured, &q, &[]);
+    assert!(
+        e.contains("rec.npy") && e.contains("structured dtype"),
+        "{e}"
+    );
+    let e = search(&q, &big, &["--metric", "cosine"]);
+    assert!(
+        e.contains("in ") && e.contains("big.npy") && e.contains("scale the vectors down"),
+        "{e}"
+    );
+    // Usage errors (exit 2), each naming the option's own rule.
+    for (args, want) in [
+        (
+            &[
+                "vectors",
+                "search",
+                "-k",
+                "0",
+                "--base",
+                "q.npy",
+                "--queries",
+                "q.npy",
+            ][..],
+            "'--k <K>': must be at least 1",
+        ),
+        (
+            &["eval", "x.idx", "--threads", "0"][..],
+            "'--threads <THREADS>': must be at least 1",
+        ),
+        (
+            &[
+                "vectors", "random", "--n", "-1", "--dim", "2", "--seed", "1", "--out", "x.npy",
+            ][..],
+            "'--n <N>': invalid digit",
+        ),
+        (
+            &["train", "digits", "--lr", "-1"][..],
+            "must be a positive finite number, not -1",
+        ),
+    ] {
+        let out = towel().current_dir(d.path()).args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    // A negative k1 reaches BM25's own check (it was "unexpected argument '-1'").
+    let corpus = write(
+        "c.jsonl",
+        b"{\"_id\": \"d1\", \"text\": \"a cat\"}\n".to_vec(),
+    );
+    let mut c = towel();
+    c.current_dir(d.path())
+        .arg("index")
+        .arg("--corpus")
+        .arg(&corpus);
+    c.args(["--out", "c.idx", "--k1", "-1"]);
+    let e = common::one_line_error(&mut c);
+    assert!(
+        e.contains("invalid k1: -1 (must be a finite number >= 0)"),
+        "{e}"
+    );
 }

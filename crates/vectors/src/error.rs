@@ -48,8 +48,10 @@ pub enum VectorError {
     /// A zero (or non-finite) vector where a direction is needed:
     /// normalizing it, its cosine, or adding it to a cosine index. `row` is
     /// its position in a batch, if it came from one. Remove such rows, or use
-    /// the inner-product metric, which accepts them.
-    #[error("{origin}: {} has norm {norm}; it has no direction to normalize or compare by cosine", .row.map(|r| format!("row {r}")).unwrap_or_else(|| "the vector".into()))]
+    /// the inner-product metric, which accepts them. A norm of `inf` from
+    /// finite values means the squared norm overflowed float32: scale the
+    /// vectors down.
+    #[error("{origin}: {} {}", .row.map(|r| format!("row {r}")).unwrap_or_else(|| "the vector".into()), zero_vector_reason(*.norm))]
     ZeroVector {
         origin: String,
         row: Option<usize>,
@@ -126,5 +128,14 @@ impl From<towel_data::DataError> for VectorError {
             towel_data::DataError::Io { path, source } => VectorError::io("write", path, source),
             other => VectorError::Write(other),
         }
+    }
+}
+
+/// Why a vector of norm `norm` has no direction, for [`VectorError::ZeroVector`].
+fn zero_vector_reason(norm: f32) -> String {
+    if norm == f32::INFINITY {
+        "is too long for float32 (its squared norm overflows); scale the vectors down to normalize or compare them by cosine".into()
+    } else {
+        format!("has norm {norm}; it has no direction to normalize or compare by cosine")
     }
 }

@@ -233,7 +233,17 @@ fn parse_dict(text: &str) -> Result<Dict, (usize, String)> {
             return lx.err("expected ':' after a key");
         }
         match key.as_str() {
-            "descr" if descr.is_none() => descr = Some(lx.string()?),
+            "descr" if descr.is_none() => {
+                // A structured dtype's descr is a list of fields.
+                lx.ws();
+                if lx.s.get(lx.i) == Some(&b'[') {
+                    return Err((
+                        lx.i,
+                        "a structured dtype (named fields), expected float32 ('<f4'); save a plain 2-D array, e.g. np.stack([x[f] for f in x.dtype.names], axis=1).astype(np.float32)".into(),
+                    ));
+                }
+                descr = Some(lx.string()?)
+            }
             "fortran_order" if fortran.is_none() => {
                 fortran = Some(match lx.word() {
                     "True" => true,

@@ -49,10 +49,10 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub force: ForceArg,
     /// Run depth: documents retrieved per query.
-    #[arg(short, long, default_value_t = NonZeroUsize::new(100).expect("100 > 0"))]
+    #[arg(short, long, default_value_t = NonZeroUsize::new(100).expect("100 > 0"), value_parser = crate::values::nonzero)]
     pub k: NonZeroUsize,
     /// Search threads (default: all cores; at most one per core).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::values::nonzero)]
     pub threads: Option<NonZeroUsize>,
 }
 

@@ -33,7 +33,7 @@ pub struct SearchArgs {
     /// The query text.
     pub query: String,
     /// Number of results.
-    #[arg(short, long, default_value_t = NonZeroUsize::new(10).expect("10 > 0"))]
+    #[arg(short, long, default_value_t = NonZeroUsize::new(10).expect("10 > 0"), value_parser = crate::values::nonzero)]
     pub k: NonZeroUsize,
     /// Show each query term's part of every score (the parts sum to the score).
     #[arg(long)]

@@ -31,10 +31,10 @@ pub struct CharlmArgs {
     #[arg(long)]
     data: Option<PathBuf>,
     /// Training steps.
-    #[arg(long, default_value_t = 2000, value_parser = super::at_least_one)]
+    #[arg(long, default_value_t = 2000, value_parser = crate::values::at_least_one)]
     steps: usize,
     /// Random windows per step.
-    #[arg(long, default_value_t = 128, value_parser = super::at_least_one)]
+    #[arg(long, default_value_t = 128, value_parser = crate::values::at_least_one)]
     batch: usize,
     /// Train over the ids of this BPE tokenizer (towel's JSON or HF tokenizer.json, e.g. from
     /// `towel bpe train`) instead of characters; compare runs by bits per byte.
@@ -50,7 +50,7 @@ pub struct CharlmArgs {
     #[arg(long, default_value_t = 256)]
     hidden: usize,
     /// AdamW learning rate.
-    #[arg(long, default_value_t = 1e-3, value_parser = super::positive_finite)]
+    #[arg(long, default_value_t = 1e-3, value_parser = crate::values::positive_finite)]
     lr: f64,
     /// Seed of the initialization, the batches and the sample.
     #[arg(long, default_value_t = 0)]

@@ -23,17 +23,17 @@ use crate::output::{outln, Output};
 #[derive(clap::Args, Debug)]
 pub struct DigitsArgs {
     /// Passes over the training set.
-    #[arg(long, default_value_t = 20, value_parser = super::at_least_one)]
+    #[arg(long, default_value_t = 20, value_parser = crate::values::at_least_one)]
     epochs: usize,
     /// Seed of the initialization and the shuffling (0 with the benchmark's split; another seed
     /// also draws towel's own stratified split).
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Examples per step.
-    #[arg(long, default_value_t = 64, value_parser = super::at_least_one)]
+    #[arg(long, default_value_t = 64, value_parser = crate::values::at_least_one)]
     batch: usize,
     /// AdamW learning rate.
-    #[arg(long, default_value_t = 1e-3, value_parser = super::positive_finite)]
+    #[arg(long, default_value_t = 1e-3, value_parser = crate::values::positive_finite)]
     lr: f64,
     /// A digits CSV (64 pixels 0..16 then the label per line); default: the data folder's
     /// images/digits.csv, else the embedded copy.

@@ -183,26 +183,6 @@ pub fn step_bar(out: &Output, total: usize) -> ProgressBar {
     out.counter(total as u64, "training", "steps")
 }
 
-/// A count of at least 1 (`--steps`, `--batch`, `--epochs`: 0 would train
-/// nothing and report a loss of nothing).
-pub fn at_least_one(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(0) => Err("must be at least 1".into()),
-        Ok(n) => Ok(n),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-/// A positive, finite number (`--lr`: NaN, infinity or 0 would only show up
-/// steps later, as a NaN loss or a model that never moves).
-pub fn positive_finite(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
-        Ok(x) => Err(format!("must be a positive finite number, not {x}")),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 /// Update `bar` after a step (the message every 10 steps).
 pub fn tick(bar: &ProgressBar, step: usize, loss: f32) {
     bar.set_position(step as u64);

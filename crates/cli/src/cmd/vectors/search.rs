@@ -7,7 +7,7 @@
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::Args;
 use serde_json::json;
 use towel_vectors::{read_npy, FlatIndex, Metric};
@@ -44,7 +44,7 @@ pub struct SearchArgs {
     #[arg(long)]
     pub queries: PathBuf,
     /// Number of results per query.
-    #[arg(short, long, default_value_t = NonZeroUsize::new(10).expect("10 > 0"))]
+    #[arg(short, long, default_value_t = NonZeroUsize::new(10).expect("10 > 0"), value_parser = crate::values::nonzero)]
     pub k: NonZeroUsize,
     /// How vectors are compared.
     #[arg(long, value_enum, default_value_t = MetricArg::Ip)]
@@ -64,8 +64,18 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
             base.dim()
         );
     }
-    let index = FlatIndex::from_vectors(&base, args.metric.into())?;
-    let results = index.search_batch(&queries, args.k.get())?;
+    if base.is_empty() {
+        bail!(
+            "{} holds no vectors: there is nothing to search",
+            args.base.display()
+        );
+    }
+    // The library names its inputs "vectors" and "queries"; say which file.
+    let index = FlatIndex::from_vectors(&base, args.metric.into())
+        .with_context(|| format!("in {}", args.base.display()))?;
+    let results = index
+        .search_batch(&queries, args.k.get())
+        .with_context(|| format!("in {}", args.queries.display()))?;
     if out.json {
         let list: Vec<_> = results
             .iter()
@@ -88,7 +98,7 @@ pub fn run(args: &SearchArgs, out: &Output) -> anyhow::Result<()> {
         queries.len(),
         base.len(),
         base.dim(),
-        args.k
+        args.k.get().min(base.len())
     )?;
     for (q, hits) in results.iter().enumerate() {
         let line: Vec<String> = hits
