@@ -709,5 +709,10 @@ proptest! {
                 prop_assert!(msg.contains("queries") && !msg.contains('\n'), "{msg}");
             }
         }
+        let fields = towel_retrieval::corpus::Fields::beir();
+        if let Err(e) = towel_retrieval::corpus::parse_jsonl_docs(run_text.as_bytes(), Path::new("corpus"), &fields) {
+            let msg = e.to_string();
+            prop_assert!(msg.contains("corpus") && !msg.contains('\n'), "{msg}");
+        }
     }
 }
