@@ -48,6 +48,77 @@ fn corrupted_copy_is_a_mismatch_and_verify_fails() {
         );
 }
 
+/// A damaged copy in the data folder behind a good one in the cache: every
+/// other command uses the good one, and `data verify` still fails on the
+/// damaged one, naming both (it passed, silently, a reviewer found).
+/// `data list --json` keeps the registry path and the found path apart.
+#[test]
+fn verify_reports_a_damaged_copy_behind_a_good_one() {
+    let dir = data_or_skip!();
+    let tmp = tempfile::tempdir().unwrap();
+    let rel = "vocab/cl100k_base.tiktoken";
+    let (bad, good) = (tmp.path().join("data"), tmp.path().join("cache"));
+    for (root, bytes) in [
+        (&bad, b"IQ== 0\n".to_vec()),
+        (&good, fs::read(dir.join(rel)).unwrap()),
+    ] {
+        fs::create_dir_all(root.join("vocab")).unwrap();
+        fs::write(root.join(rel), bytes).unwrap();
+    }
+    let run = |args: &[&str]| {
+        towel()
+            .env("TOWEL_DATA_DIR", &bad)
+            .env("TOWEL_CACHE_DIR", &good)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let text = tmp.path().join("t.txt");
+    fs::write(&text, "hello world").unwrap();
+    let out = run(&["encode", "-e", "cl100k_base", text.to_str().unwrap()]);
+    assert_eq!(
+        out.stdout,
+        b"[15339,1917]\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["data", "verify"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("{} has the wrong sha256", bad.join(rel).display()))
+            && err.contains(&format!(
+                "the good copy at {} is used",
+                good.join(rel).display()
+            )),
+        "{err}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&run(&["data", "verify", "--json"]).stdout).unwrap();
+    assert_eq!(v["damaged_behind_good"][0]["name"], "cl100k_base", "{v}");
+    assert_eq!(v["damaged_behind_good"][0]["status"], "mismatch", "{v}");
+    let text = String::from_utf8(run(&["data", "list", "--json"]).stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let row = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "cl100k_base")
+        .unwrap();
+    assert_eq!(row["relative_path"], rel);
+    assert_eq!(row["path"], good.join(rel).display().to_string());
+    // One "path" key per row that has a copy (serde_json would silently
+    // keep the last of two).
+    let found = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f.get("path").is_some())
+        .count();
+    assert_eq!(text.matches("\"path\"").count(), found, "{text}");
+}
+
 #[test]
 fn fetch_unknown_name_is_one_line_error() {
     let out = towel()

@@ -208,6 +208,20 @@ pub enum Status {
     Missing,
 }
 
+/// What the copy of `file` at `path` is (`None` when nothing is there).
+fn check_copy(file: &DataFile, path: PathBuf, source: Source) -> Option<Status> {
+    let result = match probe(&path) {
+        Probe::Missing => return None,
+        Probe::Unreadable(reason) => Err(reason),
+        Probe::File => sha256_file(&path).map_err(|e| error_chain(&e)),
+    };
+    Some(match result {
+        Ok(actual) if actual == file.sha256 => Status::Ok { path, source },
+        Ok(actual) => Status::Mismatch { path, actual },
+        Err(reason) => Status::Unreadable { path, reason },
+    })
+}
+
 /// What is at a candidate path, found without opening it.
 enum Probe {
     Missing,
@@ -290,28 +304,36 @@ impl DataDirs {
         out
     }
 
-    /// Check every candidate location of `file` and say what was found.
-    /// Never opens anything but a regular file (a FIFO would block).
+    /// Check every candidate location of `file` and say what was found:
+    /// the first good copy, else the first damaged one, else the first
+    /// unreadable one. Never opens anything but a regular file (a FIFO
+    /// would block).
     pub fn status(&self, file: &DataFile) -> Status {
         let mut mismatch = None;
         let mut unreadable = None;
         for (path, source) in self.candidates(file) {
-            let result = match probe(&path) {
-                Probe::Missing => continue,
-                Probe::Unreadable(reason) => Err(reason),
-                Probe::File => sha256_file(&path).map_err(|e| error_chain(&e)),
-            };
-            match result {
-                Ok(actual) if actual == file.sha256 => return Status::Ok { path, source },
-                Ok(actual) => {
-                    mismatch.get_or_insert(Status::Mismatch { path, actual });
+            match check_copy(file, path, source) {
+                None => continue,
+                Some(ok @ Status::Ok { .. }) => return ok,
+                Some(bad @ Status::Mismatch { .. }) => {
+                    mismatch.get_or_insert(bad);
                 }
-                Err(reason) => {
-                    unreadable.get_or_insert(Status::Unreadable { path, reason });
+                Some(other) => {
+                    unreadable.get_or_insert(other);
                 }
             }
         }
         mismatch.or(unreadable).unwrap_or(Status::Missing)
+    }
+
+    /// The status of every copy of `file` that is there, in the order
+    /// they are searched: unlike [`DataDirs::status`], a damaged copy
+    /// behind a good one is reported too (what `towel data verify` needs).
+    pub fn copies(&self, file: &DataFile) -> Vec<Status> {
+        self.candidates(file)
+            .into_iter()
+            .filter_map(|(path, source)| check_copy(file, path, source))
+            .collect()
     }
 
     /// Check that `TOWEL_DATA_DIR`, when set, is a folder that can be listed.

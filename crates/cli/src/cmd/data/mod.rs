@@ -26,6 +26,9 @@ pub enum DataCommand {
 #[derive(Serialize)]
 pub struct Row {
     pub name: &'static str,
+    /// The file's path inside a data folder (the status's `path`, when one
+    /// is found, is where).
+    #[serde(rename = "relative_path")]
     path: &'static str,
     kind: registry::Kind,
     size: u64,

@@ -1,7 +1,8 @@
 //! `towel data verify`: check the sha256 of every file found.
 //!
 //! Fails, with the reason, when `TOWEL_DATA_DIR` is set but is not a
-//! readable folder, when a copy is damaged, when something is at a data
+//! readable folder, when a copy is damaged (also one that a good copy in
+//! the other folder hides from every other command), when something is at a data
 //! path but cannot be read (a folder, a FIFO, a symlink loop, no
 //! permission), and when no data file is found at all: a verification that
 //! checked nothing is not a success.
@@ -24,6 +25,23 @@ pub fn run(dirs: &DataDirs, out: &Output) -> anyhow::Result<()> {
     let unreadable = with(|s| matches!(s, Status::Unreadable { .. }));
     let missing = with(|s| matches!(s, Status::Missing)).len();
     let names = |rows: &[&Row]| rows.iter().map(|r| r.name).collect::<Vec<_>>();
+    // Damaged or unreadable copies behind a good one: the good one is used,
+    // but the other is still a damaged file in a data folder.
+    let hidden: Vec<(&str, Status, std::path::PathBuf)> = l
+        .files
+        .iter()
+        .filter_map(|r| match &r.status {
+            Status::Ok { path, .. } => Some((r.name, path.clone())),
+            _ => None,
+        })
+        .flat_map(|(name, good)| {
+            let file = towel_data::registry::by_name(name).expect("a registry row");
+            dirs.copies(file)
+                .into_iter()
+                .filter(|s| !matches!(s, Status::Ok { .. }))
+                .map(move |s| (name, s, good.clone()))
+        })
+        .collect();
     if out.json {
         out.print_json(&serde_json::json!({
             "verified": ok,
@@ -33,14 +51,27 @@ pub fn run(dirs: &DataDirs, out: &Output) -> anyhow::Result<()> {
                 _ => unreachable!("filtered on Unreadable"),
             }).collect::<Vec<_>>(),
             "missing": missing,
+            "damaged_behind_good": hidden.iter().map(|(name, s, _)| {
+                let mut v = serde_json::to_value(s).unwrap_or_default();
+                v["name"] = serde_json::json!(name);
+                v
+            }).collect::<Vec<_>>(),
         }))?;
     } else {
         print_where(dirs)?;
         print_rows(&l.files, true)?;
         outln!(
             "\n{ok} verified, {} damaged, {} unreadable, {missing} not found.",
-            bad.len(),
+            bad.len()
+                + hidden
+                    .iter()
+                    .filter(|(_, s, _)| matches!(s, Status::Mismatch { .. }))
+                    .count(),
             unreadable.len()
+                + hidden
+                    .iter()
+                    .filter(|(_, s, _)| matches!(s, Status::Unreadable { .. }))
+                    .count()
         )?;
     }
     let mut problems = Vec::new();
@@ -58,6 +89,21 @@ pub fn run(dirs: &DataDirs, out: &Output) -> anyhow::Result<()> {
                 r.name,
                 path.display()
             ));
+        }
+    }
+    for (name, s, good) in &hidden {
+        match s {
+            Status::Mismatch { path, .. } => problems.push(format!(
+                "{name} at {} has the wrong sha256 (the good copy at {} is used); delete it",
+                path.display(),
+                good.display()
+            )),
+            Status::Unreadable { path, reason } => problems.push(format!(
+                "{name} at {} cannot be read: {reason} (the good copy at {} is used)",
+                path.display(),
+                good.display()
+            )),
+            _ => {}
         }
     }
     if !problems.is_empty() {
