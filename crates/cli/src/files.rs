@@ -16,11 +16,8 @@ pub struct ForceArg {
     pub force: bool,
 }
 
-/// A towel index (`towel index`).
-pub const INDEX: Kind = Kind {
-    name: "towel index",
-    sniff: |h| h.starts_with(towel_retrieval::index::MAGIC),
-};
+/// A towel index (`towel index`; also written by Python's `save`).
+pub use towel_retrieval::index::KIND as INDEX;
 
 /// A numpy `.npy` array (`towel vectors random`).
 pub const NPY: Kind = Kind {
@@ -48,20 +45,9 @@ pub const RUN: Kind = Kind {
 };
 
 /// A tokenizer file: towel's JSON, HF `tokenizer.json` or `.tiktoken` ranks
-/// (`towel bpe train`, `towel vocab convert --to-towel / --to-tiktoken`).
-pub const TOKENIZER: Kind = Kind {
-    name: "tokenizer file (towel, HF tokenizer.json or .tiktoken)",
-    sniff: |h| {
-        json_object_with(
-            h,
-            &[
-                &format!("\"{}\"", towel_tokenizer::format::towel::FORMAT),
-                "\"added_tokens\"",
-                "\"model\"",
-            ],
-        ) || looks_tiktoken(h)
-    },
-};
+/// (`towel bpe train`, `towel vocab convert --to-towel / --to-tiktoken`;
+/// also written by Python's `train_bpe`).
+pub use towel_tokenizer::format::KIND as TOKENIZER;
 
 /// GPT-2's `encoder.json`: one JSON object of token -> id.
 pub const GPT2_ENCODER: Kind = Kind {
@@ -80,27 +66,6 @@ pub const FAMILY_VOCAB: Kind = Kind {
     name: "towel vocabulary file (towel tokenize --save-vocab)",
     sniff: |h| json_object_with(h, &["\"towel-vocab\""]),
 };
-
-/// `.tiktoken`: each line `BASE64 RANK`; the first three lines are checked.
-fn looks_tiktoken(h: &[u8]) -> bool {
-    let lines: Vec<&[u8]> = h.split(|&b| b == b'\n').take(4).collect();
-    // The last piece may be cut by the sniff window; judge complete lines.
-    let complete = &lines[..lines.len().saturating_sub(1).max(1)];
-    complete.iter().all(|line| {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let Some(space) = line.iter().position(|&b| b == b' ') else {
-            return false;
-        };
-        let (b64, rank) = (&line[..space], &line[space + 1..]);
-        !b64.is_empty()
-            && b64.len() % 4 == 0
-            && b64
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
-            && !rank.is_empty()
-            && rank.iter().all(u8::is_ascii_digit)
-    })
-}
 
 /// `{` then `"token": id`: a JSON object whose first value is a number.
 fn looks_encoder_json(h: &[u8]) -> bool {

@@ -30,6 +30,7 @@
 //! - `towel-tokenizer`, `towel-retrieval`, `towel-data`: the work itself.
 
 mod core;
+mod errors;
 mod lists;
 mod retrieval;
 mod text;

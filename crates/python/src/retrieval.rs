@@ -1,50 +1,98 @@
 //! `towel.BM25` and `towel.TfIdf`: a `towel-retrieval` index (the same file
 //! as `towel index` writes) behind a small Python class.
 //!
-//! Search results cross into Python as raw little-endian bytes that the
-//! Python layer views with `numpy.frombuffer` (no numpy build dependency).
+//! Search results cross into Python as little-endian `bytearray`s, filled in
+//! place, that the Python layer views with `numpy.frombuffer` (writable
+//! arrays, no copy, no numpy build dependency).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyByteArray, PyBytes};
+use towel_data::WritePlan;
 use towel_retrieval::analyzer::{AnalyzerConfig, StemmerKind, Stopwords};
 use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
-use towel_retrieval::corpus::{load_corpus, Document, Fields};
+use towel_retrieval::corpus::{
+    corpus_files, id_problem, index_output_problem, load_corpus, Document, Fields,
+};
 use towel_retrieval::tfidf::{Norm, TfidfParams};
 use towel_retrieval::{index, Method, RetrievalError, Retriever};
 
+use crate::errors::{extra_err, extra_err_hint};
+
 fn ret_err(e: RetrievalError) -> PyErr {
-    let msg = e.to_string();
-    match e {
-        RetrievalError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-            PyFileNotFoundError::new_err(msg)
-        }
-        RetrievalError::Io { .. } => PyOSError::new_err(msg),
-        _ => PyValueError::new_err(msg),
-    }
+    extra_err(&e)
 }
 
 fn parse<T: std::str::FromStr<Err = RetrievalError>>(s: &str) -> PyResult<T> {
     s.parse().map_err(ret_err)
 }
 
+/// Whether `path` is a towel index file (its first bytes), which a corpus
+/// reader would otherwise call "not valid UTF-8".
+fn is_index_file(path: &Path) -> bool {
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(index::MAGIC.len() as u64).read_to_end(&mut head))
+        .is_ok_and(|_| (index::KIND.sniff)(&head))
+}
+
+/// The corpus at `path`, read with `fields`; the errors say what the Python
+/// caller can do.
+fn read_corpus(path: &Path, fields: &Fields, class: &str) -> PyResult<Vec<Document>> {
+    if path.is_file() && is_index_file(path) {
+        return Err(PyValueError::new_err(format!(
+            "{} is a towel index, not a corpus: open it with towel.{class}.load({:?})",
+            path.display(),
+            path.display().to_string()
+        )));
+    }
+    load_corpus(path, fields).map_err(|e| {
+        let no_field = matches!(&e, RetrievalError::Format { reason, .. }
+            if reason.starts_with("no `") && reason.contains("(fields present:"));
+        let hint = "name the JSONL fields with id_field=, text_field= and title_field=";
+        extra_err_hint(&e, no_field.then_some(hint))
+    })
+}
+
 /// A BM25 or TF-IDF index.
 #[pyclass(frozen, module = "towel._towel")]
 pub struct Index {
     r: Retriever,
+    /// The corpus path it was built from, and that path's files, which
+    /// `save` refuses to write over (as `towel index` does).
+    corpus: Option<(PathBuf, Vec<PathBuf>)>,
 }
 
-/// `(ids, scores)` of hits, padded to `k` with id -1 and score 0.
-fn pack(hits: &[towel_retrieval::Hit], k: usize, ids: &mut Vec<u8>, scores: &mut Vec<u8>) {
-    for i in 0..k {
-        let (d, s) = hits
-            .get(i)
-            .map_or((-1i64, 0.0f64), |h| (h.doc as i64, h.score));
-        ids.extend_from_slice(&d.to_le_bytes());
-        scores.extend_from_slice(&s.to_le_bytes());
-    }
+/// `(ids, scores)` of `rows` rows of `k` hits each, as int64 and float64
+/// little-endian `bytearray`s filled in place, padded with id -1 and score 0.
+fn pack<'py>(
+    py: Python<'py>,
+    rows: &[Vec<towel_retrieval::Hit>],
+    k: usize,
+) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
+    let len = rows.len().checked_mul(k * 8).ok_or_else(|| {
+        PyValueError::new_err("the result is too large: ask for fewer hits (a smaller k)")
+    })?;
+    let fill = |buf: &mut [u8], value: &dyn Fn(Option<&towel_retrieval::Hit>) -> [u8; 8]| {
+        let mut chunks = buf.chunks_exact_mut(8);
+        for hits in rows {
+            for (i, chunk) in chunks.by_ref().take(k).enumerate() {
+                chunk.copy_from_slice(&value(hits.get(i)));
+            }
+        }
+    };
+    let ids = PyByteArray::new_with(py, len, |buf| {
+        fill(buf, &|h| h.map_or(-1i64, |h| h.doc as i64).to_le_bytes());
+        Ok(())
+    })?;
+    let scores = PyByteArray::new_with(py, len, |buf| {
+        fill(buf, &|h| h.map_or(0.0f64, |h| h.score).to_le_bytes());
+        Ok(())
+    })?;
+    Ok((ids, scores))
 }
 
 #[pymethods]
@@ -54,7 +102,7 @@ impl Index {
     #[staticmethod]
     #[pyo3(signature = (method, texts=None, ids=None, titles=None, path=None, *,
         variant=None, k1=None, b=None, delta=None, norm=None, sublinear_tf=false,
-        stemmer=None, stopwords=None))]
+        stemmer=None, stopwords=None, id_field=None, text_field=None, title_field=None))]
     #[allow(clippy::too_many_arguments)]
     fn build(
         py: Python<'_>,
@@ -71,6 +119,9 @@ impl Index {
         sublinear_tf: bool,
         stemmer: Option<&str>,
         stopwords: Option<&str>,
+        id_field: Option<String>,
+        text_field: Option<String>,
+        title_field: Option<String>,
     ) -> PyResult<Index> {
         let bm25 = match method {
             "bm25" => true,
@@ -112,8 +163,22 @@ impl Index {
             },
             ..AnalyzerConfig::default()
         };
-        let docs: Vec<Document> = match (texts, path) {
+        let named_fields = id_field.is_some() || text_field.is_some() || title_field.is_some();
+        let beir = Fields::beir();
+        let fields = Fields {
+            id: id_field.unwrap_or(beir.id),
+            text: text_field.unwrap_or(beir.text),
+            title: title_field.or(beir.title),
+        };
+        let class = if bm25 { "BM25" } else { "TfIdf" };
+        let (docs, corpus) = match (texts, path) {
             (Some(texts), None) => {
+                if named_fields {
+                    return Err(PyTypeError::new_err(
+                        "id_field, text_field and title_field name the fields of a JSONL corpus \
+                         path; with a list of texts, give ids= and titles=",
+                    ));
+                }
                 let n = texts.len();
                 let ids = ids.unwrap_or_else(|| (0..n).map(|i| i.to_string()).collect());
                 let titles = titles.unwrap_or_else(|| vec![String::new(); n]);
@@ -124,16 +189,32 @@ impl Index {
                         titles.len()
                     )));
                 }
-                texts
+                // The corpus readers' rule for ids (`towel index` reads the
+                // same ids from a JSONL file).
+                for (i, id) in ids.iter().enumerate() {
+                    if let Some(reason) = id_problem(id, "document") {
+                        return Err(PyValueError::new_err(format!("ids[{i}]: {reason}")));
+                    }
+                }
+                let docs = texts
                     .into_iter()
                     .zip(ids)
                     .zip(titles)
                     .map(|((text, id), title)| Document { id, title, text })
-                    .collect()
+                    .collect();
+                (docs, None)
             }
-            (None, Some(path)) => py
-                .detach(|| load_corpus(&path, &Fields::beir()))
-                .map_err(ret_err)?,
+            (None, Some(path)) => {
+                if ids.is_some() || titles.is_some() {
+                    return Err(PyTypeError::new_err(
+                        "ids and titles go with a list of texts; a corpus path has its own \
+                         (name its JSONL fields with id_field=, text_field= and title_field=)",
+                    ));
+                }
+                let docs = py.detach(|| read_corpus(&path, &fields, class))?;
+                let files = corpus_files(&path);
+                (docs, Some((path, files)))
+            }
             _ => {
                 return Err(PyValueError::new_err(
                     "give either a list of texts or a corpus path",
@@ -143,19 +224,36 @@ impl Index {
         let r = py
             .detach(|| Retriever::build(&docs, analyzer, method))
             .map_err(ret_err)?;
-        Ok(Index { r })
+        Ok(Index { r, corpus })
     }
 
     /// Load an index file written by `save` or `towel index`.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Index> {
         let r = py.detach(|| index::load(&path)).map_err(ret_err)?;
-        Ok(Index { r })
+        Ok(Index { r, corpus: None })
     }
 
-    /// Write the index file (atomically), as `towel index` does.
-    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
-        py.detach(|| index::save(&self.r, &path)).map_err(ret_err)
+    /// Write the index file (atomically), as `towel index` does, refusing
+    /// what it refuses: a file the index was built from, and an existing
+    /// file that is not a towel index unless `force`.
+    #[pyo3(signature = (path, *, force=false))]
+    fn save(&self, py: Python<'_>, path: PathBuf, force: bool) -> PyResult<()> {
+        let (corpus, inputs) = match &self.corpus {
+            Some((corpus, files)) => (Some(corpus), files.as_slice()),
+            None => (None, &[][..]),
+        };
+        let plan = WritePlan::new()
+            .inputs(inputs)
+            .output(&path, index::KIND)
+            .force(force);
+        py.detach(|| plan.check()).map_err(|e| extra_err(&e))?;
+        // (After the plan: an output that is one of the documents is named as such.)
+        if let Some(reason) = corpus.and_then(|c| index_output_problem(c, &path)) {
+            return Err(PyValueError::new_err(reason));
+        }
+        py.detach(|| plan.write(&[&index::to_bytes(&self.r)]))
+            .map_err(|e| extra_err(&e))
     }
 
     /// The index file's bytes (what `save` writes), for pickling.
@@ -170,7 +268,7 @@ impl Index {
         let r = py
             .detach(|| index::from_bytes(data, Path::new("<pickled index>")))
             .map_err(ret_err)?;
-        Ok(Index { r })
+        Ok(Index { r, corpus: None })
     }
 
     /// `(ids as int64 LE bytes, scores as float64 LE bytes)` of the top `k`.
@@ -179,13 +277,11 @@ impl Index {
         py: Python<'py>,
         query: &str,
         k: usize,
-    ) -> (Bound<'py, PyBytes>, Bound<'py, PyBytes>) {
+    ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
         let query = query.to_string();
         let hits = py.detach(|| self.r.search(&query, k));
         let k = hits.len();
-        let (mut ids, mut scores) = (Vec::new(), Vec::new());
-        pack(&hits, k, &mut ids, &mut scores);
-        (PyBytes::new(py, &ids), PyBytes::new(py, &scores))
+        pack(py, &[hits], k)
     }
 
     /// Top `k` of each query, row after row, padded with id -1 and score 0.
@@ -196,13 +292,9 @@ impl Index {
         queries: Vec<String>,
         k: usize,
         num_threads: Option<usize>,
-    ) -> (Bound<'py, PyBytes>, Bound<'py, PyBytes>) {
+    ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
         let all = py.detach(|| self.r.search_batch(&queries, k, num_threads));
-        let (mut ids, mut scores) = (Vec::new(), Vec::new());
-        for hits in &all {
-            pack(hits, k, &mut ids, &mut scores);
-        }
-        (PyBytes::new(py, &ids), PyBytes::new(py, &scores))
+        pack(py, &all, k)
     }
 
     /// Number of documents.

@@ -1,23 +1,22 @@
 //! `towel.train_bpe`: byte-level BPE training (`towel-tokenizer`'s trainer)
-//! from Python, with the files `towel bpe train` writes.
+//! from Python, with the files `towel bpe train` writes, under its rules: an
+//! output may not be an input, nor an existing file of another kind unless
+//! forced; all outputs are written atomically, all or none.
 
 use std::path::PathBuf;
 
-use pyo3::exceptions::{PyFileNotFoundError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use towel_data::WritePlan;
 use towel_tokenizer::train::{export, BpeTrainer};
-use towel_tokenizer::{Builtin, Format, Pattern, Rank, TokenizerError};
+use towel_tokenizer::{format, Builtin, Format, Pattern, Rank, TokenizerError};
 
 use crate::core::CoreBpe;
+use crate::errors::extra_err;
 
 fn err(e: TokenizerError) -> PyErr {
-    match &e {
-        TokenizerError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-            PyFileNotFoundError::new_err(e.to_string())
-        }
-        _ => PyValueError::new_err(e.to_string()),
-    }
+    extra_err(&e)
 }
 
 /// The trained tokenizer: `(encoder, token bytes by rank, special tokens,
@@ -29,9 +28,12 @@ type Trained<'py> = (
     String,
 );
 
-/// Train on `texts` or `files`; write each `(path, format)` of `outputs`.
+/// Train on `texts` or `files`; write each `(path, format)` of `outputs`
+/// (refusing an input, or another kind of file unless `force`). `lossy`:
+/// invalid UTF-8 in `files` becomes U+FFFD instead of an error.
 #[pyfunction]
-#[pyo3(signature = (texts, files, vocab_size, pattern, special_tokens, min_frequency, outputs))]
+#[pyo3(signature = (texts, files, vocab_size, pattern, special_tokens, min_frequency, outputs,
+    *, force=false, lossy=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn train_bpe<'py>(
     py: Python<'py>,
@@ -42,6 +44,8 @@ pub fn train_bpe<'py>(
     special_tokens: Vec<String>,
     min_frequency: u64,
     outputs: Vec<(PathBuf, String)>,
+    force: bool,
+    lossy: bool,
 ) -> PyResult<Trained<'py>> {
     let pattern = match Builtin::from_name(pattern) {
         Some(b) => Pattern::builtin(b),
@@ -63,9 +67,20 @@ pub fn train_bpe<'py>(
     let trainer = BpeTrainer::new(vocab_size)
         .pattern(pattern)
         .special_tokens(special_tokens)
-        .min_frequency(min_frequency);
+        .min_frequency(min_frequency)
+        .lossy(lossy);
+    let plan = outputs
+        .iter()
+        .fold(WritePlan::new(), |plan, (path, _)| {
+            plan.output(path, format::KIND)
+        })
+        .inputs(files.iter().flatten())
+        .force(force);
     let (bpe, enc) = py
         .detach(|| {
+            // Before the work, as `towel bpe train` does.
+            trainer.validate()?;
+            plan.check()?;
             let bpe = match (texts, files) {
                 (Some(t), None) => trainer.train_texts(t)?,
                 (None, Some(f)) => trainer.train_files(&f, &mut |_| {})?,
@@ -75,9 +90,11 @@ pub fn train_bpe<'py>(
                     ))
                 }
             };
-            for (path, format) in &outputs {
-                export::write(&bpe, *format, path)?;
-            }
+            let rendered = outputs
+                .iter()
+                .map(|(_, format)| Ok(export::render(&bpe, *format)?.files.remove(0)))
+                .collect::<Result<Vec<_>, TokenizerError>>()?;
+            plan.write(&rendered.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
             let enc = bpe.encoder()?;
             Ok((bpe, enc))
         })

@@ -107,6 +107,86 @@ pub fn read_jsonl_docs(path: &Path, fields: &Fields) -> Result<Vec<Document>, Re
     parse_jsonl_docs(&read_bytes(path)?, path, fields)
 }
 
+/// Why `id` cannot be the id of a `kind` ("document", "query"), if it
+/// cannot: it is empty (or only white space), or it holds a tab, a line
+/// break or another control character, which would split the lines and
+/// columns of what names it (`towel search`'s table, runs, qrels). Every
+/// reader of documents and queries checks its ids with this, and so do the
+/// callers that build an index from ids they were given (Python's `BM25`).
+///
+/// ```
+/// use towel_retrieval::corpus::id_problem;
+/// assert_eq!(id_problem("doc-1", "document"), None);
+/// assert_eq!(
+///     id_problem(" ", "document").unwrap(),
+///     "empty document id; every document needs an id"
+/// );
+/// assert!(id_problem("a\tb", "document").unwrap().contains("a tab"));
+/// ```
+pub fn id_problem(id: &str, kind: &str) -> Option<String> {
+    if id.trim().is_empty() {
+        return Some(format!("empty {kind} id; every {kind} needs an id"));
+    }
+    let c = id.chars().find(|c| c.is_control())?;
+    let what = match c {
+        '\t' => "a tab".to_string(),
+        '\n' | '\r' => "a line break".to_string(),
+        c => format!("the control character U+{:04X}", c as u32),
+    };
+    Some(format!(
+        "{kind} id {id:?} contains {what}, which would split the lines and columns of runs and search results; remove it from the id"
+    ))
+}
+
+/// The files [`load_corpus`] reads for `path`: a BEIR folder's
+/// `corpus.jsonl`, another folder's `*.txt` files, or the file itself. These
+/// are the inputs an index built from `path` must not be written over.
+pub fn corpus_files(path: &Path) -> Vec<PathBuf> {
+    if !path.is_dir() {
+        return vec![path.to_path_buf()];
+    }
+    let beir = path.join("corpus.jsonl");
+    if beir.is_file() {
+        return vec![beir];
+    }
+    fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| has_extension(p, "txt"))
+        .collect()
+}
+
+/// Why an index built from the corpus at `corpus` must not be written to
+/// `out`, if it must not: `out` is a `.txt` file in the folder of `.txt`
+/// documents it indexes, so the next index of that folder would read the
+/// binary index as a document (and stop on its bytes). (An output that is
+/// one of the documents is refused by `towel_data::WritePlan` with
+/// [`corpus_files`] as its inputs.)
+pub fn index_output_problem(corpus: &Path, out: &Path) -> Option<String> {
+    let txt = has_extension(out, "txt");
+    let folder = out.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        }
+    });
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    (txt && corpus.is_dir()
+        && !corpus.join("corpus.jsonl").is_file()
+        && folder.is_some_and(|f| same(f, corpus)))
+    .then(|| {
+        format!(
+            "refusing to write the index {} into the folder of .txt documents it indexes: it would be read as a document next time; name it .idx or write it elsewhere",
+            out.display()
+        )
+    })
+}
+
 /// Where each id was first seen, to reject a second one naming both lines.
 struct Ids<'a> {
     path: &'a Path,
@@ -123,13 +203,14 @@ impl<'a> Ids<'a> {
         }
     }
 
-    /// Record `id` at `line`: an error if it is empty or was seen before.
+    /// Record `id` at `line`: an error if it is not a valid id
+    /// ([`id_problem`]) or was seen before.
     fn check(&mut self, id: &str, line: usize) -> Result<(), RetrievalError> {
-        if id.trim().is_empty() {
+        if let Some(reason) = id_problem(id, self.kind) {
             return Err(RetrievalError::format(
                 &self.path.display().to_string(),
                 line,
-                format!("empty {} id; every {} needs an id", self.kind, self.kind),
+                reason,
             ));
         }
         if let Some(first) = self.first_line.insert(id.to_string(), line) {
@@ -247,6 +328,13 @@ pub fn read_text_dir(dir: &Path) -> Result<Vec<Document>, RetrievalError> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
+        if let Some(reason) = id_problem(&id, "document") {
+            return Err(RetrievalError::Format {
+                origin: f.display().to_string(),
+                line: None,
+                reason: format!("{reason} (the id is the file name without .txt; rename the file)"),
+            });
+        }
         docs.push(Document {
             id,
             title: String::new(),

@@ -61,6 +61,13 @@ use crate::terms::Vocabulary;
 
 /// First bytes of every index file.
 pub const MAGIC: &[u8; 8] = b"TOWELIDX";
+/// A towel index to [`towel_data::WritePlan`]: a file that starts with
+/// [`MAGIC`]. Writers of an index (`towel index`, Python's `save`) replace an
+/// existing index and refuse any other file unless forced.
+pub const KIND: towel_data::Kind = towel_data::Kind {
+    name: "towel index",
+    sniff: |h| h.starts_with(MAGIC),
+};
 /// The format version this code writes and reads.
 pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 32;

@@ -253,3 +253,33 @@ fn a_single_text_file_is_not_a_corpus() {
     assert!(msg.contains("BEIR folder"), "{msg}");
     assert!(msg.contains("JSONL file"), "{msg}");
 }
+
+#[test]
+fn ids_with_tabs_or_line_breaks_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(
+        d.path(),
+        "c.jsonl",
+        b"{\"_id\": \"a\", \"text\": \"x\"}\n{\"_id\": \"b\\tc\", \"text\": \"y\"}\n",
+    );
+    let e = load_corpus(&p, &Fields::beir()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("c.jsonl:2: document id \"b\\tc\" contains a tab"),
+        "{e}"
+    );
+    let q = write(
+        d.path(),
+        "q.jsonl",
+        b"{\"_id\": \"q\\n1\", \"text\": \"x\"}\n",
+    );
+    let e = read_queries(&q).unwrap_err();
+    assert!(e.to_string().contains("contains a line break"), "{e}");
+    // A space is fine (ids such as "doc 1" exist in the wild).
+    let ok = write(
+        d.path(),
+        "s.jsonl",
+        b"{\"_id\": \"doc 1\", \"text\": \"x\"}\n",
+    );
+    assert_eq!(load_corpus(&ok, &Fields::beir()).unwrap()[0].id, "doc 1");
+}

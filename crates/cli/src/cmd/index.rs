@@ -7,7 +7,7 @@
 //! towel index --corpus notes/ --out notes.idx --variant bm25+     # a folder of .txt files
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::bail;
@@ -16,7 +16,7 @@ use serde_json::json;
 use towel_data::WritePlan;
 use towel_retrieval::analyzer::{AnalyzerConfig, StemmerKind, Stopwords};
 use towel_retrieval::bm25::{Bm25Params, Bm25Variant};
-use towel_retrieval::corpus::{load_corpus, Fields};
+use towel_retrieval::corpus::{corpus_files, index_output_problem, load_corpus, Fields};
 use towel_retrieval::tfidf::{DfLimit, Norm, TfidfParams};
 use towel_retrieval::{Method, Retriever};
 
@@ -226,53 +226,6 @@ fn method_from(args: &IndexArgs) -> anyhow::Result<(Method, AnalyzerConfig)> {
 }
 
 /// `towel index`.
-/// The files [`load_corpus`] reads for `--corpus PATH`: a BEIR folder's
-/// `corpus.jsonl`, another folder's `*.txt` files, or the file itself.
-fn corpus_files(path: &Path) -> Vec<PathBuf> {
-    if !path.is_dir() {
-        return vec![path.to_path_buf()];
-    }
-    let beir = path.join("corpus.jsonl");
-    if beir.is_file() {
-        return vec![beir];
-    }
-    std::fs::read_dir(path)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| Some(e.ok()?.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .collect()
-}
-
-/// Refuses an index written as a `.txt` file into the folder of `.txt`
-/// files it indexes: the next `towel index` of that folder would read the
-/// binary index as a document (and stop on its bytes).
-fn check_not_a_document(corpus: &Path, out: &Path) -> anyhow::Result<()> {
-    let txt = out.extension().is_some_and(|x| x == "txt");
-    let folder = out.parent().map(|p| {
-        if p.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            p
-        }
-    });
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if txt
-        && corpus.is_dir()
-        && !corpus.join("corpus.jsonl").is_file()
-        && folder.is_some_and(|f| same(f, corpus))
-    {
-        anyhow::bail!(
-            "refusing to write the index {} into the folder of .txt documents it indexes: it would be read as a document next time; name it .idx or write it elsewhere",
-            out.display()
-        );
-    }
-    Ok(())
-}
-
 pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
     let (method, analyzer) = method_from(args)?;
     let plan = WritePlan::new()
@@ -281,7 +234,9 @@ pub fn run(args: &IndexArgs, out: &Output) -> anyhow::Result<()> {
         .force(args.force.force);
     plan.check()?;
     // (After the plan: an output that is one of the documents is named as such.)
-    check_not_a_document(&args.corpus, &args.out)?;
+    if let Some(reason) = index_output_problem(&args.corpus, &args.out) {
+        bail!("{reason}");
+    }
     let fields = Fields {
         id: args.id_field.clone(),
         text: args.text_field.clone(),

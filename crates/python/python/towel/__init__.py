@@ -63,6 +63,10 @@ def count_tokens(
     """
     from towel.core import _fix_surrogates, _num_threads, _special_args
 
+    if isinstance(text, (bytes, bytearray)):
+        raise TypeError("text must be a str or a list of str, not bytes (decode it first)")
+    if not isinstance(text, (str, Iterable)):
+        raise TypeError(f"text must be a str or a list of str, not {type(text).__name__}")
     enc = get_encoding(encoding) if isinstance(encoding, str) else encoding
     if not isinstance(enc, Encoding):
         raise TypeError(
@@ -71,8 +75,6 @@ def count_tokens(
         )
     a, d = _special_args(allowed_special, disallowed_special)
     core = enc._core_bpe
-    if isinstance(text, (bytes, bytearray)):
-        raise TypeError("text must be a str or a list of str, not bytes (decode it first)")
     if isinstance(text, str):
         try:
             return core.count(text, a, d)

@@ -68,19 +68,20 @@ def _special_args(
     return a, d
 
 
-def _count_arg(value: Any, name: str, most: Optional[int] = None) -> int:
-    """`value` as a count (an int of at least 0, and at most `most` when
-    given; numpy's ints too), or an error that names the argument: the
+def _count_arg(value: Any, name: str, most: Optional[int] = None, least: int = 0) -> int:
+    """`value` as a count (an int of at least `least`, and at most `most`
+    when given; numpy's ints too), or an error that names the argument: the
     extras' numbers (`k`, `doc`, `vocab_size`, ...) would otherwise fail
-    in PyO3's conversion with a message naming nothing."""
+    in PyO3's conversion with a message naming nothing. Without `most` the
+    int may be huge: the caller caps it where it means "all"."""
     try:
         n = operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
-    if most is None and n < 0:
-        raise ValueError(f"{name} must be at least 0, got {n}")
-    if most is not None and not 0 <= n <= most:
-        raise ValueError(f"{name} must be between 0 and {most}, got {n}")
+    if most is None and n < least:
+        raise ValueError(f"{name} must be at least {least}, got {n}")
+    if most is not None and not least <= n <= most:
+        raise ValueError(f"{name} must be between {least} and {most}, got {n}")
     return n
 
 

@@ -40,13 +40,11 @@ def _retry_fixed(call: Callable[[Any], _T], texts: Union[str, list[str]]) -> _T:
 
 
 def _threads(num_threads: Any) -> Optional[int]:
-    """None (all cores) or an int of at least 1, as the encode batches take it."""
+    """None (all cores) or an int of at least 1, as the encode batches take it;
+    a huge int is capped (at most one thread per core runs anyway)."""
     if num_threads is None:
         return None
-    n = _count_arg(num_threads, "num_threads")
-    if n < 1:
-        raise ValueError(f"num_threads must be at least 1, got {n}")
-    return n
+    return min(_count_arg(num_threads, "num_threads", least=1), 1 << 30)
 
 
 def _unpickle(method: str, data: bytes) -> _Index:
@@ -134,19 +132,28 @@ class _Index:
         titles: Sequence[str] | None = None,
         stemmer: str | None = None,
         stopwords: str | None = None,
+        id_field: str | None = None,
+        text_field: str | None = None,
+        title_field: str | None = None,
         **params: Any,
     ) -> None:
         if docs is None:
             raise TypeError("give a list of document texts or a corpus path")
-        kw = dict(stemmer=stemmer, stopwords=stopwords, **params)
+        kw = dict(stemmer=stemmer, stopwords=stopwords, id_field=id_field,
+                  text_field=text_field, title_field=title_field, **params)
         if isinstance(docs, (str, os.PathLike)):
+            if ids is not None or titles is not None:
+                raise TypeError(
+                    "ids and titles go with a list of texts; a corpus path has its own "
+                    "(name its JSONL fields with id_field=, text_field= and title_field=)"
+                )
             self._index = _towel.Index.build(self._method, path=os.fspath(docs), **kw)
         else:
             if isinstance(docs, bytes):
                 raise TypeError("docs must be a list of texts or a path, not bytes")
             texts = _texts(docs, "docs")
-            id_list = None if ids is None else list(ids)
-            title_list = None if titles is None else list(titles)
+            id_list = None if ids is None else _texts(ids, "ids")
+            title_list = None if titles is None else _texts(titles, "titles")
             try:
                 self._index = _towel.Index.build(
                     self._method, texts=texts, ids=id_list, titles=title_list, **kw
@@ -157,7 +164,7 @@ class _Index:
                 def fix(xs: Optional[list[str]]) -> Optional[list[str]]:
                     if xs is None:
                         return None
-                    return [_fix_surrogates(x) if isinstance(x, str) else x for x in xs]
+                    return [_fix_surrogates(x) for x in xs]
 
                 self._index = _towel.Index.build(
                     self._method, texts=fix(texts), ids=fix(id_list), titles=fix(title_list), **kw
@@ -174,9 +181,14 @@ class _Index:
         self._index = index
         return self  # type: ignore[return-value]  # kind is cls, or cls is _Index
 
-    def save(self, path: PathLike) -> None:
-        """Write the index file (atomically): `towel search` and `towel eval` read it."""
-        self._index.save(os.fspath(path))
+    def save(self, path: PathLike, *, force: bool = False) -> None:
+        """Write the index file (atomically): `towel search` and `towel eval` read it.
+
+        As `towel index` does, `save` refuses to write over a file the index
+        was built from (`ValueError`), and to replace an existing file that
+        is not a towel index (`FileExistsError`) unless `force=True`; an
+        earlier index is replaced."""
+        self._index.save(os.fspath(path), force=force)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled as the bytes of its index file, so an index can go to
@@ -189,8 +201,10 @@ class _Index:
         that share a term with the query are returned, so there may be fewer."""
         import numpy as np
 
-        k = _count_arg(k, "k")
+        # A k beyond the corpus is all of it (and never too large for Rust).
+        k = min(_count_arg(k, "k"), len(self))
         ids, scores = _retry_fixed(lambda q: self._index.search(q, k), query)
+        # Views of the bytearrays Rust filled: writable, not copied.
         return np.frombuffer(ids, dtype="<i8"), np.frombuffer(scores, dtype="<f8")
 
     def search_batch(
@@ -247,8 +261,11 @@ class BM25(_Index):
     the Snowball English stemmer unless told otherwise (`stopwords="none"`,
     `stemmer="none"`): the defaults of `towel index`.
 
-    `docs`: a list of texts (`ids` and `titles` optional), or a path: a BEIR
-    folder (corpus.jsonl), a JSONL file, or a folder of .txt files.
+    `docs`: a list of texts (`ids` and `titles` optional; an id must be
+    non-empty, without tabs or line breaks, and unique), or a path: a BEIR
+    folder (corpus.jsonl), a JSONL file (its fields `id_field` "_id",
+    `text_field` "text", `title_field` "title", as `towel index`'s
+    `--id-field` ...), or a folder of .txt files.
     """
 
     _method = "bm25"
@@ -265,14 +282,19 @@ class BM25(_Index):
         delta: float | None = None,
         stemmer: str | None = None,
         stopwords: str | None = None,
+        id_field: str | None = None,
+        text_field: str | None = None,
+        title_field: str | None = None,
     ) -> None:
         super().__init__(docs, ids=ids, titles=titles, stemmer=stemmer, stopwords=stopwords,
+                         id_field=id_field, text_field=text_field, title_field=title_field,
                          variant=variant, k1=k1, b=b, delta=delta)
 
 
 class TfIdf(_Index):
     """TF-IDF with scikit-learn's `TfidfVectorizer` numbers (its defaults: `norm`
-    "l2", no `sublinear_tf`, no stopwords, no stemmer), scored by cosine."""
+    "l2", no `sublinear_tf`, no stopwords, no stemmer), scored by cosine.
+    `docs` as for `BM25`."""
 
     _method = "tfidf"
 
@@ -286,6 +308,10 @@ class TfIdf(_Index):
         sublinear_tf: bool = False,
         stemmer: str | None = None,
         stopwords: str | None = None,
+        id_field: str | None = None,
+        text_field: str | None = None,
+        title_field: str | None = None,
     ) -> None:
         super().__init__(docs, ids=ids, titles=titles, stemmer=stemmer, stopwords=stopwords,
+                         id_field=id_field, text_field=text_field, title_field=title_field,
                          norm=norm, sublinear_tf=sublinear_tf)

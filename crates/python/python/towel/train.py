@@ -75,6 +75,8 @@ def train_bpe(
     out: Union[PathLike, Sequence[PathLike], None] = None,
     name: str = "towel_bpe",
     files: bool | None = None,
+    force: bool = False,
+    lossy: bool = False,
 ) -> Encoding:
     """Train a byte-level BPE tokenizer with `vocab_size` ids in total (256
     bytes + merges + special tokens).
@@ -85,7 +87,13 @@ def train_bpe(
     or your own regex.
     `special_tokens` get the ids after the ranks. `out`: one path or several,
     written atomically, the format taken from the name (`.tiktoken`,
-    `tokenizer.json` / `.json` for Hugging Face, `.towel.json`).
+    `tokenizer.json` / `.json` for Hugging Face, `.towel.json`), all or none,
+    under `towel bpe train`'s rules: an output that is one of the training
+    files is refused (`ValueError`), and so is an existing file that is not a
+    tokenizer file (`FileExistsError`) unless `force=True`; an earlier
+    tokenizer file is replaced. Both are checked before training.
+    `lossy=True` reads invalid UTF-8 in the files as U+FFFD instead of
+    stopping on it.
 
     >>> enc = towel.train_bpe(["the cat sat on the mat"] * 10, 300)
     >>> enc.decode(enc.encode("the cat"))
@@ -123,7 +131,7 @@ def train_bpe(
     ) -> tuple[_towel.CoreBPE, list[bytes], list[tuple[str, int]], str]:
         return _towel.train_bpe(
             texts, paths, vocab_size, _PATTERNS.get(pattern, pattern), list(special_tokens),
-            min_frequency, outputs,
+            min_frequency, outputs, force=bool(force), lossy=bool(lossy),
         )
 
     try:

@@ -49,6 +49,46 @@ use crate::TokenizerError;
 
 pub use gpt2::Gpt2Vocab;
 
+/// A tokenizer file to [`towel_data::WritePlan`]: towel's JSON, HF
+/// `tokenizer.json` or `.tiktoken` ranks, recognised from its first bytes.
+/// Writers of a tokenizer (`towel bpe train`, `towel vocab convert`, Python's
+/// `train_bpe`) replace an existing tokenizer file and refuse any other file
+/// unless forced.
+pub const KIND: towel_data::Kind = towel_data::Kind {
+    name: "tokenizer file (towel, HF tokenizer.json or .tiktoken)",
+    sniff: |h| {
+        towel_data::write::json_object_with(
+            h,
+            &[
+                &format!("\"{}\"", towel::FORMAT),
+                "\"added_tokens\"",
+                "\"model\"",
+            ],
+        ) || looks_tiktoken(h)
+    },
+};
+
+/// `.tiktoken`: each line `BASE64 RANK`; the first three lines are checked.
+fn looks_tiktoken(h: &[u8]) -> bool {
+    let lines: Vec<&[u8]> = h.split(|&b| b == b'\n').take(4).collect();
+    // The last piece may be cut by the sniff window; judge complete lines.
+    let complete = &lines[..lines.len().saturating_sub(1).max(1)];
+    complete.iter().all(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(space) = line.iter().position(|&b| b == b' ') else {
+            return false;
+        };
+        let (b64, rank) = (&line[..space], &line[space + 1..]);
+        !b64.is_empty()
+            && b64.len() % 4 == 0
+            && b64
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+            && !rank.is_empty()
+            && rank.iter().all(u8::is_ascii_digit)
+    })
+}
+
 /// The file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
