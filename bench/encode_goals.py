@@ -167,6 +167,13 @@ def history_table(entries: list) -> list:
 
 
 def main() -> None:
+    import argparse
+
+    argparse.ArgumentParser(
+        description="Print the history of the encode goals "
+        f"({os.path.relpath(HISTORY)}) as a Markdown table.",
+        epilog="Full runs of bench/tokenizer_encode.py and bench/python_encode.py append to it.",
+    ).parse_args()
     if not HISTORY.exists():
         sys.exit(f"no history yet: {os.path.relpath(HISTORY)} is written by full runs of "
                  "bench/tokenizer_encode.py and bench/python_encode.py")

@@ -19,6 +19,11 @@
 # The estimate ranks changes; the speed claims come from
 # bench/tokenizer_encode.py, run side by side with the peers.
 set -euo pipefail
+if [ $# -lt 2 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+  [ $# -ge 2 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]
+  exit $?
+fi
 cd "$(dirname "$0")/.."
 export TOWEL_DATA_DIR=${TOWEL_DATA_DIR:-$(cd .. && pwd)/shared/data}
 bin=${3:-}
