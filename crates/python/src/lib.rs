@@ -36,7 +36,7 @@ mod retrieval;
 mod text;
 mod train;
 
-use pyo3::exceptions::{PyFileNotFoundError, PyKeyError, PyOSError, PyValueError};
+use pyo3::exceptions::{PyFileNotFoundError, PyKeyError, PyValueError};
 use pyo3::prelude::*;
 use towel_data::{registry, DataDirs, DataError};
 
@@ -73,11 +73,16 @@ fn cache_dir() -> Option<String> {
         .map(|p| p.to_string_lossy().into_owned())
 }
 
+/// A data-file error as a Python exception: not found is
+/// `FileNotFoundError`, a wrong sha256 or an unknown name `ValueError`, and
+/// the rest (unreadable files, I/O errors) go through the extras' mapping,
+/// which keeps the cause (`Permission denied`, ...) and picks the `OSError`
+/// subclass Python's `open` would raise.
 pub(crate) fn data_err(e: DataError) -> PyErr {
     match e {
         DataError::NotFound { .. } => PyFileNotFoundError::new_err(e.to_string()),
         DataError::Mismatch { .. } | DataError::Unknown(_) => PyValueError::new_err(e.to_string()),
-        _ => PyOSError::new_err(e.to_string()),
+        _ => errors::extra_err(&e),
     }
 }
 
