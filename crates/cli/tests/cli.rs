@@ -8,6 +8,16 @@ use towel_data::data_or_skip;
 mod common;
 use common::{json_of, towel, towel_with_data};
 
+/// The row of `data list --json` output `v` for the data file `name`.
+fn file_row<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("no row for {name}"))
+}
+
 #[test]
 fn data_list_json_reports_every_shared_file_verified() {
     let dir = data_or_skip!();
@@ -32,12 +42,7 @@ fn corrupted_copy_is_a_mismatch_and_verify_fails() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let row = v["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "cl100k_base")
-        .unwrap();
+    let row = file_row(&v, "cl100k_base");
     assert_eq!(row["status"], "mismatch");
     towel_with_data(tmp.path())
         .args(["data", "verify"])
@@ -100,12 +105,7 @@ fn verify_reports_a_damaged_copy_behind_a_good_one() {
     assert_eq!(v["damaged_behind_good"][0]["status"], "mismatch", "{v}");
     let text = String::from_utf8(run(&["data", "list", "--json"]).stdout).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let row = v["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "cl100k_base")
-        .unwrap();
+    let row = file_row(&v, "cl100k_base");
     assert_eq!(row["relative_path"], rel);
     assert_eq!(row["path"], good.join(rel).display().to_string());
     // One "path" key per row that has a copy (serde_json would silently

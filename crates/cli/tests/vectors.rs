@@ -118,6 +118,18 @@ fn random_then_search_text_and_cosine() {
         .stdout(predicate::str::contains("    7: 7 (1.0000)"));
 }
 
+/// `towel vectors search` with `extra` options, then `--base` and `--queries`.
+fn search_cmd(base: &Path, queries: &Path, extra: &[&str]) -> Command {
+    let mut c = towel();
+    c.args(["vectors", "search"])
+        .args(extra)
+        .arg("--base")
+        .arg(base)
+        .arg("--queries")
+        .arg(queries);
+    c
+}
+
 #[test]
 fn bad_inputs_are_one_line_errors() {
     let d = tempfile::tempdir().unwrap();
@@ -128,16 +140,6 @@ fn bad_inputs_are_one_line_errors() {
     random_cmd(false, "3", "5", "1", &[], &b5)
         .assert()
         .success();
-    let search_cmd = |base: &Path, queries: &Path, extra: &[&str]| {
-        let mut c = towel();
-        c.args(["vectors", "search"])
-            .args(extra)
-            .arg("--base")
-            .arg(base)
-            .arg("--queries")
-            .arg(queries);
-        c
-    };
     search_cmd(&b4, &b5, &[]).assert().failure().stderr(
         predicate::str::contains("b5.npy: dimension 5, but the base vectors")
             .and(predicate::str::contains("b4.npy) have dimension 4")),
@@ -304,14 +306,7 @@ fn unclear_inputs_get_messages_that_say_what_to_do() {
         .collect();
     let big = write("big.npy", npy("'<f4'", "(1, 3)", &big));
     let search = |base: &Path, queries: &Path, extra: &[&str]| {
-        let mut c = towel();
-        c.args(["vectors", "search"])
-            .args(extra)
-            .arg("--base")
-            .arg(base)
-            .arg("--queries")
-            .arg(queries);
-        common::one_line_error(&mut c)
+        common::one_line_error(&mut search_cmd(base, queries, extra))
     };
     let e = search(&empty, &q, &[]);
     assert!(e.contains("empty.npy holds no vectors"), "{e}");

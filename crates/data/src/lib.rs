@@ -248,8 +248,9 @@ fn probe(path: &Path) -> Probe {
     }
 }
 
-/// An error and its causes on one line, `outer: inner`.
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// An error and its causes on one line, `outer: inner` (anyhow's `{:#}`),
+/// for callers that report errors without anyhow (the Python package).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {

@@ -65,14 +65,8 @@ pub(crate) fn extra_err_hint(e: &(dyn Error + 'static), hint: Option<&str>) -> P
 /// `e` and each of its sources, joined with `": "` (anyhow's `{:#}`), on
 /// one line, with the CLI's flags named as this package's keywords.
 fn message(e: &(dyn Error + 'static)) -> String {
-    let mut msg = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        msg.push_str(": ");
-        msg.push_str(&c.to_string());
-        cause = c.source();
-    }
-    msg.replace('\n', " ")
+    towel_data::error_chain(e)
+        .replace('\n', " ")
         .replace("pass --force to", "pass force=True to")
         .replace("pass --lossy to", "pass lossy=True to")
 }
