@@ -208,6 +208,29 @@ pub enum Status {
     Missing,
 }
 
+impl Status {
+    /// What a file whose copies are `copies` (in the order they are
+    /// searched) counts as: the first good copy, else the first damaged
+    /// one, else the first unreadable one, else missing. Stops at the
+    /// first good copy (the rest are not looked at).
+    pub fn of_copies(copies: impl IntoIterator<Item = Status>) -> Status {
+        let mut mismatch = None;
+        let mut unreadable = None;
+        for copy in copies {
+            match copy {
+                ok @ Status::Ok { .. } => return ok,
+                bad @ Status::Mismatch { .. } => {
+                    mismatch.get_or_insert(bad);
+                }
+                other => {
+                    unreadable.get_or_insert(other);
+                }
+            }
+        }
+        mismatch.or(unreadable).unwrap_or(Status::Missing)
+    }
+}
+
 /// What the copy of `file` at `path` is (`None` when nothing is there).
 fn check_copy(file: &DataFile, path: PathBuf, source: Source) -> Option<Status> {
     let result = match probe(&path) {
@@ -310,21 +333,12 @@ impl DataDirs {
     /// unreadable one. Never opens anything but a regular file (a FIFO
     /// would block).
     pub fn status(&self, file: &DataFile) -> Status {
-        let mut mismatch = None;
-        let mut unreadable = None;
-        for (path, source) in self.candidates(file) {
-            match check_copy(file, path, source) {
-                None => continue,
-                Some(ok @ Status::Ok { .. }) => return ok,
-                Some(bad @ Status::Mismatch { .. }) => {
-                    mismatch.get_or_insert(bad);
-                }
-                Some(other) => {
-                    unreadable.get_or_insert(other);
-                }
-            }
-        }
-        mismatch.or(unreadable).unwrap_or(Status::Missing)
+        // Lazily: a good copy in the data folder spares hashing the cache's.
+        Status::of_copies(
+            self.candidates(file)
+                .into_iter()
+                .filter_map(|(path, source)| check_copy(file, path, source)),
+        )
     }
 
     /// The status of every copy of `file` that is there, in the order

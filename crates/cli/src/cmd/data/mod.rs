@@ -46,19 +46,25 @@ pub struct Listing {
 }
 
 pub fn listing(dirs: &DataDirs) -> Listing {
+    listing_of(dirs, registry::FILES.iter().map(|f| dirs.status(f)))
+}
+
+/// The listing with `statuses`, one per registry file in order.
+pub fn listing_of(dirs: &DataDirs, statuses: impl IntoIterator<Item = Status>) -> Listing {
     Listing {
         data_dir: dirs.data_dir.as_ref().map(|p| p.display().to_string()),
         cache_dir: dirs.cache_dir.as_ref().map(|p| p.display().to_string()),
         files: registry::FILES
             .iter()
-            .map(|f| Row {
+            .zip(statuses)
+            .map(|(f, status)| Row {
                 name: f.name,
                 path: f.path,
                 kind: f.kind,
                 size: f.size,
                 sha256: f.sha256,
                 url: f.url,
-                status: dirs.status(f),
+                status,
             })
             .collect(),
     }

@@ -8,15 +8,21 @@
 //! checked nothing is not a success.
 
 use anyhow::bail;
-use towel_data::{DataDirs, Status};
+use towel_data::{registry, DataDirs, Status};
 
-use super::{listing, print_rows, print_where, Row};
+use super::{listing_of, print_rows, print_where, Row};
 use crate::output::{outln, Output};
 
 /// Run `towel data verify`.
 pub fn run(dirs: &DataDirs, out: &Output) -> anyhow::Result<()> {
     dirs.check_data_dir()?;
-    let l = listing(dirs);
+    // Every copy of every file, each hashed once; the listing's status of a
+    // file is derived from its copies by the rule every command follows.
+    let copies: Vec<Vec<Status>> = registry::FILES.iter().map(|f| dirs.copies(f)).collect();
+    let l = listing_of(
+        dirs,
+        copies.iter().map(|c| Status::of_copies(c.iter().cloned())),
+    );
     let with = |pred: fn(&Status) -> bool| -> Vec<&Row> {
         l.files.iter().filter(|r| pred(&r.status)).collect()
     };
@@ -27,19 +33,18 @@ pub fn run(dirs: &DataDirs, out: &Output) -> anyhow::Result<()> {
     let names = |rows: &[&Row]| rows.iter().map(|r| r.name).collect::<Vec<_>>();
     // Damaged or unreadable copies behind a good one: the good one is used,
     // but the other is still a damaged file in a data folder.
-    let hidden: Vec<(&str, Status, std::path::PathBuf)> = l
+    let hidden: Vec<(&str, &Status, &std::path::Path)> = l
         .files
         .iter()
-        .filter_map(|r| match &r.status {
-            Status::Ok { path, .. } => Some((r.name, path.clone())),
+        .zip(&copies)
+        .filter_map(|(r, c)| match &r.status {
+            Status::Ok { path, .. } => Some((r.name, c, path.as_path())),
             _ => None,
         })
-        .flat_map(|(name, good)| {
-            let file = towel_data::registry::by_name(name).expect("a registry row");
-            dirs.copies(file)
-                .into_iter()
+        .flat_map(|(name, c, good)| {
+            c.iter()
                 .filter(|s| !matches!(s, Status::Ok { .. }))
-                .map(move |s| (name, s, good.clone()))
+                .map(move |s| (name, s, good))
         })
         .collect();
     if out.json {
