@@ -72,11 +72,19 @@ impl Kind {
     /// Whether the existing file at `path` may be replaced by a file of this
     /// kind: it is empty or sniffs as this kind.
     fn recognises(&self, path: &Path) -> io::Result<bool> {
+        Ok(self.sniff_file(path)?.unwrap_or(true))
+    }
+
+    /// Whether the file at `path` sniffs as this kind (its first
+    /// [`SNIFF_BYTES`], a leading BOM removed); `None` when it is empty.
+    /// A reader can tell with it that a file it was given is one of
+    /// towel's outputs instead (Python's `BM25(path)` given an index).
+    pub fn sniff_file(&self, path: &Path) -> io::Result<Option<bool>> {
         let mut head = Vec::with_capacity(SNIFF_BYTES);
         File::open(path)?
             .take(SNIFF_BYTES as u64)
             .read_to_end(&mut head)?;
-        Ok(head.is_empty() || (self.sniff)(crate::text::strip_bom_bytes(&head)))
+        Ok((!head.is_empty()).then(|| (self.sniff)(crate::text::strip_bom_bytes(&head))))
     }
 }
 

@@ -5,7 +5,6 @@
 //! place, that the Python layer views with `numpy.frombuffer` (writable
 //! arrays, no copy, no numpy build dependency).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -30,19 +29,11 @@ fn parse<T: std::str::FromStr<Err = RetrievalError>>(s: &str) -> PyResult<T> {
     s.parse().map_err(ret_err)
 }
 
-/// Whether `path` is a towel index file (its first bytes), which a corpus
-/// reader would otherwise call "not valid UTF-8".
-fn is_index_file(path: &Path) -> bool {
-    let mut head = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(index::MAGIC.len() as u64).read_to_end(&mut head))
-        .is_ok_and(|_| (index::KIND.sniff)(&head))
-}
-
 /// The corpus at `path`, read with `fields`; the errors say what the Python
 /// caller can do.
 fn read_corpus(path: &Path, fields: &Fields, class: &str) -> PyResult<Vec<Document>> {
-    if path.is_file() && is_index_file(path) {
+    // A towel index, which the corpus reader would call "not valid UTF-8".
+    if path.is_file() && index::KIND.sniff_file(path).is_ok_and(|k| k == Some(true)) {
         return Err(PyValueError::new_err(format!(
             "{} is a towel index, not a corpus: open it with towel.{class}.load({:?})",
             path.display(),
